@@ -1,0 +1,114 @@
+// The storage seam, modelled on k8s.io/apiserver/pkg/storage.Interface.
+// Values are opaque strings (the API layer stores JSON); a revision is a
+// global, strictly increasing write counter shared by every key, so it can
+// serve as a Kubernetes resourceVersion directly.
+
+/** Every key lives under this prefix; anything else is rejected with InvalidKey. */
+export const KEY_PREFIX = '/registry/';
+
+/** etcd's default request limit; a larger value is rejected with TooLarge. */
+export const MAX_VALUE_BYTES = 1.5 * 1024 * 1024;
+
+export interface KeyValue {
+  key: string;
+  value: string;
+  /** Revision of the write that produced this value (the resourceVersion). */
+  modRevision: number;
+  /** Revision of the write that created the key. */
+  createRevision: number;
+}
+
+export interface ListOptions {
+  /** Maximum number of items; 0 or undefined means all. */
+  limit?: number;
+  /** Exclusive: start after this key (from a continue token). */
+  startAfter?: string;
+  /** Read as of this revision (consistent paging); 0 or undefined means now. */
+  revision?: number;
+}
+
+export interface ListResult {
+  items: KeyValue[];
+  /** The revision the list was read at. */
+  revision: number;
+  /** True when more items remain after the last one returned. */
+  more: boolean;
+  /** How many items remain after this page, when known cheaply. */
+  remaining?: number;
+}
+
+export interface WriteOptions {
+  /** Time to live; the key is deleted (with a DELETED watch event) after it. */
+  ttlSeconds?: number;
+}
+
+export interface DeleteOptions {
+  /** Only delete if the key's current modRevision equals this. */
+  expectedRevision?: number;
+  /** Only delete if this predicate accepts the current value (uid preconditions). */
+  precondition?: (current: KeyValue) => void;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+
+export interface WatchEvent {
+  type: WatchEventType;
+  key: string;
+  /** New value; for DELETED the last value before deletion; '' for BOOKMARK. */
+  value: string;
+  /** Revision of this event (the deletion's revision for DELETED). */
+  revision: number;
+  createRevision: number;
+  /** Value before this write, if any (MODIFIED and DELETED). */
+  prevValue?: string;
+}
+
+export interface WatchOptions {
+  /** A key, or a prefix when recursive is set. */
+  key: string;
+  recursive: boolean;
+  /**
+   * Deliver events with revision > fromRevision. 0 means "from now" (no
+   * replay). A revision older than the compacted one fails with Expired.
+   */
+  fromRevision: number;
+  /** Send a BOOKMARK event carrying the current revision this often. */
+  bookmarkIntervalMs?: number;
+}
+
+export interface Watcher {
+  stop(): void;
+}
+
+export interface WatchHandlers {
+  onEvent(event: WatchEvent): void;
+  /** Called once when the watch cannot continue (e.g. Expired); no events follow. */
+  onError(err: Error): void;
+}
+
+export type UpdateFn = (current: KeyValue) => string | Promise<string>;
+
+export interface Store {
+  /** Fails with KeyExists if the key exists. */
+  create(key: string, value: string, opts?: WriteOptions): Promise<KeyValue>;
+  /** null when absent. */
+  get(key: string): Promise<KeyValue | null>;
+  /** Keys with the prefix in key order. */
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
+  /** Compare-and-swap: fails with Conflict unless the key's modRevision is expectedRevision, NotFound if absent. */
+  update(key: string, value: string, expectedRevision: number, opts?: WriteOptions): Promise<KeyValue>;
+  /**
+   * Read-modify-write with retry on conflict (as upstream's GuaranteedUpdate).
+   * fn may throw to abort; NotFound if the key is absent.
+   */
+  guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue>;
+  /** Returns the deleted value with the deletion's revision as modRevision. NotFound if absent. */
+  delete(key: string, opts?: DeleteOptions): Promise<KeyValue>;
+  watch(opts: WatchOptions, handlers: WatchHandlers): Watcher;
+  currentRevision(): Promise<number>;
+  /** Drop history at and below revision; later reads and watches below it fail with Expired. */
+  compact(revision: number): Promise<void>;
+  /** Number of live keys under a prefix (for quota and metrics). */
+  count(prefix: string): Promise<number>;
+  close(): Promise<void>;
+}
