@@ -1,10 +1,10 @@
-import { pino, type Logger } from 'pino';
+import { pino, destination, type Logger } from 'pino';
 
 // One root logger so every line is JSON on stderr with the component's name;
 // K8TS_LOG_LEVEL lets tests silence it without touching code.
 const root: Logger = pino(
   { level: process.env.K8TS_LOG_LEVEL ?? 'info', base: { pid: process.pid } },
-  pino.destination({ fd: 2, sync: false }),
+  destination({ fd: 2, sync: false }),
 );
 
 export type { Logger };
