@@ -68,7 +68,8 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      // Upstream's StatusReasonUnknown is the empty string.
+      reason: this.reason === 'Unknown' ? '' : this.reason,
       code: this.code,
     };
     if (this.details) s.details = this.details;
@@ -150,4 +151,26 @@ export function invalid(kind: string, group: string, name: string, errs: FieldEr
     kind,
     causes: errs.map((e) => ({ reason: e.type, message: e.detail, field: e.field })),
   });
+}
+
+/**
+ * What upstream returns for a plain Go error (not an API status), such as a
+ * strategic merge patch that names no merge key: 500 with an empty reason, so
+ * kubectl prints "Error from server: <message>".
+ */
+export function unknownError(message: string): StatusError {
+  return new StatusError(500, 'Unknown', message);
+}
+
+/** Upstream's NewGenericServerResponse(422): the cause is replaced by a fixed message (a failing JSON patch op, say). */
+export function unprocessableEntity(): StatusError {
+  return new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {});
+}
+
+export function requestEntityTooLarge(message: string): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: ${message}`);
+}
+
+export function unsupportedMediaType(message: string): StatusError {
+  return new StatusError(415, 'UnsupportedMediaType', message);
 }

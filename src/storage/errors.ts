@@ -1,7 +1,9 @@
 // Typed storage failures. The API server maps each code to one Kubernetes
 // Status reason in src/apiserver/errors (KeyExists → AlreadyExists 409,
 // NotFound → 404, Conflict → 409, Expired → 410 Gone, TooLarge → 413,
-// InvalidKey → 400 BadRequest, Corrupt/Unavailable → 500 InternalError).
+// InvalidKey → 400 BadRequest, Corrupt/Unavailable → 500 InternalError,
+// FutureRevision → 504 Timeout "Too large resource version" with cause
+// ResourceVersionTooLarge, as upstream's watch cache answers).
 export type StorageErrorCode =
   | 'KeyExists'
   | 'NotFound'
@@ -10,12 +12,17 @@ export type StorageErrorCode =
   | 'TooLarge'
   | 'InvalidKey'
   | 'Corrupt'
-  | 'Unavailable';
+  | 'Unavailable'
+  /** A read at a revision newer than the store's current one. */
+  | 'FutureRevision';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;
   readonly key: string;
-  /** For Expired: the oldest revision still available; for Conflict: the key's current revision. */
+  /**
+   * For Expired: the oldest revision still available (0 if unknown); for
+   * Conflict: the key's current revision; for FutureRevision: the current revision.
+   */
   readonly revision: number;
 
   constructor(code: StorageErrorCode, key: string, message: string, revision = 0) {

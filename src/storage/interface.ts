@@ -23,7 +23,10 @@ export interface ListOptions {
   limit?: number;
   /** Exclusive: start after this key (from a continue token). */
   startAfter?: string;
-  /** Read as of this revision (consistent paging); 0 or undefined means now. */
+  /**
+   * Read as of this revision (consistent paging); 0 or undefined means now.
+   * Below the compacted revision: Expired; above the current one: FutureRevision.
+   */
   revision?: number;
 }
 
@@ -69,7 +72,8 @@ export interface WatchOptions {
   recursive: boolean;
   /**
    * Deliver events with revision > fromRevision. 0 means "from now" (no
-   * replay). A revision older than the compacted one fails with Expired.
+   * replay). After compact(C), fromRevision < C - 1 fails with Expired (as
+   * etcd: the first event needed, fromRevision + 1, must be >= C).
    */
   fromRevision: number;
   /** Send a BOOKMARK event carrying the current revision this often. */
@@ -81,7 +85,14 @@ export interface Watcher {
 }
 
 export interface WatchHandlers {
-  onEvent(event: WatchEvent): void;
+  /**
+   * Events arrive one at a time, in revision order, each exactly once. A
+   * handler may return a promise to apply backpressure: the next event waits
+   * until it settles. A watcher that falls too far behind (its queue exceeds
+   * the store's limit) is terminated with onError(StorageError 'Expired',
+   * "too slow"): re-list, then watch again.
+   */
+  onEvent(event: WatchEvent): void | Promise<void>;
   /** Called once when the watch cannot continue (e.g. Expired); no events follow. */
   onError(err: Error): void;
 }
@@ -99,14 +110,21 @@ export interface Store {
   update(key: string, value: string, expectedRevision: number, opts?: WriteOptions): Promise<KeyValue>;
   /**
    * Read-modify-write with retry on conflict (as upstream's GuaranteedUpdate).
-   * fn may throw to abort; NotFound if the key is absent.
+   * fn may throw to abort; NotFound if the key is absent. As upstream, when fn
+   * returns the current value unchanged nothing is written and the current
+   * KeyValue (same modRevision) is returned.
    */
   guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue>;
   /** Returns the deleted value with the deletion's revision as modRevision. NotFound if absent. */
   delete(key: string, opts?: DeleteOptions): Promise<KeyValue>;
   watch(opts: WatchOptions, handlers: WatchHandlers): Watcher;
   currentRevision(): Promise<number>;
-  /** Drop history at and below revision; later reads and watches below it fail with Expired. */
+  /**
+   * Drop history before revision C (etcd semantics): the state at C and every
+   * later revision stay readable; list/get at a revision < C and watches from
+   * fromRevision < C - 1 fail with Expired (err.revision = C). Compacting to
+   * an already compacted revision is a no-op; above the current one is clamped.
+   */
   compact(revision: number): Promise<void>;
   /** Number of live keys under a prefix (for quota and metrics). */
   count(prefix: string): Promise<number>;

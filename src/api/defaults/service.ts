@@ -1,0 +1,31 @@
+// core/v1 SetDefaults_Service, plus the single-stack family fields the
+// service registry fills in on create (this server runs one IPv4 family).
+
+import { ensure, list, setIfEmpty, setIfUnset, unset, type Obj } from './util.js';
+
+export function defaultService(obj: Obj): void {
+  const spec = ensure(obj, 'spec');
+  setIfEmpty(spec, 'sessionAffinity', 'None');
+  if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
+  if (spec.sessionAffinity === 'ClientIP') {
+    const cfg = ensure(spec, 'sessionAffinityConfig');
+    const cip = ensure(cfg, 'clientIP');
+    setIfUnset(cip, 'timeoutSeconds', 10800);
+  }
+  setIfEmpty(spec, 'type', 'ClusterIP');
+  for (const p of list(spec.ports)) {
+    setIfEmpty(p, 'protocol', 'TCP');
+    if (unset(p.targetPort) || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+  }
+  const type = spec.type;
+  const external = type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+  if (external) setIfEmpty(spec, 'externalTrafficPolicy', 'Cluster');
+  if (unset(spec.internalTrafficPolicy) && (type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP')) {
+    spec.internalTrafficPolicy = 'Cluster';
+  }
+  if (type === 'LoadBalancer') setIfUnset(spec, 'allocateLoadBalancerNodePorts', true);
+  if (type !== 'ExternalName') {
+    setIfUnset(spec, 'ipFamilyPolicy', 'SingleStack');
+    if (unset(spec.ipFamilies) || (Array.isArray(spec.ipFamilies) && spec.ipFamilies.length === 0)) spec.ipFamilies = ['IPv4'];
+  }
+}

@@ -1,0 +1,158 @@
+// What upstream's JSON decoder would object to in a request body: fields the
+// kind does not have (reported under fieldValidation=Strict, warned under
+// Warn) and values of the wrong JSON type (always a 400, as Go's decoder
+// cannot store a string in an int32). Paths are written as upstream's strict
+// decoder writes them: spec.containers[0].imagee, metadata.labels.app.
+
+import type { SchemaNode } from './types.js';
+import { INT_OR_STRING, QUANTITY } from './special-types.js';
+
+export interface FieldTypeError {
+  /** Where, with list indexes: spec.template.spec.containers[0].ports[0].containerPort. */
+  path: string;
+  /** The Go type the field decodes into: int32, string, bool, []v1.Container, map[string]string, resource.Quantity. */
+  expected: string;
+  /** The JSON value found, as Go's decoder names it: string, number, number 1.5, bool, array, object. */
+  got: string;
+  /** Go's struct-field form of the location: DeploymentSpec.spec.replicas (struct, then field names without indexes). */
+  goField: string;
+  /** Set when the value has the right JSON type but cannot be parsed (a malformed quantity or base64 string). */
+  detail?: string;
+}
+
+export interface FieldCheck {
+  unknownFields: string[];
+  typeErrors: FieldTypeError[];
+}
+
+const QUANTITY_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** The Go type name a schema node decodes into, for messages. */
+export function goType(node: SchemaNode): string {
+  if (node.ref === QUANTITY) return 'resource.Quantity';
+  if (node.ref === INT_OR_STRING || node['x-kubernetes-int-or-string']) return 'intstr.IntOrString';
+  if (node.type === 'array') return `[]${node.items ? goType(node.items) : 'interface {}'}`;
+  if (node.type === 'object' && node.additionalProperties && !node.properties) {
+    return `map[string]${goType(node.additionalProperties)}`;
+  }
+  if (node.ref && (node.type === 'object' || node.properties)) return goStructName(node.ref, true);
+  switch (node.type) {
+    case 'integer':
+      return node.format === 'int32' ? 'int32' : 'int64';
+    case 'number':
+      return 'float64';
+    case 'boolean':
+      return 'bool';
+    case 'string':
+      return node.format === 'byte' ? '[]uint8' : 'string';
+    default:
+      return 'map[string]interface {}';
+  }
+}
+
+/** io.k8s.api.apps.v1.DeploymentSpec → DeploymentSpec, or v1.DeploymentSpec qualified. */
+function goStructName(ref: string, qualified = false): string {
+  const parts = ref.split('.');
+  return qualified ? `${parts[parts.length - 2]}.${parts[parts.length - 1]}` : parts[parts.length - 1];
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'object') return 'object';
+  return typeof v;
+}
+
+interface Walk {
+  out: FieldCheck;
+  /** Innermost struct, and the struct-field names from the root, as Go's decoder tracks them. */
+  struct: string;
+  fields: string[];
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function typeError(w: Walk, path: string, node: SchemaNode, got: string, detail?: string): void {
+  const e: FieldTypeError = { path, expected: goType(node), got, goField: `${w.struct}.${w.fields.join('.')}` };
+  if (detail) e.detail = detail;
+  w.out.typeErrors.push(e);
+}
+
+function check(node: SchemaNode, value: unknown, path: string, w: Walk): void {
+  if (value === null || node['x-kubernetes-preserve-unknown-fields']) return;
+  if (node.ref === INT_OR_STRING || node['x-kubernetes-int-or-string']) {
+    if (typeof value === 'string') return;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) return;
+    w.out.typeErrors.push({
+      path,
+      expected: 'int32',
+      got: typeof value === 'number' ? `number ${value}` : jsonKind(value),
+      goField: `${w.struct}.${w.fields.join('.')}`,
+    });
+    return;
+  }
+  if (node.ref === QUANTITY) {
+    const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
+    if (text === undefined) typeError(w, path, node, jsonKind(value));
+    else if (!QUANTITY_RE.test(text)) {
+      typeError(w, path, node, jsonKind(value), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+    }
+    return;
+  }
+  switch (node.type) {
+    case 'string':
+      if (typeof value !== 'string') typeError(w, path, node, jsonKind(value));
+      else if (node.format === 'byte' && !BASE64_RE.test(value)) typeError(w, path, node, 'string', 'illegal base64 data');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') typeError(w, path, node, jsonKind(value));
+      return;
+    case 'number':
+      if (typeof value !== 'number') typeError(w, path, node, jsonKind(value));
+      return;
+    case 'integer': {
+      if (typeof value !== 'number') typeError(w, path, node, jsonKind(value));
+      else if (!Number.isInteger(value) || (node.format === 'int32' && (value < INT32_MIN || value > INT32_MAX))) {
+        typeError(w, path, node, `number ${value}`);
+      }
+      return;
+    }
+    case 'array':
+      if (!Array.isArray(value)) typeError(w, path, node, jsonKind(value));
+      else if (node.items) value.forEach((v, i) => check(node.items!, v, `${path}[${i}]`, w));
+      return;
+  }
+  if (node.properties || node.additionalProperties || node.type === 'object') {
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      typeError(w, path, node, jsonKind(value));
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    if (node.properties) {
+      for (const key of Object.keys(obj)) {
+        const sub = node.properties[key];
+        if (!sub) {
+          w.out.unknownFields.push(join(path, key));
+          continue;
+        }
+        // Go names the innermost struct but the field path from the root (struct fields only, no indexes or map keys).
+        const inner: Walk = { out: w.out, struct: node.ref ? goStructName(node.ref) : w.struct, fields: [...w.fields, key] };
+        check(sub, obj[key], join(path, key), inner);
+      }
+    } else if (node.additionalProperties) {
+      for (const key of Object.keys(obj)) check(node.additionalProperties, obj[key], join(path, key), w);
+    }
+  }
+}
+
+/** Unknown fields and type mismatches of obj against a kind's schema, in document order. */
+export function checkFields(schema: SchemaNode, obj: unknown): FieldCheck {
+  const out: FieldCheck = { unknownFields: [], typeErrors: [] };
+  check(schema, obj, '', { out, struct: schema.ref ? goStructName(schema.ref) : '', fields: [] });
+  return out;
+}

@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceInfo } from '../../api/scheme/resources.js';
+import type { SchemaRegistry } from '../../api/schema/types.js';
+import type { ResourceRequest } from '../http/request-info.js';
+import type { ResourceStore } from '../registry/resource-store.js';
+import type { OutputFormat } from '../http/respond.js';
+
+/** The registry of every resource's store, shared by all handlers. */
+export interface Registry {
+  storeFor(info: ResourceInfo): ResourceStore;
+  schemas(): SchemaRegistry;
+}
+
+/** One resource request, parsed once and handed to the verb's handler. */
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  rr: ResourceRequest;
+  info: ResourceInfo;
+  store: ResourceStore;
+  query: URLSearchParams;
+  output: OutputFormat;
+  registry: Registry;
+  /** Write requests: ?dryRun=All */
+  dryRun: boolean;
+  /** Field manager for managedFields: ?fieldManager or the user agent's product. */
+  fieldManager: string;
+  /** Warnings to send as Warning headers (299). */
+  warnings: string[];
+}

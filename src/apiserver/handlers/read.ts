@@ -1,0 +1,32 @@
+import { writeList, writeObject, writeRaw } from './output.js';
+import { listParams } from './selectors.js';
+import { scaleOf } from './scale.js';
+import { StatusError, badRequest } from '../../api/errors.js';
+import type { RequestContext } from './context.js';
+
+export async function handleGet(ctx: RequestContext): Promise<void> {
+  const { rr, store } = ctx;
+  const obj = await store.get(rr.namespace, rr.name!);
+  switch (rr.subresource) {
+    case undefined:
+    case 'status':
+      writeObject(ctx, 200, obj);
+      return;
+    case 'scale':
+      writeRaw(ctx, 200, scaleOf(ctx.info, obj));
+      return;
+    case 'log':
+    case 'exec':
+    case 'attach':
+    case 'portforward':
+    case 'proxy':
+      throw new StatusError(400, 'BadRequest', `${ctx.info.resource}/${rr.subresource} needs the node's kubelet, and pod ${rr.name} has no kubelet serving it yet`);
+    default:
+      throw badRequest(`the server does not allow this method on the requested resource ${ctx.info.resource}/${rr.subresource}`);
+  }
+}
+
+export async function handleList(ctx: RequestContext): Promise<void> {
+  const list = await ctx.store.list(listParams(ctx));
+  writeList(ctx, list);
+}

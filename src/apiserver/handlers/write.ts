@@ -1,0 +1,115 @@
+import { StatusError, badRequest, methodNotAllowed } from '../../api/errors.js';
+import type { KubeObject } from '../../api/types.js';
+import { nowTimestamp } from '../../api/types.js';
+import { updateManagedFields } from '../patch/index.js';
+import { readBody, decodeBody } from '../http/body.js';
+import { checkNamespace, decodeObject } from './decode.js';
+import { writeObject, writeRaw } from './output.js';
+import { admitNamespaceLifecycle } from './admission.js';
+import { applyScale, scaleOf } from './scale.js';
+import { handleBinding } from './binding.js';
+import type { RequestContext } from './context.js';
+
+export async function readObjectBody(ctx: RequestContext, expect = { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind }): Promise<KubeObject> {
+  const raw = await readBody(ctx.req);
+  const body = decodeBody(raw, ctx.req.headers['content-type']);
+  const ct = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+  return decodeObject(ctx, body, ct === 'application/json' ? raw.toString('utf8') : undefined, expect);
+}
+
+export function track(ctx: RequestContext, oldObj: KubeObject | null, obj: KubeObject, subresource?: string): void {
+  updateManagedFields(oldObj, obj, {
+    manager: ctx.fieldManager,
+    apiVersion: obj.apiVersion ?? ctx.info.version,
+    subresource,
+    now: nowTimestamp(),
+    schema: ctx.registry.schemas().forKind(ctx.info.group, ctx.info.version, ctx.info.kind),
+  });
+}
+
+export async function handleCreate(ctx: RequestContext): Promise<void> {
+  const { rr, info } = ctx;
+  if (rr.subresource !== undefined || rr.name !== undefined) {
+    if (info.resource === 'pods' && rr.subresource === 'binding') return handleBinding(ctx);
+    if (rr.subresource === undefined) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource ${info.resource}/${rr.subresource}`);
+  }
+  if (info.resource === 'bindings' && info.group === '') return handleBinding(ctx);
+  const obj = await readObjectBody(ctx);
+  checkNamespace(ctx, obj);
+  if (!obj.metadata.name && !obj.metadata.generateName) {
+    throw new StatusError(422, 'Invalid', `${info.kind}${info.group ? '.' + info.group : ''} "" is invalid: metadata.name: Required value: name or generateName is required`, {
+      kind: info.kind,
+      group: info.group || undefined,
+      causes: [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }],
+    });
+  }
+  await admitNamespaceLifecycle(ctx, obj.metadata.name);
+  track(ctx, null, obj);
+  const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun });
+  writeObject(ctx, 201, created);
+}
+
+export async function handleUpdate(ctx: RequestContext): Promise<void> {
+  const { rr, info, store } = ctx;
+  if (rr.name === undefined) throw methodNotAllowed('the server does not allow this method on the requested resource');
+  const sub = rr.subresource;
+  if (sub === 'scale') {
+    const scale = await readObjectBody(ctx, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+    const { object } = await store.update(rr.namespace, rr.name, (cur) => {
+      const old = structuredClone(cur);
+      applyScale(cur, scale);
+      track(ctx, old, cur, 'scale');
+      return cur;
+    }, { dryRun: ctx.dryRun });
+    writeRaw(ctx, 200, scaleOf(info, object));
+    return;
+  }
+  if (sub !== undefined && sub !== 'status' && !(sub === 'finalize' && info.resource === 'namespaces')) {
+    throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource ${info.resource}/${sub}`);
+  }
+  const obj = await readObjectBody(ctx);
+  checkNamespace(ctx, obj);
+  if (obj.metadata.name !== undefined && obj.metadata.name !== rr.name) {
+    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${rr.name})`);
+  }
+  obj.metadata.name = rr.name;
+  const createIfMissing = sub === undefined && store.strategy.allowCreateOnUpdate ? () => {
+    const o = structuredClone(obj);
+    delete o.metadata.resourceVersion;
+    track(ctx, null, o);
+    return o;
+  } : undefined;
+  const { object, created } = await store.update(
+    rr.namespace,
+    rr.name,
+    (cur) => {
+      const next = structuredClone(obj);
+      if (sub === 'finalize') {
+        // Only spec.finalizers changes through /finalize.
+        const finalizers = (next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+        const out = structuredClone(cur);
+        out.spec = { ...(out.spec as object), finalizers };
+        out.metadata.resourceVersion = next.metadata.resourceVersion;
+        return out;
+      }
+      track(ctx, cur, next, sub);
+      return next;
+    },
+    { dryRun: ctx.dryRun, subresource: sub === 'finalize' ? undefined : sub, createIfMissing },
+  );
+  if (sub === 'finalize') await finishNamespaceIfDone(ctx, object);
+  writeObject(ctx, created ? 201 : 200, object);
+}
+
+/** A terminating namespace whose finalizers are all gone is deleted for real. */
+async function finishNamespaceIfDone(ctx: RequestContext, ns: KubeObject): Promise<void> {
+  const fin = (ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+  if (ns.metadata.deletionTimestamp && fin.length === 0 && !(ns.metadata.finalizers?.length)) {
+    try {
+      await ctx.store.delete(undefined, ns.metadata.name!, {});
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import type { IncomingMessage } from 'node:http';
+import { parseDocument } from 'yaml';
+import { StatusError, badRequest } from '../../api/errors.js';
+import { findJsonError } from './json-error.js';
+
+/** Upstream's limit for a request body (3 MiB). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw tooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge(limit);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): StatusError {
+  return new StatusError(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${limit} bytes`);
+}
+
+function lineCol(text: string, pos: number): string {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < pos && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      col = 1;
+    } else col++;
+  }
+  return `line ${line}, column ${col}`;
+}
+
+/** JSON with an error that says where it broke. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const at = findJsonError(text);
+    const found = at.offset < text.length ? `found ${JSON.stringify(text.slice(at.offset, at.offset + 12))}` : 'found the end of the input';
+    throw badRequest(`the request body is not valid JSON at ${lineCol(text, at.offset)}: expected ${at.expected}, ${found}`);
+  }
+}
+
+export function parseYaml(text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+    throw badRequest(`the request body is not valid YAML${where}: ${e.message.split('\n')[0]}`);
+  }
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Decodes a body by its Content-Type: JSON, YAML, or 415. */
+export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+  const ct = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw badRequest('the request body is empty: send the object to write as JSON or YAML');
+  switch (ct) {
+    case 'application/json':
+    case 'application/json-patch+json':
+    case 'application/merge-patch+json':
+    case 'application/strategic-merge-patch+json':
+    case '':
+      return parseJson(text);
+    case 'application/yaml':
+    case 'application/apply-patch+yaml':
+    case 'text/yaml':
+      return parseYaml(text);
+    default:
+      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
+}

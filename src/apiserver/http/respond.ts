@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StatusError, internalError } from '../../api/errors.js';
+import { isStorageError } from '../../storage/errors.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('apiserver');
+
+export function writeJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  const data = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+export function toStatusError(err: unknown): StatusError {
+  if (err instanceof StatusError) return err;
+  if (isStorageError(err, 'Unavailable')) return new StatusError(503, 'ServiceUnavailable', `storage is unavailable: ${err.message}`);
+  return internalError(err instanceof Error ? err.message : String(err));
+}
+
+export function writeError(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  const se = toStatusError(err);
+  if (se.code >= 500) log.error({ method: req.method, url: req.url, err: err instanceof Error ? err.stack : String(err) }, 'request failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  writeJson(res, se.code, se.toStatus());
+}
+
+export type OutputFormat =
+  | { kind: 'json' }
+  | { kind: 'table'; version: 'v1' | 'v1beta1' }
+  | { kind: 'partial'; version: 'v1' | 'v1beta1'; list: boolean };
+
+/**
+ * Content negotiation for resource responses: kubectl asks for Tables,
+ * metadata-only clients for PartialObjectMetadata; everyone else gets JSON.
+ */
+export function negotiateOutput(accept: string | undefined): OutputFormat {
+  if (!accept) return { kind: 'json' };
+  let sawAcceptable = false;
+  for (const clause of accept.split(',')) {
+    const [type, ...params] = clause.split(';').map((s) => s.trim());
+    const p: Record<string, string> = {};
+    for (const kv of params) {
+      const i = kv.indexOf('=');
+      if (i > 0) p[kv.slice(0, i).trim()] = kv.slice(i + 1).trim();
+    }
+    const mt = (type ?? '').toLowerCase();
+    if (mt !== 'application/json' && mt !== '*/*' && mt !== 'application/*') continue;
+    sawAcceptable = true;
+    if (mt !== 'application/json' || !p.as) return { kind: 'json' };
+    if (p.g !== 'meta.k8s.io' || (p.v !== 'v1' && p.v !== 'v1beta1')) continue;
+    if (p.as === 'Table') return { kind: 'table', version: p.v };
+    if (p.as === 'PartialObjectMetadata') return { kind: 'partial', version: p.v, list: false };
+    if (p.as === 'PartialObjectMetadataList') return { kind: 'partial', version: p.v, list: true };
+  }
+  if (!sawAcceptable) {
+    throw new StatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io`);
+  }
+  return { kind: 'json' };
+}

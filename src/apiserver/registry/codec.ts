@@ -1,0 +1,75 @@
+import type { KeyValue, WatchEvent } from '../../storage/interface.js';
+import type { KubeObject } from '../../api/types.js';
+import { internalError } from '../../api/errors.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('apiserver');
+
+// Stored values never carry resourceVersion: the storage revision is the
+// resourceVersion, so it is stamped on at read time and cannot drift.
+
+export function encodeForStorage(obj: KubeObject): string {
+  const rv = obj.metadata.resourceVersion;
+  if (rv === undefined) return JSON.stringify(obj);
+  delete obj.metadata.resourceVersion;
+  try {
+    return JSON.stringify(obj);
+  } finally {
+    obj.metadata.resourceVersion = rv;
+  }
+}
+
+export function decodeStored(key: string, value: string, revision: number): KubeObject {
+  let obj: KubeObject;
+  try {
+    obj = JSON.parse(value) as KubeObject;
+  } catch (err) {
+    log.error({ key, err: String(err) }, 'stored object is not valid JSON');
+    throw internalError(`the object stored at ${key} cannot be decoded: ${(err as Error).message}`);
+  }
+  if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object' || obj.metadata === null) {
+    log.error({ key }, 'stored object has no metadata');
+    throw internalError(`the object stored at ${key} has no metadata`);
+  }
+  obj.metadata.resourceVersion = String(revision);
+  return obj;
+}
+
+export function decodeKV(kv: KeyValue): KubeObject {
+  return decodeStored(kv.key, kv.value, kv.modRevision);
+}
+
+// One watch event is decoded once however many watchers receive it.
+const decodedNew = new WeakMap<WatchEvent, KubeObject | Error>();
+const decodedPrev = new WeakMap<WatchEvent, KubeObject | Error | null>();
+
+export function eventObject(ev: WatchEvent): KubeObject {
+  let o = decodedNew.get(ev);
+  if (o === undefined) {
+    try {
+      o = decodeStored(ev.key, ev.value, ev.revision);
+    } catch (err) {
+      o = err as Error;
+    }
+    decodedNew.set(ev, o);
+  }
+  if (o instanceof Error) throw o;
+  return o;
+}
+
+export function eventPrevObject(ev: WatchEvent): KubeObject | null {
+  let o = decodedPrev.get(ev);
+  if (o === undefined) {
+    if (ev.prevValue === undefined) o = null;
+    else {
+      try {
+        o = decodeStored(ev.key, ev.prevValue, ev.revision);
+      } catch (err) {
+        o = err as Error;
+      }
+    }
+    decodedPrev.set(ev, o);
+  }
+  if (o instanceof Error) return null;
+  return o;
+}

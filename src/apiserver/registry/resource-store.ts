@@ -1,0 +1,464 @@
+import { randomUUID } from 'node:crypto';
+import type { KeyValue, Store, WatchEvent, Watcher } from '../../storage/interface.js';
+import { StorageError, isStorageError } from '../../storage/errors.js';
+import type { ResourceInfo } from '../../api/scheme/resources.js';
+import type { KubeList, KubeObject } from '../../api/types.js';
+import { apiVersionOf, nowTimestamp } from '../../api/types.js';
+import { StatusError, alreadyExists, badRequest, conflict, gone, internalError, invalid, notFound } from '../../api/errors.js';
+import { matchesLabels, type LabelSelector } from '../../api/selectors/labels.js';
+import { matchesFields, type FieldSelector } from '../../api/selectors/fields.js';
+import { applyDefaults } from '../../api/defaults/index.js';
+import { validateObject } from '../../api/validation/index.js';
+import { objectKey, listPrefix } from './keys.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { decodeKV, encodeForStorage, eventObject, eventPrevObject } from './codec.js';
+import { fieldsOf, selectableFields } from './fieldsets.js';
+import { strategyFor, type Strategy } from './strategy.js';
+import { eventsV1Conversion, type Conversion } from './events-conversion.js';
+
+export interface ListParams {
+  namespace?: string;
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface WriteParams {
+  dryRun?: boolean;
+}
+
+export interface DeleteParams extends WriteParams {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+export interface DeleteResult {
+  object: KubeObject;
+  /** False when the object only got a deletionTimestamp (graceful, finalizers). */
+  deleted: boolean;
+}
+
+export type WatchEmit = (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj: KubeObject) => void;
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+
+function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return s;
+}
+
+function specOf(obj: KubeObject): string {
+  const rest: Record<string, unknown> = {};
+  for (const k of Object.keys(obj)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') rest[k] = obj[k];
+  return JSON.stringify(rest);
+}
+
+/** Parses a resourceVersion from a request; 400 on garbage, as upstream. */
+export function parseResourceVersion(rv: string | undefined): number {
+  if (rv === undefined || rv === '') return 0;
+  if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return Number(rv);
+}
+
+/**
+ * The generic REST storage of one resource: it maps objects onto the Store,
+ * applies the resource's strategy, defaults and validation, and implements
+ * upstream's semantics for resourceVersion, graceful deletion and finalizers.
+ */
+export class ResourceStore {
+  readonly strategy: Strategy;
+  private readonly fieldGetters;
+  private readonly gr;
+  /** Endpoints whose shape differs from the stored one (events.k8s.io/v1 over core Events). */
+  private readonly conversion: Conversion | undefined;
+
+  constructor(
+    readonly info: ResourceInfo,
+    private readonly store: Store,
+  ) {
+    this.strategy = strategyFor(info);
+    this.fieldGetters = selectableFields(info);
+    this.gr = { group: info.group, resource: info.resource };
+    this.conversion = info.group === 'events.k8s.io' ? eventsV1Conversion : undefined;
+  }
+
+  private decode(kv: KeyValue): KubeObject {
+    const o = decodeKV(kv);
+    return this.conversion ? this.conversion.toExternal(o) : o;
+  }
+
+  private encode(obj: KubeObject): string {
+    return encodeForStorage(this.conversion ? this.conversion.toStorage(obj) : obj);
+  }
+
+  get selectableFieldNames(): string[] {
+    return Object.keys(this.fieldGetters);
+  }
+
+  private mapError(err: unknown, name: string): never {
+    if (err instanceof StatusError) throw err;
+    if (isStorageError(err)) {
+      switch (err.code) {
+        case 'KeyExists':
+          throw alreadyExists(this.gr, name);
+        case 'NotFound':
+          throw notFound(this.gr, name);
+        case 'Conflict':
+          throw conflict(this.gr, name, 'the object has been modified; please apply your changes to the latest version and try again');
+        case 'Expired':
+          throw gone(err.message);
+        case 'TooLarge':
+          throw new StatusError(413, 'RequestEntityTooLarge', `etcdserver: request is too large`);
+        case 'InvalidKey':
+          throw badRequest(err.message);
+        default:
+          throw internalError(err.message);
+      }
+    }
+    throw internalError(err instanceof Error ? err.message : String(err));
+  }
+
+  private stamp(obj: KubeObject): KubeObject {
+    obj.apiVersion = apiVersionOf(this.info.group, this.info.version);
+    obj.kind = this.info.kind;
+    return obj;
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    let kv;
+    try {
+      kv = await this.store.get(objectKey(this.info, namespace, name));
+    } catch (err) {
+      this.mapError(err, name);
+    }
+    if (!kv) throw notFound(this.gr, name);
+    return this.decode(kv);
+  }
+
+  matches(obj: KubeObject, p: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector }): boolean {
+    if (p.labelSelector?.length && !matchesLabels(p.labelSelector, obj.metadata.labels)) return false;
+    if (p.fieldSelector?.length && !matchesFields(p.fieldSelector, fieldsOf(this.fieldGetters, obj))) return false;
+    return true;
+  }
+
+  async list(p: ListParams): Promise<KubeList> {
+    const prefix = listPrefix(this.info, p.namespace);
+    let revision = 0;
+    let startAfter: string | undefined;
+    if (p.continue) {
+      const tok = decodeContinue(p.continue, prefix);
+      revision = tok.rv;
+      startAfter = tok.after;
+    } else if (p.resourceVersion && p.resourceVersion !== '0' && p.resourceVersionMatch === 'Exact') {
+      revision = parseResourceVersion(p.resourceVersion);
+    } else if (p.resourceVersion) {
+      parseResourceVersion(p.resourceVersion);
+    }
+    const limit = p.limit && p.limit > 0 ? p.limit : 0;
+    const items: KubeObject[] = [];
+    let listRev = revision;
+    let more = false;
+    let lastKey: string | undefined;
+    // Selectors filter after reading, so keep reading pages until the limit is filled, as upstream does.
+    for (;;) {
+      let page;
+      try {
+        page = await this.store.list(prefix, { limit: limit ? Math.max(limit - items.length, 1) * (p.labelSelector?.length || p.fieldSelector?.length ? 2 : 1) : 0, startAfter, revision: listRev || undefined });
+      } catch (err) {
+        if (isStorageError(err, 'Expired') && p.continue) {
+          throw new StatusError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        }
+        this.mapError(err, '');
+      }
+      listRev = page.revision;
+      for (let i = 0; i < page.items.length; i++) {
+        const kv = page.items[i]!;
+        lastKey = kv.key;
+        const obj = this.decode(kv);
+        if (!this.matches(obj, p)) continue;
+        items.push(this.stamp(obj));
+        if (limit && items.length >= limit) {
+          more = i < page.items.length - 1 || page.more;
+          break;
+        }
+      }
+      if ((limit && items.length >= limit) || !page.more || page.items.length === 0) break;
+      startAfter = lastKey;
+    }
+    const list: KubeList = {
+      apiVersion: apiVersionOf(this.info.group, this.info.version),
+      kind: this.info.listKind,
+      metadata: { resourceVersion: String(listRev) },
+      items,
+    };
+    if (more && lastKey) list.metadata.continue = encodeContinue(listRev, lastKey, prefix);
+    return list;
+  }
+
+  async currentRevision(): Promise<number> {
+    return this.store.currentRevision();
+  }
+
+  /** Fills server-set metadata, defaults and validates; returns the object to store. */
+  prepareCreate(namespace: string | undefined, obj: KubeObject): KubeObject {
+    const m = obj.metadata;
+    if (this.info.namespaced) m.namespace = namespace;
+    else delete m.namespace;
+    if (!m.name && m.generateName) m.name = m.generateName + randomSuffix();
+    m.uid = randomUUID();
+    m.creationTimestamp = nowTimestamp();
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.selfLink;
+    if (this.strategy.tracksGeneration) m.generation = 1;
+    else delete m.generation;
+    this.strategy.prepareForCreate(obj);
+    applyDefaults(this.info, obj);
+    const errs = validateObject(this.info, obj);
+    if (errs.length) throw invalid(this.info.kind, this.info.group, m.name ?? m.generateName ?? '', errs);
+    return this.stamp(obj);
+  }
+
+  async create(namespace: string | undefined, obj: KubeObject, p: WriteParams = {}): Promise<KubeObject> {
+    this.prepareCreate(namespace, obj);
+    const name = obj.metadata.name!;
+    if (p.dryRun) {
+      const existing = await this.store.get(objectKey(this.info, namespace, name));
+      if (existing) throw alreadyExists(this.gr, name);
+      return obj;
+    }
+    try {
+      const kv = await this.store.create(objectKey(this.info, namespace, name), this.encode(obj), { ttlSeconds: this.info.ttlSeconds });
+      obj.metadata.resourceVersion = String(kv.modRevision);
+      return obj;
+    } catch (err) {
+      this.mapError(err, name);
+    }
+  }
+
+  /**
+   * Read-modify-write with compare-and-swap. `mutate` gets a private copy of
+   * the current object and returns the desired one. When the desired object
+   * names a resourceVersion, it must still be current (409 otherwise);
+   * without one, conflicts are retried with fresh state.
+   */
+  async update(
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    p: WriteParams & { subresource?: string; createIfMissing?: (() => KubeObject) | undefined } = {},
+  ): Promise<{ object: KubeObject; created: boolean }> {
+    const key = objectKey(this.info, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      let kv;
+      try {
+        kv = await this.store.get(key);
+      } catch (err) {
+        this.mapError(err, name);
+      }
+      if (!kv) {
+        if (p.createIfMissing) {
+          const obj = p.createIfMissing();
+          return { object: await this.create(namespace, obj, p), created: true };
+        }
+        throw notFound(this.gr, name);
+      }
+      const current = this.decode(kv);
+      const old = structuredClone(current);
+      const desired = await mutate(current);
+      const wantRV = desired.metadata.resourceVersion;
+      if (wantRV !== undefined && wantRV !== '' && wantRV !== String(kv.modRevision)) {
+        throw conflict(this.gr, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      const next = this.prepareUpdate(desired, old, p.subresource);
+      if (p.dryRun) return { object: next, created: false };
+      // Removing the last finalizer of an object whose deletion was requested completes the deletion.
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
+        try {
+          const del = await this.store.delete(key, { expectedRevision: kv.modRevision });
+          next.metadata.resourceVersion = String(del.modRevision);
+          return { object: next, created: false };
+        } catch (err) {
+          if (isStorageError(err, 'Conflict') && !wantRV && attempt < 16) continue;
+          this.mapError(err, name);
+        }
+      }
+      if (encodeForStorage(next) === encodeForStorage(old)) {
+        // A no-op write keeps the resourceVersion, as upstream.
+        return { object: this.stamp(old), created: false };
+      }
+      try {
+        const res = await this.store.update(key, this.encode(next), kv.modRevision, { ttlSeconds: this.info.ttlSeconds });
+        next.metadata.resourceVersion = String(res.modRevision);
+        return { object: next, created: false };
+      } catch (err) {
+        if (isStorageError(err, 'Conflict') && !wantRV && attempt < 16) continue;
+        this.mapError(err, name);
+      }
+    }
+  }
+
+  private prepareUpdate(obj: KubeObject, old: KubeObject, subresource: string | undefined): KubeObject {
+    if (typeof obj.metadata !== 'object' || obj.metadata === null) obj.metadata = {};
+    const m = obj.metadata;
+    const o = old.metadata;
+    if (m.name !== undefined && m.name !== o.name) {
+      throw badRequest(`the name of the object (${m.name}) does not match the name on the URL (${o.name})`);
+    }
+    // Server-owned metadata cannot be changed by a client.
+    m.name = o.name;
+    if (this.info.namespaced) m.namespace = o.namespace;
+    if (m.uid !== undefined && m.uid !== '' && m.uid !== o.uid) {
+      throw invalid(this.info.kind, this.info.group, o.name!, [{ type: 'FieldValueInvalid', field: 'metadata.uid', detail: `Invalid value: ${JSON.stringify(m.uid)}: field is immutable` }]);
+    }
+    m.uid = o.uid;
+    m.creationTimestamp = o.creationTimestamp;
+    m.deletionTimestamp = o.deletionTimestamp;
+    m.deletionGracePeriodSeconds = o.deletionGracePeriodSeconds;
+    m.generation = o.generation;
+    delete m.selfLink;
+    for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === undefined) delete m[k];
+    if (subresource === 'binding') {
+      // The binding handler's own mutation (nodeName, PodScheduled) is trusted, as upstream's assignPod.
+      delete m.resourceVersion;
+      return this.stamp(obj);
+    }
+    if (subresource === 'status') {
+      this.strategy.prepareForStatusUpdate(obj, old);
+    } else {
+      this.strategy.prepareForUpdate(obj, old);
+      applyDefaults(this.info, obj);
+      if (this.strategy.tracksGeneration && specOf(obj) !== specOf(old)) m.generation = (o.generation ?? 0) + 1;
+    }
+    delete m.resourceVersion;
+    const errs = validateObject(this.info, obj, old);
+    if (errs.length) throw invalid(this.info.kind, this.info.group, o.name!, errs);
+    return this.stamp(obj);
+  }
+
+  async delete(namespace: string | undefined, name: string, p: DeleteParams = {}): Promise<DeleteResult> {
+    const key = objectKey(this.info, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      let kv;
+      try {
+        kv = await this.store.get(key);
+      } catch (err) {
+        this.mapError(err, name);
+      }
+      if (!kv) throw notFound(this.gr, name);
+      const obj = this.decode(kv);
+      const pre = p.preconditions;
+      if (pre?.uid && pre.uid !== obj.metadata.uid) {
+        throw conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
+        throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
+      }
+      const finalizers = [...(obj.metadata.finalizers ?? [])];
+      if (p.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+      if (p.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+      const grace = this.strategy.gracePeriod(obj, { gracePeriodSeconds: p.gracePeriodSeconds });
+      const now = new Date();
+      let pending: KubeObject | null = null;
+      if (finalizers.length > 0 || grace > 0 || this.strategy.holdsDeletion(obj)) {
+        // Graceful: mark and let the kubelet or the finalizers' owners finish.
+        const next = structuredClone(obj);
+        const m = next.metadata;
+        if (!m.deletionTimestamp || grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
+          m.deletionTimestamp = nowTimestamp(new Date(now.getTime() + grace * 1000));
+          m.deletionGracePeriodSeconds = grace;
+        }
+        if (finalizers.length) m.finalizers = finalizers;
+        if (this.info.resource === 'namespaces' && this.info.group === '') next.status = { ...(next.status as object), phase: 'Terminating' };
+        if (encodeForStorage(next) === encodeForStorage(obj)) return { object: this.stamp(obj), deleted: false };
+        pending = next;
+      }
+      if (p.dryRun) return { object: this.stamp(pending ?? obj), deleted: pending === null };
+      try {
+        if (pending) {
+          const res = await this.store.update(key, this.encode(pending), kv.modRevision, { ttlSeconds: this.info.ttlSeconds });
+          pending.metadata.resourceVersion = String(res.modRevision);
+          return { object: this.stamp(pending), deleted: false };
+        }
+        const res = await this.store.delete(key, { expectedRevision: kv.modRevision });
+        obj.metadata.resourceVersion = String(res.modRevision);
+        return { object: this.stamp(obj), deleted: true };
+      } catch (err) {
+        if (isStorageError(err, 'Conflict') && attempt < 16) continue;
+        if (isStorageError(err, 'NotFound')) throw notFound(this.gr, name);
+        this.mapError(err, name);
+      }
+    }
+  }
+
+  /**
+   * Watch with upstream semantics: resourceVersion "" or "0" first sends the
+   * current state as ADDED events; objects entering or leaving the
+   * selectors appear as ADDED / DELETED.
+   */
+  async watch(
+    p: ListParams & { allowBookmarks?: boolean; sendInitialEvents?: boolean },
+    emit: WatchEmit,
+    onError: (err: StatusError) => void,
+  ): Promise<Watcher> {
+    const prefix = listPrefix(this.info, p.namespace);
+    let from = parseResourceVersion(p.resourceVersion);
+    if (from === 0 || p.sendInitialEvents) {
+      const list = await this.list({ ...p, limit: 0, continue: undefined, resourceVersion: from ? String(from) : undefined, resourceVersionMatch: from ? 'Exact' : undefined });
+      for (const item of list.items) emit('ADDED', item);
+      from = Number(list.metadata.resourceVersion);
+      if (p.sendInitialEvents && p.allowBookmarks) {
+        emit('BOOKMARK', this.bookmark(from, true));
+      }
+    }
+    const matches = (o: KubeObject | null): boolean => o !== null && this.matches(o, p);
+    return this.store.watch(
+      { key: prefix, recursive: true, fromRevision: from, bookmarkIntervalMs: p.allowBookmarks ? 60_000 : undefined },
+      {
+        onEvent: (ev: WatchEvent) => {
+          if (ev.type === 'BOOKMARK') {
+            if (p.allowBookmarks) emit('BOOKMARK', this.bookmark(ev.revision, false));
+            return;
+          }
+          let cur: KubeObject;
+          try {
+            cur = eventObject(ev);
+          } catch {
+            return;
+          }
+          if (this.conversion) cur = this.conversion.toExternal(cur);
+          if (ev.type === 'ADDED') {
+            if (matches(cur)) emit('ADDED', this.stamp(cur));
+          } else if (ev.type === 'DELETED') {
+            if (matches(cur)) emit('DELETED', this.stamp(cur));
+          } else {
+            let prev = eventPrevObject(ev);
+            if (prev && this.conversion) prev = this.conversion.toExternal(prev);
+            const now = matches(cur);
+            const before = prev === null ? now : matches(prev);
+            if (now && before) emit('MODIFIED', this.stamp(cur));
+            else if (now) emit('ADDED', this.stamp(cur));
+            else if (before) emit('DELETED', this.stamp(cur));
+          }
+        },
+        onError: (err: Error) => {
+          if (err instanceof StorageError && err.code === 'Expired') {
+            onError(new StatusError(410, 'Expired', `too old resource version: ${from} (${err.revision})`));
+          } else onError(internalError(err.message));
+        },
+      },
+    );
+  }
+
+  private bookmark(rv: number, initialEventsEnd: boolean): KubeObject {
+    const obj: KubeObject = { metadata: { resourceVersion: String(rv) } };
+    if (initialEventsEnd) obj.metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+    return this.stamp(obj);
+  }
+}

@@ -1,0 +1,148 @@
+import type { ResourceInfo } from '../../api/scheme/resources.js';
+import type { KubeObject } from '../../api/types.js';
+
+// Per-resource behaviour of the generic store, as upstream's RESTCreateStrategy
+// / RESTUpdateStrategy / RESTGracefulDeleteStrategy: what a create may set,
+// what an update may change, and how a delete proceeds.
+
+export interface DeleteRequest {
+  gracePeriodSeconds?: number;
+}
+
+export interface Strategy {
+  /** Spec changes bump metadata.generation (workloads). */
+  tracksGeneration: boolean;
+  /** PUT of a missing object creates it (events, endpoints, leases). */
+  allowCreateOnUpdate: boolean;
+  /** Reset what a client may not set on create (status of most kinds). */
+  prepareForCreate(obj: KubeObject): void;
+  /** The main resource cannot change status; keep the old one. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  /** The status subresource changes only status. */
+  prepareForStatusUpdate(obj: KubeObject, old: KubeObject): void;
+  /**
+   * Seconds of grace for a delete, or 0 to delete at once. Only pods on a
+   * node wait for their kubelet; everything else goes immediately.
+   */
+  gracePeriod(obj: KubeObject, req: DeleteRequest): number;
+  /** Something besides metadata.finalizers holds the deletion (a namespace's spec.finalizers). */
+  holdsDeletion(obj: KubeObject): boolean;
+}
+
+const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+
+function resetMetaForStatus(obj: KubeObject, old: KubeObject): void {
+  const m = obj.metadata;
+  const o = old.metadata;
+  m.deletionTimestamp = o.deletionTimestamp;
+  m.generation = o.generation;
+  m.labels = clone(o.labels);
+  m.annotations = clone(o.annotations);
+  m.finalizers = clone(o.finalizers);
+  m.ownerReferences = clone(o.ownerReferences);
+  for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === undefined) delete m[k];
+}
+
+function baseStrategy(info: ResourceInfo): Strategy {
+  const workload = info.group === 'apps' || info.group === 'batch' || info.resource === 'replicationcontrollers';
+  return {
+    tracksGeneration: workload,
+    allowCreateOnUpdate: ['events', 'endpoints', 'leases', 'endpointslices'].includes(info.resource),
+    prepareForCreate(obj) {
+      if (info.hasStatus && info.resource !== 'nodes') {
+        if (workload) obj.status = {};
+        else delete obj.status;
+      }
+    },
+    prepareForUpdate(obj, old) {
+      if (info.hasStatus) {
+        if (old.status === undefined) delete obj.status;
+        else obj.status = clone(old.status);
+      }
+    },
+    prepareForStatusUpdate(obj, old) {
+      for (const k of Object.keys(obj)) if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete obj[k];
+      for (const k of Object.keys(old)) if (k !== 'status' && k !== 'metadata') obj[k] = clone(old[k]);
+      resetMetaForStatus(obj, old);
+    },
+    gracePeriod() {
+      return 0;
+    },
+    holdsDeletion() {
+      return false;
+    },
+  };
+}
+
+function qosClass(pod: any): string {
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let anyReq = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) anyReq = true;
+      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
+    }
+  }
+  if (!anyReq) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+function podStrategy(info: ResourceInfo): Strategy {
+  const base = baseStrategy(info);
+  return {
+    ...base,
+    prepareForCreate(obj) {
+      obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
+    },
+    gracePeriod(obj, req) {
+      const pod = obj as any;
+      // An unscheduled or finished pod has no kubelet to wait for.
+      if (!pod.spec?.nodeName) return 0;
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return 0;
+      const g = req.gracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      // Upstream turns a requested 0 into 1 so the kubelet still gets to kill; only --force (0 with force) is immediate.
+      return Math.max(0, g);
+    },
+  };
+}
+
+function namespaceStrategy(info: ResourceInfo): Strategy {
+  const base = baseStrategy(info);
+  return {
+    ...base,
+    prepareForCreate(obj) {
+      obj.status = { phase: 'Active' };
+      const spec = (obj.spec ?? {}) as { finalizers?: string[] };
+      if (!spec.finalizers) spec.finalizers = ['kubernetes'];
+      obj.spec = spec;
+    },
+    prepareForUpdate(obj, old) {
+      obj.status = clone(old.status);
+      // spec.finalizers change only through /finalize.
+      obj.spec = clone(old.spec);
+    },
+    holdsDeletion(obj) {
+      return ((obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0;
+    },
+  };
+}
+
+function persistentStrategy(info: ResourceInfo): Strategy {
+  const base = baseStrategy(info);
+  return {
+    ...base,
+    prepareForCreate(obj) {
+      obj.status = { phase: info.resource === 'persistentvolumes' ? 'Pending' : 'Pending' };
+    },
+  };
+}
+
+export function strategyFor(info: ResourceInfo): Strategy {
+  if (info.group === '' && info.resource === 'pods') return podStrategy(info);
+  if (info.group === '' && info.resource === 'namespaces') return namespaceStrategy(info);
+  if (info.group === '' && (info.resource === 'persistentvolumes' || info.resource === 'persistentvolumeclaims')) return persistentStrategy(info);
+  return baseStrategy(info);
+}

@@ -1,0 +1,52 @@
+// Who is making a request, as upstream's user.Info, and the well-known names
+// that policy keys on.
+
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+export const ANONYMOUS_USER = 'system:anonymous';
+export const ALL_AUTHENTICATED = 'system:authenticated';
+export const ALL_UNAUTHENTICATED = 'system:unauthenticated';
+/** Upstream's SystemPrivilegedGroup: always allowed, whatever RBAC says. */
+export const SYSTEM_MASTERS = 'system:masters';
+export const NODES_GROUP = 'system:nodes';
+export const NODE_USER_PREFIX = 'system:node:';
+export const KUBE_PROXY = 'system:kube-proxy';
+export const KUBE_SCHEDULER = 'system:kube-scheduler';
+export const KUBE_CONTROLLER_MANAGER = 'system:kube-controller-manager';
+export const SA_USER_PREFIX = 'system:serviceaccount:';
+export const ALL_SERVICE_ACCOUNTS = 'system:serviceaccounts';
+export const BOOTSTRAPPERS = 'system:bootstrappers';
+
+export function serviceAccountUsername(namespace: string, name: string): string {
+  return `${SA_USER_PREFIX}${namespace}:${name}`;
+}
+
+export function serviceAccountGroups(namespace: string): string[] {
+  return [ALL_SERVICE_ACCOUNTS, `${ALL_SERVICE_ACCOUNTS}:${namespace}`];
+}
+
+/** system:serviceaccount:NS:NAME → { namespace, name }; anything else → undefined. */
+export function splitServiceAccountUsername(username: string): { namespace: string; name: string } | undefined {
+  if (!username.startsWith(SA_USER_PREFIX)) return undefined;
+  const parts = username.slice(SA_USER_PREFIX.length).split(':');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  return { namespace: parts[0], name: parts[1] };
+}
+
+/** The node a kubelet credential speaks for, if it is one. */
+export function nodeNameOf(user: UserInfo): string | undefined {
+  if (!user.username.startsWith(NODE_USER_PREFIX) || !user.groups.includes(NODES_GROUP)) return undefined;
+  const name = user.username.slice(NODE_USER_PREFIX.length);
+  return name || undefined;
+}
+
+/** Adds system:authenticated as upstream's AuthenticatedGroupAdder does (not to anonymous, not twice). */
+export function withAuthenticatedGroup(user: UserInfo): UserInfo {
+  if (user.username === ANONYMOUS_USER || user.groups.includes(ALL_AUTHENTICATED) || user.groups.includes(ALL_UNAUTHENTICATED)) return user;
+  return { ...user, groups: [...user.groups, ALL_AUTHENTICATED] };
+}

@@ -1,0 +1,178 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { ClientConfig } from './kubeconfig.js';
+import { FileTokenSource } from './token.js';
+import { responseError } from './status.js';
+import { TokenBucket } from './ratelimit.js';
+import { sleep } from './clock.js';
+import { logger } from '../util/log.js';
+
+// The HTTP layer under RestClient: one keep-alive agent per client, auth
+// headers, the client-side QPS throttle, timeouts and the narrow retry
+// policy (a request is only re-sent when the server cannot have acted on it).
+
+const log = logger('client');
+
+export interface TransportOptions {
+  userAgent: string;
+  /** Requests per second after the burst; <= 0 disables throttling. */
+  qps: number;
+  burst: number;
+  /** Per-request timeout for non-streaming requests (ms); 0 disables. */
+  timeoutMs: number;
+  /** Extra attempts for requests that are safe to repeat. */
+  maxRetries: number;
+}
+
+export interface RawResponse {
+  statusCode: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface SendOptions {
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return !!code && CONNECTION_ERRORS.has(code);
+}
+
+export class Transport {
+  readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly mod: typeof http | typeof https;
+  private readonly tokenSource?: FileTokenSource;
+  readonly limiter: TokenBucket;
+
+  constructor(
+    readonly config: ClientConfig,
+    readonly opts: TransportOptions,
+  ) {
+    this.base = new URL(config.server);
+    const isHttps = this.base.protocol === 'https:';
+    this.mod = isHttps ? https : http;
+    this.agent = isHttps
+      ? new https.Agent({
+          keepAlive: true,
+          ca: config.caData,
+          cert: config.certData,
+          key: config.keyData,
+          rejectUnauthorized: !config.insecureSkipTLSVerify,
+          servername: config.tlsServerName,
+        })
+      : new http.Agent({ keepAlive: true });
+    if (config.tokenFile) this.tokenSource = new FileTokenSource(config.tokenFile);
+    this.limiter = new TokenBucket(opts.qps, opts.burst);
+  }
+
+  private authHeader(): string | undefined {
+    const token = this.config.token ?? this.tokenSource?.get();
+    if (token) return `Bearer ${token}`;
+    if (this.config.username !== undefined) {
+      return `Basic ${Buffer.from(`${this.config.username}:${this.config.password ?? ''}`).toString('base64')}`;
+    }
+    return undefined;
+  }
+
+  /** Start a request and resolve with the response head; the body is the caller's to read. */
+  open(method: string, path: string, o: SendOptions = {}): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent, ...o.headers };
+    const auth = this.authHeader();
+    if (auth && !headers.Authorization) headers.Authorization = auth;
+    if (o.body !== undefined) {
+      headers['Content-Type'] ??= 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(o.body));
+    }
+    return new Promise((resolve, reject) => {
+      const req = this.mod.request(url, { method, headers, agent: this.agent, signal: o.signal });
+      if (o.timeoutMs) {
+        req.setTimeout(o.timeoutMs, () => {
+          const err = new Error(`request timed out after ${o.timeoutMs}ms: ${method} ${path}`) as NodeJS.ErrnoException;
+          err.code = 'ETIMEDOUT';
+          req.destroy(err);
+        });
+      }
+      req.once('response', (res) => resolve({ res, req }));
+      req.once('error', (err) => {
+        // A kept-alive socket the server closed while idle fails before the
+        // request reached it; tag it so any method may be re-sent.
+        if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') (err as { staleSocket?: boolean }).staleSocket = true;
+        reject(err);
+      });
+      req.end(o.body);
+    });
+  }
+
+  private async once(method: string, path: string, o: SendOptions): Promise<RawResponse> {
+    const { res, req } = await this.open(method, path, { ...o, timeoutMs: o.timeoutMs ?? this.opts.timeoutMs });
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('end', () => resolve());
+      res.once('error', reject);
+      res.once('aborted', () => reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
+      req.once('error', reject);
+    });
+    return { statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+  }
+
+  /** Send a request with throttling and retries; never throws for HTTP error codes. */
+  async send(method: string, path: string, o: SendOptions = {}): Promise<RawResponse> {
+    const idempotent = method === 'GET' || method === 'HEAD';
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter.wait(o.signal);
+      try {
+        const r = await this.once(method, path, o);
+        const retryAfter = Number(r.headers['retry-after']);
+        if ((r.statusCode === 429 || (r.statusCode >= 500 && idempotent)) && retryAfter > 0 && attempt < this.opts.maxRetries) {
+          log.debug({ method, path, status: r.statusCode, retryAfter }, 'server asked to retry');
+          await sleep(Math.min(retryAfter, 10) * 1000, o.signal);
+          continue;
+        }
+        return r;
+      } catch (err) {
+        const stale = (err as { staleSocket?: boolean }).staleSocket === true;
+        const retriable = !o.signal?.aborted && (stale || (idempotent && isConnectionError(err)));
+        if (!retriable || attempt >= this.opts.maxRetries) throw err;
+        log.debug({ method, path, err: (err as Error).message, attempt }, 'retrying request after connection error');
+        if (!stale) await sleep(Math.min(100 * 2 ** attempt, 2000), o.signal);
+      }
+    }
+  }
+
+  /** Send and decode JSON; HTTP errors become StatusError. */
+  async json<T>(method: string, path: string, o: SendOptions = {}): Promise<T> {
+    const r = await this.send(method, path, o);
+    const text = r.body.toString('utf8');
+    if (r.statusCode >= 400 || r.statusCode < 200) throw responseError(r.statusCode, text);
+    if (!text) return undefined as T;
+    const ct = String(r.headers['content-type'] ?? '');
+    if (ct && !ct.includes('json')) return text as T;
+    return JSON.parse(text) as T;
+  }
+
+  /** Open a long-lived response (watch, log follow); throws StatusError for HTTP errors. */
+  async stream(path: string, o: SendOptions = {}): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+    await this.limiter.wait(o.signal);
+    const r = await this.open('GET', path, o);
+    const code = r.res.statusCode ?? 0;
+    if (code >= 400) {
+      const chunks: Buffer[] = [];
+      for await (const c of r.res) chunks.push(c as Buffer);
+      throw responseError(code, Buffer.concat(chunks).toString('utf8'));
+    }
+    return r;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,68 @@
+// The on-disk layout: kine's log table (one row per write, the autoincrement
+// id is the global revision) plus a tiny meta table for compaction progress.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Synchronous = 'NORMAL' | 'FULL';
+
+// AUTOINCREMENT so a revision is never reused, even when compaction deletes
+// the newest rows' tombstones. UNIQUE(name, prev_revision) makes every insert
+// a compare-and-swap at the database level: two writes derived from the same
+// previous row cannot both land. It doubles as the "latest row of a key"
+// index, because prev_revision grows along each key's chain of rows.
+const DDL = `
+CREATE TABLE IF NOT EXISTS kine (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  create_revision INTEGER NOT NULL,
+  prev_revision INTEGER NOT NULL,
+  lease INTEGER NOT NULL DEFAULT 0,
+  value TEXT,
+  old_value TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS kine_name_prev_revision ON kine (name, prev_revision);
+CREATE INDEX IF NOT EXISTS kine_lease ON kine (lease) WHERE lease > 0;
+CREATE TABLE IF NOT EXISTS k8ts_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+/** lockTimeoutMs: how long to wait for a previous owner of the file to let go. */
+export function openDatabase(path: string, synchronous: Synchronous, lockTimeoutMs = 1000): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { timeout: lockTimeoutMs });
+  try {
+    // One process owns the file (its watch fan-out lives in that process's
+    // memory), so take the lock for good: a second opener fails fast instead
+    // of writing rows nobody would see, and WAL needs no shared-memory file.
+    db.pragma('locking_mode = EXCLUSIVE');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (path !== ':memory:' && String(mode).toLowerCase() !== 'wal') {
+      throw new Error(`could not switch ${path} to WAL (got ${String(mode)})`);
+    }
+    // NORMAL in WAL mode: a commit is in the OS page cache before we ack it,
+    // so it survives kill -9 of this process; FULL also survives power loss.
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('cache_size = -32768');
+    db.pragma('temp_store = MEMORY');
+    db.exec(DDL);
+    // Like etcd, an empty store is at revision 1 and the first write is 2:
+    // revision 0 stays free to mean "now" in watches and lists.
+    db.exec("INSERT INTO sqlite_sequence (name, seq) SELECT 'kine', 1 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'kine')");
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+export function readMeta(db: Database.Database, key: string): number {
+  const v = db.prepare('SELECT value FROM k8ts_meta WHERE key = ?').pluck().get(key);
+  return typeof v === 'number' ? v : 0;
+}
+
+export function lastRevision(db: Database.Database): number {
+  const v = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'kine'").pluck().get();
+  return typeof v === 'number' ? v : 0;
+}

@@ -1,0 +1,330 @@
+// The SQLite backend: a kine-style log in one better-sqlite3 connection. All
+// database work is synchronous, so each operation's read-check-insert runs
+// without interleaving; the insert itself is the compare-and-swap (see the
+// UNIQUE index in schema.ts). Values are stored and returned as opaque text.
+import type Database from 'better-sqlite3';
+import { StorageError } from '../errors.js';
+import type {
+  DeleteOptions,
+  KeyValue,
+  ListOptions,
+  ListResult,
+  Store,
+  UpdateFn,
+  WatchHandlers,
+  WatchOptions,
+  Watcher,
+  WriteOptions,
+} from '../interface.js';
+import { checkKey, checkPrefix, checkTtl, checkValue, prefixEnd } from '../keys.js';
+import { Compactor, META_COMPACT_DONE, META_COMPACT_REV } from './compactor.js';
+import { ExpirySweeper } from './expiry.js';
+import { lastRevision, openDatabase, readMeta, type Synchronous } from './schema.js';
+import {
+  asText,
+  L_CREATE_REV,
+  L_CREATED,
+  L_DELETED,
+  L_ID,
+  L_LEASE,
+  L_VALUE,
+  prepareStatements,
+  type LatestRow,
+  type Statements,
+} from './statements.js';
+import { WatchHub } from './watch-hub.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  synchronous?: Synchronous;
+  /** History kept before periodic compaction; default 300 s. 0 disables it. */
+  compactWindowSeconds?: number;
+  compactIntervalMs?: number;
+  compactBatchSize?: number;
+  /** How often expired TTL keys are deleted; default 1000 ms. */
+  ttlSweepIntervalMs?: number;
+  /** Undelivered events a direct watcher may hold; see watch-queue.ts. */
+  watchQueueLimit?: number;
+  /** How long opening waits for another owner of the file to let go; default 1000 ms. */
+  lockTimeoutMs?: number;
+  /** Clock for TTLs and the compaction window (tests). */
+  now?: () => number;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly st: Statements;
+  private readonly hub: WatchHub;
+  private readonly compactor: Compactor;
+  private readonly sweeper: ExpirySweeper;
+  private readonly now: () => number;
+  private readonly supersedeLeased: (prevId: number, args: Parameters<Statements['insert']['run']>) => number;
+  private rev: number;
+  private closed = false;
+
+  constructor(opts: SqliteStoreOptions) {
+    try {
+      this.db = openDatabase(opts.path, opts.synchronous ?? 'NORMAL', opts.lockTimeoutMs);
+    } catch (err) {
+      throw new StorageError('Unavailable', '', `cannot open ${opts.path}: ${(err as Error).message}`);
+    }
+    this.st = prepareStatements(this.db);
+    this.now = opts.now ?? Date.now;
+    this.rev = lastRevision(this.db);
+    this.hub = new WatchHub(
+      {
+        statements: this.st,
+        revision: () => this.rev,
+        compactedRevision: () => this.compactor.compactRev,
+      },
+      opts.watchQueueLimit,
+    );
+    this.compactor = new Compactor(
+      this.db,
+      this.st,
+      () => this.rev,
+      { compactRev: readMeta(this.db, META_COMPACT_REV), doneRev: readMeta(this.db, META_COMPACT_DONE) },
+      { windowSeconds: opts.compactWindowSeconds ?? 300, intervalMs: opts.compactIntervalMs, batchSize: opts.compactBatchSize },
+    );
+    this.compactor.startPeriodic(this.now);
+    this.sweeper = new ExpirySweeper(this.st, (key, revision) => this.expire(key, revision), this.now);
+    this.sweeper.start(opts.ttlSweepIntervalMs ?? 1000);
+    this.supersedeLeased = this.db.transaction((prevId: number, args: Parameters<Statements['insert']['run']>) => {
+      this.st.clearLease.run(prevId);
+      return Number(this.st.insert.run(...args).lastInsertRowid);
+    });
+  }
+
+  async create(key: string, value: string, opts?: WriteOptions): Promise<KeyValue> {
+    checkKey(key);
+    checkValue(key, value);
+    checkTtl(key, opts?.ttlSeconds);
+    this.assertOpen(key);
+    const cur = this.st.latest.get(key);
+    if (cur && !cur[L_DELETED]) {
+      throw new StorageError('KeyExists', key, `key ${key} already exists`, cur[L_ID]);
+    }
+    const id = this.write(key, 1, 0, 0, cur, this.lease(opts), value, null);
+    if (this.hub.active) this.hub.publish({ type: 'ADDED', key, value, revision: id, createRevision: id });
+    return { key, value, modRevision: id, createRevision: id };
+  }
+
+  async get(key: string): Promise<KeyValue | null> {
+    checkKey(key);
+    this.assertOpen(key);
+    const cur = this.st.latest.get(key);
+    return cur && !cur[L_DELETED] ? toKeyValue(key, cur) : null;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    checkPrefix(prefix);
+    this.assertOpen(prefix);
+    const revision = this.readRevision(prefix, opts.revision);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    // The successor of startAfter in byte order is startAfter + NUL.
+    const lower = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
+    const upper = prefixEnd(prefix);
+    const rows =
+      revision === this.rev
+        ? this.st.listNow.all(lower, upper, limit > 0 ? limit + 1 : -1)
+        : this.st.listAt.all(lower, upper, revision, revision, limit > 0 ? limit + 1 : -1);
+    const more = limit > 0 && rows.length > limit;
+    const n = more ? limit : rows.length;
+    const items: KeyValue[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const [id, name, created, createRevision, value] = rows[i];
+      items[i] = { key: name, value: asText(value), modRevision: id, createRevision: created ? id : createRevision };
+    }
+    return { items, revision, more };
+  }
+
+  async update(key: string, value: string, expectedRevision: number, opts?: WriteOptions): Promise<KeyValue> {
+    checkKey(key);
+    checkValue(key, value);
+    checkTtl(key, opts?.ttlSeconds);
+    this.assertOpen(key);
+    return this.updateNow(key, value, expectedRevision, opts);
+  }
+
+  async guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue> {
+    checkKey(key);
+    checkTtl(key, opts?.ttlSeconds);
+    for (;;) {
+      this.assertOpen(key);
+      const cur = this.st.latest.get(key);
+      if (!cur || cur[L_DELETED]) throw notFound(key);
+      const current = toKeyValue(key, cur);
+      let next = fn(current);
+      if (typeof next !== 'string') {
+        next = await next;
+        this.assertOpen(key);
+        // fn yielded: the key may have moved on meanwhile.
+        const now = this.st.latest.get(key);
+        if (!now || now[L_DELETED]) throw notFound(key);
+        if (now[L_ID] !== current.modRevision) continue;
+      }
+      if (next === current.value) return current;
+      checkValue(key, next);
+      return this.updateNow(key, next, current.modRevision, opts);
+    }
+  }
+
+  async delete(key: string, opts: DeleteOptions = {}): Promise<KeyValue> {
+    checkKey(key);
+    this.assertOpen(key);
+    const cur = this.st.latest.get(key);
+    if (!cur || cur[L_DELETED]) throw notFound(key);
+    if (opts.expectedRevision !== undefined && opts.expectedRevision !== cur[L_ID]) {
+      throw conflict(key, opts.expectedRevision, cur[L_ID]);
+    }
+    const current = toKeyValue(key, cur);
+    opts.precondition?.(current);
+    return this.deleteRow(key, cur, current);
+  }
+
+  watch(opts: WatchOptions, handlers: WatchHandlers): Watcher {
+    if (opts.recursive) checkPrefix(opts.key);
+    else checkKey(opts.key);
+    this.assertOpen(opts.key);
+    return this.hub.watch(opts, handlers);
+  }
+
+  async currentRevision(): Promise<number> {
+    this.assertOpen('');
+    return this.rev;
+  }
+
+  async compact(revision: number): Promise<void> {
+    this.assertOpen('');
+    await this.compactor.compact(revision);
+  }
+
+  async count(prefix: string): Promise<number> {
+    checkPrefix(prefix);
+    this.assertOpen(prefix);
+    return this.st.countNow.get(prefix, prefixEnd(prefix)) ?? 0;
+  }
+
+  /** The connection's durability settings, for startup logs and tests. */
+  settings(): { journalMode: string; synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA'; lockingMode: string } {
+    this.assertOpen('');
+    const sync = Number(this.db.pragma('synchronous', { simple: true }));
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[sync] ?? 'OFF',
+      lockingMode: String(this.db.pragma('locking_mode', { simple: true })),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sweeper.stop();
+    this.hub.closeAll(new StorageError('Unavailable', '', 'storage closed'));
+    await this.compactor.stop();
+    this.db.close();
+  }
+
+  private updateNow(key: string, value: string, expectedRevision: number, opts?: WriteOptions): KeyValue {
+    const cur = this.st.latest.get(key);
+    if (!cur || cur[L_DELETED]) throw notFound(key);
+    if (cur[L_ID] !== expectedRevision) throw conflict(key, expectedRevision, cur[L_ID]);
+    const createRevision = cur[L_CREATED] ? cur[L_ID] : cur[L_CREATE_REV];
+    const prevValue = asText(cur[L_VALUE]);
+    const id = this.write(key, 0, 0, createRevision, cur, this.lease(opts), value, prevValue);
+    if (this.hub.active) this.hub.publish({ type: 'MODIFIED', key, value, revision: id, createRevision, prevValue });
+    return { key, value, modRevision: id, createRevision };
+  }
+
+  private deleteRow(key: string, cur: LatestRow, current: KeyValue): KeyValue {
+    const id = this.write(key, 0, 1, current.createRevision, cur, 0, current.value, null);
+    if (this.hub.active) {
+      this.hub.publish({
+        type: 'DELETED',
+        key,
+        value: current.value,
+        revision: id,
+        createRevision: current.createRevision,
+        prevValue: current.value,
+      });
+    }
+    return { key, value: current.value, modRevision: id, createRevision: current.createRevision };
+  }
+
+  private expire(key: string, revision: number): void {
+    if (this.closed) return;
+    const cur = this.st.latest.get(key);
+    if (!cur || cur[L_DELETED] || cur[L_ID] !== revision) return;
+    this.deleteRow(key, cur, toKeyValue(key, cur));
+  }
+
+  /** Insert one row chained to cur; returns its revision. */
+  private write(
+    key: string,
+    created: number,
+    deleted: number,
+    createRevision: number,
+    cur: LatestRow | undefined,
+    lease: number,
+    value: string,
+    oldValue: string | null,
+  ): number {
+    const prev = cur ? cur[L_ID] : 0;
+    let id: number;
+    try {
+      if (cur && cur[L_LEASE] > 0) {
+        id = this.supersedeLeased(prev, [key, created, deleted, createRevision, prev, lease, value, oldValue]);
+      } else {
+        id = Number(this.st.insert.run(key, created, deleted, createRevision, prev, lease, value, oldValue).lastInsertRowid);
+      }
+    } catch (err) {
+      throw mapSqliteError(err, key);
+    }
+    this.rev = id;
+    return id;
+  }
+
+  private lease(opts: WriteOptions | undefined): number {
+    return opts?.ttlSeconds ? this.now() + Math.ceil(opts.ttlSeconds * 1000) : 0;
+  }
+
+  private readRevision(key: string, requested: number | undefined): number {
+    const revision = requested && requested > 0 ? requested : this.rev;
+    const compacted = this.compactor.compactRev;
+    if (revision < compacted) {
+      throw new StorageError('Expired', key, `revision ${revision} has been compacted (oldest available ${compacted})`, compacted);
+    }
+    if (revision > this.rev) {
+      throw new StorageError('FutureRevision', key, `revision ${revision} is newer than the current revision ${this.rev}`, this.rev);
+    }
+    return revision;
+  }
+
+  private assertOpen(key: string): void {
+    if (this.closed) throw new StorageError('Unavailable', key, 'storage closed');
+  }
+}
+
+function toKeyValue(key: string, row: LatestRow): KeyValue {
+  const id = row[L_ID];
+  return { key, value: asText(row[L_VALUE]), modRevision: id, createRevision: row[L_CREATED] ? id : row[L_CREATE_REV] };
+}
+
+function notFound(key: string): StorageError {
+  return new StorageError('NotFound', key, `key ${key} not found`);
+}
+
+function conflict(key: string, expected: number, actual: number): StorageError {
+  return new StorageError('Conflict', key, `key ${key} has revision ${actual}, expected ${expected}`, actual);
+}
+
+function mapSqliteError(err: unknown, key: string): Error {
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE') {
+    return new StorageError('Conflict', key, `key ${key} was written concurrently`);
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    return new StorageError('Unavailable', key, `sqlite: ${(err as Error).message} (${code})`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,70 @@
+// Conformance: paged lists at a fixed revision, and reads of the past.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KeyValue } from '../../../src/storage/interface.js';
+import { rejectsWith, withStore, type HarnessFactory } from './harness.js';
+
+const P = '/registry/things/';
+
+export function listTests(factory: HarnessFactory): void {
+  test('list pages with limit and startAfter stay at one revision while writes continue', () =>
+    withStore(factory, async ({ store }) => {
+      const original = new Map<string, KeyValue>();
+      for (let i = 0; i < 25; i++) {
+        const kv = await store.create(`${P}k${String(i).padStart(2, '0')}`, `v${i}`);
+        original.set(kv.key, kv);
+      }
+      await store.create('/registry/thingsX/k00', 'not in the prefix');
+
+      const page1 = await store.list(P, { limit: 10 });
+      assert.equal(page1.items.length, 10);
+      assert.equal(page1.more, true);
+      const at = page1.revision;
+
+      // Writes between pages must not show up in later pages.
+      const k05 = original.get(`${P}k05`)!;
+      const k15 = original.get(`${P}k15`)!;
+      await store.update(k05.key, 'changed', k05.modRevision);
+      await store.update(k15.key, 'changed', k15.modRevision);
+      await store.delete(`${P}k20`);
+      await store.create(`${P}k13a`, 'new');
+      await store.create(`${P}k99`, 'new');
+
+      const page2 = await store.list(P, { limit: 10, revision: at, startAfter: page1.items[9].key });
+      assert.equal(page2.revision, at);
+      assert.equal(page2.more, true);
+      const page3 = await store.list(P, { limit: 10, revision: at, startAfter: page2.items[9].key });
+      assert.equal(page3.more, false);
+      const all = [...page1.items, ...page2.items, ...page3.items];
+      assert.deepEqual(all, [...original.values()], 'the pages are exactly the state at the first page');
+
+      const now = await store.list(P);
+      const keys = now.items.map((i) => i.key);
+      assert.ok(keys.includes(`${P}k13a`) && keys.includes(`${P}k99`) && !keys.includes(`${P}k20`));
+      assert.equal(now.items.find((i) => i.key === `${P}k15`)?.value, 'changed');
+      assert.deepEqual(keys, [...keys].sort(), 'items come in key order');
+    }));
+
+  test('list at a past revision returns that state; a future one is refused', () =>
+    withStore(factory, async ({ store }) => {
+      const a = await store.create(`${P}a`, 'a1');
+      await store.create(`${P}b`, 'b1');
+      const r1 = await store.currentRevision();
+      await store.update(`${P}a`, 'a2', a.modRevision);
+      await store.delete(`${P}b`);
+      await store.create(`${P}c`, 'c1');
+      const past = await store.list(P, { revision: r1 });
+      assert.deepEqual(
+        past.items.map((i) => [i.key, i.value]),
+        [
+          [`${P}a`, 'a1'],
+          [`${P}b`, 'b1'],
+        ],
+      );
+      assert.equal(past.revision, r1);
+      const limited = await store.list(P, { revision: r1, limit: 1 });
+      assert.equal(limited.items.length, 1);
+      assert.equal(limited.more, true);
+      await rejectsWith(store.list(P, { revision: (await store.currentRevision()) + 1000 }), 'FutureRevision');
+    }));
+}
