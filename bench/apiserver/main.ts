@@ -48,7 +48,8 @@ async function must(p: Promise<{ status: number; body: string }>, want: number):
   return r.body;
 }
 
-async function startServer(storage: string, endpoints: string[]): Promise<{ url: string; child: ChildProcess; dir: string }> {
+async function startServer(storage: string, endpoints: string[]): Promise<{ url: string; child: ChildProcess; dir: string; readyMs: number }> {
+  const t0 = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-'));
   const flags = ['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0', '--storage', storage];
   if (storage === 'etcd') flags.push('--etcd-endpoints', endpoints.join(','), '--etcd-prefix', `/bench-${Date.now()}`);
@@ -58,11 +59,11 @@ async function startServer(storage: string, endpoints: string[]): Promise<{ url:
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      if (m && /is ready/.test(out)) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
-  return { url, child, dir };
+  return { url, child, dir, readyMs: performance.now() - t0 };
 }
 
 async function rssMB(pid: number): Promise<number> {
@@ -135,7 +136,7 @@ interface Row {
 }
 
 async function benchOne(storage: string, endpoints: string[]): Promise<Row> {
-  const { url, child, dir } = await startServer(storage, endpoints);
+  const { url, child, dir, readyMs } = await startServer(storage, endpoints);
   const rows: string[][] = [['measure', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'storage ops/s', 'storage ÷ API']];
   try {
     await new Promise((r) => setTimeout(r, 1500));
@@ -174,6 +175,7 @@ async function benchOne(storage: string, endpoints: string[]): Promise<Row> {
       s = summarize(lat);
       rows.push(['watch delivery (create→event)', String(watchers), '', fmt(s.p50), fmt(s.p99), '', '']);
     }
+    rows.push(['start-up: spawn to "ready" line (ms)', '', fmt(readyMs, 0), '', '', '', '']);
     rows.push(['idle RSS (MB) after start', '', fmt(idle, 1), '', '', '', '']);
     rows.push([`RSS (MB) after ${(N1 + N64 + 1000).toLocaleString('en-US')} pods`, '', fmt(await rssMB(child.pid!), 1), '', '', '', '']);
   } finally {

@@ -90,8 +90,11 @@ function legacyResourceList(group: string, version: string): unknown {
         kind: k.kind,
         verbs: subresourceVerbs(sub),
       };
-      if (k.group !== r.group) entry.group = k.group;
-      if (k.version !== r.version) entry.version = k.version;
+      // Upstream names both whenever the subresource's group/version differs (kubectl drain reads both).
+      if (k.group !== r.group || k.version !== r.version) {
+        entry.group = k.group;
+        entry.version = k.version;
+      }
       resources.push(entry);
     }
   }

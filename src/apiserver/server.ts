@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../storage/interface.js';
 import { RESOURCES, type ResourceInfo } from '../api/scheme/resources.js';
@@ -14,14 +15,38 @@ import type { Registry } from './handlers/context.js';
 import { ensureSystemNamespaces } from './bootstrap.js';
 import { createOpenApiHandler } from './openapi/handler.js';
 import { logger } from '../util/log.js';
+import { serverTlsOptions, type ClusterPki } from '../pki/index.js';
+import { createAuthenticator } from '../auth/authn/index.js';
+import { createAuthorizer, reconcileBootstrapPolicy } from '../auth/authz/index.js';
+import { admissionChain, type AdmissionPluginName } from '../auth/admission/index.js';
+import type { UserInfo } from '../auth/user.js';
+import { INSECURE_USER, authenticate, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
 
 const log = logger('apiserver');
+
+export interface SecureOptions {
+  pki: ClusterPki;
+  /** --anonymous-auth: unauthenticated requests become system:anonymous instead of 401. */
+  anonymous?: boolean;
+  /** --token-auth-file (upstream's CSV format). */
+  tokenAuthFile?: string;
+  /** --disable-admission-plugins */
+  disabledAdmissionPlugins?: AdmissionPluginName[];
+}
 
 export interface ApiServerOptions {
   store: Store;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
+  /**
+   * HTTPS with authentication, RBAC + Node authorization and admission.
+   * Without it the server speaks plain HTTP and treats every caller as
+   * system:masters, as upstream's insecure port did: loopback only.
+   */
+  secure?: SecureOptions;
+  /** --insecure-port: an extra plain-HTTP listener on 127.0.0.1 that skips authentication (warned; for debugging). */
+  insecurePort?: number;
 }
 
 export interface RunningApiServer {
@@ -29,6 +54,7 @@ export interface RunningApiServer {
   port: number;
   host: string;
   registry: Registry;
+  security?: Security;
   close(): Promise<void>;
 }
 
@@ -55,17 +81,48 @@ class StoreRegistry implements Registry {
 
 const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+  });
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const registry = new StoreRegistry(opts.store);
   await ensureSystemNamespaces(registry);
+  let security: Security | undefined;
+  let closeAuthz: (() => void) | undefined;
+  if (opts.secure) {
+    await reconcileBootstrapPolicy(registry);
+    const authz = await createAuthorizer(registry);
+    closeAuthz = () => authz.close();
+    security = {
+      pki: opts.secure.pki,
+      authz,
+      authn: createAuthenticator({ pki: opts.secure.pki, registry, tokenAuthFile: opts.secure.tokenAuthFile, anonymous: opts.secure.anonymous ?? false, apiAudiences: [] }),
+      admission: admissionChain(registry, { disabled: opts.secure.disabledAdmissionPlugins }),
+    };
+  } else if (opts.host && !['127.0.0.1', '::1', 'localhost'].includes(opts.host)) {
+    throw new Error(`an insecure (plain HTTP, unauthenticated) API server may listen on loopback only, not ${opts.host}`);
+  }
   const discovery = new Discovery();
   let openapi: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
 
-  const server = http.createServer({ keepAlive: true, requestTimeout: 0 }, (req, res) => {
+  const handlerFor = (sec: Security | undefined) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const pathname = url.pathname;
     void (async () => {
       try {
+        let user: UserInfo = INSECURE_USER;
+        const rr = parseResourcePath(req.method ?? 'GET', pathname, url.searchParams);
+        if (sec) {
+          user = await authenticate(sec, req);
+          authorize(sec, rr ? resourceAttributes(user, rr, url.searchParams) : nonResourceAttributes(user, req.method ?? 'GET', pathname));
+        }
         if (HEALTH_PATHS.has(pathname) || pathname.startsWith('/healthz/') || pathname.startsWith('/livez/') || pathname.startsWith('/readyz/')) {
           res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
           res.end('ok');
@@ -75,9 +132,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           openapi ??= createOpenApiHandler(registry.schemas(), RESOURCES);
           if (openapi(req, res)) return;
         }
-        const rr = parseResourcePath(req.method ?? 'GET', pathname, url.searchParams);
         if (rr) {
-          await dispatchResource(req, res, rr, url.searchParams, registry);
+          await dispatchResource(req, res, rr, url.searchParams, registry, user, sec);
           return;
         }
         if (req.method === 'GET' && discovery.handle(req, res, pathname)) return;
@@ -90,27 +146,37 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         writeError(req, res, err);
       }
     })();
-  });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
-  });
+  };
+  const server = security
+    ? https.createServer({ ...serverTlsOptions(security.pki), keepAlive: true, requestTimeout: 0 }, handlerFor(security))
+    : http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
+  const servers: http.Server[] = [server];
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
+  await listen(server, opts.port ?? 0, host);
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${security ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'API server listening');
+  if (security && opts.insecurePort !== undefined) {
+    const plain = http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
+    await listen(plain, opts.insecurePort, '127.0.0.1');
+    servers.push(plain);
+    log.warn({ url: `http://127.0.0.1:${(plain.address() as AddressInfo).port}` }, 'insecure port open: requests on it skip authentication and authorization');
+  }
   return {
     url,
     port,
     host,
     registry,
+    security,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+      Promise.all(
+        servers.map(
+          (srv) =>
+            new Promise<void>((resolve) => {
+              srv.close(() => resolve());
+              srv.closeAllConnections();
+            }),
+        ),
+      ).then(() => closeAuthz?.()),
   };
 }

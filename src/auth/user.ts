@@ -38,6 +38,11 @@ export function splitServiceAccountUsername(username: string): { namespace: stri
   return { namespace: parts[0], name: parts[1] };
 }
 
+/** Upstream's NodeIdentity isNode: a system:node:* user in system:nodes (the name may still be empty). */
+export function isNodeUser(user: UserInfo): boolean {
+  return user.username.startsWith(NODE_USER_PREFIX) && user.groups.includes(NODES_GROUP);
+}
+
 /** The node a kubelet credential speaks for, if it is one. */
 export function nodeNameOf(user: UserInfo): string | undefined {
   if (!user.username.startsWith(NODE_USER_PREFIX) || !user.groups.includes(NODES_GROUP)) return undefined;

@@ -6,6 +6,12 @@ import { startApiServer, type RunningApiServer } from '../apiserver/server.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import type { Store } from '../storage/interface.js';
 import { progress } from './progress.js';
+import { hostname, networkInterfaces } from 'node:os';
+import { ensureClusterPki, type ClusterPki } from '../pki/index.js';
+import { ADMISSION_PLUGINS, type AdmissionPluginName } from '../auth/admission/index.js';
+import { logger } from '../util/log.js';
+
+const log = logger('server');
 
 export interface ServerFlags {
   dataDir: string;
@@ -16,6 +22,11 @@ export interface ServerFlags {
   etcdPrefix: string;
   sqliteSynchronous: string;
   compactionInterval: string;
+  insecurePort?: string;
+  anonymousAuth: boolean;
+  tokenAuthFile?: string;
+  disableAdmissionPlugins?: string;
+  serviceClusterIpRange: string;
 }
 
 /** Flags shared by `k8ts server` and `k8ts apiserver`, named as upstream's where it has one. */
@@ -28,17 +39,46 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs (with --storage etcd)')
     .option('--etcd-prefix <prefix>', 'key prefix inside etcd', '/registry')
     .option('--sqlite-synchronous <mode>', 'SQLite durability: NORMAL (survives kill -9) or FULL (survives power loss)', 'NORMAL')
-    .option('--compaction-interval <seconds>', 'history kept before compaction (upstream: --etcd-compaction-interval)', '300');
+    .option('--compaction-interval <seconds>', 'history kept before compaction (upstream: --etcd-compaction-interval)', '300')
+    .option('--insecure-port <n>', 'also serve plain HTTP on 127.0.0.1:N with no authentication (debugging only)')
+    .option('--anonymous-auth', 'let requests without credentials in as system:anonymous (RBAC still applies)', false)
+    .option('--token-auth-file <file>', 'static bearer tokens, upstream CSV format: token,user,uid,"group1,group2"')
+    .option('--disable-admission-plugins <names>', `comma-separated admission plugins to turn off (${ADMISSION_PLUGINS.join(', ')})`)
+    .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24');
 }
+
+/** Every name and address this host answers to, for the serving certificate. */
+function hostIdentities(bindAddress: string): { hostnames: string[]; ips: string[] } {
+  const ips = new Set(['127.0.0.1', '::1']);
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) ips.add(a.address.split('%')[0]!);
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::') ips.add(bindAddress);
+  return { hostnames: ['localhost', hostname()], ips: [...ips] };
+}
+
+/** The first usable address of a CIDR (10.0.0.0/24 → 10.0.0.1): the kubernetes Service's IP. */
+export function firstServiceIP(cidr: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) throw new Error(`--service-cluster-ip-range must be an IPv4 CIDR like 10.0.0.0/24, not ${cidr}`);
+  const n = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+  const ip = (n + 1) >>> 0;
+  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 export interface RunningControlPlane {
   api: RunningApiServer;
   store: Store;
   kubeconfig: string;
+  pki: ClusterPki;
+  dataDir: string;
+  /** https://host:port as components should dial it. */
+  server: string;
   stop(): Promise<void>;
 }
 
 export async function runApiServer(flags: ServerFlags): Promise<RunningControlPlane> {
+  if (flags.storage !== 'sqlite' && flags.storage !== 'etcd') throw new Error(`--storage must be sqlite or etcd, not ${flags.storage}`);
   const dataDir = resolve(flags.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   let store: Store;
@@ -58,15 +98,33 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
   }
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${flags.port}`);
-  const api = await startApiServer({ store, port, host: flags.bindAddress });
+  const disabled = (flags.disableAdmissionPlugins ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const d of disabled) {
+    if (!(ADMISSION_PLUGINS as readonly string[]).includes(d)) throw new Error(`--disable-admission-plugins: unknown plugin ${d} (known: ${ADMISSION_PLUGINS.join(', ')})`);
+  }
+  progress('loading the cluster CA and certificates (created on first start)');
+  const pki: ClusterPki = await ensureClusterPki(dataDir, { ...hostIdentities(flags.bindAddress), serviceIP: firstServiceIP(flags.serviceClusterIpRange) });
+  const insecurePort = flags.insecurePort === undefined ? undefined : Number(flags.insecurePort);
+  if (insecurePort !== undefined) log.warn({ port: insecurePort }, '--insecure-port serves the API without authentication on 127.0.0.1');
+  const api = await startApiServer({
+    store,
+    port,
+    host: flags.bindAddress,
+    secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[] },
+    insecurePort,
+  });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const host = flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? '127.0.0.1' : flags.bindAddress;
-  await writeKubeconfig(kubeconfig, { server: `http://${host.includes(':') ? `[${host}]` : host}:${api.port}` });
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
+  await writeKubeconfig(kubeconfig, { server, caData: b64(pki.caCertPem), clientCertData: b64(pki.adminCertPem), clientKeyData: b64(pki.adminKeyPem) });
   progress(`API server listening on ${api.url}`);
   return {
     api,
     store,
     kubeconfig,
+    pki,
+    dataDir,
+    server,
     async stop() {
       await api.close();
       await store.close();

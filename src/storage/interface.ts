@@ -121,12 +121,15 @@ export interface Store {
   currentRevision(): Promise<number>;
   /**
    * Drop history before revision C (etcd semantics): the state at C and every
-   * later revision stay readable; list/get at a revision < C and watches from
-   * fromRevision < C - 1 fail with Expired (err.revision = C). Compacting to
-   * an already compacted revision is a no-op; above the current one is clamped.
+   * later revision stay readable; lists at a revision < C and watches from
+   * fromRevision < C - 1 fail with Expired (err.revision = C), except that the
+   * watch cache, like upstream's, still serves a watch whose events it holds
+   * in memory. Compacting to an already compacted revision is a no-op; above
+   * the current one is clamped.
    */
   compact(revision: number): Promise<void>;
   /** Number of live keys under a prefix (for quota and metrics). */
   count(prefix: string): Promise<number>;
+  /** Open watches end with onError(StorageError 'Unavailable'); later calls fail the same way. */
   close(): Promise<void>;
 }

@@ -132,9 +132,13 @@ describe('bad input', () => {
   });
 
   test('kubectl shows server errors as upstream', async () => {
+    // Typed create commands wrap the server's message, as upstream kubectl does.
     const r = await kubectl(s.kubeconfig, ['create', 'configmap', 'Bad_Name']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /The ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name"/);
+    assert.match(r.stderr, /^error: failed to create configmap: ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    const f = await kubectl(s.kubeconfig, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'Bad_Name' } }) });
+    assert.equal(f.code, 1);
+    assert.match(f.stderr, /The ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name"/);
   });
 
   test('the server still serves after all of it', async () => {

@@ -202,6 +202,8 @@ describe('kubectl against k8ts', () => {
     assert.match(r.stderr, /^Error from server \(NotFound\): pods "nope" not found$/m);
     await k(['create', 'configmap', 'dup']);
     const d = await kubectl(s.kubeconfig, ['create', 'configmap', 'dup']);
-    assert.match(d.stderr, /Error from server \(AlreadyExists\): configmaps "dup" already exists/);
+    assert.match(d.stderr, /^error: failed to create configmap: configmaps "dup" already exists$/m);
+    const f = await kubectl(s.kubeconfig, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dup' } }) });
+    assert.match(f.stderr, /^Error from server \(AlreadyExists\): error when creating "STDIN": configmaps "dup" already exists$/m);
   });
 });

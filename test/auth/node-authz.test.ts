@@ -70,7 +70,15 @@ test('node a cannot touch node b, its lease or its pods', () => {
   assert.ok(allowed(res('get', 'pods', 'apps', 'a-web')));
   assert.ok(allowed(res('update', 'pods', 'apps', 'a-web', { subresource: 'status' })));
   assert.equal(allowed(res('get', 'pods', 'apps', 'b-web')), false);
-  assert.equal(allowed(res('patch', 'pods', 'apps', 'b-web', { subresource: 'status' })), false);
+  // As upstream: the authorizer lets status writes through and NodeRestriction admission refuses another node's pod.
+  assert.ok(allowed(res('patch', 'pods', 'apps', 'b-web', { subresource: 'status' })));
+  assert.equal(allowed(res('get', 'pods', 'apps', 'a-web', { subresource: 'status' })), false);
+  assert.equal(allowed(res('get', 'nodes', undefined, 'a', { subresource: 'status' })), false);
+  assert.ok(allowed(res('patch', 'nodes', undefined, 'a', { subresource: 'status' })));
+  assert.ok(allowed(res('list', 'pods', 'apps', undefined, { fieldSelector: 'metadata.name=a-web' })));
+  assert.equal(allowed(res('list', 'pods', 'apps', undefined, { fieldSelector: 'metadata.name=b-web' })), false);
+  assert.ok(allowed(res('get', 'csinodes', undefined, 'a', { apiGroup: 'storage.k8s.io' })));
+  assert.equal(allowed(res('get', 'csinodes', undefined, 'b', { apiGroup: 'storage.k8s.io' })), false);
   assert.equal(allowed(res('update', 'leases', 'kube-node-lease', 'b', { apiGroup: 'coordination.k8s.io' })), false);
   assert.ok(allowed(res('update', 'leases', 'kube-node-lease', 'a', { apiGroup: 'coordination.k8s.io' })));
   assert.ok(allowed(res('list', 'pods', undefined, undefined, { fieldSelector: 'spec.nodeName=a' })));

@@ -118,7 +118,7 @@ test('client, serving and CSR-signed certificates chain to the cluster CA', asyn
     // A CSR as kubelets send one, made with openssl-free WebCrypto through @peculiar/x509.
     const x509 = await import('@peculiar/x509');
     const { webcrypto } = await import('node:crypto');
-    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as { publicKey: unknown; privateKey: unknown };
     const csr = await x509.Pkcs10CertificateRequestGenerator.create({
       name: 'O=system:nodes, CN=system:node:n2',
       keys: keys as never,

@@ -201,3 +201,16 @@ test('reconciling again keeps admin edits and user-owned roles', async () => {
   assert.equal(dns.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'], 'true');
   assert.equal(dns.metadata.labels?.['kubernetes.io/bootstrapping'], 'rbac-defaults');
 });
+
+test('review kinds: whoami, can-i and can-i --list answers', async () => {
+  const { selfSubjectReview, selfSubjectAccessReview, selfSubjectRulesReview, localSubjectAccessReview } = await import('../../src/auth/reviews.js');
+  assert.deepEqual(selfSubjectReview(who.sa!).status, { userInfo: { username: 'system:serviceaccount:team:builder', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'] } });
+  const ssar = selfSubjectAccessReview({ metadata: {}, spec: { resourceAttributes: { namespace: 'team', verb: 'list', resource: 'pods' } } }, who.carol!, authz);
+  assert.equal(ssar.kind, 'SelfSubjectAccessReview');
+  assert.equal((ssar.status as { allowed: boolean }).allowed, true);
+  const denied = selfSubjectAccessReview({ metadata: {}, spec: { resourceAttributes: { namespace: 'team', verb: 'get', resource: 'secrets' } } }, who.carol!, authz);
+  assert.deepEqual(denied.status, { allowed: false });
+  const rules = selfSubjectRulesReview({ metadata: {}, spec: { namespace: 'team' } }, who.carol!, authz);
+  assert.equal((rules.status as { incomplete: boolean }).incomplete, false);
+  assert.throws(() => localSubjectAccessReview({ metadata: {}, spec: { user: 'x', resourceAttributes: { namespace: 'a', verb: 'get', resource: 'pods' } } }, 'b', authz), /must match namespace: b/);
+});

@@ -32,6 +32,8 @@ export function validatePathSegmentName(name: string, prefix = false): string[] 
 export function nameFnFor(info: ResourceInfo): NameFn {
   if (info.group === '' && info.resource === 'namespaces') return nameIsDNSLabel;
   if (info.group === '' && info.resource === 'services') return nameIsDNS1035Label;
+  // RBAC objects are named like system:controller:foo; upstream only forbids path segments there.
+  if (info.group === 'rbac.authorization.k8s.io') return validatePathSegmentName;
   return nameIsDNSSubdomain;
 }
 

@@ -1,6 +1,8 @@
 import { StatusError, notFound } from '../../api/errors.js';
 import { resourceFor } from '../../api/scheme/resources.js';
 import type { RequestContext } from './context.js';
+import type { KubeObject } from '../../api/types.js';
+import type { AdmissionAttributes, Operation } from '../../auth/admission/index.js';
 
 const namespaces = resourceFor('', 'v1', 'namespaces')!;
 const IMMORTAL = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -30,4 +32,37 @@ export async function admitNamespaceLifecycle(ctx: RequestContext, name: string 
       causes: [{ reason: 'NamespaceTerminating', message: `namespace ${rr.namespace} is being terminated`, field: 'metadata.namespace' }],
     });
   }
+}
+
+/** Upstream's admission attributes for this request. */
+function attributesFor(ctx: RequestContext, operation: Operation, name: string | undefined): AdmissionAttributes {
+  return {
+    operation,
+    group: ctx.info.group,
+    version: ctx.info.version,
+    resource: ctx.info.resource,
+    subresource: ctx.rr.subresource,
+    kind: ctx.info.kind,
+    namespace: ctx.info.namespaced ? ctx.rr.namespace : undefined,
+    name,
+    user: ctx.user,
+    dryRun: ctx.dryRun,
+  };
+}
+
+/** Mutating admission (ServiceAccount, LimitRanger defaults, DefaultTolerationSeconds) before defaulting and validation. */
+export async function admitMutating(ctx: RequestContext, operation: Operation, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
+  if (!ctx.security) return;
+  await ctx.security.admission.mutate(attributesFor(ctx, operation, obj.metadata.name ?? old?.metadata.name), obj, old);
+}
+
+/** The validating phase, handed to the store so it runs on the final object just before it is written. */
+export function validatingAdmission(ctx: RequestContext, operation: Operation): ((obj: KubeObject, old: KubeObject | undefined) => Promise<void>) | undefined {
+  const sec = ctx.security;
+  if (!sec) return undefined;
+  return async (obj, old) => {
+    const isDelete = operation === 'DELETE';
+    const warnings = await sec.admission.validate(attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
+    ctx.warnings.push(...warnings);
+  };
 }

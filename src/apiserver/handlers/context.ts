@@ -4,6 +4,8 @@ import type { SchemaRegistry } from '../../api/schema/types.js';
 import type { ResourceRequest } from '../http/request-info.js';
 import type { ResourceStore } from '../registry/resource-store.js';
 import type { OutputFormat } from '../http/respond.js';
+import type { UserInfo } from '../../auth/user.js';
+import type { Security } from '../security.js';
 
 /** The registry of every resource's store, shared by all handlers. */
 export interface Registry {
@@ -27,4 +29,8 @@ export interface RequestContext {
   fieldManager: string;
   /** Warnings to send as Warning headers (299). */
   warnings: string[];
+  /** Who is asking (system:masters on an insecure server). */
+  user: UserInfo;
+  /** Authentication, authorization and admission; absent on an insecure server. */
+  security?: Security;
 }

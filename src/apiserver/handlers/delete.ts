@@ -2,7 +2,7 @@ import { badRequest, methodNotAllowed } from '../../api/errors.js';
 import { readBody, decodeBody } from '../http/body.js';
 import { listParams } from './selectors.js';
 import { writeObject, writeRaw, writeList } from './output.js';
-import { admitNamespaceLifecycle } from './admission.js';
+import { admitNamespaceLifecycle, validatingAdmission } from './admission.js';
 import type { DeleteParams } from '../registry/resource-store.js';
 import type { RequestContext } from './context.js';
 
@@ -38,6 +38,7 @@ export async function handleDelete(ctx: RequestContext): Promise<void> {
   if (rr.subresource !== undefined) throw methodNotAllowed(`the server does not allow this method on the requested resource ${info.resource}/${rr.subresource}`);
   await admitNamespaceLifecycle(ctx, rr.name);
   const p = await deleteParams(ctx);
+  p.admit = validatingAdmission(ctx, 'DELETE');
   const { object, deleted } = await ctx.store.delete(rr.namespace, rr.name!, p);
   if (!deleted || info.resource === 'pods' || info.resource === 'namespaces') {
     writeObject(ctx, 200, object);

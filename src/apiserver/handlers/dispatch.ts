@@ -5,6 +5,9 @@ import type { ResourceRequest } from '../http/request-info.js';
 import { negotiateOutput } from '../http/respond.js';
 import { validateName } from '../../api/validation/index.js';
 import type { Registry, RequestContext } from './context.js';
+import type { UserInfo } from '../../auth/user.js';
+import type { Security } from '../security.js';
+import { handleReview, handleTokenRequest, isReview } from './reviews.js';
 import { handleGet, handleList } from './read.js';
 import { handleWatch } from './watch.js';
 import { handleCreate, handleUpdate } from './write.js';
@@ -23,7 +26,15 @@ function fieldManagerOf(req: IncomingMessage, query: URLSearchParams): string {
 }
 
 /** Routes one parsed resource request to its verb's handler. */
-export async function dispatchResource(req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, query: URLSearchParams, registry: Registry): Promise<void> {
+export async function dispatchResource(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rr: ResourceRequest,
+  query: URLSearchParams,
+  registry: Registry,
+  user: UserInfo,
+  security: Security | undefined,
+): Promise<void> {
   const info = resourceFor(rr.group, rr.version, rr.resource);
   if (!info) {
     const what = rr.group ? `${rr.resource}.${rr.group}` : rr.resource;
@@ -61,7 +72,11 @@ export async function dispatchResource(req: IncomingMessage, res: ServerResponse
     dryRun: dryRunParam.includes('All'),
     fieldManager: fieldManagerOf(req, query),
     warnings: [],
+    user,
+    security,
   };
+  if (isReview(info)) return handleReview(ctx);
+  if (info.resource === 'serviceaccounts' && rr.subresource === 'token') return handleTokenRequest(ctx);
   switch (rr.verb) {
     case 'get':
       return handleGet(ctx);

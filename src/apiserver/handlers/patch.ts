@@ -5,7 +5,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, serverSideAp
 import { readBody, decodeBody } from '../http/body.js';
 import { checkNamespace, decodeObject } from './decode.js';
 import { writeObject, writeRaw } from './output.js';
-import { admitNamespaceLifecycle } from './admission.js';
+import { admitMutating, admitNamespaceLifecycle, validatingAdmission } from './admission.js';
 import { track } from './write.js';
 import { applyScale, scaleOf } from './scale.js';
 import type { RequestContext } from './context.js';
@@ -94,17 +94,23 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
 
   const createIfMissing =
     type === 'application/apply-patch+yaml' && sub === undefined
-      ? () => {
+      ? async () => {
           const created = applyTo(null);
+          await admitMutating(ctx, 'CREATE', created, undefined);
           return created;
         }
       : undefined;
   if (createIfMissing) await admitNamespaceLifecycle({ ...ctx, rr: { ...rr, verb: 'create' } }, rr.name);
-  const { object, created } = await store.update(rr.namespace, rr.name, (cur) => applyTo(cur), {
-    dryRun: ctx.dryRun,
-    subresource: sub === 'scale' ? undefined : sub,
-    createIfMissing,
-  });
+  const { object, created } = await store.update(
+    rr.namespace,
+    rr.name,
+    async (cur) => {
+      const next = applyTo(cur);
+      await admitMutating(ctx, 'UPDATE', next, cur);
+      return next;
+    },
+    { dryRun: ctx.dryRun, subresource: sub === 'scale' ? undefined : sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE') },
+  );
   if (sub === 'scale') {
     writeRaw(ctx, 200, scaleOf(info, object));
     return;

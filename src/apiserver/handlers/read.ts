@@ -3,9 +3,11 @@ import { listParams } from './selectors.js';
 import { scaleOf } from './scale.js';
 import { StatusError, badRequest } from '../../api/errors.js';
 import type { RequestContext } from './context.js';
+import { handlePodLog } from './pod-log.js';
 
 export async function handleGet(ctx: RequestContext): Promise<void> {
   const { rr, store } = ctx;
+  if (rr.subresource === 'log' && ctx.info.resource === 'pods') return handlePodLog(ctx);
   const obj = await store.get(rr.namespace, rr.name!);
   switch (rr.subresource) {
     case undefined:
@@ -15,7 +17,6 @@ export async function handleGet(ctx: RequestContext): Promise<void> {
     case 'scale':
       writeRaw(ctx, 200, scaleOf(ctx.info, obj));
       return;
-    case 'log':
     case 'exec':
     case 'attach':
     case 'portforward':

@@ -33,7 +33,7 @@ export function listParams(ctx: RequestContext): ListParams {
   const rvm = q.get('resourceVersionMatch');
   if (rvm) {
     if (rvm !== 'Exact' && rvm !== 'NotOlderThan') throw badRequest(`resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`);
-    if (!rv) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (!rv && !(ctx.rr.verb === 'watch' && q.get('sendInitialEvents') === 'true')) throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
     if (cont) throw badRequest('resourceVersionMatch is forbidden when continue is provided');
     p.resourceVersionMatch = rvm;
   }

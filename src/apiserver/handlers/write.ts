@@ -5,7 +5,7 @@ import { updateManagedFields } from '../patch/index.js';
 import { readBody, decodeBody } from '../http/body.js';
 import { checkNamespace, decodeObject } from './decode.js';
 import { writeObject, writeRaw } from './output.js';
-import { admitNamespaceLifecycle } from './admission.js';
+import { admitMutating, admitNamespaceLifecycle, validatingAdmission } from './admission.js';
 import { applyScale, scaleOf } from './scale.js';
 import { handleBinding } from './binding.js';
 import type { RequestContext } from './context.js';
@@ -45,8 +45,9 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
     });
   }
   await admitNamespaceLifecycle(ctx, obj.metadata.name);
+  await admitMutating(ctx, 'CREATE', obj, undefined);
   track(ctx, null, obj);
-  const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun });
+  const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun, admit: validatingAdmission(ctx, 'CREATE') });
   writeObject(ctx, 201, created);
 }
 
@@ -61,7 +62,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
       applyScale(cur, scale);
       track(ctx, old, cur, 'scale');
       return cur;
-    }, { dryRun: ctx.dryRun });
+    }, { dryRun: ctx.dryRun, admit: validatingAdmission(ctx, 'UPDATE') });
     writeRaw(ctx, 200, scaleOf(info, object));
     return;
   }
@@ -83,7 +84,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
   const { object, created } = await store.update(
     rr.namespace,
     rr.name,
-    (cur) => {
+    async (cur) => {
       const next = structuredClone(obj);
       if (sub === 'finalize') {
         // Only spec.finalizers changes through /finalize.
@@ -93,10 +94,11 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
         out.metadata.resourceVersion = next.metadata.resourceVersion;
         return out;
       }
+      await admitMutating(ctx, 'UPDATE', next, cur);
       track(ctx, cur, next, sub);
       return next;
     },
-    { dryRun: ctx.dryRun, subresource: sub === 'finalize' ? undefined : sub, createIfMissing },
+    { dryRun: ctx.dryRun, subresource: sub === 'finalize' ? undefined : sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE') },
   );
   if (sub === 'finalize') await finishNamespaceIfDone(ctx, object);
   writeObject(ctx, created ? 201 : 200, object);

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { parseDocument } from 'yaml';
 import { StatusError, badRequest } from '../../api/errors.js';
 import { findJsonError } from './json-error.js';
+import { PROTOBUF_CONTENT_TYPE, decodeKubernetesProtobuf } from '../protobuf/index.js';
+import { loadSchemaRegistry } from '../../api/schema/index.js';
 
 /** Upstream's limit for a request body (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -63,9 +65,14 @@ export function parseYaml(text: string): unknown {
   return doc.toJS({ maxAliasCount: 100 });
 }
 
-/** Decodes a body by its Content-Type: JSON, YAML, or 415. */
+/** Decodes a body by its Content-Type: JSON, YAML, Kubernetes protobuf, or 415. */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const ct = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (ct === PROTOBUF_CONTENT_TYPE) {
+    // kubectl's typed clients (create configmap/deployment/..., auth can-i) send protobuf bodies.
+    if (body.length === 0) throw badRequest('the request body is empty: send the object to write');
+    return decodeKubernetesProtobuf(body, loadSchemaRegistry());
+  }
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty: send the object to write as JSON or YAML');
   switch (ct) {
@@ -80,6 +87,6 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
     case 'text/yaml':
       return parseYaml(text);
     default:
-      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
   }
 }

@@ -28,6 +28,8 @@ export interface ListParams {
 
 export interface WriteParams {
   dryRun?: boolean;
+  /** Validating admission: runs on the final object just before it is stored; throws to refuse. */
+  admit?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
 }
 
 export interface DeleteParams extends WriteParams {
@@ -228,6 +230,7 @@ export class ResourceStore {
   async create(namespace: string | undefined, obj: KubeObject, p: WriteParams = {}): Promise<KubeObject> {
     this.prepareCreate(namespace, obj);
     const name = obj.metadata.name!;
+    if (p.admit) await p.admit(obj, undefined);
     if (p.dryRun) {
       const existing = await this.store.get(objectKey(this.info, namespace, name));
       if (existing) throw alreadyExists(this.gr, name);
@@ -252,7 +255,7 @@ export class ResourceStore {
     namespace: string | undefined,
     name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    p: WriteParams & { subresource?: string; createIfMissing?: (() => KubeObject) | undefined } = {},
+    p: WriteParams & { subresource?: string; createIfMissing?: (() => KubeObject | Promise<KubeObject>) | undefined } = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
     const key = objectKey(this.info, namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -264,7 +267,7 @@ export class ResourceStore {
       }
       if (!kv) {
         if (p.createIfMissing) {
-          const obj = p.createIfMissing();
+          const obj = await p.createIfMissing();
           return { object: await this.create(namespace, obj, p), created: true };
         }
         throw notFound(this.gr, name);
@@ -277,6 +280,7 @@ export class ResourceStore {
         throw conflict(this.gr, name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
       const next = this.prepareUpdate(desired, old, p.subresource);
+      if (p.admit) await p.admit(next, old);
       if (p.dryRun) return { object: next, created: false };
       // Removing the last finalizer of an object whose deletion was requested completes the deletion.
       if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
@@ -360,6 +364,7 @@ export class ResourceStore {
       if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
         throw conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`);
       }
+      if (p.admit) await p.admit(obj, obj);
       const finalizers = [...(obj.metadata.finalizers ?? [])];
       if (p.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
       if (p.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');

@@ -31,15 +31,18 @@ export interface Strategy {
 
 const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 
-function resetMetaForStatus(obj: KubeObject, old: KubeObject): void {
+function resetMetaForStatus(obj: KubeObject, old: KubeObject, resetLabels: boolean): void {
+  // As upstream's per-kind status strategies: a status write may not touch
+  // deletion, ownership or generation; annotations may change (the deployment
+  // controller records its revision through /status), labels only for some kinds.
   const m = obj.metadata;
   const o = old.metadata;
   m.deletionTimestamp = o.deletionTimestamp;
+  m.deletionGracePeriodSeconds = o.deletionGracePeriodSeconds;
   m.generation = o.generation;
-  m.labels = clone(o.labels);
-  m.annotations = clone(o.annotations);
   m.finalizers = clone(o.finalizers);
   m.ownerReferences = clone(o.ownerReferences);
+  if (resetLabels) m.labels = clone(o.labels);
   for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === undefined) delete m[k];
 }
 
@@ -63,7 +66,7 @@ function baseStrategy(info: ResourceInfo): Strategy {
     prepareForStatusUpdate(obj, old) {
       for (const k of Object.keys(obj)) if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete obj[k];
       for (const k of Object.keys(old)) if (k !== 'status' && k !== 'metadata') obj[k] = clone(old[k]);
-      resetMetaForStatus(obj, old);
+      resetMetaForStatus(obj, old, workload);
     },
     gracePeriod() {
       return 0;

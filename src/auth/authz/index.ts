@@ -116,8 +116,9 @@ export async function createAuthorizer(registry: Registry, opts: AuthorizerOptio
       const r = rbac.rulesFor(user, namespace);
       const n = node.rulesFor(user);
       if (!n) return r;
-      const errors = [n.evaluationError, r.evaluationError].filter(Boolean);
-      return { resourceRules: r.resourceRules, nonResourceRules: r.nonResourceRules, incomplete: true, evaluationError: errors.join(', ') };
+      // utilerrors.NewAggregate over the resolvers' errors: one alone, several in brackets.
+      const errors = [n.evaluationError, r.evaluationError].filter((e): e is string => !!e);
+      return { resourceRules: r.resourceRules, nonResourceRules: r.nonResourceRules, incomplete: true, evaluationError: errors.length === 1 ? errors[0] : `[${errors.join(', ')}]` };
     },
     close() {
       closed = true;

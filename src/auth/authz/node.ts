@@ -150,54 +150,78 @@ export class NodeAuthorizer {
             if (sub !== 'token') return DENY('can only create token subresource of serviceaccount');
             return this.byGraph(node, 'serviceaccount', a);
           case 'nodes':
-            if (sub === '' || sub === 'status') return this.authorizeNode(node, a);
-            break;
+            return this.authorizeNode(node, a);
           case 'pods':
-            if (sub === '') return this.authorizePod(node, a);
-            if (sub === 'status' && (verb === 'update' || verb === 'patch' || verb === 'get')) return this.byGraph(node, 'pod', a);
-            break;
+            return this.authorizePod(node, a);
         }
       } else if (group === 'coordination.k8s.io' && a.resource === 'leases') {
         if (!['get', 'create', 'update', 'patch', 'delete'].includes(verb)) return DENY('can only get, create, update, patch, or delete a node lease');
         if (a.namespace !== NODE_LEASE_NAMESPACE) return DENY(`can only access leases in the "${NODE_LEASE_NAMESPACE}" system namespace`);
         if (verb !== 'create' && a.name !== node) return DENY('can only access node lease with the same name as the requesting node');
         return ALLOW;
+      } else if (group === 'storage.k8s.io' && a.resource === 'csinodes') {
+        if (!['get', 'create', 'update', 'patch', 'delete'].includes(verb)) return DENY('can only get, create, update, patch, or delete a CSINode');
+        if (sub) return DENY('cannot authorize CSINode subresources');
+        if (verb !== 'create' && a.name !== node) return DENY('can only access CSINode with the same name as the requesting node');
+        return ALLOW;
       }
     }
     return rulesAllow(a, this.rules) ? ALLOW : NO_OPINION;
   }
 
+  // Upstream's authorizeNode / authorizePod (AuthorizeNodeWithSelectors, on by
+  // default since 1.32): whatever they do not allow is "no opinion" without
+  // falling back to the static node rules, so e.g. a kubelet cannot GET
+  // pods/status or nodes/status; NodeRestriction admission narrows the writes.
   private authorizeNode(node: string, a: RequestAttributes): Decision {
-    switch (a.verb) {
-      case 'create':
-      case 'update':
-      case 'patch':
-        // NodeRestriction admission limits these to the node's own object.
-        return ALLOW;
-      case 'get':
-      case 'list':
-      case 'watch': {
-        const name = a.name || fieldRequirements(a.fieldSelector).get('metadata.name') || '';
-        if (name === node) return ALLOW;
-        if (!name) return DENY(`node '${node}' cannot read all nodes, only its own Node object`);
-        return DENY(`node '${node}' cannot read '${name}', only its own Node object`);
+    const sub = a.subresource ?? '';
+    if (sub === '') {
+      switch (a.verb) {
+        case 'create':
+        case 'update':
+        case 'patch':
+          return ALLOW;
+        case 'get':
+        case 'list':
+        case 'watch': {
+          // The name alone (a list/watch names it through metadata.name), so a kubelet may read its Node before creating it.
+          const name = a.name || fieldRequirements(a.fieldSelector).get('metadata.name') || '';
+          if (name === node) return ALLOW;
+          if (!name) return DENY(`node '${node}' cannot read all nodes, only its own Node object`);
+          return DENY(`node '${node}' cannot read '${name}', only its own Node object`);
+        }
       }
+    } else if (sub === 'status' && (a.verb === 'update' || a.verb === 'patch')) {
+      return ALLOW;
     }
     return NO_OPINION;
   }
 
   private authorizePod(node: string, a: RequestAttributes): Decision {
-    switch (a.verb) {
-      case 'get':
-        return this.byGraph(node, 'pod', a);
-      case 'list':
-      case 'watch':
-        if (fieldRequirements(a.fieldSelector).get('spec.nodeName') === node) return ALLOW;
-        return DENY('can only list/watch pods with spec.nodeName field selector');
-      case 'create':
-      case 'delete':
-        // Mirror pods; NodeRestriction admission limits them to the node's own.
-        return ALLOW;
+    const sub = a.subresource ?? '';
+    const verb = a.verb;
+    if (sub === '') {
+      switch (verb) {
+        case 'get':
+          return this.byGraph(node, 'pod', a);
+        case 'list':
+        case 'watch': {
+          if (fieldRequirements(a.fieldSelector).get('spec.nodeName') === node) return ALLOW;
+          // A read of a single pod known to be on this node.
+          const name = a.name || fieldRequirements(a.fieldSelector).get('metadata.name');
+          if (name) return this.byGraph(node, 'pod', { ...a, name });
+          return DENY('can only list/watch pods with spec.nodeName field selector');
+        }
+        case 'create':
+        case 'delete':
+          // Mirror pods; NodeRestriction admission limits them to the node's own.
+          return ALLOW;
+      }
+    } else if (sub === 'status') {
+      // Status of the pods it runs; NodeRestriction limits it to pods bound to this node.
+      if (verb === 'update' || verb === 'patch') return ALLOW;
+    } else if (sub === 'eviction') {
+      if (verb === 'create') return ALLOW;
     }
     return NO_OPINION;
   }

@@ -70,6 +70,7 @@ async function ensure(registry: Registry, info: typeof clusterRolesInfo, want: K
     // An administrator who sets autoupdate=false owns the object from then on, as upstream.
     if (cur.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return cur;
     merge(cur);
+    delete cur.metadata.resourceVersion;
     return cur;
   });
 }
@@ -186,6 +187,7 @@ export async function aggregateClusterRoles(registry: Registry, snapshot?: Map<s
       try {
         const { object } = await store.update(undefined, role.metadata.name!, (cur) => {
           cur.rules = rules;
+          delete cur.metadata.resourceVersion;
           return cur;
         });
         roles.set(role.metadata.name!, object);

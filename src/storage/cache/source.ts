@@ -24,6 +24,7 @@ export class WatchSource {
   private underlying: Watcher | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private dispatchScheduled = false;
 
   constructor(
     store: Store,
@@ -91,8 +92,18 @@ export class WatchSource {
     const evicted = this.ring.push(event);
     if (evicted) this.floor = evicted.revision;
     if (event.revision > this.progress) this.progress = event.revision;
-    for (const w of this.watchers) w.notify();
+    // One microtask hands a whole burst to every watcher, instead of one
+    // scheduled callback per watcher per event.
+    if (!this.dispatchScheduled) {
+      this.dispatchScheduled = true;
+      queueMicrotask(this.dispatch);
+    }
   }
+
+  private readonly dispatch = (): void => {
+    this.dispatchScheduled = false;
+    for (const w of this.watchers) w.pump();
+  };
 
   private onError(err: Error): void {
     if (this.stopped) return;

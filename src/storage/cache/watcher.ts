@@ -48,17 +48,17 @@ export class CacheWatcher implements Watcher {
     if (this.nextSeq < source.ring.next) this.schedule();
   }
 
-  /** The source appended an event. */
-  notify(): void {
+  /** The source appended events: deliver them now (from its dispatch microtask). */
+  pump(): void {
     if (this.closed || this.pendingError) return;
     const ring = this.source.ring;
     // Lost events always end the watch; lag only when the consumer is
-    // sitting on an event (a burst appended in one tick drains right after).
+    // sitting on an event (a burst appended in one tick drains right here).
     if (this.nextSeq < ring.oldest || (this.awaiting && ring.next - this.nextSeq > this.opts.lagLimit)) {
       this.terminate();
       return;
     }
-    this.schedule();
+    if (!this.draining && !this.scheduled) this.drain();
   }
 
   /** The source's storage watch ended: deliver what is buffered, then the error. */

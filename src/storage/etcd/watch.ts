@@ -152,7 +152,11 @@ export class EtcdWatchManager {
   private onResponse(res: IWatchResponse): void {
     this.backoffMs = 100;
     const w = this.watches.get(Number(res.watch_id));
-    if (!w) return;
+    if (!w) {
+      // Stopped before etcd confirmed it: cancel it on the server too.
+      if (res.created && !res.canceled) this.stream?.write({ cancel_request: { watch_id: res.watch_id } });
+      return;
+    }
     const compactRev = Number(res.compact_revision);
     if (res.canceled || compactRev > 0) {
       this.watches.delete(w.id);

@@ -28,15 +28,11 @@ CREATE INDEX IF NOT EXISTS kine_lease ON kine (lease) WHERE lease > 0;
 CREATE TABLE IF NOT EXISTS k8ts_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
-/** lockTimeoutMs: how long to wait for a previous owner of the file to let go. */
-export function openDatabase(path: string, synchronous: Synchronous, lockTimeoutMs = 1000): Database.Database {
+export function openDatabase(path: string, synchronous: Synchronous): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: lockTimeoutMs });
+  // Only the checkpoint worker shares the file (see lock.ts), briefly.
+  const db = new Database(path, { timeout: 5000 });
   try {
-    // One process owns the file (its watch fan-out lives in that process's
-    // memory), so take the lock for good: a second opener fails fast instead
-    // of writing rows nobody would see, and WAL needs no shared-memory file.
-    db.pragma('locking_mode = EXCLUSIVE');
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (path !== ':memory:' && String(mode).toLowerCase() !== 'wal') {
       throw new Error(`could not switch ${path} to WAL (got ${String(mode)})`);

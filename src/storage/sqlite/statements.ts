@@ -4,8 +4,8 @@ import type Database from 'better-sqlite3';
 
 /** [id, created, deleted, create_revision, lease, value] of a key's newest row. */
 export type LatestRow = [number, number, number, number, number, unknown];
-/** [id, name, created, create_revision, value] of a live row in a list. */
-export type ListRow = [number, string, number, number, unknown];
+/** [id, name, created, create_revision, value, deleted] of a key's newest row in a list. */
+export type ListRow = [number, string, number, number, unknown, number];
 /** [id, name, created, deleted, create_revision, value, old_value] of a replayed row. */
 export type LogRow = [number, string, number, number, number, unknown, unknown];
 
@@ -21,7 +21,7 @@ export interface Statements {
   latestAt: Database.Statement<[string, number], LatestRow>;
   insert: Database.Statement<[string, number, number, number, number, number, string, string | null]>;
   listNow: Database.Statement<[string, string, number], ListRow>;
-  listAt: Database.Statement<[string, string, number, number, number], ListRow>;
+  listAt: Database.Statement<[string, string, number, number], ListRow>;
   countNow: Database.Statement<[string, string], number>;
   replay: Database.Statement<[number, string, string, number], LogRow>;
   /** [id, name] of rows whose lease expired. */
@@ -46,30 +46,31 @@ export function prepareStatements(db: Database.Database): Statements {
     insert: db.prepare<[string, number, number, number, number, number, string, string | null]>(
       'INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    // A row is a key's newest exactly when no row of that key has a larger
-    // prev_revision; the correlated MAX is one index probe per row scanned,
-    // and the scan stops at LIMIT, so a page costs its size, not the table's.
+    // The newest row of each key: MAX over the (name, prev_revision) index
+    // alone, where SQLite takes the bare column id from the row holding the
+    // maximum; then one rowid lookup per key. The inner LIMIT stops the index
+    // scan after one page. Tombstones come back too (deleted = 1) and are
+    // skipped by the caller, which reads on if they cut a page short. CROSS
+    // JOIN keeps the subquery as the outer loop, so rows come out in its key
+    // order without sorting (whole values) again; the caller checks that.
     listNow: db
       .prepare<[string, string, number], ListRow>(
-        `SELECT kv.id, kv.name, kv.created, kv.create_revision, kv.value FROM kine AS kv
-         WHERE kv.name >= ? AND kv.name < ? AND kv.deleted = 0
-           AND kv.prev_revision = (SELECT MAX(k2.prev_revision) FROM kine AS k2 WHERE k2.name = kv.name)
-         ORDER BY kv.name LIMIT ?`,
+        `SELECT kv.id, kv.name, kv.created, kv.create_revision, kv.value, kv.deleted
+         FROM (SELECT MAX(prev_revision), id FROM kine WHERE name >= ? AND name < ? GROUP BY name ORDER BY name LIMIT ?) AS m
+         CROSS JOIN kine AS kv ON kv.id = m.id`,
       )
       .raw(),
     listAt: db
-      .prepare<[string, string, number, number, number], ListRow>(
-        `SELECT kv.id, kv.name, kv.created, kv.create_revision, kv.value FROM kine AS kv
-         WHERE kv.name >= ? AND kv.name < ? AND kv.deleted = 0 AND kv.id <= ?
-           AND kv.prev_revision = (SELECT MAX(k2.prev_revision) FROM kine AS k2 WHERE k2.name = kv.name AND k2.id <= ?)
-         ORDER BY kv.name LIMIT ?`,
+      .prepare<[string, string, number, number], ListRow>(
+        `SELECT kv.id, kv.name, kv.created, kv.create_revision, kv.value, kv.deleted
+         FROM (SELECT MAX(prev_revision), id FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name ORDER BY name LIMIT ?) AS m
+         CROSS JOIN kine AS kv ON kv.id = m.id`,
       )
       .raw(),
     countNow: db
       .prepare<[string, string], number>(
-        `SELECT COUNT(*) FROM kine AS kv
-         WHERE kv.name >= ? AND kv.name < ? AND kv.deleted = 0
-           AND kv.prev_revision = (SELECT MAX(k2.prev_revision) FROM kine AS k2 WHERE k2.name = kv.name)`,
+        `SELECT COUNT(*) FROM (SELECT MAX(prev_revision), id FROM kine WHERE name >= ? AND name < ? GROUP BY name) AS m
+         CROSS JOIN kine AS kv ON kv.id = m.id WHERE kv.deleted = 0`,
       )
       .pluck(),
     // Walk the log by revision (the rowid), never by the name index: a watch

@@ -1,7 +1,8 @@
-// The SQLite backend: a kine-style log in one better-sqlite3 connection. All
-// database work is synchronous, so each operation's read-check-insert runs
-// without interleaving; the insert itself is the compare-and-swap (see the
-// UNIQUE index in schema.ts). Values are stored and returned as opaque text.
+// The SQLite backend: a kine-style log written through one better-sqlite3
+// connection (a worker thread's second one only checkpoints). All database
+// work is synchronous, so each operation's read-check-insert runs without
+// interleaving; the insert itself is the compare-and-swap (see the UNIQUE
+// index in schema.ts). Values are stored and returned as opaque text.
 import type Database from 'better-sqlite3';
 import { StorageError } from '../errors.js';
 import type {
@@ -17,8 +18,10 @@ import type {
   WriteOptions,
 } from '../interface.js';
 import { checkKey, checkPrefix, checkTtl, checkValue, prefixEnd } from '../keys.js';
+import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { Compactor, META_COMPACT_DONE, META_COMPACT_REV } from './compactor.js';
 import { ExpirySweeper } from './expiry.js';
+import { acquireLock, type FileLock } from './lock.js';
 import { lastRevision, openDatabase, readMeta, type Synchronous } from './schema.js';
 import {
   asText,
@@ -45,6 +48,8 @@ export interface SqliteStoreOptions {
   ttlSweepIntervalMs?: number;
   /** Undelivered events a direct watcher may hold; see watch-queue.ts. */
   watchQueueLimit?: number;
+  /** WAL checkpointing in a worker thread (see checkpointer.ts). */
+  checkpoint?: CheckpointerOptions;
   /** How long opening waits for another owner of the file to let go; default 1000 ms. */
   lockTimeoutMs?: number;
   /** Clock for TTLs and the compaction window (tests). */
@@ -53,6 +58,8 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly lock: FileLock;
+  private readonly checkpointer: Checkpointer;
   private readonly st: Statements;
   private readonly hub: WatchHub;
   private readonly compactor: Compactor;
@@ -63,11 +70,19 @@ export class SqliteStore implements Store {
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
+    const memory = opts.path === ':memory:';
     try {
-      this.db = openDatabase(opts.path, opts.synchronous ?? 'NORMAL', opts.lockTimeoutMs);
+      this.lock = memory ? { release() {} } : acquireLock(opts.path, opts.lockTimeoutMs ?? 1000);
     } catch (err) {
+      throw new StorageError('Unavailable', '', `cannot open ${opts.path}: in use by another process (${(err as Error).message})`);
+    }
+    try {
+      this.db = openDatabase(opts.path, opts.synchronous ?? 'NORMAL');
+    } catch (err) {
+      this.lock.release();
       throw new StorageError('Unavailable', '', `cannot open ${opts.path}: ${(err as Error).message}`);
     }
+    this.checkpointer = new Checkpointer(this.db, opts.path, memory ? { inWorker: false } : opts.checkpoint);
     this.st = prepareStatements(this.db);
     this.now = opts.now ?? Date.now;
     this.rev = lastRevision(this.db);
@@ -122,19 +137,30 @@ export class SqliteStore implements Store {
     const revision = this.readRevision(prefix, opts.revision);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     // The successor of startAfter in byte order is startAfter + NUL.
-    const lower = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
+    let lower = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
     const upper = prefixEnd(prefix);
-    const rows =
-      revision === this.rev
-        ? this.st.listNow.all(lower, upper, limit > 0 ? limit + 1 : -1)
-        : this.st.listAt.all(lower, upper, revision, revision, limit > 0 ? limit + 1 : -1);
-    const more = limit > 0 && rows.length > limit;
-    const n = more ? limit : rows.length;
-    const items: KeyValue[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const [id, name, created, createRevision, value] = rows[i];
-      items[i] = { key: name, value: asText(value), modRevision: id, createRevision: created ? id : createRevision };
+    const now = revision === this.rev;
+    const items: KeyValue[] = [];
+    let sorted = true;
+    let last = '';
+    // One row more than the page tells whether more follow.
+    const want = limit > 0 ? limit + 1 : -1;
+    for (;;) {
+      const batch = want > 0 ? want - items.length : -1;
+      const rows = now ? this.st.listNow.all(lower, upper, batch) : this.st.listAt.all(lower, upper, revision, batch);
+      for (const [id, name, created, createRevision, value, deleted] of rows) {
+        if (name < last) sorted = false;
+        else last = name;
+        if (!deleted) items.push({ key: name, value: asText(value), modRevision: id, createRevision: created ? id : createRevision });
+      }
+      // Tombstones took places in this batch: read on past them.
+      if (batch < 0 || rows.length < batch || items.length >= want) break;
+      lower = last + '\0';
     }
+    // Never expected (see listNow); UTF-8 byte order is what etcd and SQLite use.
+    if (!sorted) items.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+    const more = limit > 0 && items.length > limit;
+    if (more) items.length = limit;
     return { items, revision, more };
   }
 
@@ -222,7 +248,11 @@ export class SqliteStore implements Store {
     this.sweeper.stop();
     this.hub.closeAll(new StorageError('Unavailable', '', 'storage closed'));
     await this.compactor.stop();
+    // The worker's connection goes first, so ours is the last one and
+    // closing it folds the WAL into the database file.
+    await this.checkpointer.stop();
     this.db.close();
+    this.lock.release();
   }
 
   private updateNow(key: string, value: string, expectedRevision: number, opts?: WriteOptions): KeyValue {
@@ -281,6 +311,7 @@ export class SqliteStore implements Store {
       throw mapSqliteError(err, key);
     }
     this.rev = id;
+    this.checkpointer.afterWrite();
     return id;
   }
 

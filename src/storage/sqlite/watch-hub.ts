@@ -6,7 +6,7 @@
 import { StorageError } from '../errors.js';
 import type { WatchEvent, WatchHandlers, WatchOptions, Watcher } from '../interface.js';
 import { keyMatcher, prefixEnd } from '../keys.js';
-import { WatchQueue } from '../watch-queue.js';
+import { DEFAULT_WATCH_QUEUE_LIMIT, WatchQueue } from '../watch-queue.js';
 import { asText, type LogRow, type Statements } from './statements.js';
 
 const REPLAY_BATCH = 500;
@@ -28,12 +28,16 @@ interface LiveWatch {
 
 export class WatchHub {
   private readonly live = new Set<LiveWatch>();
+  /** A replay batch must fit in a watcher's queue, or a slow consumer could never start. */
+  private readonly replayBatch: number;
   private readonly all = new Set<WatchQueue>();
 
   constructor(
     private readonly source: HubSource,
     private readonly queueLimit: number | undefined,
-  ) {}
+  ) {
+    this.replayBatch = Math.max(1, Math.min(REPLAY_BATCH, Math.floor((queueLimit ?? DEFAULT_WATCH_QUEUE_LIMIT) / 2)));
+  }
 
   /** Cheap test for writers: build an event only when someone listens. */
   get active(): boolean {
@@ -82,9 +86,9 @@ export class WatchHub {
         goLive();
         return;
       }
-      const rows = this.source.statements.replay.all(replayed, lower, upper, REPLAY_BATCH);
+      const rows = this.source.statements.replay.all(replayed, lower, upper, this.replayBatch);
       for (const row of rows) queue.push(rowToEvent(row));
-      if (rows.length < REPLAY_BATCH) {
+      if (rows.length < this.replayBatch) {
         // Read synchronously up to the newest commit: live events start right after.
         replayed = this.source.revision();
         goLive();

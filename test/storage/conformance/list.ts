@@ -45,6 +45,25 @@ export function listTests(factory: HarnessFactory): void {
       assert.deepEqual(keys, [...keys].sort(), 'items come in key order');
     }));
 
+  test('pages are full even when deleted keys sit between live ones', () =>
+    withStore(factory, async ({ store }) => {
+      for (let i = 0; i < 12; i++) await store.create(`${P}d${String(i).padStart(2, '0')}`, String(i));
+      for (const i of [1, 2, 3, 4, 5, 6, 8, 9]) await store.delete(`${P}d${String(i).padStart(2, '0')}`);
+      const seen: string[] = [];
+      let startAfter: string | undefined;
+      let revision: number | undefined;
+      for (;;) {
+        const page = await store.list(P, { limit: 2, startAfter, revision });
+        revision = page.revision;
+        seen.push(...page.items.map((i) => i.key.slice(P.length)));
+        if (!page.more) break;
+        assert.equal(page.items.length, 2);
+        startAfter = page.items[1].key;
+      }
+      assert.deepEqual(seen, ['d00', 'd07', 'd10', 'd11']);
+      assert.equal(await store.count(P), 4);
+    }));
+
   test('list at a past revision returns that state; a future one is refused', () =>
     withStore(factory, async ({ store }) => {
       const a = await store.create(`${P}a`, 'a1');

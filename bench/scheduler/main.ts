@@ -1,0 +1,184 @@
+// Scheduler figures after upstream's scheduler_perf SchedulingBasic: N nodes,
+// some pods already placed, then M more created as fast as the API server
+// takes them; throughput is pods/s from the first creation to the last
+// binding, with p99 creation→binding latency and the scheduler's peak RSS.
+// API server and scheduler each run in their own process, on SQLite.
+// Run: npm run build && node dist/bench/scheduler/main.js [--quick] [--sizes 500,5000,15000]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RestClient } from '../../src/client/rest.js';
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import type { KubeObject } from '../../src/api/types.js';
+import { fmt, runConcurrent, summarize, table, writeSection } from '../lib/stats.js';
+import { PODS, NODES } from '../../src/scheduler/api.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..', '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const UPSTREAM_CI_MIN = 270;
+
+interface Case {
+  nodes: number;
+  initPods: number;
+  pods: number;
+}
+
+const ALL_CASES: Case[] = quick
+  ? [{ nodes: 500, initPods: 500, pods: 1000 }]
+  : [
+      { nodes: 500, initPods: 500, pods: 1000 },
+      { nodes: 5000, initPods: 1000, pods: 10000 },
+      { nodes: 15000, initPods: 1000, pods: 10000 },
+    ];
+const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : undefined;
+const CASES = sizesArg ? ALL_CASES.filter((c) => sizesArg.includes(c.nodes)) : ALL_CASES;
+
+function spawnReady(argv: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  const child = spawn(process.execPath, argv, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = out.match(ready);
+      if (m) resolve({ child, match: m });
+    });
+    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}: ${out}`)));
+  });
+}
+
+async function peakRssMiB(pid: number): Promise<number> {
+  const s = await readFile(`/proc/${pid}/status`, 'utf8');
+  const m = s.match(/VmHWM:\s+(\d+) kB/);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const nodeBody = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+  spec: {},
+  status: {
+    capacity: { pods: '110', cpu: '4', memory: '32Gi' },
+    allocatable: { pods: '110', cpu: '4', memory: '32Gi' },
+    conditions: [{ type: 'Ready', status: 'True' }],
+  },
+});
+
+const podBody = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    containers: [
+      {
+        name: 'pause',
+        image: 'registry.k8s.io/pause:3.10',
+        ports: [{ containerPort: 80 }],
+        resources: { limits: { cpu: '100m', memory: '500Mi' }, requests: { cpu: '100m', memory: '500Mi' } },
+      },
+    ],
+  },
+});
+
+interface Result {
+  c: Case;
+  seconds: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+  rss: number;
+  createRate: number;
+}
+
+async function runCase(c: Case): Promise<Result> {
+  const dir = await mkdtemp(join(tmpdir(), 'k8ts-sched-bench-'));
+  const api = await spawnReady(['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], /listening on (https?:\/\/\S+)/);
+  let sched: ChildProcess | undefined;
+  const kubeconfig = join(dir, 'kubeconfig.yaml');
+  const client = new RestClient(loadKubeconfig(kubeconfig), { qps: 100_000, burst: 100_000, component: 'bench' });
+  try {
+    process.stdout.write(`${c.nodes} nodes: creating nodes… `);
+    await runConcurrent(c.nodes, 64, async (i) => void (await client.create(NODES, undefined, nodeBody(`node-${i}`))));
+    const s = await spawnReady(['dist/bench/scheduler/scheduler-process.js', kubeconfig], /scheduler started/);
+    sched = s.child;
+
+    const created = new Map<string, number>();
+    const bound = new Map<string, number>();
+    let onBound: (() => void) | undefined;
+    let want = 0;
+    const list = await client.list(PODS, 'default');
+    const watch = client.watch<KubeObject>(PODS, 'default', { resourceVersion: list.metadata.resourceVersion, allowWatchBookmarks: true }, (ev) => {
+      const name = ev.object?.metadata?.name;
+      if (!name || ev.type !== 'MODIFIED' || bound.has(name)) return;
+      if ((ev.object as { spec?: { nodeName?: string } }).spec?.nodeName) {
+        bound.set(name, performance.now());
+        if (bound.size >= want) onBound?.();
+      }
+    });
+    const createAll = async (prefix: string, n: number): Promise<number> => {
+      want += n;
+      const done = new Promise<void>((r) => (onBound = r));
+      const t = await runConcurrent(n, 32, async (i) => {
+        const name = `${prefix}-${i}`;
+        created.set(name, performance.now());
+        await client.create(PODS, 'default', podBody(name));
+      });
+      await done;
+      return n / t.seconds;
+    };
+    process.stdout.write(`${c.initPods} initial pods… `);
+    await createAll('init', c.initPods);
+    process.stdout.write(`${c.pods} measured pods… `);
+    const t0 = performance.now();
+    const createRate = await createAll('pod', c.pods);
+    const names = [...created.keys()].filter((n) => n.startsWith('pod-'));
+    const last = Math.max(...names.map((n) => bound.get(n)!));
+    const first = Math.min(...names.map((n) => created.get(n)!));
+    const seconds = (last - first) / 1000;
+    const lat = summarize(names.map((n) => bound.get(n)! - created.get(n)!));
+    const rss = await peakRssMiB(sched.pid!);
+    watch.stop();
+    process.stdout.write(`done in ${fmt((performance.now() - t0) / 1000)} s\n`);
+    return { c, seconds, throughput: c.pods / seconds, p50: lat.p50, p99: lat.p99, rss, createRate };
+  } finally {
+    client.close();
+    sched?.kill('SIGTERM');
+    api.child.kill('SIGTERM');
+    await Promise.all([sched, api.child].map((ch) => ch && new Promise((r) => (ch.exitCode !== null ? r(null) : ch.once('exit', r)))));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const results: Result[] = [];
+for (const c of CASES) results.push(await runCase(c));
+
+const rows = [
+  ['nodes', 'placed first', 'measured pods', 'pods/s (create→bound)', 'vs upstream CI min 270', 'p50 ms', 'p99 ms', 'creation pods/s', 'scheduler peak RSS MiB'],
+  ...results.map((r) => [
+    String(r.c.nodes),
+    String(r.c.initPods),
+    String(r.c.pods),
+    fmt(r.throughput, 0),
+    `${fmt(r.throughput / UPSTREAM_CI_MIN, 2)}x`,
+    fmt(r.p50, 0),
+    fmt(r.p99, 0),
+    fmt(r.createRate, 0),
+    fmt(r.rss, 0),
+  ]),
+];
+const body = [
+  "Upstream's scheduler_perf SchedulingBasic shape: nodes of 4 cpu / 32Gi / 110 pods, pods requesting 100m / 500Mi with a container port,",
+  'all default plugins enabled, percentageOfNodesToScore adaptive (upstream default). The API server (`k8ts apiserver`, SQLite) and the',
+  'scheduler run in separate processes; pods are created by 32 concurrent clients; throughput runs from the first creation to the last',
+  'binding seen on a watch. The scheduler client runs at 5,000 qps (as scheduler_perf configures it; the flag default is upstream\'s 50).',
+  '',
+  '```',
+  table(rows),
+  '```',
+].join('\n');
+console.log('\n' + table(rows));
+if (!quick && !sizesArg) await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Scheduler', body);

@@ -1,0 +1,98 @@
+// The raw backends underneath the store, measured the same way: a bare
+// better-sqlite3 loop (WAL, the same synchronous setting) and a bare etcd3
+// client loop. Our figures are reported as a ratio to these.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Etcd3 } from 'etcd3';
+import { runConcurrent } from '../lib/stats.js';
+
+export interface RawFigures {
+  create: number;
+  update: number;
+  get: number;
+  /** Full lists of `listSize` keys per second. */
+  list: number;
+}
+
+function rate(n: number, seconds: number): number {
+  return n / seconds;
+}
+
+function timeLoop(n: number, fn: (i: number) => void): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  return rate(n, (performance.now() - t0) / 1000);
+}
+
+/**
+ * Writes: a bare insert loop into a table with no secondary index (the
+ * barest insert there is). Reads: get and list on a copy with a unique index
+ * on the key, without which they would be table scans.
+ */
+export function rawSqlite(dir: string, synchronous: 'NORMAL' | 'FULL', n: number, listSize: number, value: string): RawFigures {
+  mkdirSync(dir, { recursive: true });
+  const open = (name: string): Database.Database => {
+    const db = new Database(join(dir, name));
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    return db;
+  };
+  const bare = open(`raw-insert-${synchronous}.db`);
+  bare.exec('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, value TEXT NOT NULL)');
+  const insert = bare.prepare('INSERT INTO t (name, value) VALUES (?, ?)');
+  const create = timeLoop(n, (i) => insert.run(`/registry/raw/k${i}`, value));
+  bare.close();
+
+  const db = open(`raw-keyed-${synchronous}.db`);
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, value TEXT NOT NULL)');
+  const keyed = db.prepare('INSERT INTO t (name, value) VALUES (?, ?)');
+  db.transaction(() => {
+    for (let i = 0; i < Math.max(n, listSize); i++) keyed.run(`/registry/raw/k${String(i).padStart(6, '0')}`, value);
+  })();
+  const key = (i: number): string => `/registry/raw/k${String(i % n).padStart(6, '0')}`;
+  // Our update is a log append (a new row per write), so its raw
+  // counterpart is the insert loop too, as the issue defines the baseline.
+  const update = create;
+  const sel = db.prepare('SELECT id, value FROM t WHERE name = ?');
+  const get = timeLoop(n, (i) => sel.get(key((i * 7919) % n)));
+  const range = db.prepare('SELECT name, value FROM t WHERE name >= ? AND name < ? ORDER BY name LIMIT ?');
+  const lists = 20;
+  range.all('/registry/raw/', '/registry/raw0', listSize); // warm-up, untimed
+  const list = timeLoop(lists, () => range.all('/registry/raw/', '/registry/raw0', listSize));
+  db.close();
+  return { create, update, get, list };
+}
+
+/** A bare etcd3 client (default options) doing the same operations. */
+export async function rawEtcd(endpoints: string[], prefix: string, n: number, concurrency: number, listSize: number, lists: number, value: string): Promise<RawFigures> {
+  const client = new Etcd3({ hosts: endpoints, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
+  try {
+    const key = (i: number): string => `${prefix}/registry/raw/k${String(i).padStart(6, '0')}`;
+    const create = await runConcurrent(n, concurrency, async (i) => {
+      await client.put(key(i)).value(value);
+    });
+    const update = await runConcurrent(n, concurrency, async (i) => {
+      await client.put(key(i)).value(value + ' ');
+    });
+    const get = await runConcurrent(n, concurrency, async (i) => {
+      await client.get(key((i * 7919) % n)).string();
+    });
+    // The list reads listSize keys (the store's list prefix has that many).
+    for (let i = n; i < listSize; i++) await client.put(key(i)).value(value);
+    const listOnce = async (): Promise<void> => {
+      await client.getAll().prefix(`${prefix}/registry/raw/`).limit(listSize).strings();
+    };
+    await listOnce(); // warm-up, untimed
+    const list = await runConcurrent(lists, Math.min(concurrency, lists), listOnce);
+    await client.delete().prefix(`${prefix}/`);
+    return {
+      create: rate(n, create.seconds),
+      update: rate(n, update.seconds),
+      get: rate(n, get.seconds),
+      list: rate(lists, list.seconds),
+    };
+  } finally {
+    client.close();
+  }
+}

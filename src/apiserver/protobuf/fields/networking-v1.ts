@@ -1,0 +1,45 @@
+// io.k8s.api.networking.v1: protobuf field number → JSON property, from the Go structs' protobuf tags.
+// See ./table.ts for the notation (a trailing "!" keeps a zero value; "..." inlines a struct).
+
+import type { PackageFields } from './table.js';
+
+export const NETWORKING_V1: PackageFields = {
+  package: 'io.k8s.api.networking.v1',
+  types: {
+    HTTPIngressPath: { 1: 'path', 3: 'pathType!', 2: 'backend' },
+    HTTPIngressRuleValue: { 1: 'paths' },
+    Ingress: { 1: 'metadata', 2: 'spec', 3: 'status' },
+    IngressBackend: { 4: 'service', 3: 'resource' },
+    IngressClass: { 1: 'metadata', 2: 'spec' },
+    IngressClassList: { 1: 'metadata', 2: 'items' },
+    IngressClassParametersReference: { 1: 'apiGroup!', 2: 'kind!', 3: 'name!', 4: 'scope!', 5: 'namespace!' },
+    IngressClassSpec: { 1: 'controller', 2: 'parameters' },
+    IngressList: { 1: 'metadata', 2: 'items' },
+    IngressLoadBalancerIngress: { 1: 'ip', 2: 'hostname', 4: 'ports' },
+    IngressLoadBalancerStatus: { 1: 'ingress' },
+    IngressPortStatus: { 1: 'port!', 2: 'protocol!', 3: 'error!' },
+    IngressRule: { 1: 'host', 2: '...IngressRuleValue' },
+    IngressRuleValue: { 1: 'http' },
+    IngressServiceBackend: { 1: 'name!', 2: 'port' },
+    IngressSpec: { 4: 'ingressClassName!', 1: 'defaultBackend', 2: 'tls', 3: 'rules' },
+    IngressStatus: { 1: 'loadBalancer' },
+    IngressTLS: { 1: 'hosts', 2: 'secretName' },
+    IPAddress: { 1: 'metadata', 2: 'spec' },
+    IPAddressList: { 1: 'metadata', 2: 'items' },
+    IPAddressSpec: { 1: 'parentRef' },
+    IPBlock: { 1: 'cidr!', 2: 'except' },
+    NetworkPolicy: { 1: 'metadata', 2: 'spec' },
+    NetworkPolicyEgressRule: { 1: 'ports', 2: 'to' },
+    NetworkPolicyIngressRule: { 1: 'ports', 2: 'from' },
+    NetworkPolicyList: { 1: 'metadata', 2: 'items' },
+    NetworkPolicyPeer: { 1: 'podSelector', 2: 'namespaceSelector', 3: 'ipBlock' },
+    NetworkPolicyPort: { 1: 'protocol!', 2: 'port', 3: 'endPort!' },
+    NetworkPolicySpec: { 1: 'podSelector', 2: 'ingress', 3: 'egress', 4: 'policyTypes' },
+    ParentReference: { 1: 'group', 2: 'resource', 3: 'namespace', 4: 'name' },
+    ServiceBackendPort: { 1: 'name', 2: 'number' },
+    ServiceCIDR: { 1: 'metadata', 2: 'spec', 3: 'status' },
+    ServiceCIDRList: { 1: 'metadata', 2: 'items' },
+    ServiceCIDRSpec: { 1: 'cidrs' },
+    ServiceCIDRStatus: { 1: 'conditions' },
+  },
+};

@@ -1,0 +1,187 @@
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { RestClient } from '../client/rest.js';
+import { loadDefaultConfig, loadKubeconfig, type ClientConfig } from '../client/kubeconfig.js';
+import { startKubelet as runKubelet, type RunningKubelet } from '../kubelet/kubelet.js';
+import type { KubeletOptions } from '../kubelet/options.js';
+import { parseGoDuration } from '../kubelet/util/duration.js';
+import type { ContainerRuntime } from '../runtime/interface.js';
+import { progress } from './progress.js';
+
+// `k8ts kubelet`: upstream's flag names for what k8ts's kubelet honours,
+// and the choice of container runtime. The docker and exec runtimes are
+// imported only when chosen, so a fake-runtime kubelet loads neither.
+
+export interface KubeletFlags {
+  kubeconfig?: string;
+  nodeName?: string;
+  hostnameOverride?: string;
+  runtime: string;
+  containerRuntimeEndpoint?: string;
+  podManifestPath?: string;
+  rootDir: string;
+  nodeIp?: string;
+  port: string;
+  podCidr?: string;
+  maxPods: string;
+  nodeLabels?: string;
+  nodeStatusUpdateFrequency: string;
+  nodeStatusReportFrequency: string;
+  nodeLeaseDurationSeconds: string;
+  syncFrequency: string;
+  fileCheckFrequency: string;
+  kubeApiQps?: string;
+  kubeApiBurst?: string;
+}
+
+export interface StartKubeletOptions extends Omit<KubeletOptions, 'client' | 'runtime'> {
+  /** Kubeconfig path or a resolved client config; default: $KUBECONFIG, ~/.kube/config, in-cluster. */
+  kubeconfig?: string;
+  clientConfig?: ClientConfig;
+  /** docker | exec | fake (default docker), or a runtime built by the caller. */
+  runtime?: 'docker' | 'exec' | 'fake' | ContainerRuntime;
+  /** Docker socket path (with runtime docker). */
+  containerRuntimeEndpoint?: string;
+  qps?: number;
+  burst?: number;
+}
+
+export interface RuntimeChoice {
+  nodeName: string;
+  rootDir: string;
+  endpoint?: string;
+  podCIDR?: string;
+}
+
+export async function createRuntime(kind: string, o: RuntimeChoice): Promise<ContainerRuntime> {
+  const { nodeName, endpoint } = o;
+  switch (kind) {
+    case 'fake': {
+      const { FakeRuntime } = await import('../runtime/fake/index.js');
+      return new FakeRuntime({ podCIDR: o.podCIDR });
+    }
+    case 'docker': {
+      const mod = (await import('../runtime/docker/index.js')) as Record<string, unknown>;
+      const socketPath = endpoint?.replace(/^unix:\/\//, '');
+      if (typeof mod.createDockerRuntime === 'function') {
+        return (mod.createDockerRuntime as (o: { socketPath?: string; nodeName: string }) => ContainerRuntime)({ socketPath, nodeName });
+      }
+      if (typeof mod.DockerRuntime === 'function') {
+        const Ctor = mod.DockerRuntime as new (o: { nodeName: string; endpoint?: unknown }) => ContainerRuntime;
+        return new Ctor({ nodeName, ...(socketPath ? { endpoint: { socketPath } } : {}) });
+      }
+      throw new Error('the docker runtime (src/runtime/docker) exports neither createDockerRuntime nor DockerRuntime');
+    }
+    case 'exec': {
+      const { createExecRuntime } = await import('../runtime/exec/index.js');
+      return createExecRuntime({ nodeName, rootDir: join(o.rootDir, 'exec-runtime'), podCIDR: o.podCIDR });
+    }
+    default:
+      throw new Error(`unknown container runtime "${kind}" (docker, exec or fake)`);
+  }
+}
+
+/** A kubelet with its own client and runtime; stop() closes both. */
+export async function startKubelet(o: StartKubeletOptions): Promise<RunningKubelet & { runtime: ContainerRuntime; client: RestClient }> {
+  const cfg = o.clientConfig ?? (o.kubeconfig ? loadKubeconfig(o.kubeconfig) : loadDefaultConfig());
+  const client = new RestClient(cfg, { component: 'kubelet', qps: o.qps, burst: o.burst });
+  const ownRuntime = typeof o.runtime !== 'object';
+  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'docker', { nodeName: o.nodeName, rootDir: o.rootDir, endpoint: o.containerRuntimeEndpoint, podCIDR: o.podCIDR });
+  let k: RunningKubelet;
+  try {
+    k = await runKubelet({ ...o, client, runtime });
+  } catch (err) {
+    if (ownRuntime) await runtime.close();
+    client.close();
+    throw err;
+  }
+  return {
+    ...k,
+    runtime,
+    client,
+    async stop() {
+      await k.stop();
+      if (ownRuntime) await runtime.close();
+      client.close();
+    },
+  };
+}
+
+function parseLabels(s: string | undefined): Record<string, string> | undefined {
+  if (!s) return undefined;
+  const out: Record<string, string> = {};
+  for (const kv of s.split(',').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    out[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
+  }
+  return out;
+}
+
+export function kubeletOptionsFromFlags(f: KubeletFlags): StartKubeletOptions {
+  const nodeName = (f.nodeName ?? f.hostnameOverride ?? hostname()).toLowerCase();
+  return {
+    kubeconfig: f.kubeconfig,
+    nodeName,
+    runtime: f.runtime as 'docker' | 'exec' | 'fake',
+    containerRuntimeEndpoint: f.containerRuntimeEndpoint,
+    rootDir: resolve(f.rootDir),
+    podManifestPath: f.podManifestPath ? resolve(f.podManifestPath) : undefined,
+    address: f.nodeIp,
+    kubeletPort: Number(f.port),
+    podCIDR: f.podCidr,
+    maxPods: Number(f.maxPods),
+    nodeLabels: parseLabels(f.nodeLabels),
+    nodeStatusUpdateFrequency: parseGoDuration(f.nodeStatusUpdateFrequency),
+    nodeStatusReportFrequency: parseGoDuration(f.nodeStatusReportFrequency),
+    nodeLeaseDurationSeconds: Number(f.nodeLeaseDurationSeconds),
+    syncFrequency: parseGoDuration(f.syncFrequency),
+    fileCheckFrequency: parseGoDuration(f.fileCheckFrequency),
+    qps: f.kubeApiQps ? Number(f.kubeApiQps) : undefined,
+    burst: f.kubeApiBurst ? Number(f.kubeApiBurst) : undefined,
+  };
+}
+
+export function addKubeletCommand(program: Command): Command {
+  return program
+    .command('kubelet')
+    .description('run the node agent (kubelet): registers a Node and runs the pods bound to it')
+    .option('--kubeconfig <path>', 'kubeconfig of the API server (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--node-name <name>', 'name of the Node (default: the hostname)')
+    .option('--hostname-override <name>', 'upstream spelling of --node-name')
+    .option('--runtime <kind>', 'container runtime: docker, exec or fake', 'docker')
+    .option('--container-runtime-endpoint <path>', 'docker socket (unix:///var/run/docker.sock)')
+    .option('--pod-manifest-path <dir>', 'directory (or file) of static pod manifests')
+    .option('--root-dir <dir>', 'directory for pod volumes, logs and state', process.env.K8TS_KUBELET_ROOT ?? '.k8ts/kubelet')
+    .option('--node-ip <ip>', 'InternalIP of the node and address of the kubelet server (default: first non-loopback IPv4)')
+    .option('--port <n>', 'port of the kubelet server (container logs, healthz)', '10250')
+    .option('--pod-cidr <cidr>', 'spec.podCIDR of the Node')
+    .option('--max-pods <n>', 'pods capacity of the node', '110')
+    .option('--node-labels <k=v,...>', 'labels to add when registering the node')
+    .option('--node-status-update-frequency <d>', 'how often node status is computed', '10s')
+    .option('--node-status-report-frequency <d>', 'how often an unchanged node status is still posted', '5m')
+    .option('--node-lease-duration-seconds <n>', 'duration of the node Lease', '40')
+    .option('--sync-frequency <d>', 'max period between syncs of each pod', '1m')
+    .option('--file-check-frequency <d>', 'how often the static pod manifests are re-read', '20s')
+    .option('--kube-api-qps <n>', 'client-side request rate limit to the API server (default 50)')
+    .option('--kube-api-burst <n>', 'client-side burst above the rate limit (default 100)')
+    .action(async (flags: KubeletFlags) => {
+      const k = await startKubelet(kubeletOptionsFromFlags(flags));
+      progress(`kubelet is running as node ${k.nodeName} (server on port ${k.port})`);
+      let stopping = false;
+      const stop = (sig: string): void => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        progress(`${sig}: stopping kubelet (containers keep running and are adopted on restart)`);
+        k.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            console.error(err);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,29 @@
+import type { ControllerDescriptor } from './types.js';
+import { workloadControllers } from './workloads.js';
+import { namespaceController } from './namespace/controller.js';
+import { garbageCollectorController } from './garbagecollector/controller.js';
+import { serviceAccountController } from './serviceaccount/controller.js';
+import { nodeLifecycleController } from './nodelifecycle/controller.js';
+import { taintEvictionController } from './nodelifecycle/taint-eviction.js';
+import { endpointsController } from './endpoint/controller.js';
+import { endpointSliceController } from './endpointslice/controller.js';
+import { podGcController } from './podgc/controller.js';
+
+// The registry of controllers the manager can run, in start order.
+
+export const coreControllers: readonly ControllerDescriptor[] = [
+  serviceAccountController,
+  namespaceController,
+  garbageCollectorController,
+  nodeLifecycleController,
+  taintEvictionController,
+  endpointsController,
+  endpointSliceController,
+  podGcController,
+];
+
+export function allControllers(): ControllerDescriptor[] {
+  return [...coreControllers, ...workloadControllers];
+}
+
+export type { ControllerDescriptor, ControllerContext, ControllerManagerOptions, RunningController } from './types.js';

@@ -1,0 +1,32 @@
+import type { RestClient } from '../client/rest.js';
+import type { EventRecorder } from '../client/events/recorder.js';
+import type { ContainerRuntime } from '../runtime/interface.js';
+import type { Logger } from '../util/log.js';
+import type { Backoff } from './util/backoff.js';
+import type { VolumeManager } from './volumes/manager.js';
+
+// What every part of one kubelet shares: its identity, the runtime, the API
+// client, the event recorder and the back-off books. Passed explicitly so a
+// process can hold thousands of kubelets with no module-level state.
+
+export interface KubeletContext {
+  nodeName: string;
+  /** Node addresses reported as hostIP(s). */
+  nodeIPs: string[];
+  client: RestClient;
+  runtime: ContainerRuntime;
+  /** The scheme of containerIDs: docker://, fake://. */
+  runtimeName: string;
+  rootDir: string;
+  recorder: EventRecorder;
+  log: Logger;
+  crashBackoff: Backoff;
+  imageBackoff: Backoff;
+  volumes: VolumeManager;
+  /** No log directories, /etc/hosts files or network probes: for fake runtimes and hollow nodes. */
+  lightweight: boolean;
+  /** Node allocatable for resourceFieldRef defaults. */
+  allocatable: { cpu: string; memory: string; 'ephemeral-storage'?: string };
+  /** Ask the pod's worker to sync again soon (probe results, PLEG). */
+  requestSync(uid: string): void;
+}

@@ -1,0 +1,76 @@
+import { nowMicroTime } from '../../api/types.js';
+import type { KubeObject } from '../../api/types.js';
+import { isConflict, isNotFound } from '../../client/status.js';
+import type { KubeletContext } from '../context.js';
+
+// The node's heartbeat as upstream's nodelease controller: a Lease named
+// after the node in kube-node-lease, owned by the Node, its renewTime moved
+// forward every renew interval. Updates reuse the cached object so a renew
+// is one PUT; a conflict or a missing lease falls back to GET/create.
+
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+interface Lease extends KubeObject {
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string };
+}
+
+export class NodeLease {
+  private lease?: Lease;
+  private busy = false;
+
+  constructor(
+    private readonly ctx: KubeletContext,
+    private readonly durationSeconds: number,
+    private readonly nodeUID: () => string | undefined,
+  ) {}
+
+  private owner(): KubeObject['metadata']['ownerReferences'] {
+    const uid = this.nodeUID();
+    return uid ? [{ apiVersion: 'v1', kind: 'Node', name: this.ctx.nodeName, uid }] : undefined;
+  }
+
+  private desired(base?: Lease): Lease {
+    const owners = base?.metadata.ownerReferences?.length ? base.metadata.ownerReferences : this.owner();
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      ...base,
+      metadata: { ...base?.metadata, name: this.ctx.nodeName, namespace: NODE_LEASE_NAMESPACE, ...(owners ? { ownerReferences: owners } : {}) },
+      spec: { ...base?.spec, holderIdentity: this.ctx.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: nowMicroTime() },
+    };
+  }
+
+  /** Called every renew interval; never throws. */
+  async renew(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await this.renewOnce();
+    } catch (err) {
+      this.lease = undefined;
+      this.ctx.log.warn({ node: this.ctx.nodeName, err: (err as Error).message }, 'failed to update lease');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async renewOnce(): Promise<void> {
+    const c = this.ctx.client;
+    if (this.lease) {
+      try {
+        this.lease = await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(this.lease));
+        return;
+      } catch (err) {
+        if (!isConflict(err) && !isNotFound(err)) throw err;
+      }
+    }
+    let current: Lease | undefined;
+    try {
+      current = await c.get<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.ctx.nodeName);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.lease = current ? await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(current)) : await c.create<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired());
+  }
+}

@@ -1,0 +1,125 @@
+import { nowTimestamp } from '../../api/types.js';
+import { isAlreadyExists, isNotFound } from '../../client/status.js';
+import type { Node, NodeStatus } from '../api-types.js';
+import type { KubeletContext } from '../context.js';
+import * as ev from '../events.js';
+import { initialNode, nodeLabels, nodeStatus, statusChanged, type ConditionState, type NodeFacts } from './node-object.js';
+
+// Registering the Node and keeping its status current, as upstream's
+// registerWithAPIServer and updateNodeStatus: the status is computed every
+// nodeStatusUpdateFrequency and PATCHed (strategic merge, nodes/status) when
+// it changed or nodeStatusReportFrequency has passed; the Lease carries the
+// heartbeat in between. Condition transitions become node events.
+
+const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
+
+export class NodeStatusReporter {
+  private registered = false;
+  private uid?: string;
+  private lastReported?: NodeStatus;
+  private lastReportAt = 0;
+  private lastConditions = new Map<string, string>();
+  private busy = false;
+
+  constructor(
+    private readonly ctx: KubeletContext,
+    private readonly facts: () => NodeFacts,
+    private readonly reportFrequencyMs: number,
+  ) {}
+
+  get nodeUID(): string | undefined {
+    return this.uid;
+  }
+
+  /** A reference to this node for events, as upstream's (uid = node name). */
+  get ref(): { kind: string; name: string; uid: string } {
+    return { kind: 'Node', name: this.ctx.nodeName, uid: this.ctx.nodeName };
+  }
+
+  private async conditionState(): Promise<ConditionState> {
+    try {
+      await this.ctx.runtime.version();
+      return { ready: true };
+    } catch (err) {
+      return { ready: false, notReadyMessage: `container runtime is down: ${(err as Error).message}` };
+    }
+  }
+
+  /** Called every nodeStatusUpdateFrequency (and once at start); never throws. */
+  async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      if (!this.registered) await this.register();
+      else await this.update();
+    } catch (err) {
+      this.ctx.log.warn({ node: this.ctx.nodeName, err: (err as Error).message }, this.registered ? 'error updating node status, will retry' : 'unable to register node with API server');
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async register(): Promise<void> {
+    const now = nowTimestamp();
+    const node = initialNode(this.facts(), await this.conditionState(), now);
+    let created: Node;
+    try {
+      created = await this.ctx.client.create<Node>(NODES, undefined, node);
+      this.ctx.log.info({ node: this.ctx.nodeName }, 'successfully registered node');
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      // Re-registration: take over labels we own and report our status.
+      const existing = await this.ctx.client.get<Node>(NODES, undefined, this.ctx.nodeName);
+      const labels = { ...existing.metadata.labels, ...nodeLabels(this.facts()) };
+      created = await this.ctx.client.patch<Node>(NODES, undefined, this.ctx.nodeName, 'strategic', { metadata: { labels } });
+      this.registered = true;
+      this.uid = created.metadata.uid;
+      await this.update(true, existing.status);
+      return;
+    }
+    this.registered = true;
+    this.uid = created.metadata.uid;
+    this.lastReported = node.status;
+    this.lastReportAt = Date.now();
+    this.recordTransitions(node.status!);
+  }
+
+  private async update(force = false, apiStatus?: NodeStatus): Promise<void> {
+    const now = nowTimestamp();
+    const status = nodeStatus(this.facts(), await this.conditionState(), (this.lastReported ?? apiStatus)?.conditions, now);
+    const due = Date.now() - this.lastReportAt >= this.reportFrequencyMs;
+    if (!force && !due && !statusChanged(this.lastReported, status)) return;
+    try {
+      const updated = await this.ctx.client.patch<Node>(NODES, undefined, this.ctx.nodeName, 'strategic', { status }, { subresource: 'status' });
+      this.uid = updated.metadata.uid;
+    } catch (err) {
+      if (isNotFound(err)) {
+        // The Node was deleted under us: register again on the next tick.
+        this.registered = false;
+        this.lastConditions.clear();
+      }
+      throw err;
+    }
+    this.lastReported = status;
+    this.lastReportAt = Date.now();
+    this.recordTransitions(status);
+  }
+
+  private recordTransitions(status: NodeStatus): void {
+    const reasons: Record<string, Record<string, string>> = {
+      MemoryPressure: { False: 'NodeHasSufficientMemory', True: 'NodeHasInsufficientMemory' },
+      DiskPressure: { False: 'NodeHasNoDiskPressure', True: 'NodeHasDiskPressure' },
+      PIDPressure: { False: 'NodeHasSufficientPID', True: 'NodeHasInsufficientPID' },
+      Ready: { True: ev.NodeReady, False: ev.NodeNotReady },
+    };
+    for (const c of status.conditions ?? []) {
+      if (this.lastConditions.get(c.type) === c.status) continue;
+      const first = !this.lastConditions.has(c.type);
+      this.lastConditions.set(c.type, c.status);
+      const reason = reasons[c.type]?.[c.status];
+      if (!reason) continue;
+      if (c.type === 'Ready' && first) this.ctx.recorder.event(this.ref, 'Normal', ev.NodeAllocatableEnforced, 'Updated Node Allocatable limit across pods');
+      this.ctx.recorder.event(this.ref, 'Normal', reason, `Node ${this.ctx.nodeName} status is now: ${reason}`);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import type { EventRecorder } from '../client/events/recorder.js';
+import type { RestClient } from '../client/rest.js';
+import type { ContainerRuntime } from '../runtime/interface.js';
+import type { NodePodSource } from './pod/source.js';
+import type { SharedTicker } from './util/ticker.js';
+import type { VolumePlugin } from './volumes/plugin.js';
+
+// startKubelet's options, named after upstream's flags/config fields.
+// Durations are milliseconds unless the name says Seconds.
+
+export interface BackoffSettings {
+  initialMs?: number;
+  maxMs?: number;
+  /** Running this long without failing starts the back-off over (default 2 × max: 10 min). */
+  resetAfterMs?: number;
+}
+
+export interface KubeletOptions {
+  client: RestClient;
+  nodeName: string;
+  runtime: ContainerRuntime;
+  /** Upstream --root-dir (/var/lib/kubelet): pod directories, volumes, logs. */
+  rootDir: string;
+  /** Upstream --pod-manifest-path: a directory (or file) of static pod manifests. */
+  podManifestPath?: string;
+  /** Upstream --file-check-frequency (20 s). */
+  fileCheckFrequency?: number;
+  /** Upstream nodeStatusUpdateFrequency (10 s): how often status is computed. */
+  nodeStatusUpdateFrequency?: number;
+  /** Upstream nodeStatusReportFrequency (5 min): an unchanged status is still posted this often. */
+  nodeStatusReportFrequency?: number;
+  /** Upstream nodeLeaseDurationSeconds (40). */
+  nodeLeaseDurationSeconds?: number;
+  /** Lease renew interval (upstream: 25% of the lease duration, 10 s). */
+  leaseRenewInterval?: number;
+  /** Upstream --sync-frequency (1 min): every pod is re-synced at least this often. */
+  syncFrequency?: number;
+  /** PLEG relist period (upstream 1 s). */
+  plegRelistPeriod?: number;
+  podCIDR?: string;
+  /** Upstream --node-ip: the InternalIP reported and the address the kubelet server listens on. */
+  address?: string;
+  /** Upstream --port (10250); 0 picks a free port; null runs no server (hollow nodes). */
+  kubeletPort?: number | null;
+  /** Upstream --max-pods (110). */
+  maxPods?: number;
+  /** Upstream --node-labels. */
+  nodeLabels?: Record<string, string>;
+  /** Capacity overrides (hollow nodes). */
+  capacity?: Record<string, string>;
+  /** Image pull back-off (upstream 10 s doubling to 300 s). */
+  imageBackOff?: BackoffSettings;
+  /** Container restart back-off (upstream 10 s doubling to 300 s, reset after 10 min). */
+  crashLoopBackOff?: BackoffSettings;
+  /** Skip log dirs, /etc/hosts files, tmpfs and network probes. Default: true for the fake runtime. */
+  lightweight?: boolean;
+  /** Shared sources for many kubelets in one process (see pod/source.ts); default: an informer per kubelet. */
+  podSource?: NodePodSource;
+  /** Shared event recorder; default: one per kubelet (source host = node name). */
+  recorder?: EventRecorder;
+  /** Shared periodic-task wheel; default: the process-wide one. */
+  ticker?: SharedTicker;
+  volumePlugins?: VolumePlugin[];
+}

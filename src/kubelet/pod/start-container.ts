@@ -1,0 +1,121 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Mount, PodSandboxConfig } from '../../runtime/interface.js';
+import { isNotFound } from '../../client/status.js';
+import type { KubeObject } from '../../api/types.js';
+import { formatPod, type Pod } from '../api-types.js';
+import type { KubeletContext } from '../context.js';
+import * as ev from '../events.js';
+import { goDuration } from '../util/duration.js';
+import type { StartStep } from './actions.js';
+import { containerConfig, writeEtcHosts } from './container-config.js';
+import { ContainerConfigError, makeEnvironment } from './env.js';
+import { expandCommandAndArgs } from './expansion.js';
+import { ensureImage } from './images.js';
+
+// Starting one container as upstream's startContainer: crash-loop back-off
+// first, then image, configuration, create, start, each failure leaving the
+// container waiting with upstream's reason and a Failed event.
+
+export type Waiting = Map<string, { reason: string; message: string }>;
+
+export interface StartEnv {
+  sandboxId: string;
+  sandboxConfig: PodSandboxConfig;
+  podIPs: string[];
+  volumePaths: Map<string, string>;
+  waiting: Waiting;
+}
+
+/** Outcome: started, or not and when to try again (ms since epoch). */
+export type StartResult = { started: true } | { started: false; retryAt?: number };
+
+const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+const SECRETS = { group: '', version: 'v1', resource: 'secrets', namespaced: true };
+
+export function crashKey(pod: Pod, name: string): string {
+  return `${pod.metadata.uid}/${name}`;
+}
+
+export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartStep, env: StartEnv): Promise<StartResult> {
+  const { container, fieldPath, previous } = step;
+  const name = container.name;
+  const event = (type: 'Normal' | 'Warning', reason: string, message: string): void => ctx.recorder.eventWithFieldPath(pod, fieldPath, type, reason, message);
+  const fail = (reason: string, message: string, retryAt?: number): StartResult => {
+    env.waiting.set(name, { reason, message });
+    return { started: false, retryAt };
+  };
+
+  if (previous?.state === 'CONTAINER_EXITED') {
+    const key = crashKey(pod, name);
+    const finished = previous.finishedAt || Date.now();
+    if (ctx.crashBackoff.isInBackOffSince(key, finished)) {
+      event('Warning', ev.BackOffStartContainer, `Back-off restarting failed container ${name} in pod ${formatPod(pod)}`);
+      return fail(ev.CrashLoopBackOff, `back-off ${goDuration(ctx.crashBackoff.get(key))} restarting failed container=${name} pod=${formatPod(pod)}`, ctx.crashBackoff.retryAt(key, finished));
+    }
+    ctx.crashBackoff.next(key, finished);
+  }
+
+  const image = await ensureImage(ctx, pod, container, fieldPath);
+  if (!image.ok) {
+    event('Warning', ev.FailedToCreateContainer, `Error: ${image.reason}`);
+    const retryAt = image.reason === ev.ErrImagePull || image.reason === ev.ImagePullBackOff ? Date.now() + Math.max(ctx.imageBackoff.get(`${pod.metadata.uid}/${container.image}`), 1000) : undefined;
+    return fail(image.reason, image.message, retryAt);
+  }
+
+  let envVars: { name: string; value: string }[];
+  let mounts: Mount[];
+  try {
+    const get = (ref: typeof CONFIGMAPS) => async (ns: string, n: string): Promise<KubeObject | undefined> => {
+      try {
+        return await ctx.client.get(ref, ns, n);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw new ContainerConfigError((err as Error).message);
+      }
+    };
+    envVars = await makeEnvironment(pod, container, {
+      configMap: get(CONFIGMAPS),
+      secret: get(SECRETS),
+      podIP: env.podIPs[0],
+      podIPs: env.podIPs,
+      hostIP: ctx.nodeIPs[0],
+      hostIPs: ctx.nodeIPs,
+      nodeName: ctx.nodeName,
+      allocatable: ctx.allocatable,
+    });
+    mounts = await ctx.volumes.mountsFor(pod, container, env.volumePaths);
+    if (!ctx.lightweight && !pod.spec.hostNetwork && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
+      mounts.push(await writeEtcHosts(env.sandboxConfig.podDir, pod, env.podIPs));
+    }
+  } catch (err) {
+    const message = (err as Error).message;
+    event('Warning', ev.FailedToCreateContainer, `Error: ${message}`);
+    return fail(ev.CreateContainerConfigError, message, Date.now() + 2000);
+  }
+
+  const { command, args } = expandCommandAndArgs(container.command, container.args, envVars);
+  const attempt = previous ? previous.metadata.attempt + 1 : 0;
+  const config = containerConfig({ pod, container, attempt, nodeName: ctx.nodeName, rootDir: ctx.rootDir, imageRef: image.imageRef, env: envVars, command, args, mounts });
+  if (!ctx.lightweight) await mkdir(dirname(config.logPath), { recursive: true }).catch(() => undefined);
+
+  let id: string;
+  try {
+    id = await ctx.runtime.createContainer(env.sandboxId, config, env.sandboxConfig);
+  } catch (err) {
+    const message = (err as Error).message;
+    event('Warning', ev.FailedToCreateContainer, `Error: ${message}`);
+    return fail(ev.CreateContainerError, message, Date.now() + 2000);
+  }
+  event('Normal', ev.CreatedContainer, `Created container: ${name}`);
+  try {
+    await ctx.runtime.startContainer(id);
+  } catch (err) {
+    const message = (err as Error).message.split(id).join(name);
+    event('Warning', ev.FailedToStartContainer, `Error: ${message}`);
+    return fail(ev.RunContainerError, message, Date.now() + 2000);
+  }
+  event('Normal', ev.StartedContainer, `Started container ${name}`);
+  env.waiting.delete(name);
+  return { started: true };
+}

@@ -1,0 +1,94 @@
+import type { KubeObject } from '../../api/types.js';
+import { isNotFound } from '../../client/status.js';
+import type { DownwardAPIVolumeFile, KeyToPath, Pod } from '../api-types.js';
+import { podFieldValue, resourceFieldValue } from '../pod/env.js';
+import type { FileProjection } from './atomic-writer.js';
+import type { VolumeHost } from './plugin.js';
+
+// The file sets of configMap, secret and downwardAPI volumes, shared by the
+// plain plugins and by projected volumes, with upstream's error messages.
+
+const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
+const SECRETS = { group: '', version: 'v1', resource: 'secrets', namespaced: true };
+
+async function getOptional(host: VolumeHost, ref: typeof CONFIGMAPS, ns: string, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await host.client.get(ref, ns, name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+function project(kind: 'configmap' | 'secret', data: Map<string, Buffer>, items: KeyToPath[] | undefined, mode: number, optional: boolean): FileProjection[] {
+  if (!items?.length) return [...data].map(([k, v]) => ({ path: k, data: v, mode }));
+  const out: FileProjection[] = [];
+  for (const it of items) {
+    const v = data.get(it.key);
+    if (v === undefined) {
+      if (optional) continue;
+      throw new Error(kind === 'configmap' ? `configmap references non-existent config key: ${it.key}` : `references non-existent secret key: ${it.key}`);
+    }
+    out.push({ path: it.path, data: v, mode: it.mode ?? mode });
+  }
+  return out;
+}
+
+export async function configMapFiles(host: VolumeHost, pod: Pod, src: { name?: string; items?: KeyToPath[]; optional?: boolean }, mode: number): Promise<FileProjection[]> {
+  const name = src.name ?? '';
+  const cm = await getOptional(host, CONFIGMAPS, pod.metadata.namespace ?? 'default', name);
+  if (!cm) {
+    if (src.optional) return [];
+    throw new Error(`configmap "${name}" not found`);
+  }
+  const data = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries((cm.data ?? {}) as Record<string, string>)) data.set(k, Buffer.from(v, 'utf8'));
+  for (const [k, v] of Object.entries((cm.binaryData ?? {}) as Record<string, string>)) data.set(k, Buffer.from(v, 'base64'));
+  return project('configmap', data, src.items, mode, !!src.optional);
+}
+
+export async function secretFiles(host: VolumeHost, pod: Pod, src: { name?: string; items?: KeyToPath[]; optional?: boolean }, mode: number): Promise<FileProjection[]> {
+  const name = src.name ?? '';
+  const s = await getOptional(host, SECRETS, pod.metadata.namespace ?? 'default', name);
+  if (!s) {
+    if (src.optional) return [];
+    throw new Error(`secret "${name}" not found`);
+  }
+  const data = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries((s.data ?? {}) as Record<string, string>)) data.set(k, Buffer.from(v, 'base64'));
+  return project('secret', data, src.items, mode, !!src.optional);
+}
+
+export function downwardAPIFiles(host: VolumeHost, pod: Pod, items: DownwardAPIVolumeFile[] | undefined, mode: number, podIP?: string): FileProjection[] {
+  const out: FileProjection[] = [];
+  for (const it of items ?? []) {
+    let value = '';
+    if (it.fieldRef) value = podFieldValue(pod, it.fieldRef.fieldPath, { podIP, hostIP: host.nodeIPs[0], hostIPs: host.nodeIPs, nodeName: host.nodeName });
+    else if (it.resourceFieldRef) value = resourceFieldValue(pod, it.resourceFieldRef.containerName ?? '', it.resourceFieldRef, host.allocatable);
+    out.push({ path: it.path, data: Buffer.from(value, 'utf8'), mode: it.mode ?? mode });
+  }
+  return out;
+}
+
+/** A bound service account token from TokenRequest, or undefined when the API server does not serve it. */
+export async function serviceAccountToken(host: VolumeHost, pod: Pod, audience: string | undefined, expirationSeconds: number | undefined): Promise<string | undefined> {
+  const sa = pod.spec.serviceAccountName || 'default';
+  const ns = pod.metadata.namespace ?? 'default';
+  const body = {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    spec: {
+      audiences: audience ? [audience] : [],
+      expirationSeconds: expirationSeconds ?? 3607,
+      boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+    },
+  };
+  try {
+    const res = await host.client.request<{ status?: { token?: string } }>('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`, body);
+    return res.status?.token;
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    if (code === 404 || code === 405) return undefined;
+    throw err;
+  }
+}

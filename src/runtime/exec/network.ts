@@ -1,0 +1,154 @@
+// The node's pod network, built with iproute2 as the CNI bridge plugin
+// would: one Linux bridge per node holding the podCIDR's gateway address,
+// and per pod a veth pair whose inner end becomes eth0 in the pod's network
+// namespace. The veth goes away by itself when the namespace dies with the
+// pause process; the bridge is removed when the runtime closes with no pods.
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { RuntimeError } from '../interface.js';
+import { logger } from '../../util/log.js';
+import { gateway, overlaps, parseCidr, type Cidr } from './cidr.js';
+import { run, runOk } from './run.js';
+
+const log = logger('runtime');
+
+/** A bridge name from the node name: stable across restarts, at most 15 characters (IFNAMSIZ). */
+export function defaultBridgeName(nodeName: string): string {
+  return `k8ts${createHash('sha256').update(nodeName).digest('hex').slice(0, 8)}`;
+}
+
+/** Host-side veth name of a sandbox. */
+export function vethName(sandboxId: string): string {
+  return `kv${sandboxId.slice(0, 12)}`;
+}
+
+interface RouteEntry {
+  dst: string;
+  dev?: string;
+}
+
+/** Refuses a podCIDR that overlaps a network this machine already routes (other than our own bridge). */
+export async function checkNoOverlap(podCIDR: string, bridge: string): Promise<void> {
+  const mine = parseCidr(podCIDR);
+  const out = await runOk('ip', ['-4', '-j', 'route', 'show', 'table', 'all']);
+  for (const r of JSON.parse(out || '[]') as RouteEntry[]) {
+    if (!r.dst || r.dst === 'default' || r.dev === bridge) continue;
+    let theirs: Cidr;
+    try {
+      theirs = parseCidr(r.dst);
+    } catch {
+      continue;
+    }
+    if (theirs.bits === 32 && (r.dst.startsWith('127.') || theirs.base === 0)) continue;
+    if (theirs.bits < 8) continue;
+    if (overlaps(mine, theirs)) {
+      throw new RuntimeError(
+        'InvalidConfig',
+        `pod CIDR ${podCIDR} overlaps ${r.dst}${r.dev ? ` on ${r.dev}` : ''}, a network this machine already uses; choose another --pod-cidr`,
+      );
+    }
+  }
+}
+
+export class NodeNetwork {
+  readonly cidr: Cidr;
+  private ready?: Promise<void>;
+  private forwardRule = false;
+
+  constructor(
+    readonly podCIDR: string,
+    readonly bridge: string,
+  ) {
+    this.cidr = parseCidr(podCIDR);
+  }
+
+  get prefix(): number {
+    return this.cidr.bits;
+  }
+
+  get gateway(): string {
+    return gateway(this.cidr);
+  }
+
+  /** Creates the bridge on first use (concurrent callers share one attempt). */
+  ensureBridge(): Promise<void> {
+    this.ready ??= this.createBridge().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  private async createBridge(): Promise<void> {
+    const exists = (await run('ip', ['link', 'show', 'dev', this.bridge])).code === 0;
+    if (!exists) {
+      await checkNoOverlap(this.podCIDR, this.bridge);
+      await runOk('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
+      log.info({ bridge: this.bridge, podCIDR: this.podCIDR }, 'created node bridge');
+    }
+    const addr = `${this.gateway}/${this.prefix}`;
+    const r = await run('ip', ['addr', 'add', addr, 'dev', this.bridge]);
+    if (r.code !== 0 && !/File exists/.test(r.stderr)) throw new Error(`ip addr add ${addr} dev ${this.bridge}: ${r.stderr.trim()}`);
+    await runOk('ip', ['link', 'set', this.bridge, 'up']);
+    await this.allowForwarding();
+  }
+
+  /**
+   * With br_netfilter loaded, frames between two ports of a bridge pass the
+   * iptables FORWARD chain, whose policy Docker sets to DROP; accept traffic
+   * that stays on our bridge, as the CNI bridge plugin does.
+   */
+  private async allowForwarding(): Promise<void> {
+    let bridged = '0';
+    try {
+      bridged = readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim();
+    } catch {
+      return;
+    }
+    if (bridged !== '1') return;
+    const rule = this.forwardRuleSpec();
+    if ((await run('iptables', ['-C', ...rule])).code === 0) {
+      this.forwardRule = true;
+      return;
+    }
+    const r = await run('iptables', ['-I', ...rule]);
+    if (r.code === 0) this.forwardRule = true;
+    else log.warn({ bridge: this.bridge, err: r.stderr.trim() }, 'cannot add iptables FORWARD rule; pods may not reach each other');
+  }
+
+  private forwardRuleSpec(): string[] {
+    return ['FORWARD', '-i', this.bridge, '-o', this.bridge, '-m', 'comment', '--comment', 'k8ts pod bridge', '-j', 'ACCEPT'];
+  }
+
+  /** Moves one end of a new veth pair into the namespace of `nsPid` as eth0 with `ip`, and plugs the other into the bridge. */
+  async attach(nsPid: number, sandboxId: string, ip: string): Promise<string> {
+    await this.ensureBridge();
+    const veth = vethName(sandboxId);
+    await runOk('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(nsPid)]);
+    try {
+      await runOk('ip', ['link', 'set', veth, 'master', this.bridge, 'up']);
+      const script = [`link set lo up`, `addr add ${ip}/${this.prefix} dev eth0`, `link set eth0 up`, `route add default via ${this.gateway}`].join('\n') + '\n';
+      await runOk('nsenter', ['-t', String(nsPid), '-n', '--', 'ip', '-batch', '-'], { input: script });
+    } catch (err) {
+      await run('ip', ['link', 'del', veth]);
+      throw err;
+    }
+    return veth;
+  }
+
+  /** Removes the host end of a pod's veth if it is still there (the namespace normally takes it along). */
+  async detach(veth: string | undefined): Promise<void> {
+    if (!veth) return;
+    await run('ip', ['link', 'del', veth]);
+  }
+
+  async removeBridge(): Promise<void> {
+    this.ready = undefined;
+    if (this.forwardRule || (await run('iptables', ['-C', ...this.forwardRuleSpec()])).code === 0) {
+      await run('iptables', ['-D', ...this.forwardRuleSpec()]);
+      this.forwardRule = false;
+    }
+    const r = await run('ip', ['link', 'del', this.bridge]);
+    if (r.code === 0) log.info({ bridge: this.bridge }, 'removed node bridge');
+  }
+}

@@ -1,0 +1,85 @@
+import type { Node } from './types.js';
+import { Resource } from './resource.js';
+import type { HostPort, PodInfo } from './pod-info.js';
+
+// What the scheduler knows of one node: the Node, the pods on it (bound or
+// assumed) and running sums of their requests, so Filter compares numbers
+// instead of walking pods. `generation` moves on every change; the snapshot
+// copies only nodes whose generation moved since the last cycle.
+
+let generationCounter = 0;
+export function nextGeneration(): number {
+  return ++generationCounter;
+}
+
+export class NodeInfo {
+  node: Node | undefined;
+  pods: PodInfo[] = [];
+  podsWithAffinity: PodInfo[] = [];
+  podsWithRequiredAntiAffinity: PodInfo[] = [];
+  usedPorts: HostPort[] = [];
+  requested = new Resource();
+  nonZeroRequested = new Resource();
+  allocatable = new Resource();
+  generation = nextGeneration();
+
+  constructor(node?: Node) {
+    if (node) this.setNode(node);
+  }
+
+  get name(): string {
+    return this.node?.metadata.name ?? '';
+  }
+
+  setNode(node: Node): void {
+    this.node = node;
+    this.allocatable = Resource.fromList(node.status?.allocatable ?? node.status?.capacity);
+    this.generation = nextGeneration();
+  }
+
+  addPod(pi: PodInfo): void {
+    this.pods.push(pi);
+    if (pi.hasAffinity()) this.podsWithAffinity.push(pi);
+    if (pi.requiredAntiAffinity.length > 0) this.podsWithRequiredAntiAffinity.push(pi);
+    for (const p of pi.hostPorts) this.usedPorts.push(p);
+    this.requested.plus(pi.requests);
+    this.nonZeroRequested.plus(pi.nonZeroRequests);
+    this.generation = nextGeneration();
+  }
+
+  /** Removes by key; false when the pod was not here. */
+  removePod(key: string): boolean {
+    const i = this.pods.findIndex((p) => p.key === key);
+    if (i < 0) return false;
+    const pi = this.pods[i]!;
+    this.pods.splice(i, 1);
+    const drop = (list: PodInfo[]) => {
+      const j = list.findIndex((p) => p.key === key);
+      if (j >= 0) list.splice(j, 1);
+    };
+    drop(this.podsWithAffinity);
+    drop(this.podsWithRequiredAntiAffinity);
+    for (const hp of pi.hostPorts) {
+      const j = this.usedPorts.findIndex((u) => u.port === hp.port && u.protocol === hp.protocol && u.ip === hp.ip);
+      if (j >= 0) this.usedPorts.splice(j, 1);
+    }
+    this.requested.plus(pi.requests, -1);
+    this.nonZeroRequested.plus(pi.nonZeroRequests, -1);
+    this.generation = nextGeneration();
+    return true;
+  }
+
+  clone(): NodeInfo {
+    const c = new NodeInfo();
+    c.node = this.node;
+    c.pods = this.pods.slice();
+    c.podsWithAffinity = this.podsWithAffinity.slice();
+    c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.slice();
+    c.usedPorts = this.usedPorts.slice();
+    c.requested = this.requested.clone();
+    c.nonZeroRequested = this.nonZeroRequested.clone();
+    c.allocatable = this.allocatable;
+    c.generation = this.generation;
+    return c;
+  }
+}

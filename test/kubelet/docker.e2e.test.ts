@@ -1,0 +1,154 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { RestClient } from '../../src/client/rest.js';
+import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
+import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
+import { LABEL_NODE_NAME, LABEL_POD_UID } from '../../src/runtime/interface.js';
+import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
+import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { kubectlOk } from '../helpers/kubectl.js';
+import { eventually, eventsFor, FAST, NODES, PODS } from './harness.js';
+
+// The kubelet on the real Docker runtime: pods made of busybox containers,
+// failures injected with `docker kill`.
+
+const run = promisify(execFile);
+const skip = await dockerSkip();
+
+describe('kubelet on docker', { skip }, () => {
+  let server: TestServer;
+  let client: RestClient;
+  let runtime: DockerRuntime;
+  let kubelet: RunningKubelet;
+  let rootDir: string;
+  let busybox: string;
+  const nodeName = `k8ts-e2e-${randomBytes(3).toString('hex')}`;
+  const pauseImage = `k8ts-test/pause:kubelet-${process.pid}`;
+
+  const mkPod = (name: string, spec: Record<string, unknown>): any => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName, terminationGracePeriodSeconds: 1, ...spec } });
+  const getPod = (name: string): Promise<any> => client.get<any>(PODS, 'default', name);
+  const ready = async (name: string): Promise<any> => {
+    const p = await getPod(name);
+    return p.status?.containerStatuses?.length && p.status.containerStatuses.every((c: any) => c.ready) ? p : undefined;
+  };
+  const dockerId = (cs: any): string => cs.containerID.replace(/^docker:\/\//, '');
+
+  before(async () => {
+    busybox = await ensureBusyboxImage();
+    server = await startTestServer();
+    client = RestClient.fromKubeconfig(server.kubeconfig, { component: 'kubelet-e2e' });
+    runtime = new DockerRuntime({ nodeName, pauseImage });
+    rootDir = await mkdtemp(join(tmpdir(), 'k8ts-kubelet-docker-'));
+    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir });
+  });
+
+  after(async () => {
+    await kubelet?.stop();
+    // Remove every pod this suite made, then the pause image it built.
+    const sel = { labelSelector: { [LABEL_NODE_NAME]: nodeName } };
+    for (const c of (await runtime?.listContainers(sel)) ?? []) await runtime.removeContainer(c.id).catch(() => undefined);
+    for (const s of (await runtime?.listPodSandboxes(sel)) ?? []) await runtime.removePodSandbox(s.id).catch(() => undefined);
+    await runtime?.removeImage(pauseImage).catch(() => undefined);
+    await runtime?.close();
+    client?.close();
+    await server?.close();
+    if (rootDir) await rm(rootDir, { recursive: true, force: true });
+    await releaseBusyboxImage();
+  });
+
+  test('nodeInfo matches docker version and /proc/meminfo', async () => {
+    const node = await eventually(() => client.get<any>(NODES, undefined, nodeName));
+    const { stdout } = await run('docker', ['version', '--format', '{{.Server.Version}}']);
+    assert.equal(node.status.nodeInfo.containerRuntimeVersion, `docker://${stdout.trim()}`);
+    const memKi = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
+    assert.equal(node.status.capacity.memory, `${memKi}Ki`);
+  });
+
+  test('two containers of a pod talk over localhost', async () => {
+    await client.create(PODS, 'default', mkPod('duo', {
+      containers: [
+        { name: 'server', image: busybox, imagePullPolicy: 'Never', command: ['sh', '-c', 'mkdir -p /www && echo hello-from-server > /www/index.html && httpd -f -p 8080 -h /www'] },
+        { name: 'client', image: busybox, imagePullPolicy: 'Never', command: ['sh', '-c', 'until wget -qO- http://127.0.0.1:8080/ > /tmp/got; do sleep 0.2; done; cat /tmp/got; sleep 3600'] },
+      ],
+    }));
+    await eventually(() => ready('duo'));
+    const p = await getPod('duo');
+    const logs = await eventually(async () => {
+      const { stdout } = await run('docker', ['logs', dockerId(p.status.containerStatuses[1])]);
+      return stdout.includes('hello-from-server') ? stdout : undefined;
+    });
+    assert.match(logs, /hello-from-server/);
+  });
+
+  test('docker kill of a user container: restarted with restartCount and events', async () => {
+    await client.create(PODS, 'default', mkPod('victim', { containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] }));
+    const p = await eventually(() => ready('victim'));
+    await run('docker', ['kill', dockerId(p.status.containerStatuses[0])]);
+    const after = await eventually(async () => {
+      const x = await ready('victim');
+      return x?.status.containerStatuses[0].restartCount === 1 ? x : undefined;
+    });
+    assert.notEqual(after.status.containerStatuses[0].containerID, p.status.containerStatuses[0].containerID);
+    assert.equal(after.status.containerStatuses[0].lastState.terminated.exitCode, 137);
+    const evs = await eventsFor(client, 'victim');
+    assert.ok(evs.filter((e) => e.reason === 'Started').length >= 1);
+  });
+
+  test('docker kill of the pause container: all containers restarted', async () => {
+    await client.create(PODS, 'default', mkPod('paused', { containers: [{ name: 'a', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'] }, { name: 'b', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] }));
+    const p = await eventually(() => ready('paused'));
+    const [sb] = await runtime.listPodSandboxes({ labelSelector: { [LABEL_POD_UID]: p.metadata.uid } });
+    await run('docker', ['kill', sb!.id]);
+    const after = await eventually(async () => {
+      const x = await ready('paused');
+      return x?.status.containerStatuses.every((c: any) => c.restartCount === 1) ? x : undefined;
+    });
+    assert.equal(after.status.containerStatuses.length, 2);
+    const evs = await eventually(async () => (await eventsFor(client, 'paused')).find((e) => e.reason === 'SandboxChanged'));
+    assert.equal(evs.message, 'Pod sandbox changed, it will be killed and re-created.');
+  });
+
+  test('CrashLoopBackOff', async () => {
+    await client.create(PODS, 'default', mkPod('loop', { containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sh', '-c', 'exit 2'] }] }));
+    const p = await eventually(async () => {
+      const x = await getPod('loop');
+      return x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? x : undefined;
+    });
+    assert.equal(p.status.containerStatuses[0].lastState.terminated.exitCode, 2);
+    const desc = await kubectlOk(server.kubeconfig, ['describe', 'pod', 'loop']);
+    assert.match(desc, /Reason:\s+CrashLoopBackOff/);
+  });
+
+  test('missing image: ErrImagePull / ImagePullBackOff in describe', async () => {
+    await client.create(PODS, 'default', mkPod('noimg', { containers: [{ name: 'c', image: 'k8ts-test/doesnotexist:never', imagePullPolicy: 'IfNotPresent' }] }));
+    await eventually(async () => /ImagePullBackOff|ErrImagePull/.test(await kubectlOk(server.kubeconfig, ['describe', 'pod', 'noimg'])));
+    const desc = await kubectlOk(server.kubeconfig, ['describe', 'pod', 'noimg']);
+    assert.match(desc, /Failed to pull image "k8ts-test\/doesnotexist:never"/);
+  });
+
+  test('bad volume: FailedMount', async () => {
+    await client.create(PODS, 'default', mkPod('badvol', { containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'], volumeMounts: [{ name: 'h', mountPath: '/h' }] }], volumes: [{ name: 'h', hostPath: { path: join(rootDir, 'definitely-missing'), type: 'Directory' } }] }));
+    const ev = await eventually(async () => (await eventsFor(client, 'badvol')).find((e) => e.reason === 'FailedMount'));
+    assert.match(ev.message, /^MountVolume\.SetUp failed for volume "h" : hostPath type check failed: .* is not a directory$/);
+  });
+
+  test('adoption: a restarted kubelet keeps the containers', async () => {
+    await client.create(PODS, 'default', mkPod('adopt', { containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] }));
+    const p = await eventually(() => ready('adopt'));
+    await kubelet.stop();
+    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir });
+    const after = await eventually(async () => {
+      const x = await ready('adopt');
+      return x && x.metadata.resourceVersion !== p.metadata.resourceVersion ? x : x;
+    });
+    assert.equal(after.status.containerStatuses[0].containerID, p.status.containerStatuses[0].containerID);
+    assert.equal(after.status.containerStatuses[0].restartCount, 0);
+  });
+});
