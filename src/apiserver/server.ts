@@ -99,12 +99,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   if (opts.secure) {
     await reconcileBootstrapPolicy(registry);
     const authz = await createAuthorizer(registry);
-    closeAuthz = () => authz.close();
+    const admission = admissionChain(registry, { disabled: opts.secure.disabledAdmissionPlugins, cache: true });
+    closeAuthz = () => {
+      authz.close();
+      admission.close();
+    };
     security = {
       pki: opts.secure.pki,
       authz,
       authn: createAuthenticator({ pki: opts.secure.pki, registry, tokenAuthFile: opts.secure.tokenAuthFile, anonymous: opts.secure.anonymous ?? false, apiAudiences: [] }),
-      admission: admissionChain(registry, { disabled: opts.secure.disabledAdmissionPlugins }),
+      admission,
     };
   } else if (opts.host && !['127.0.0.1', '::1', 'localhost'].includes(opts.host)) {
     throw new Error(`an insecure (plain HTTP, unauthenticated) API server may listen on loopback only, not ${opts.host}`);
@@ -131,6 +135,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         if (pathname.startsWith('/openapi/') || pathname === '/swagger-2.0.0.pb-v1') {
           openapi ??= createOpenApiHandler(registry.schemas(), RESOURCES);
           if (openapi(req, res)) return;
+        }
+        if (rr && rr.group === 'apiextensions.k8s.io' && rr.resource === 'customresourcedefinitions' && rr.verb === 'list') {
+          // k8ts serves no custom resources yet; kubectl's CRD check still needs a truthful empty answer.
+          writeJson(res, 200, { kind: 'CustomResourceDefinitionList', apiVersion: 'apiextensions.k8s.io/v1', metadata: { resourceVersion: '0' }, items: [] });
+          return;
         }
         if (rr) {
           await dispatchResource(req, res, rr, url.searchParams, registry, user, sec);

@@ -163,6 +163,7 @@ export async function startControllerManager(cfg: ControllerManagerConfig): Prom
   if (cfg.leaderElect === false) {
     loop = lead(undefined);
   } else {
+    const stopped = new Promise<void>((r) => stopAc.signal.addEventListener('abort', () => r(), { once: true }));
     loop = (async () => {
       while (!stopAc.signal.aborted) {
         elector = new LeaderElector(cfg.client, {
@@ -180,7 +181,7 @@ export async function startControllerManager(cfg: ControllerManagerConfig): Prom
         });
         const campaign = elector.run();
         // Controllers stop before the lease is released, so a successor never overlaps with us.
-        await Promise.race([campaign, new Promise<void>((r) => stopAc.signal.addEventListener('abort', () => r(), { once: true }))]);
+        await Promise.race([campaign, stopped]);
         await session;
         if (stopAc.signal.aborted) {
           await elector.stop();

@@ -55,11 +55,17 @@ class FakeStore {
 
   async update(ns: string | undefined, name: string, mutate: (cur: KubeObject) => KubeObject | Promise<KubeObject>): Promise<{ object: KubeObject; created: boolean }> {
     const k = this.key(ns, name);
-    const cur = this.objects.get(k);
-    if (!cur) throw notFound({ group: this.info.group, resource: this.info.resource }, name);
-    const next = await mutate(structuredClone(cur));
-    if (next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion) {
-      throw conflict({ group: this.info.group, resource: this.info.resource }, name, 'the object has been modified');
+    let cur: KubeObject | undefined;
+    let next: KubeObject;
+    // As ResourceStore's guaranteed update: an unconditional write that lost a race re-runs on the fresh object.
+    for (;;) {
+      cur = this.objects.get(k);
+      if (!cur) throw notFound({ group: this.info.group, resource: this.info.resource }, name);
+      next = await mutate(structuredClone(cur));
+      if (next.metadata.resourceVersion && next.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+        throw conflict({ group: this.info.group, resource: this.info.resource }, name, 'the object has been modified');
+      }
+      if (this.objects.get(k) === cur) break;
     }
     next.metadata.uid = cur.metadata.uid;
     next.metadata.resourceVersion = String(++revision);

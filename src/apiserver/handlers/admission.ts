@@ -1,11 +1,64 @@
 import { StatusError, notFound } from '../../api/errors.js';
 import { resourceFor } from '../../api/scheme/resources.js';
-import type { RequestContext } from './context.js';
+import type { Registry, RequestContext } from './context.js';
 import type { KubeObject } from '../../api/types.js';
 import type { AdmissionAttributes, Operation } from '../../auth/admission/index.js';
 
 const namespaces = resourceFor('', 'v1', 'namespaces')!;
 const IMMORTAL = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/**
+ * Namespaces seen through a watch, so admitting a create costs a map lookup
+ * instead of a storage read. A namespace missing from the cache is looked up
+ * live (it may have been created a moment ago), as upstream's lifecycle
+ * plugin does with its informer.
+ */
+class NamespaceCache {
+  private readonly known = new Map<string, KubeObject>();
+  private synced = false;
+
+  constructor(private readonly registry: Registry) {
+    this.start();
+  }
+
+  private start(): void {
+    this.registry
+      .storeFor(namespaces)
+      .watch(
+        {},
+        (type, obj) => {
+          if (type === 'BOOKMARK') return;
+          if (type === 'DELETED') this.known.delete(obj.metadata.name!);
+          else this.known.set(obj.metadata.name!, obj);
+        },
+        () => {
+          this.synced = false;
+          this.known.clear();
+          setTimeout(() => this.start(), 1000).unref();
+        },
+      )
+      .then(
+        () => (this.synced = true),
+        () => setTimeout(() => this.start(), 1000).unref(),
+      );
+  }
+
+  async get(name: string): Promise<KubeObject> {
+    const hit = this.synced ? this.known.get(name) : undefined;
+    return hit ?? this.registry.storeFor(namespaces).get(undefined, name);
+  }
+}
+
+const caches = new WeakMap<Registry, NamespaceCache>();
+
+function namespaceCache(registry: Registry): NamespaceCache {
+  let c = caches.get(registry);
+  if (!c) {
+    c = new NamespaceCache(registry);
+    caches.set(registry, c);
+  }
+  return c;
+}
 
 /**
  * NamespaceLifecycle: nothing is created in a namespace that does not exist
@@ -19,7 +72,7 @@ export async function admitNamespaceLifecycle(ctx: RequestContext, name: string 
   if (rr.verb !== 'create' || !info.namespaced || !rr.namespace) return;
   let ns;
   try {
-    ns = await ctx.registry.storeFor(namespaces).get(undefined, rr.namespace);
+    ns = await namespaceCache(ctx.registry).get(rr.namespace);
   } catch (err) {
     if (err instanceof StatusError && err.code === 404) throw notFound({ group: '', resource: 'namespaces' }, rr.namespace);
     throw err;

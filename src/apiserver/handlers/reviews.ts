@@ -4,6 +4,7 @@ import type { KubeObject } from '../../api/types.js';
 import { localSubjectAccessReview, selfSubjectAccessReview, selfSubjectRulesReview, selfSubjectReview, subjectAccessReview, tokenReview } from '../../auth/reviews.js';
 import { DEFAULT_ISSUER, issueBoundToken } from '../../auth/serviceaccount/token.js';
 import { readObjectBody } from './write.js';
+import { admitMutating, validatingAdmission } from './admission.js';
 import { writeRaw } from './output.js';
 import type { RequestContext } from './context.js';
 
@@ -68,6 +69,10 @@ export async function handleTokenRequest(ctx: RequestContext): Promise<void> {
   if (!sec) throw new StatusError(400, 'BadRequest', 'token requests need a secure server (service account signing keys come with TLS)');
   const req = (await readObjectBody(ctx, { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' })) as any;
   const sa = await ctx.store.get(ctx.rr.namespace, ctx.rr.name!);
+  // NodeRestriction decides which tokens a kubelet may mint, as upstream.
+  req.metadata = { ...(req.metadata ?? {}), name: ctx.rr.name, namespace: ctx.rr.namespace };
+  await admitMutating(ctx, 'CREATE', req, undefined);
+  await validatingAdmission(ctx, 'CREATE')?.(req, undefined);
   const spec = req.spec ?? {};
   const expirationSeconds = Number(spec.expirationSeconds ?? 3600);
   if (!Number.isInteger(expirationSeconds) || expirationSeconds < 600) {

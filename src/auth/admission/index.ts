@@ -1,5 +1,7 @@
 import type { KubeObject } from '../../api/types.js';
 import type { Registry } from '../../apiserver/handlers/context.js';
+import { resourceFor, type ResourceInfo } from '../../api/scheme/resources.js';
+import { WatchCache, type CacheHandler } from '../informer.js';
 import type { AdmissionAttributes, AdmissionContext, MutatingPlugin, ValidatingPlugin } from './types.js';
 import { admitServiceAccount } from './serviceaccount.js';
 import { admitDefaultTolerationSeconds } from './default-toleration-seconds.js';
@@ -21,6 +23,50 @@ export interface AdmissionOptions {
   /** --disable-admission-plugins */
   disabled?: AdmissionPluginName[];
   podSecurity?: PodSecurityDefaults;
+  /**
+   * Serve ResourceQuota and LimitRange lookups from watch-fed caches (upstream's
+   * listers) instead of a storage list per request. The watches start on first
+   * use; whoever enables this must call close().
+   */
+  cache?: boolean;
+}
+
+/** One resource's objects by namespace, kept current by a watch. */
+class NamespacedCache {
+  private readonly byNamespace = new Map<string, Map<string, KubeObject>>();
+  private readonly watch: WatchCache;
+  private started: Promise<void> | undefined;
+
+  constructor(registry: Registry, info: ResourceInfo) {
+    const handler: CacheHandler = {
+      upsert: (o) => {
+        const ns = o.metadata.namespace ?? '';
+        let m = this.byNamespace.get(ns);
+        if (!m) this.byNamespace.set(ns, (m = new Map()));
+        m.set(o.metadata.name!, o);
+      },
+      remove: (o) => {
+        const ns = o.metadata.namespace ?? '';
+        const m = this.byNamespace.get(ns);
+        m?.delete(o.metadata.name!);
+        if (m?.size === 0) this.byNamespace.delete(ns);
+      },
+    };
+    this.watch = new WatchCache(registry.storeFor(info), handler, `admission:${info.resource}`);
+  }
+
+  async list(namespace: string): Promise<KubeObject[]> {
+    this.started ??= this.watch.start().catch((err: unknown) => {
+      this.started = undefined;
+      throw err;
+    });
+    await this.started;
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  stop(): void {
+    this.watch.stop();
+  }
 }
 
 export interface AdmissionChain {
@@ -28,20 +74,34 @@ export interface AdmissionChain {
   mutate(a: AdmissionAttributes, obj: KubeObject | undefined, old: KubeObject | undefined): Promise<void>;
   /** Validating phase, after the object's own validation, just before it is stored; returns Warning texts. */
   validate(a: AdmissionAttributes, obj: KubeObject | undefined, old: KubeObject | undefined): Promise<string[]>;
+  /** Stops the caches' watches (with `cache: true`). */
+  close(): void;
 }
 
 export function admissionChain(registry: Registry, opts: AdmissionOptions = {}): AdmissionChain {
   const off = new Set(opts.disabled ?? []);
   const ctx: AdmissionContext = { registry };
+  const caches = new Map<ResourceInfo, NamespacedCache>();
+  if (opts.cache) {
+    for (const info of [resourceFor('', 'v1', 'resourcequotas')!, resourceFor('', 'v1', 'limitranges')!]) caches.set(info, new NamespacedCache(registry, info));
+    ctx.list = (info, namespace) => {
+      const c = caches.get(info);
+      return c ? c.list(namespace) : registry.storeFor(info).list({ namespace }).then((l) => l.items);
+    };
+  }
+  // NodeRestriction is a mutating plugin upstream (it only refuses): it sees the
+  // request as sent, before the status strategy resets what a status write may
+  // not change. DELETE has no mutating phase here, so it is checked when validating.
   const mutating: [AdmissionPluginName, MutatingPlugin][] = [
     ['LimitRanger', mutateLimitRanger],
     ['ServiceAccount', admitServiceAccount],
+    ['NodeRestriction', (a, obj, old, c) => (a.operation === 'DELETE' ? Promise.resolve() : admitNodeRestriction(a, obj, old, c))],
     ['DefaultTolerationSeconds', admitDefaultTolerationSeconds],
   ];
   // ResourceQuota last: it charges usage, so nothing after it may refuse.
   const validating: [AdmissionPluginName, ValidatingPlugin][] = [
     ['LimitRanger', validateLimitRanger],
-    ['NodeRestriction', admitNodeRestriction],
+    ['NodeRestriction', async (a, obj, old, c) => (a.operation === 'DELETE' ? admitNodeRestriction(a, obj, old, c) : undefined)],
     ['PodSecurity', podSecurity(opts.podSecurity)],
     ['ResourceQuota', validateResourceQuota],
   ];
@@ -58,6 +118,9 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
         if (w) warnings.push(...w);
       }
       return warnings;
+    },
+    close() {
+      for (const c of caches.values()) c.stop();
     },
   };
 }

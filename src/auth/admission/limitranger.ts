@@ -2,7 +2,7 @@ import { resourceFor } from '../../api/scheme/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { Quantity, tryParseQuantity } from '../../api/quantity.js';
 import type { AdmissionAttributes, AdmissionContext } from './types.js';
-import { admissionForbidden, aggregate } from './types.js';
+import { admissionForbidden, aggregate, listNamespace } from './types.js';
 
 const limitranges = resourceFor('', 'v1', 'limitranges')!;
 const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
@@ -35,8 +35,8 @@ function q(v: string | undefined): Quantity | undefined {
 }
 
 async function limitItems(ctx: AdmissionContext, namespace: string): Promise<LimitItem[]> {
-  const list = await ctx.registry.storeFor(limitranges).list({ namespace });
-  return list.items.flatMap((lr) => ((lr.spec as { limits?: LimitItem[] } | undefined)?.limits ?? []).filter(Boolean));
+  const items = await listNamespace(ctx, limitranges, namespace);
+  return items.flatMap((lr) => ((lr.spec as { limits?: LimitItem[] } | undefined)?.limits ?? []).filter(Boolean));
 }
 
 function applies(a: AdmissionAttributes): 'pod' | 'pvc' | undefined {

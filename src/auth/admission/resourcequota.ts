@@ -4,7 +4,7 @@ import type { KubeObject } from '../../api/types.js';
 import { Quantity, tryParseQuantity } from '../../api/quantity.js';
 import type { Registry } from '../../apiserver/handlers/context.js';
 import type { AdmissionAttributes, AdmissionContext } from './types.js';
-import { admissionForbidden } from './types.js';
+import { admissionForbidden, listNamespace } from './types.js';
 
 const resourcequotas = resourceFor('', 'v1', 'resourcequotas')!;
 type Usage = Map<string, Quantity>;
@@ -156,7 +156,7 @@ function missingCompute(obj: KubeObject, hard: Record<string, string>): string[]
 export async function validateResourceQuota(a: AdmissionAttributes, obj: KubeObject | undefined, old: KubeObject | undefined, ctx: AdmissionContext): Promise<void> {
   if ((a.operation !== 'CREATE' && a.operation !== 'UPDATE') || !a.namespace || a.subresource || !obj) return;
   const store = ctx.registry.storeFor(resourcequotas);
-  const quotas = (await store.list({ namespace: a.namespace })).items;
+  const quotas = await listNamespace(ctx, resourcequotas, a.namespace);
   if (!quotas.length) return;
   const delta = usageOf(a, obj);
   if (a.operation === 'UPDATE') {
@@ -205,10 +205,21 @@ export async function validateResourceQuota(a: AdmissionAttributes, obj: KubeObj
           const hard = ((cur.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {}) as Record<string, string>;
           status.hard = { ...hard };
           const used = { ...(status.used ?? {}) };
+          // Checked again on the stored quota: a concurrent create charged since it was read must count.
+          const requested = new Map<string, Quantity>();
+          const was = new Map<string, Quantity>();
+          const limited = new Map<string, Quantity>();
           for (const [k, base] of c.used) {
             const now = q(used[k]) ?? base;
+            const h = q(hard[k]);
+            if (h && now.add(delta.get(k)!).cmp(h) > 0) {
+              requested.set(k, delta.get(k)!);
+              was.set(k, now);
+              limited.set(k, h);
+            }
             used[k] = now.add(delta.get(k)!).toString();
           }
+          if (requested.size) throw admissionForbidden(a, `exceeded quota: ${c.name}, requested: ${pretty(requested)}, used: ${pretty(was)}, limited: ${pretty(limited)}`);
           status.used = used;
           // No resourceVersion: a concurrent charge makes the store retry on fresh state instead of failing.
           delete cur.metadata.resourceVersion;

@@ -1,6 +1,7 @@
 import { StatusError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Registry } from '../../apiserver/handlers/context.js';
+import type { ResourceInfo } from '../../api/scheme/resources.js';
 import type { UserInfo } from '../user.js';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
@@ -23,6 +24,17 @@ export interface AdmissionAttributes {
 
 export interface AdmissionContext {
   registry: Registry;
+  /**
+   * The objects of a namespace as a watch-fed cache holds them (upstream's
+   * listers); without it, plugins list from storage on every request.
+   */
+  list?: (info: ResourceInfo, namespace: string) => Promise<KubeObject[]>;
+}
+
+/** A namespace's objects of one resource, from the cache when there is one. */
+export async function listNamespace(ctx: AdmissionContext, info: ResourceInfo, namespace: string): Promise<KubeObject[]> {
+  if (ctx.list) return ctx.list(info, namespace);
+  return (await ctx.registry.storeFor(info).list({ namespace })).items;
 }
 
 /** Mutating plugins change `obj` in place. */

@@ -1,4 +1,5 @@
 import { KeyWorker } from '../shared/worker.js';
+import { sleep } from '../../client/clock.js';
 import { logger } from '../../util/log.js';
 import { discoverResources, hasVerbs, type DiscoveredResource } from '../discovery.js';
 import { concurrency, extraDurationMs } from '../options.js';
@@ -50,7 +51,7 @@ export async function startGarbageCollector(ctx: ControllerContext): Promise<Run
   builder.run();
   const period = extraDurationMs(ctx.options, 'k8ts-gc-resync-period');
   const started = (async () => {
-    while (!stopped && !(await resync())) await new Promise((r) => setTimeout(r, Math.min(period, 1000)));
+    while (!stopped && !(await resync())) await sleep(Math.min(period, 1000));
     if (stopped) return;
     // Workers start once the graph has seen everything, as upstream waits for its monitors to sync.
     const informers = builder.monitoredInformers();

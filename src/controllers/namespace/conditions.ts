@@ -75,7 +75,7 @@ export class ConditionCollector {
   }
 
   /** The namespace's conditions after this pass; `changed` says whether a status write is needed. */
-  apply(current: NamespaceCondition[] | undefined, now = nowTimestamp()): { conditions: NamespaceCondition[]; changed: boolean } {
+  merge(current: NamespaceCondition[] | undefined, now = nowTimestamp()): { conditions: NamespaceCondition[]; changed: boolean } {
     const conditions = (current ?? []).map((c) => ({ ...c }));
     let changed = false;
     for (const want of this.wanted()) {

@@ -1,4 +1,4 @@
-import type { KubeList, KubeObject } from '../../api/types.js';
+import type { KubeObject } from '../../api/types.js';
 import type { RestClient } from '../../client/rest.js';
 import { isConflict, isNotFound } from '../../client/status.js';
 import { StatusError } from '../../api/errors.js';
@@ -129,7 +129,7 @@ export class NamespaceDeleter {
 
   private async writeConditions(name: string, conditions: ConditionCollector): Promise<void> {
     const fresh = await this.client.get<Namespace>(NAMESPACES, undefined, name);
-    const { conditions: next, changed } = conditions.apply(fresh.status?.conditions);
+    const { conditions: next, changed } = conditions.merge(fresh.status?.conditions);
     if (!changed) return;
     await this.client.updateStatus<Namespace>(NAMESPACES, undefined, { ...fresh, status: { ...fresh.status, conditions: next } });
   }

@@ -2,6 +2,7 @@ import { nowTimestamp } from '../../api/types.js';
 import type { Informer } from '../../client/informer.js';
 import type { EventRecorder } from '../../client/events/recorder.js';
 import type { RestClient } from '../../client/rest.js';
+import { sleep } from '../../client/clock.js';
 import { logger } from '../../util/log.js';
 import { KeyWorker, ensureIndex, keyOf } from '../shared/worker.js';
 import { LEASES, NODES, PODS } from '../core-resources.js';
@@ -48,6 +49,8 @@ export class NodeLifecycleController {
     private readonly leases: Informer<Lease>,
     private readonly pods: Informer<Pod>,
     private readonly o: ControllerManagerOptions,
+    /** The controller's clock (ms); tests step it instead of waiting. */
+    private readonly now: () => number = Date.now,
   ) {
     ensureIndex(pods, PODS_BY_NODE, podsByNodeIndex);
     this.noSchedule = new KeyWorker({ name: 'node-lifecycle-controller', workers: 8, sync: (name) => this.doNoScheduleTaintingPass(name) });
@@ -79,10 +82,7 @@ export class NodeLifecycleController {
           } catch (err) {
             log.error({ err }, 'node lifecycle pass failed');
           }
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, everyMs);
-            this.ac.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-          });
+          await sleep(everyMs, this.ac.signal);
         }
       })();
     this.loops.push(periodic(this.o.nodeMonitorPeriod * 1000, () => this.monitorNodeHealth()));
@@ -101,7 +101,7 @@ export class NodeLifecycleController {
   private tainter(zone: string): RateLimitedTimedQueue {
     let q = this.tainters.get(zone);
     if (!q) {
-      this.tainters.set(zone, (q = new RateLimitedTimedQueue(new SwappableLimiter(this.o.nodeEvictionRate))));
+      this.tainters.set(zone, (q = new RateLimitedTimedQueue(new SwappableLimiter(this.o.nodeEvictionRate, this.now), this.now)));
       if (!this.zoneStates.has(zone)) this.zoneStates.set(zone, 'Initial');
     }
     return q;
@@ -176,7 +176,7 @@ export class NodeLifecycleController {
     const observed: NodeCondition = ready
       ? { ...ready }
       : { type: 'Ready', status: 'Unknown', lastHeartbeatTime: node.metadata.creationTimestamp, lastTransitionTime: node.metadata.creationTimestamp };
-    const now = Date.now();
+    const now = this.now();
     const lease = this.leases.store.getByName(NODE_LEASE_NAMESPACE, name);
     const h = observeHealth(this.health.get(name), node, lease, now);
     this.health.set(name, h);
@@ -275,7 +275,7 @@ export class NodeLifecycleController {
     }
     if (allWasFullyDisrupted) {
       log.info('Controller detected that some Nodes are Ready. Exiting master disruption mode');
-      const now = Date.now();
+      const now = this.now();
       for (const n of nodes) {
         const h = this.health.get(n.metadata.name!);
         if (h) this.health.set(n.metadata.name!, { ...h, probeTimestamp: now, readyTransitionTimestamp: now });

@@ -1,5 +1,6 @@
 import { nowTimestamp } from '../../api/types.js';
 import { isNotFound } from '../../client/status.js';
+import { sleep } from '../../client/clock.js';
 import { logger } from '../../util/log.js';
 import { NODES, PODS } from '../core-resources.js';
 import { extraDurationMs } from '../options.js';
@@ -97,10 +98,7 @@ export async function startPodGcController(ctx: ControllerContext): Promise<Runn
       } catch (err) {
         log.error({ err }, 'pod garbage collection pass failed');
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, period);
-        ac.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleep(period, ac.signal);
     }
   })();
   pods.start();

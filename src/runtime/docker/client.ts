@@ -56,7 +56,8 @@ export class DockerClient {
 
   constructor(readonly endpoint: DockerEndpoint = endpointFromEnv()) {
     // keepAlive: the kubelet polls status often; a fresh connection per call is wasted work.
-    this.agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    // No socket cap: log follows and stops hold connections for long, and must not starve status calls.
+    this.agent = new Agent({ keepAlive: true });
   }
 
   /** JSON request; resolves with the parsed body (undefined for empty bodies). */
@@ -101,13 +102,16 @@ export class DockerClient {
     return new Promise((resolve, reject) => {
       req.once('upgrade', (_res, socket, head) => resolve({ socket, head }));
       req.once('response', (res: IncomingMessage) => {
-        // Daemons that ignore the upgrade header answer 200 and stream on the response itself.
         const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          resolve({ socket: res.socket as Socket, head: Buffer.alloc(0) });
-          return;
-        }
-        readAll(res).then((text) => reject(new DockerApiError(status, errorMessage(text, status))), reject);
+        readAll(res).then(
+          (text) =>
+            reject(
+              status >= 200 && status < 300
+                ? new RuntimeError('Unavailable', `the Docker daemon did not upgrade the connection for ${path}`)
+                : new DockerApiError(status, errorMessage(text, status)),
+            ),
+          reject,
+        );
       });
       req.once('error', (err) => reject(this.transportError(err)));
       req.end(JSON.stringify(body));

@@ -75,6 +75,7 @@ export function containerCreateBody(config: ContainerConfig, opts: ContainerCrea
       Privileged: !!sc.privileged,
       ReadonlyRootfs: !!sc.readOnlyRootFilesystem,
       RestartPolicy: { Name: 'no' },
+      Init: false,
       LogConfig: LOG_CONFIG,
     },
   };

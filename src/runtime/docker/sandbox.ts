@@ -45,6 +45,8 @@ export function sandboxCreateBody(config: PodSandboxConfig, opts: SandboxCreateO
       CpuShares: SANDBOX_CPU_SHARES,
       OomScoreAdj: opts.oomScoreAdj,
       RestartPolicy: { Name: 'no' },
+      // The pause program must be PID 1 itself, even where dockerd defaults to --init.
+      Init: false,
       LogConfig: { Type: 'json-file', Config: {} },
     },
   };

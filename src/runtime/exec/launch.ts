@@ -6,7 +6,7 @@
 // tree and never the supervisor. Output goes to plain files for the same
 // reason: nothing the container writes depends on this process being alive.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,6 +41,18 @@ export interface Launched {
 export const exitFile = (dir: string): string => join(dir, 'exit');
 /** Written by the container's process once set up, just before it execs the command: start returns after that, as runc's does. */
 export const startedFile = (dir: string): string => join(dir, 'started');
+export const pgidFile = (dir: string): string => join(dir, 'pgid');
+
+/** The command's process group, as the supervisor saw it (host pids under host isolation). */
+export function readPgid(dir: string): number | undefined {
+  try {
+    const n = Number(readFileSync(pgidFile(dir), 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const rawLog = (dir: string, stream: 'stdout' | 'stderr'): string => join(dir, stream);
 
 /** Exit code 128 + n for setup failures before the command ran, in line with how shells report them. */
@@ -64,6 +76,8 @@ export function supervisorScript(spec: LaunchSpec): string {
   const words = [...spec.env.map((e) => `${e.name}=${e.value}`), ...spec.argv].map(shq);
   lines.push(`  ${cmd.join(' ')} ${words.join(' ')}`);
   lines.push(') </dev/null &');
+  // The command's pid is its process group's id (setsid): how its tree is found without a cgroup.
+  lines.push(`echo $! > ${shq(pgidFile(spec.containerDir))}`);
   lines.push('wait $!');
   lines.push('rc=$?');
   const exit = exitFile(spec.containerDir);

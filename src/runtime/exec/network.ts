@@ -88,7 +88,7 @@ export class NodeNetwork {
     }
     const addr = `${this.gateway}/${this.prefix}`;
     const r = await run('ip', ['addr', 'add', addr, 'dev', this.bridge]);
-    if (r.code !== 0 && !/File exists/.test(r.stderr)) throw new Error(`ip addr add ${addr} dev ${this.bridge}: ${r.stderr.trim()}`);
+    if (r.code !== 0 && !/File exists|already assigned/.test(r.stderr)) throw new Error(`ip addr add ${addr} dev ${this.bridge}: ${r.stderr.trim()}`);
     await runOk('ip', ['link', 'set', this.bridge, 'up']);
     await this.allowForwarding();
   }

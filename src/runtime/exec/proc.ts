@@ -55,11 +55,16 @@ export function childrenOf(pid: number): number[] {
   return allPids().filter((p) => readStat(p)?.ppid === pid);
 }
 
-/** Members of a process group: the fallback handle on a container's tree when there is no cgroup. */
-export function processGroup(pgid: number): number[] {
+/**
+ * Members of a process group: the fallback handle on a container's tree
+ * when there is no cgroup. Only processes started no earlier than
+ * `notBefore` (start-time ticks) count, so a group id reused after the
+ * container ended cannot point at someone else's processes.
+ */
+export function processGroup(pgid: number, notBefore = '0'): number[] {
   return allPids().filter((p) => {
     const st = readStat(p);
-    return !!st && st.pgrp === pgid && st.state !== 'Z';
+    return !!st && st.pgrp === pgid && st.state !== 'Z' && Number(st.startTime) >= Number(notBefore);
   });
 }
 

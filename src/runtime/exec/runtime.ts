@@ -33,7 +33,7 @@ import { Cgroups, detectCgroups } from './cgroups.js';
 import { containerArgv, containerEnv, resolveExecutable } from './command.js';
 import { execIn } from './exec.js';
 import { ExecImages } from './images.js';
-import { exitFile, launch, prepareMountPoints, rawLog } from './launch.js';
+import { exitFile, launch, prepareMountPoints, rawLog, readPgid } from './launch.js';
 import { pumpStream, readCriLog } from './logs.js';
 import { checkNoOverlap, defaultBridgeName, NodeNetwork } from './network.js';
 import { startPause, stopPause } from './pause.js';
@@ -428,7 +428,10 @@ export class ExecRuntime implements ContainerRuntime {
   /** Processes of the container: its cgroup, else the command's process group. */
   private members(c: ContainerRecord): number[] {
     if (c.cgroup && this.cgroups) return this.cgroups.procs(c.cgroup);
-    return c.main ? processGroup(c.main.pid) : [];
+    const s = this.sandboxes.get(c.sandboxId);
+    // The supervisor's view of the pgid is a host pid only when it shares the host's PID namespace.
+    const pgid = s?.namespaces.pid ? c.main?.pid : (readPgid(this.state.containerDir(c.id)) ?? c.main?.pid);
+    return pgid ? processGroup(pgid, c.supervisor?.startTime) : [];
   }
 
   /** Records the exit as soon as the supervisor wrote a status or died; true once the container has exited. */

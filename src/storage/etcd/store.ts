@@ -42,6 +42,7 @@ export class EtcdStore implements Store {
   private readonly leases: LeaseManager;
   private readonly watches: EtcdWatchManager;
   private readonly compactor: EtcdCompactor;
+  private readonly createRevisions = new CreateRevisions();
   /** Highest compaction we know of (ours or reported by etcd), for Expired errors. */
   private compacted = 0;
   private closed = false;
@@ -74,13 +75,13 @@ export class EtcdStore implements Store {
     }));
     const revision = Number(res.header.revision);
     if (!res.succeeded) throw new StorageError('KeyExists', key, `key ${key} already exists`);
-    return { key, value, modRevision: revision, createRevision: revision };
+    return this.remember({ key, value, modRevision: revision, createRevision: revision });
   }
 
   async get(key: string): Promise<KeyValue | null> {
     checkKey(key);
     const res = await this.read(key, () => this.client.kv.range({ key: this.k(key) }));
-    return res.kvs.length > 0 ? this.toKeyValue(res.kvs[0]) : null;
+    return res.kvs.length > 0 ? this.remember(this.toKeyValue(res.kvs[0])) : null;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -230,20 +231,29 @@ export class EtcdStore implements Store {
     keysOnlyOnFailure: boolean,
   ): Promise<{ kv: KeyValue } | { current: KeyValue | null }> {
     const k = this.k(key);
-    const res = await this.write(key, opts, (lease) => ({
-      compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expected }],
-      // The keys-only range returns create_revision without sending the value back.
-      success: [{ request_put: { key: k, value: Buffer.from(value), lease } }, { request_range: { key: k, keys_only: true } }],
-      failure: [{ request_range: { key: k, keys_only: keysOnlyOnFailure } }],
-    }));
-    if (res.succeeded) {
-      const after = res.responses[1].response_range.kvs[0];
+    const known = this.createRevisions.lookup(key, expected);
+    const put: IRequestOp = { request_put: { key: k, value: Buffer.from(value), lease: 0 } };
+    const res = await this.write(key, opts, (lease) => {
+      put.request_put!.lease = lease;
       return {
-        kv: { key, value, modRevision: Number(res.header.revision), createRevision: Number(after.create_revision) },
+        compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expected }],
+        // Unless we know it already, a keys-only range returns the create
+        // revision, without sending the value back.
+        success: known ? [put] : [put, { request_range: { key: k, keys_only: true } }],
+        failure: [{ request_range: { key: k, keys_only: keysOnlyOnFailure } }],
       };
+    });
+    if (res.succeeded) {
+      const createRevision = known || Number(res.responses[1].response_range.kvs[0].create_revision);
+      return { kv: this.remember({ key, value, modRevision: Number(res.header.revision), createRevision }) };
     }
     const kvs = res.responses[0].response_range.kvs;
-    return { current: kvs.length > 0 ? this.toKeyValue(kvs[0]) : null };
+    return { current: kvs.length > 0 ? this.remember(this.toKeyValue(kvs[0])) : null };
+  }
+
+  private remember(kv: KeyValue): KeyValue {
+    this.createRevisions.note(kv.key, kv.modRevision, kv.createRevision);
+    return kv;
   }
 
   /** A write txn, with the TTL's lease; retried once if etcd lost the lease. */
@@ -305,6 +315,27 @@ export class EtcdStore implements Store {
       modRevision: Number(kv.mod_revision),
       createRevision: Number(kv.create_revision),
     };
+  }
+}
+
+/**
+ * The create revision of recently read or written (key, modRevision) pairs.
+ * A key at a given modRevision always has the same create revision, so an
+ * entry is never stale: at worst it is missing, and the update asks etcd.
+ * This saves a range in the usual get-then-update.
+ */
+class CreateRevisions {
+  private readonly map = new Map<string, [number, number]>();
+
+  note(key: string, modRevision: number, createRevision: number): void {
+    this.map.delete(key);
+    this.map.set(key, [modRevision, createRevision]);
+    if (this.map.size > 10_000) this.map.delete(this.map.keys().next().value!);
+  }
+
+  lookup(key: string, modRevision: number): number {
+    const hit = this.map.get(key);
+    return hit && hit[0] === modRevision ? hit[1] : 0;
   }
 }
 

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import type { ClientConfig } from '../client/kubeconfig.js';
+import { issueClientCert, type ClusterPki } from '../pki/index.js';
+import { writeKubeconfig } from '../apiserver/kubeconfig.js';
+
+// Every component inside `k8ts server` talks to the API server as itself,
+// with its own client certificate and upstream's least-privilege role
+// (system:kube-scheduler, system:kube-controller-manager, system:node:NAME,
+// system:kube-proxy), never as the admin. The kubeconfig files let a person
+// run the same component by hand with the same identity.
+
+export interface ComponentIdentity {
+  /** File name stem, e.g. "scheduler" → DATA_DIR/scheduler.kubeconfig */
+  name: string;
+  user: string;
+  groups: string[];
+}
+
+export const SCHEDULER: ComponentIdentity = { name: 'scheduler', user: 'system:kube-scheduler', groups: [] };
+export const CONTROLLER_MANAGER: ComponentIdentity = { name: 'controller-manager', user: 'system:kube-controller-manager', groups: [] };
+export const PROXY: ComponentIdentity = { name: 'proxy', user: 'system:kube-proxy', groups: [] };
+
+export function kubeletIdentity(nodeName: string): ComponentIdentity {
+  return { name: 'kubelet', user: `system:node:${nodeName}`, groups: ['system:nodes'] };
+}
+
+/** Issues the component's certificate, writes DATA_DIR/<name>.kubeconfig, and returns the client config. */
+export async function componentClientConfig(pki: ClusterPki, server: string, dataDir: string, id: ComponentIdentity): Promise<ClientConfig> {
+  const cert = await issueClientCert(pki, { commonName: id.user, organizations: id.groups });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  await writeKubeconfig(join(dataDir, `${id.name}.kubeconfig`), {
+    server,
+    user: id.user,
+    caData: b64(pki.caCertPem),
+    clientCertData: b64(cert.certPem),
+    clientKeyData: b64(cert.keyPem),
+  });
+  return {
+    server,
+    caData: Buffer.from(pki.caCertPem),
+    certData: Buffer.from(cert.certPem),
+    keyData: Buffer.from(cert.keyPem),
+    namespace: 'default',
+  };
+}

@@ -1,0 +1,50 @@
+// The hollow nodes' control API, on 127.0.0.1 only: list the nodes, and
+// stop one (a dead node, as far as the control plane can tell) or start it
+// again. Plain JSON over HTTP so curl is the client.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HollowCluster } from './harness.js';
+
+export interface ControlServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2) + '\n';
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startControlServer(cluster: HollowCluster, port = 0): Promise<ControlServer> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const parts = url.pathname.split('/').filter(Boolean);
+    const run = async (): Promise<void> => {
+      if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
+      if (req.method === 'GET' && url.pathname === '/nodes') return send(res, 200, { nodes: cluster.list() });
+      if (parts[0] === 'nodes' && parts.length === 3 && (parts[2] === 'stop' || parts[2] === 'start')) {
+        if (req.method !== 'POST') return send(res, 405, { error: `use POST /nodes/${parts[1]}/${parts[2]}` });
+        const name = decodeURIComponent(parts[1]!);
+        const ok = parts[2] === 'stop' ? await cluster.stopNode(name) : await cluster.startNode(name);
+        if (!ok) return send(res, 404, { error: `no hollow node "${name}"` });
+        return send(res, 200, cluster.list().find((n) => n.name === name));
+      }
+      send(res, 404, { error: 'routes: GET /nodes, POST /nodes/NAME/stop, POST /nodes/NAME/start' });
+    };
+    req.resume();
+    run().catch((err: unknown) => send(res, 500, { error: (err as Error).message }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

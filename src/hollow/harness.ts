@@ -1,0 +1,154 @@
+// N hollow nodes in one process, as kubemark's hollow-node and kwok: each
+// node is a real kubelet, but everything that can be shared is: one API
+// client (one keep-alive agent), one all-pods watch fanned out by node name,
+// one event recorder, one fake runtime whose containers "run" on timers, and
+// one ticker wheel that spreads every node's Lease renewal and status
+// computation evenly over the period instead of in bursts.
+import { mkdir } from 'node:fs/promises';
+import { EventRecorder } from '../client/events/recorder.js';
+import { Informer } from '../client/informer.js';
+import { RestClient } from '../client/rest.js';
+import type { ClientConfig } from '../client/kubeconfig.js';
+import type { Pod } from '../kubelet/api-types.js';
+import { SharedPodSource } from '../kubelet/pod/source.js';
+import { SharedTicker } from '../kubelet/util/ticker.js';
+import { FakeRuntime } from '../runtime/fake/index.js';
+import { logger } from '../util/log.js';
+import { HollowNode } from './hollow-node.js';
+import { nodeAddress } from './addresses.js';
+
+const log = logger('hollow');
+const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+
+export interface HollowOptions {
+  clientConfig: ClientConfig;
+  count: number;
+  /** Node names are <prefix><index>, e.g. hollow-node-0 (default "hollow-node-"). */
+  namePrefix?: string;
+  /** Pause between starting two nodes (default 0: as fast as registration goes). */
+  startDelayMs?: number;
+  /** nodeLeaseDurationSeconds (default 40; renewals every quarter of it, upstream's 10 s). */
+  leaseDurationSeconds?: number;
+  /** Where kubelets keep their (few) files; one directory shared by all nodes. */
+  rootDir: string;
+  /** What each hollow node reports as capacity (default kubemark's: 4 CPUs, 16Gi, 110 pods). */
+  capacity?: Record<string, string>;
+  /** Time the fake runtime takes to "start" a container (default 0). */
+  containerStartDelayMs?: number;
+  /** Client-side request rate limit for the shared client (default: none; the API server's own limits apply). */
+  qps?: number;
+}
+
+export interface HollowNodeInfo {
+  name: string;
+  state: HollowNode['state'];
+  startedAt?: string;
+  error?: string;
+  pods: number;
+}
+
+export class HollowCluster {
+  readonly nodes = new Map<string, HollowNode>();
+  readonly client: RestClient;
+  readonly runtime: FakeRuntime;
+  private readonly informer: Informer<Pod>;
+  private readonly source: SharedPodSource;
+  private readonly recorder: EventRecorder;
+  private readonly ticker = new SharedTicker();
+  private closing = false;
+
+  constructor(private readonly opts: HollowOptions) {
+    this.client = new RestClient(opts.clientConfig, { component: 'hollow-node', qps: opts.qps ?? 0, burst: opts.qps ? Math.max(1, opts.qps * 2) : 1 });
+    this.runtime = new FakeRuntime({ podCIDR: '100.64.0.0/11', startDelayMs: opts.containerStartDelayMs });
+    this.informer = new Informer<Pod>(this.client, PODS, {});
+    this.source = new SharedPodSource(this.informer);
+    this.recorder = new EventRecorder(this.client, { component: 'kubelet', host: 'hollow-nodes' });
+    const prefix = opts.namePrefix ?? 'hollow-node-';
+    const leaseSeconds = opts.leaseDurationSeconds ?? 40;
+    for (let i = 0; i < opts.count; i++) {
+      const name = `${prefix}${i}`;
+      this.nodes.set(
+        name,
+        new HollowNode(name, () => ({
+          client: this.client,
+          nodeName: name,
+          runtime: this.runtime,
+          rootDir: opts.rootDir,
+          kubeletPort: null,
+          address: nodeAddress(i),
+          podSource: this.source,
+          recorder: this.recorder,
+          ticker: this.ticker,
+          lightweight: true,
+          nodeLeaseDurationSeconds: leaseSeconds,
+          leaseRenewInterval: (leaseSeconds * 1000) / 4,
+          capacity: opts.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' },
+          nodeLabels: { 'node.k8ts.io/hollow': 'true' },
+        })),
+      );
+    }
+  }
+
+  /** Starts the shared watch, then every node (spaced by startDelayMs). */
+  async start(onProgress?: (started: number) => void): Promise<void> {
+    await mkdir(this.opts.rootDir, { recursive: true });
+    this.informer.start();
+    let n = 0;
+    const delay = this.opts.startDelayMs ?? 0;
+    const starts: Promise<void>[] = [];
+    for (const node of this.nodes.values()) {
+      if (this.closing) break;
+      const p = node.start().then(() => onProgress?.(++n));
+      starts.push(p);
+      // Without a delay, start in small waves so registration does not flood the API server at once.
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      else if (starts.length % 50 === 0) await Promise.all(starts.slice(-50));
+    }
+    await Promise.all(starts);
+    log.info({ nodes: this.nodes.size }, 'hollow nodes started');
+  }
+
+  list(): HollowNodeInfo[] {
+    const podsByNode = new Map<string, number>();
+    for (const p of this.informer.store.list()) {
+      const n = p.spec?.nodeName;
+      if (n) podsByNode.set(n, (podsByNode.get(n) ?? 0) + 1);
+    }
+    return [...this.nodes.values()].map((n) => ({
+      name: n.name,
+      state: n.state,
+      ...(n.startedAt ? { startedAt: new Date(n.startedAt).toISOString() } : {}),
+      ...(n.lastError ? { error: n.lastError } : {}),
+      pods: podsByNode.get(n.name) ?? 0,
+    }));
+  }
+
+  async stopNode(name: string): Promise<boolean> {
+    const n = this.nodes.get(name);
+    if (!n) return false;
+    await n.stop();
+    return true;
+  }
+
+  async startNode(name: string): Promise<boolean> {
+    const n = this.nodes.get(name);
+    if (!n) return false;
+    await n.start();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+    await this.informer.stop();
+    await this.recorder.shutdown();
+    await this.runtime.close();
+    this.client.close();
+  }
+}
+
+export async function startHollowNodes(opts: HollowOptions, onProgress?: (started: number) => void): Promise<HollowCluster> {
+  const cluster = new HollowCluster(opts);
+  await cluster.start(onProgress);
+  return cluster;
+}

@@ -1,0 +1,106 @@
+// Hollow nodes against a real API server: they register, renew their
+// Leases, run bound pods through the same phases as a real kubelet, and can
+// be stopped and started again through the control API.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { RestClient } from '../../src/client/rest.js';
+import type { KubeObject } from '../../src/api/types.js';
+import type { Node, Pod } from '../../src/kubelet/api-types.js';
+import { HollowCluster } from '../../src/hollow/harness.js';
+import { startControlServer, type ControlServer } from '../../src/hollow/control.js';
+import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+
+const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
+const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
+type Lease = KubeObject & { spec?: { renewTime?: string; holderIdentity?: string; leaseDurationSeconds?: number } };
+
+async function until<T>(fn: () => Promise<T | undefined | false>): Promise<T> {
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    await sleep(50);
+  }
+}
+
+describe('hollow nodes', () => {
+  let server: TestServer;
+  let cluster: HollowCluster;
+  let control: ControlServer;
+  let client: RestClient;
+  let dir: string;
+
+  before(async () => {
+    server = await startTestServer({ secure: true });
+    dir = await mkdtemp(join(tmpdir(), 'k8ts-hollow-test-'));
+    cluster = new HollowCluster({ clientConfig: loadKubeconfig(server.kubeconfig), count: 3, namePrefix: 'hollow-t-', leaseDurationSeconds: 4, rootDir: dir });
+    control = await startControlServer(cluster);
+    await cluster.start();
+    client = new RestClient(loadKubeconfig(server.kubeconfig));
+  });
+
+  after(async () => {
+    client?.close();
+    await control?.close();
+    await cluster?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('registers every node as Ready with a Lease', async () => {
+    for (let i = 0; i < 3; i++) {
+      const name = `hollow-t-${i}`;
+      const node = await until(() => client.get<Node>(NODES, undefined, name));
+      assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+      assert.equal(node.status?.nodeInfo?.containerRuntimeVersion?.startsWith('fake://'), true);
+      assert.equal(node.metadata.labels?.['node.k8ts.io/hollow'], 'true');
+      const lease = await until(() => client.get<Lease>(LEASES, 'kube-node-lease', name));
+      assert.equal(lease.spec?.holderIdentity, name);
+      assert.equal(lease.spec?.leaseDurationSeconds, 4);
+    }
+  });
+
+  it('runs a bound pod to Running with the status fields of a real kubelet', async () => {
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hollow-pod', namespace: 'default' },
+      spec: { nodeName: 'hollow-t-1', containers: [{ name: 'app', image: 'nginx:1.27', command: ['sleep', 'infinity'] }] },
+    };
+    // No controller manager here: the service account admission wants the default account to exist.
+    await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }).catch(() => undefined);
+    await client.create(PODS, 'default', pod);
+    const running = await until(async () => {
+      const p = await client.get<Pod>(PODS, 'default', 'hollow-pod');
+      return p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready ? p : undefined;
+    });
+    const cs = running.status!.containerStatuses![0]!;
+    assert.ok(cs.state.running?.startedAt);
+    assert.match(cs.containerID ?? '', /^fake:\/\//);
+    assert.match(running.status!.podIP ?? '', /^100\.(6[4-9]|[78]\d|9[0-5])\./);
+    assert.equal(running.status!.hostIP, '100.96.0.2');
+    assert.deepEqual(running.status!.conditions!.filter((c) => c.status === 'True').map((c) => c.type).sort(), ['ContainersReady', 'Initialized', 'PodReadyToStartContainers', 'PodScheduled', 'Ready']);
+    const listed = (await (await fetch(`http://127.0.0.1:${control.port}/nodes`)).json()) as { nodes: { name: string; pods: number; state: string }[] };
+    assert.equal(listed.nodes.find((n) => n.name === 'hollow-t-1')?.pods, 1);
+  });
+
+  it('stops a node (its Lease goes stale) and starts it again', async () => {
+    const stop = await fetch(`http://127.0.0.1:${control.port}/nodes/hollow-t-2/stop`, { method: 'POST' });
+    assert.equal(stop.status, 200);
+    assert.equal(((await stop.json()) as { state: string }).state, 'stopped');
+    const frozen = (await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-2')).spec?.renewTime;
+    // Another node keeps renewing meanwhile (renewals every second with a 4 s lease).
+    const other = (await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-0')).spec?.renewTime;
+    await until(async () => (await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-0')).spec?.renewTime !== other);
+    assert.equal((await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-2')).spec?.renewTime, frozen);
+    const start = await fetch(`http://127.0.0.1:${control.port}/nodes/hollow-t-2/start`, { method: 'POST' });
+    assert.equal(((await start.json()) as { state: string }).state, 'running');
+    await until(async () => (await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-2')).spec?.renewTime !== frozen);
+    assert.equal((await fetch(`http://127.0.0.1:${control.port}/nodes/nope/stop`, { method: 'POST' })).status, 404);
+  });
+});
