@@ -36,10 +36,11 @@ const HEADER: Row = ['backend', 'operation', 'clients', 'ops/s', 'p50 ms', 'p99 
 interface Checks {
   sqliteCreate1?: number;
   worstRatio: { ratio: number; what: string };
+  overTwo: string[];
   watchP99: Array<{ backend: string; clients: number; p99: number }>;
 }
 
-const checks: Checks = { worstRatio: { ratio: 0, what: '' }, watchP99: [] };
+const checks: Checks = { worstRatio: { ratio: 0, what: '' }, overTwo: [], watchP99: [] };
 
 function opRows(backend: string, clients: number, ours: OpFigures, raw: RawFigures): Row[] {
   const names: Array<[keyof OpFigures, keyof RawFigures, string]> = [
@@ -52,7 +53,11 @@ function opRows(backend: string, clients: number, ours: OpFigures, raw: RawFigur
   return names.map(([k, r, label]) => {
     const ratio = raw[r] / ours[k].opsPerSec;
     // The starred row has no raw counterpart (a plain table keeps no history): shown, not judged.
-    if (k !== 'listHistory' && ratio > checks.worstRatio.ratio) checks.worstRatio = { ratio, what: `${backend} ${label}, ${clients} client(s)` };
+    if (k !== 'listHistory') {
+      const what = `${backend} ${label}, ${clients} client(s)`;
+      if (ratio > checks.worstRatio.ratio) checks.worstRatio = { ratio, what };
+      if (ratio > 2) checks.overTwo.push(`${what}: ${ratio.toFixed(2)}×`);
+    }
     return [backend, label, String(clients), fmt(ours[k].opsPerSec, 1), fmt(ours[k].p50), fmt(ours[k].p99), fmt(raw[r], 1), `${ratio.toFixed(2)}×`];
   });
 }
@@ -78,14 +83,23 @@ async function benchBackend(
   for (const clients of CONCURRENCY) {
     const ours: OpFigures[] = [];
     const raws: RawFigures[] = [];
-    for (let round = 0; round < rounds; round++) {
-      // Raw and ours alternate, so both see the same neighbours.
-      raws.push(await raw(clients));
+    const runOurs = async (round: number): Promise<void> => {
       const store = await open(`ops${clients}-${round}`);
       try {
         ours.push(await runOps(store, `/registry/bench/c${clients}/`, N, clients, clients === 1 ? LISTS_1 : LISTS_64));
       } finally {
         await store.close();
+      }
+    };
+    for (let round = 0; round < rounds; round++) {
+      // Raw and ours alternate, and take turns going first, so both see the
+      // same neighbours and the same warm (or cold) server.
+      if (round % 2 === 0) {
+        raws.push(await raw(clients));
+        await runOurs(round);
+      } else {
+        await runOurs(round);
+        raws.push(await raw(clients));
       }
     }
     const best = bestOps(ours);
@@ -140,6 +154,9 @@ async function benchEtcd(): Promise<Row[]> {
   const etcd = await startEtcd();
   try {
     const value = sampleValue();
+    // A fresh etcd (and gRPC channel) runs its first thousands of requests
+    // markedly slower; warm it up before anything is timed.
+    await rawEtcd(etcd.endpoints, '/warmup', quick ? 500 : 3000, 16, 10, 2, value);
     return await benchBackend(
       'etcd',
       ROUNDS_ETCD,
@@ -158,7 +175,11 @@ function verdicts(): string[] {
     out.push(`- SQLite creates from one writer ≥ 20,000/s: ${ok ? 'met' : 'NOT met'} (${fmt(checks.sqliteCreate1, 0)}/s).`);
   }
   const r = checks.worstRatio;
-  out.push(`- Overhead ≤ 2× the raw backend: ${r.ratio <= 2 ? 'met' : 'NOT met'} (worst ${r.ratio.toFixed(2)}×: ${r.what}).`);
+  out.push(
+    r.ratio <= 2
+      ? `- Overhead ≤ 2× the raw backend: met (worst ${r.ratio.toFixed(2)}×: ${r.what}).`
+      : `- Overhead ≤ 2× the raw backend: NOT met for ${checks.overTwo.join('; ')}.`,
+  );
   for (const w of checks.watchP99) {
     out.push(`- Watch p99 ≤ 10 ms (${w.backend}, ${w.clients} writer(s)): ${w.p99 <= 10 ? 'met' : 'NOT met'} (${fmt(w.p99)} ms).`);
   }
@@ -192,7 +213,7 @@ async function main(): Promise<void> {
     `- Stores as \`openStore()\` returns them: backend + watch cache. ${N.toLocaleString('en-US')} operations per row (FULL: ${N_FULL.toLocaleString('en-US')}); values are a ${sampleValue().length}-byte ConfigMap JSON; "clients" = operations in flight.`,
     '- "raw" is the backend with nothing of ours on top, same settings and concurrency. Writes (create, CAS update) compare with a bare insert/put loop, as the issue defines the baseline (our update is a log append too): better-sqlite3 inserting into an unindexed table (WAL, same synchronous), etcd3 `put`. Reads compare with the bare read: better-sqlite3 select/range on a table with a unique key index, etcd3 `get`/`getAll`.',
     '- "raw ÷ ours" is the overhead factor (target ≤ 2×).',
-    `- Best of ${ROUNDS_SQLITE} (SQLite) or ${ROUNDS_ETCD} (etcd) alternating rounds, raw likewise, since the machine is shared.`,
+    `- Best of ${ROUNDS_SQLITE} (SQLite) or ${ROUNDS_ETCD} (etcd) rounds, raw likewise; raw and ours alternate and take turns going first, since the machine is shared. etcd is warmed up with untimed writes first.`,
     '- \\* The list after one update per key reads each key\'s superseded version too, until compaction (default window 5 minutes) removes it; a plain table has no such history, so that row is shown but not judged.',
     `- Watch: latency from issuing a create to its ADDED event reaching each of ${WATCHERS} watchers of the prefix (one storage watch through the cache), ${WATCH_WRITES.toLocaleString('en-US')} writes, one sample per event per watcher, after a warm-up write. It includes the write itself, so at 64 clients it includes queueing behind 63 other writes.`,
     "- etcd: Debian's etcd-server 3.4, data on tmpfs (no fsync cost), started by test/helpers/etcd.ts.",

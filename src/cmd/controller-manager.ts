@@ -46,6 +46,8 @@ export function addControllerManagerFlags(cmd: Command): Command {
     .option('--terminated-pod-gc-threshold <n>', 'terminated pods kept before the oldest are deleted (0 disables)', String(d.terminatedPodGcThreshold))
     .option('--namespace-sync-period <duration>', 'how often namespaces are re-examined', DEFAULT_EXTRA['namespace-sync-period'])
     .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice', DEFAULT_EXTRA['max-endpoints-per-slice'])
+    .option('--use-service-account-credentials [bool]', 'run each controller as its own kube-system service account (its system:controller:* role)', parseBool, false)
+    .option('--root-ca-file <path>', 'the cluster CA, published to every namespace as ConfigMap kube-root-ca.crt')
     .option('--kube-api-qps <qps>', 'requests per second to the API server', '20')
     .option('--kube-api-burst <n>', 'burst of requests to the API server', '30');
   for (const [stem, n] of Object.entries(DEFAULT_CONCURRENT_SYNCS)) cmd.option(`--concurrent-${stem}-syncs <n>`, `workers of the ${stem} controller`, String(n));
@@ -80,6 +82,7 @@ export function optionsFromFlags(flags: ControllerManagerFlags): ControllerManag
     o.extra[name] = str(flags, name);
   }
   o.extra['max-endpoints-per-slice'] = String(num(flags, 'max-endpoints-per-slice'));
+  if (typeof flags.rootCaFile === 'string' && flags.rootCaFile) o.extra['root-ca-file'] = flags.rootCaFile;
   return o;
 }
 
@@ -106,6 +109,7 @@ export async function runControllerManager(flags: ControllerManagerFlags, client
     retryPeriodMs: parseGoDuration(str(flags, 'leader-elect-retry-period')),
     leaseName: str(flags, 'leader-elect-resource-name'),
     leaseNamespace: str(flags, 'leader-elect-resource-namespace'),
+    useServiceAccountCredentials: flags.useServiceAccountCredentials === true,
   });
   return Object.assign(cm, { client: c });
 }

@@ -17,3 +17,4 @@ export const ENDPOINTS = must('', 'v1', 'endpoints');
 export const SERVICEACCOUNTS = must('', 'v1', 'serviceaccounts');
 export const LEASES = must('coordination.k8s.io', 'v1', 'leases');
 export const ENDPOINTSLICES = must('discovery.k8s.io', 'v1', 'endpointslices');
+export const CONFIGMAPS = must('', 'v1', 'configmaps');

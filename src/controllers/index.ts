@@ -8,6 +8,7 @@ import { taintEvictionController } from './nodelifecycle/taint-eviction.js';
 import { endpointsController } from './endpoint/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { podGcController } from './podgc/controller.js';
+import { rootCaCertPublisher } from './rootcacertpublisher/controller.js';
 
 // The registry of controllers the manager can run, in start order.
 
@@ -20,6 +21,7 @@ export const coreControllers: readonly ControllerDescriptor[] = [
   endpointsController,
   endpointSliceController,
   podGcController,
+  rootCaCertPublisher,
 ];
 
 export function allControllers(): ControllerDescriptor[] {

@@ -5,6 +5,7 @@ import { InformerFactory } from '../client/informer-factory.js';
 import { LeaderElector } from '../client/leaderelection.js';
 import { EventRecorder } from '../client/events/recorder.js';
 import { logger } from '../util/log.js';
+import { ServiceAccountCredentials } from './credentials.js';
 import type { ControllerContext, ControllerDescriptor, ControllerManagerOptions, RunningController } from './types.js';
 import { defaultControllerManagerOptions } from './options.js';
 import { allControllers } from './index.js';
@@ -37,6 +38,8 @@ export interface ControllerManagerConfig {
   releaseOnCancel?: boolean;
   /** The controllers to choose from (default: every registered one). */
   registry?: ControllerDescriptor[];
+  /** Upstream --use-service-account-credentials: each controller writes as its own kube-system service account (default false). */
+  useServiceAccountCredentials?: boolean;
 }
 
 export interface RunningControllerManager {
@@ -95,25 +98,34 @@ export function defaultIdentity(): string {
 }
 
 /** Runs the selected controllers until `signal` aborts, then stops them and their informers. */
-async function runControllers(client: RestClient, options: ControllerManagerOptions, enabled: ControllerDescriptor[], running: Map<string, RunningController>, signal: AbortSignal): Promise<void> {
+async function runControllers(
+  client: RestClient,
+  options: ControllerManagerOptions,
+  enabled: ControllerDescriptor[],
+  running: Map<string, RunningController>,
+  signal: AbortSignal,
+  useServiceAccountCredentials: boolean,
+): Promise<void> {
   const informers = new InformerFactory(client);
   // Started first: informers asked for later start at once, so a controller may wait for its caches inside start().
   informers.start();
   const recorders = new Map<string, EventRecorder>();
-  const ctx: ControllerContext = {
-    client,
+  const creds = useServiceAccountCredentials ? new ServiceAccountCredentials(client) : undefined;
+  const contextFor = (writer: RestClient): ControllerContext => ({
+    client: writer,
     informers,
     options,
     recorder(component) {
       let r = recorders.get(component);
-      if (!r) recorders.set(component, (r = new EventRecorder(client, { component })));
+      if (!r) recorders.set(component, (r = new EventRecorder(writer, { component })));
       return r;
     },
-  };
+  });
   for (const d of enabled) {
     if (signal.aborted) break;
     try {
-      running.set(d.name, await d.start(ctx));
+      const writer = creds ? await creds.clientFor(d.name) : client;
+      running.set(d.name, await d.start(contextFor(writer)));
       log.info({ controller: d.name }, 'started controller');
     } catch (err) {
       log.error({ controller: d.name, err }, 'error starting controller');
@@ -133,6 +145,7 @@ async function runControllers(client: RestClient, options: ControllerManagerOpti
   );
   await informers.stop();
   await Promise.all([...recorders.values()].map((r) => r.shutdown()));
+  creds?.close();
 }
 
 export async function startControllerManager(cfg: ControllerManagerConfig): Promise<RunningControllerManager> {
@@ -152,7 +165,7 @@ export async function startControllerManager(cfg: ControllerManagerConfig): Prom
     leaseSignal?.addEventListener('abort', abort, { once: true });
     if (leaseSignal?.aborted) ac.abort();
     leading = true;
-    session = runControllers(cfg.client, options, enabled, running, ac.signal).finally(() => {
+    session = runControllers(cfg.client, options, enabled, running, ac.signal, cfg.useServiceAccountCredentials ?? false).finally(() => {
       leading = false;
       stopAc.signal.removeEventListener('abort', abort);
     });

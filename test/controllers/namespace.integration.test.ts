@@ -47,9 +47,7 @@ test('the default ServiceAccount appears in a new namespace', async () => {
   }, 'default service account re-created');
 });
 
-// todo until the API server stops treating any write to a terminating namespace without
-// metadata.finalizers as "last finalizer removed" (resource-store.ts update() ignores strategy.holdsDeletion).
-test('content held by a finalizer keeps the namespace Terminating with upstream conditions', { todo: 'API server deletes a terminating namespace on any status write' }, async () => {
+test('content held by a finalizer keeps the namespace Terminating with upstream conditions', async () => {
   await c.client.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'held' } });
   await c.client.create<KubeObject>(CONFIGMAPS, 'held', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stuck', finalizers: ['example.com/hold'] } });
   await c.client.delete(NAMESPACES, undefined, 'held');

@@ -70,7 +70,7 @@ describe('hollow nodes', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'hollow-pod', namespace: 'default' },
-      spec: { nodeName: 'hollow-t-1', containers: [{ name: 'app', image: 'nginx:1.27', command: ['sleep', 'infinity'] }] },
+      spec: { nodeName: 'hollow-t-1', automountServiceAccountToken: false, containers: [{ name: 'app', image: 'nginx:1.27', command: ['sleep', 'infinity'] }] },
     };
     // No controller manager here: the service account admission wants the default account to exist.
     await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }).catch(() => undefined);

@@ -283,7 +283,7 @@ export class ResourceStore {
       if (p.admit) await p.admit(next, old);
       if (p.dryRun) return { object: next, created: false };
       // Removing the last finalizer of an object whose deletion was requested completes the deletion.
-      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
+      if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !this.strategy.holdsDeletion(next) && (next.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
         try {
           const del = await this.store.delete(key, { expectedRevision: kv.modRevision });
           next.metadata.resourceVersion = String(del.modRevision);

@@ -53,10 +53,12 @@ export async function startGarbageCollector(ctx: ControllerContext): Promise<Run
   const started = (async () => {
     while (!stopped && !(await resync())) await sleep(Math.min(period, 1000));
     if (stopped) return;
-    // Workers start once the graph has seen everything, as upstream waits for its monitors to sync.
-    const informers = builder.monitoredInformers();
-    deleteWorker.run(informers);
-    orphanWorker.run(informers);
+    // Workers start once the graph has seen everything, as upstream waits for its monitors to sync
+    // (polled: dozens of informers waiting on one abort signal would trip Node's listener warning).
+    while (!stopped && !builder.isSynced()) await sleep(100);
+    if (stopped) return;
+    deleteWorker.run([]);
+    orphanWorker.run([]);
   })();
   const timer = setInterval(() => void resync(), period);
   timer.unref();

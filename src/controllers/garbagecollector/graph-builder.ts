@@ -68,10 +68,6 @@ export class GraphBuilder {
     }
   }
 
-  monitoredInformers(): Informer<KubeObject>[] {
-    return [...this.monitors.values()].map((m) => m.informer);
-  }
-
   isSynced(): boolean {
     return [...this.monitors.values()].every((m) => m.informer.hasSynced());
   }

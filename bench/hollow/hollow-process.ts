@@ -1,0 +1,35 @@
+// The hollow nodes under measurement, in a process of their own so its RSS
+// is theirs: reports its memory before and after starting N nodes (after a
+// GC, idle) and counts the requests the shared client sends.
+// Argv: KUBECONFIG COUNT ROOTDIR. Lines on stdout are JSON.
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { HollowCluster } from '../../src/hollow/harness.js';
+
+const [kubeconfig, countArg, rootDir] = process.argv.slice(2);
+const count = Number(countArg);
+const gc = (globalThis as { gc?: () => void }).gc;
+const say = (o: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(o) + '\n');
+const memory = (): { rss: number; heap: number } => {
+  gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
+};
+
+const cluster = new HollowCluster({ clientConfig: loadKubeconfig(kubeconfig!), count, rootDir: rootDir! });
+let requests = 0;
+const transport = cluster.client.transport;
+const send = transport.send.bind(transport);
+transport.send = (...a: Parameters<typeof send>) => {
+  requests++;
+  return send(...a);
+};
+await new Promise((r) => setTimeout(r, 500));
+say({ phase: 'baseline', ...memory() });
+const t0 = Date.now();
+await cluster.start();
+say({ phase: 'started', seconds: (Date.now() - t0) / 1000, failed: cluster.list().filter((n) => n.state !== 'running').length });
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (line: string) => {
+  if (line.startsWith('measure')) say({ phase: 'measure', requests, ...memory() });
+  if (line.startsWith('stop')) void cluster.close().then(() => process.exit(0));
+});
