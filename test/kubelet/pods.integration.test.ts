@@ -212,8 +212,12 @@ test('a missing configMap env reference: CreateContainerConfigError', async () =
 test('liveness probe failure: Unhealthy events and a restart', async () => {
   await env.client.create(PODS, 'default', pod('live', { containers: [{ name: 'a', image: 'nginx:1.27', livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 1 } }] }));
   await eventually(async () => (await getPod('live')).status?.containerStatuses?.[0]?.restartCount >= 1, 'liveness', 100);
-  const evs = await eventsFor(env.client, 'live');
-  const msgs = evs.map((e) => `${e.reason} ${e.message}`);
+  // Events are written asynchronously by the recorder: wait for them rather than race them.
+  let msgs: string[] = [];
+  await eventually(async () => {
+    msgs = (await eventsFor(env.client, 'live')).map((e) => `${e.reason} ${e.message}`);
+    return msgs.some((m) => m.startsWith('Unhealthy Liveness probe failed:')) && msgs.includes('Killing Container a failed liveness probe, will be restarted');
+  }, 'liveness events', 100);
   assert.ok(msgs.some((m) => m.startsWith('Unhealthy Liveness probe failed:')), msgs.join('\n'));
   assert.ok(msgs.includes('Killing Container a failed liveness probe, will be restarted'), msgs.join('\n'));
 });

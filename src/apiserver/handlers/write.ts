@@ -98,7 +98,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
       track(ctx, cur, next, sub);
       return next;
     },
-    { dryRun: ctx.dryRun, subresource: sub === 'finalize' ? undefined : sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE') },
+    { dryRun: ctx.dryRun, subresource: sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE') },
   );
   if (sub === 'finalize') await finishNamespaceIfDone(ctx, object);
   writeObject(ctx, created ? 201 : 200, object);

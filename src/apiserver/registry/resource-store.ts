@@ -328,8 +328,9 @@ export class ResourceStore {
     m.generation = o.generation;
     delete m.selfLink;
     for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === undefined) delete m[k];
-    if (subresource === 'binding') {
-      // The binding handler's own mutation (nodeName, PodScheduled) is trusted, as upstream's assignPod.
+    if (subresource === 'binding' || subresource === 'finalize') {
+      // The binding handler's own mutation (nodeName, PodScheduled) and /finalize's (spec.finalizers
+      // only, built from the current object) are trusted, as upstream's assignPod and finalize REST.
       delete m.resourceVersion;
       return this.stamp(obj);
     }

@@ -82,8 +82,10 @@ export class CachedStore implements Store {
     return this.store.currentRevision();
   }
 
-  compact(revision: number): Promise<void> {
-    return this.store.compact(revision);
+  async compact(revision: number): Promise<void> {
+    await this.store.compact(revision);
+    // Compacted means gone for every reader: the rings may not serve it either.
+    for (const source of this.sources) source.compactedTo(revision);
   }
 
   count(prefix: string): Promise<number> {

@@ -54,6 +54,11 @@ export class WatchSource {
     return !recursive && key === this.key;
   }
 
+  /** History at or below `revision` was compacted away: watches from there must fail, not replay from memory. */
+  compactedTo(revision: number): void {
+    if (revision > this.floor) this.floor = revision;
+  }
+
   canServe(fromRevision: number): boolean {
     return !this.failed && fromRevision >= this.floor;
   }
