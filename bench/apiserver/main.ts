@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,12 +20,18 @@ const quick = args.includes('--quick');
 const storageArg = args[args.indexOf('--storage') + 1] ?? 'both';
 const storages = args.includes('--storage') ? (storageArg === 'both' ? ['sqlite', 'etcd'] : [storageArg]) : ['sqlite', 'etcd'];
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+// The server speaks HTTPS with client certificates, as in production: the
+// load uses the admin kubeconfig it writes, over keep-alive TLS connections.
+let agent: https.Agent;
+
+function tlsOptions(): https.RequestOptions {
+  return { agent };
+}
 
 function request(base: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(path, base);
-    const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
+    const req = https.request({ ...tlsOptions(), host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {} }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
@@ -48,6 +56,12 @@ async function must(p: Promise<{ status: number; body: string }>, want: number):
   return r.body;
 }
 
+/** A namespace ready for pods: the ServiceAccount admission wants its default account (normally made by the controller manager). */
+async function makeNamespace(url: string, ns: string): Promise<void> {
+  await must(request(url, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })), 201);
+  await must(request(url, 'POST', `/api/v1/namespaces/${ns}/serviceaccounts`, JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } })), 201);
+}
+
 async function startServer(storage: string, endpoints: string[]): Promise<{ url: string; child: ChildProcess; dir: string; readyMs: number }> {
   const t0 = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-'));
@@ -58,12 +72,15 @@ async function startServer(storage: string, endpoints: string[]): Promise<{ url:
     let out = '';
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https:\/\/\S+)/.exec(out);
       if (m && /is ready/.test(out)) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
-  return { url, child, dir, readyMs: performance.now() - t0 };
+  const readyMs = performance.now() - t0;
+  const cfg = loadKubeconfig(join(dir, 'kubeconfig.yaml'));
+  agent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
+  return { url, child, dir, readyMs };
 }
 
 async function rssMB(pid: number): Promise<number> {
@@ -85,7 +102,7 @@ async function storageCreateRate(storage: string, endpoints: string[], n: number
 }
 
 async function watchDelivery(url: string, ns: string, watchers: number, n: number): Promise<number[]> {
-  await must(request(url, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })), 201);
+  await makeNamespace(url, ns);
   const sent = new Map<string, number>();
   const latencies: number[] = [];
   let ready = 0;
@@ -96,7 +113,7 @@ async function watchDelivery(url: string, ns: string, watchers: number, n: numbe
   await new Promise<void>((resolveReady) => {
     for (let w = 0; w < watchers; w++) {
       const u = new URL(`/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=0`, url);
-      const req = http.get({ host: u.hostname, port: u.port, path: u.pathname + u.search }, (res) => {
+      const req = https.get({ ...tlsOptions(), agent: new https.Agent({ ca: agent.options.ca, cert: agent.options.cert, key: agent.options.key }), host: u.hostname, port: u.port, path: u.pathname + u.search }, (res) => {
         let buf = '';
         res.setEncoding('utf8');
         if (++ready === watchers) resolveReady();
@@ -143,9 +160,7 @@ async function benchOne(storage: string, endpoints: string[]): Promise<Row> {
     const idle = await rssMB(child.pid!);
     const N1 = quick ? 500 : 2000;
     const N64 = quick ? 2000 : 10000;
-    for (const ns of ['c1', 'c64', 'list1k', 'list10k']) {
-      await must(request(url, 'POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })), 201);
-    }
+    for (const ns of ['c1', 'c64', 'list1k', 'list10k']) await makeNamespace(url, ns);
     const ref1 = await storageCreateRate(storage, endpoints, N1, 1);
     const ref64 = await storageCreateRate(storage, endpoints, N64, 64);
     const c1 = await runConcurrent(N1, 1, (i) => must(request(url, 'POST', '/api/v1/namespaces/c1/pods', podJson('c1', `p${i}`)), 201).then(() => undefined));

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { addApiServerFlags, runApiServer, type ServerFlags } from './server.js';
 import { addAgentFlags, startAgent, type AgentFlags } from './agent.js';
 import { addKubeletCommand } from './kubelet.js';
+import { addHollowNodesCommand } from './hollow-nodes.js';
 import { addSchedulerCommand, startScheduler } from './scheduler.js';
 import { componentClientConfig, CONTROLLER_MANAGER, SCHEDULER } from './identities.js';
 import { addControllerManagerCommand, addControllerManagerFlags, runControllerManager, type ControllerManagerFlags } from './controller-manager.js';
@@ -63,6 +64,7 @@ addApiServerFlags(program.command('apiserver').description('run the API server a
 addKubeletCommand(program);
 addSchedulerCommand(program);
 addControllerManagerCommand(program);
+addHollowNodesCommand(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`k8ts: ${err instanceof Error ? err.message : String(err)}`);

@@ -11,11 +11,11 @@ import { RestClient } from '../client/rest.js';
 import type { ClientConfig } from '../client/kubeconfig.js';
 import type { Pod } from '../kubelet/api-types.js';
 import { SharedPodSource } from '../kubelet/pod/source.js';
-import { SharedTicker } from '../kubelet/util/ticker.js';
 import { FakeRuntime } from '../runtime/fake/index.js';
 import { logger } from '../util/log.js';
 import { HollowNode } from './hollow-node.js';
 import { nodeAddress } from './addresses.js';
+import { SmoothTicker } from './smooth-ticker.js';
 
 const log = logger('hollow');
 const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
@@ -54,7 +54,7 @@ export class HollowCluster {
   private readonly informer: Informer<Pod>;
   private readonly source: SharedPodSource;
   private readonly recorder: EventRecorder;
-  private readonly ticker = new SharedTicker();
+  private readonly ticker = new SmoothTicker();
   private closing = false;
 
   constructor(private readonly opts: HollowOptions) {

@@ -122,10 +122,11 @@ export interface Store {
   /**
    * Drop history before revision C (etcd semantics): the state at C and every
    * later revision stay readable; lists at a revision < C and watches from
-   * fromRevision < C - 1 fail with Expired (err.revision = C), except that the
-   * watch cache, like upstream's, still serves a watch whose events it holds
-   * in memory. Compacting to an already compacted revision is a no-op; above
-   * the current one is clamped.
+   * fromRevision < C - 1 fail with Expired (err.revision = C). Compacting to
+   * an already compacted revision is a no-op; above the current one is clamped.
+   * (The watch cache drops its in-memory history below C too; only a backend's
+   * own periodic compaction can leave the cache serving a few older events,
+   * as upstream's watch cache does.)
    */
   compact(revision: number): Promise<void>;
   /** Number of live keys under a prefix (for quota and metrics). */

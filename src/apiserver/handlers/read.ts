@@ -1,4 +1,5 @@
 import { writeList, writeObject, writeRaw } from './output.js';
+import { writeJson } from '../http/respond.js';
 import { listParams } from './selectors.js';
 import { scaleOf } from './scale.js';
 import { StatusError, badRequest } from '../../api/errors.js';
@@ -28,6 +29,14 @@ export async function handleGet(ctx: RequestContext): Promise<void> {
 }
 
 export async function handleList(ctx: RequestContext): Promise<void> {
-  const list = await ctx.store.list(listParams(ctx));
+  const params = listParams(ctx);
+  if (ctx.output.kind === 'json' && ctx.warnings.length === 0) {
+    const text = await ctx.store.listJson(params);
+    if (text !== undefined) {
+      writeJson(ctx.res, 200, text);
+      return;
+    }
+  }
+  const list = await ctx.store.list(params);
   writeList(ctx, list);
 }

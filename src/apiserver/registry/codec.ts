@@ -9,14 +9,26 @@ const log = logger('apiserver');
 // resourceVersion, so it is stamped on at read time and cannot drift.
 
 export function encodeForStorage(obj: KubeObject): string {
-  const rv = obj.metadata.resourceVersion;
-  if (rv === undefined) return JSON.stringify(obj);
-  delete obj.metadata.resourceVersion;
-  try {
-    return JSON.stringify(obj);
-  } finally {
-    obj.metadata.resourceVersion = rv;
-  }
+  // apiVersion, kind, metadata lead every stored value, so a list can stamp the
+  // resourceVersion into the text without parsing it (see stampResourceVersion).
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, ...meta } = metadata;
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+const LEAD = /^\{"apiVersion":"(?:[^"\\]|\\.)*","kind":"(?:[^"\\]|\\.)*","metadata":\{/;
+
+/**
+ * The stored JSON with metadata.resourceVersion set, by splicing text: the
+ * fast path for large lists. undefined when the value does not have the
+ * canonical lead (written by an older version), so the caller decodes it.
+ */
+export function stampResourceVersion(value: string, revision: number): string | undefined {
+  const m = LEAD.exec(value);
+  if (!m) return undefined;
+  const at = m[0].length;
+  const rv = `"resourceVersion":"${revision}"`;
+  return value.slice(0, at) + rv + (value[at] === '}' ? '' : ',') + value.slice(at);
 }
 
 export function decodeStored(key: string, value: string, revision: number): KubeObject {

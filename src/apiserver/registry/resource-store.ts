@@ -11,7 +11,7 @@ import { applyDefaults } from '../../api/defaults/index.js';
 import { validateObject } from '../../api/validation/index.js';
 import { objectKey, listPrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { decodeKV, encodeForStorage, eventObject, eventPrevObject } from './codec.js';
+import { decodeKV, encodeForStorage, eventObject, eventPrevObject, stampResourceVersion } from './codec.js';
 import { fieldsOf, selectableFields } from './fieldsets.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
@@ -118,6 +118,8 @@ export class ResourceStore {
           throw new StatusError(413, 'RequestEntityTooLarge', `etcdserver: request is too large`);
         case 'InvalidKey':
           throw badRequest(err.message);
+        case 'FutureRevision':
+          throw new StatusError(504, 'Timeout', `Too large resource version: ${err.message}`, { retryAfterSeconds: 1 });
         default:
           throw internalError(err.message);
       }
@@ -200,6 +202,46 @@ export class ResourceStore {
     };
     if (more && lastKey) list.metadata.continue = encodeContinue(listRev, lastKey, prefix);
     return list;
+  }
+
+  /**
+   * A list rendered straight to JSON text, without decoding each object:
+   * for plain JSON lists with no selectors (informers' and controllers'
+   * re-lists, the biggest responses a server sends). undefined when the
+   * request needs decoded objects; the caller then uses list().
+   */
+  async listJson(p: ListParams): Promise<string | undefined> {
+    if (this.conversion || p.labelSelector?.length || p.fieldSelector?.length) return undefined;
+    const prefix = listPrefix(this.info, p.namespace);
+    let revision: number | undefined;
+    let startAfter: string | undefined;
+    if (p.continue) {
+      const tok = decodeContinue(p.continue, prefix);
+      revision = tok.rv;
+      startAfter = tok.after;
+    } else if (p.resourceVersion && p.resourceVersion !== '0' && p.resourceVersionMatch === 'Exact') {
+      revision = parseResourceVersion(p.resourceVersion);
+    } else if (p.resourceVersion) {
+      parseResourceVersion(p.resourceVersion);
+    }
+    let page;
+    try {
+      page = await this.store.list(prefix, { limit: p.limit && p.limit > 0 ? p.limit : 0, startAfter, revision });
+    } catch (err) {
+      if (isStorageError(err, 'Expired') && p.continue) {
+        throw new StatusError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      }
+      this.mapError(err, '');
+    }
+    const items: string[] = new Array(page.items.length);
+    for (let i = 0; i < page.items.length; i++) {
+      const kv = page.items[i]!;
+      items[i] = stampResourceVersion(kv.value, kv.modRevision) ?? JSON.stringify(this.stamp(decodeKV(kv)));
+    }
+    const meta: Record<string, unknown> = { resourceVersion: String(page.revision) };
+    const last = page.items[page.items.length - 1];
+    if (page.more && last) meta.continue = encodeContinue(page.revision, last.key, prefix);
+    return `{"apiVersion":${JSON.stringify(apiVersionOf(this.info.group, this.info.version))},"kind":${JSON.stringify(this.info.listKind)},"metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`;
   }
 
   async currentRevision(): Promise<number> {

@@ -1,3 +1,4 @@
+import { RuntimeError } from '../../runtime/interface.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Mount, PodSandboxConfig } from '../../runtime/interface.js';
@@ -105,7 +106,9 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
   } catch (err) {
     const message = (err as Error).message;
     event('Warning', ev.FailedToCreateContainer, `Error: ${message}`);
-    return fail(ev.CreateContainerError, message, Date.now() + 2000);
+    // A container the runtime cannot even describe (exec: no command) is a configuration error, as upstream.
+    const reason = err instanceof RuntimeError && err.code === 'InvalidConfig' ? ev.CreateContainerConfigError : ev.CreateContainerError;
+    return fail(reason, message, Date.now() + 2000);
   }
   event('Normal', ev.CreatedContainer, `Created container: ${name}`);
   try {
