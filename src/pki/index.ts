@@ -3,7 +3,10 @@ import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
-import { createCa, generateRsaKeyPairPem, inspectCert, issueLeaf, parseCsr, signedBy } from './x509.js';
+import { inspectCert, signedBy } from './inspect.js';
+
+/** The certificate maker, loaded on first use (see inspect.ts). */
+const maker = () => import('./x509.js');
 import { logger } from '../util/log.js';
 
 const log = logger('auth');
@@ -116,7 +119,7 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
   let caKey = loaded.caKey;
   if (!caCert || !caKey || expiresSoon(caCert)) {
     log.info({ dir }, caCert ? 'renewing cluster CA' : 'creating cluster CA');
-    const ca = await createCa('k8ts-ca', CA_DAYS);
+    const ca = await (await maker()).createCa('k8ts-ca', CA_DAYS);
     caCert = ca.certPem;
     caKey = ca.keyPem;
     await writeAtomic(p(FILES.caKey), caKey, 0o600);
@@ -132,7 +135,7 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
   let servingKey = loaded.servingKey;
   if ((await needsLeaf(servingCert, servingKey)) || !coversNames(servingCert!, names)) {
     log.info({ dns: names.dnsNames, ips: names.ips }, 'issuing API server serving certificate');
-    const leaf = await issueLeaf(ca, { subject: { commonName: 'kube-apiserver' }, days: LEAF_DAYS, usages: ['server'], ...names });
+    const leaf = await (await maker()).issueLeaf(ca, { subject: { commonName: 'kube-apiserver' }, days: LEAF_DAYS, usages: ['server'], ...names });
     servingCert = leaf.certPem;
     servingKey = leaf.keyPem;
     await writeAtomic(p(FILES.servingKey), servingKey, 0o600);
@@ -143,7 +146,7 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
   let adminKey = loaded.adminKey;
   if (await needsLeaf(adminCert, adminKey)) {
     log.info('issuing admin client certificate');
-    const leaf = await issueLeaf(ca, { subject: ADMIN_SUBJECT, days: LEAF_DAYS, usages: ['client'] });
+    const leaf = await (await maker()).issueLeaf(ca, { subject: ADMIN_SUBJECT, days: LEAF_DAYS, usages: ['client'] });
     adminCert = leaf.certPem;
     adminKey = leaf.keyPem;
     await writeAtomic(p(FILES.adminKey), adminKey, 0o600);
@@ -154,7 +157,7 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
   let saPub = loaded.saPub;
   if (!saKey || !saPub) {
     log.info('creating service account signing key');
-    const kp = await generateRsaKeyPairPem();
+    const kp = await (await maker()).generateRsaKeyPairPem();
     saKey = kp.privateKeyPem;
     saPub = kp.publicKeyPem;
     await writeAtomic(p(FILES.saKey), saKey, 0o600);
@@ -181,12 +184,12 @@ function issuerOf(pki: ClusterPki) {
 }
 
 export async function issueClientCert(pki: ClusterPki, subject: { commonName: string; organizations: string[] }, days = LEAF_DAYS): Promise<{ certPem: string; keyPem: string }> {
-  return issueLeaf(issuerOf(pki), { subject, days, usages: ['client'] });
+  return (await maker()).issueLeaf(issuerOf(pki), { subject, days, usages: ['client'] });
 }
 
 /** Serving certificates for other servers of the cluster (kubelets). */
 export async function issueServingCert(pki: ClusterPki, opts: { commonName: string; hostnames: string[]; ips: string[]; organizations?: string[] }): Promise<{ certPem: string; keyPem: string }> {
-  return issueLeaf(issuerOf(pki), {
+  return (await maker()).issueLeaf(issuerOf(pki), {
     subject: { commonName: opts.commonName, organizations: opts.organizations },
     days: LEAF_DAYS,
     usages: ['server'],
@@ -200,11 +203,11 @@ export async function issueServingCert(pki: ClusterPki, opts: { commonName: stri
  * subject and SANs come from the request, the usages from the CSR object.
  */
 export async function signCsr(pki: ClusterPki, csrPem: string, opts: { usages: string[]; days: number }): Promise<string> {
-  const csr = await parseCsr(csrPem);
+  const csr = await (await maker()).parseCsr(csrPem);
   const usages: ('client' | 'server')[] = [];
   if (opts.usages.includes('client auth')) usages.push('client');
   if (opts.usages.includes('server auth')) usages.push('server');
-  const leaf = await issueLeaf(issuerOf(pki), {
+  const leaf = await (await maker()).issueLeaf(issuerOf(pki), {
     subject: csr.subject,
     days: opts.days,
     usages,

@@ -137,45 +137,7 @@ export async function issueLeaf(ca: Issuer, opts: LeafOptions): Promise<{ certPe
   return { certPem: cert.toString('pem') + '\n', keyPem: keys ? await exportPrivatePem(keys.privateKey) : '' };
 }
 
-export interface CertFacts {
-  notAfter: Date;
-  commonName: string;
-  organizations: string[];
-  dnsNames: string[];
-  ips: string[];
-  issuer: string;
-}
-
-/** What the renewal logic and the tests need to know about a certificate. */
-export function inspectCert(pem: string): CertFacts {
-  const cert = new x509.X509Certificate(pem);
-  const dnsNames: string[] = [];
-  const ips: string[] = [];
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  for (const n of san?.names.items ?? []) {
-    if (n.type === 'dns') dnsNames.push(n.value);
-    else if (n.type === 'ip') ips.push(n.value);
-  }
-  return {
-    notAfter: cert.notAfter,
-    commonName: cert.subjectName.getField('CN')[0] ?? '',
-    organizations: cert.subjectName.getField('O'),
-    dnsNames,
-    ips,
-    issuer: cert.issuer,
-  };
-}
-
-/** True when `certPem` carries a valid signature by the CA (a renewed CA invalidates its old leaves). */
-export async function signedBy(certPem: string, caCertPem: string): Promise<boolean> {
-  try {
-    const cert = new x509.X509Certificate(certPem);
-    const ca = new x509.X509Certificate(caCertPem);
-    return await cert.verify({ publicKey: ca, signatureOnly: true });
-  } catch {
-    return false;
-  }
-}
+export { inspectCert, signedBy, type CertFacts } from './inspect.js';
 
 export async function parseCsr(csrPem: string): Promise<{ subject: SubjectName; publicKey: x509.PublicKey; dnsNames: string[]; ips: string[]; rsa: boolean }> {
   const csr = new x509.Pkcs10CertificateRequest(csrPem);

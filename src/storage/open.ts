@@ -1,7 +1,6 @@
 // The one way the rest of k8ts gets a Store: the configured backend, wrapped
 // in the watch cache so every watcher of a prefix shares one storage watch.
 import { CachedStore, type WatchCacheOptions } from './cache/cached-store.js';
-import { EtcdStore } from './etcd/store.js';
 import type { Store } from './interface.js';
 import { SqliteStore } from './sqlite/store.js';
 
@@ -29,6 +28,8 @@ export async function openStore(cfg: StoreConfig): Promise<Store> {
     const store = new SqliteStore({ path: cfg.path, synchronous: cfg.synchronous, compactWindowSeconds: cfg.compactWindowSeconds });
     return new CachedStore(store, cfg.cache);
   }
+  // Loaded only when asked for: the etcd client (gRPC) costs ~30 MB that a SQLite server should not carry.
+  const { EtcdStore } = await import('./etcd/store.js');
   const store = new EtcdStore({ endpoints: cfg.endpoints, prefix: cfg.prefix, compactIntervalSeconds: cfg.compactIntervalSeconds });
   try {
     // Fail at startup, not on the first request, when etcd is unreachable.

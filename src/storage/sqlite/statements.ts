@@ -4,8 +4,8 @@ import type Database from 'better-sqlite3';
 
 /** [id, created, deleted, create_revision, lease, value] of a key's newest row. */
 export type LatestRow = [number, number, number, number, number, unknown];
-/** [id, name, created, create_revision, value, deleted] of a key's newest row in a list. */
-export type ListRow = [number, string, number, number, unknown, number];
+/** [id, name, create revision, value] of a live key's newest row in a list. */
+export type ListRow = [number, string, number, unknown];
 /** [id, name, created, deleted, create_revision, value, old_value] of a replayed row. */
 export type LogRow = [number, string, number, number, number, unknown, unknown];
 
@@ -47,24 +47,27 @@ export function prepareStatements(db: Database.Database): Statements {
       'INSERT INTO kine (name, created, deleted, create_revision, prev_revision, lease, value, old_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     // The newest row of each key: MAX over the (name, prev_revision) index
-    // alone, where SQLite takes the bare column id from the row holding the
-    // maximum; then one rowid lookup per key. The inner LIMIT stops the index
-    // scan after one page. Tombstones come back too (deleted = 1) and are
-    // skipped by the caller, which reads on if they cut a page short. CROSS
-    // JOIN keeps the subquery as the outer loop, so rows come out in its key
-    // order without sorting (whole values) again; the caller checks that.
+    // alone (covering), where SQLite takes the bare column id from the row
+    // holding the maximum; then one rowid lookup per key. The subquery is a
+    // co-routine, so the outer LIMIT stops the index scan as soon as the page
+    // is full, and tombstones (deleted = 1) are dropped here rather than
+    // handed to JavaScript, so one statement always fills a page. Only the
+    // four columns a KeyValue needs come back: the create revision is worked
+    // out here (a created row's own id). CROSS JOIN keeps the subquery as the
+    // outer loop, so rows come out in its key order without sorting (whole
+    // values) again; the caller checks that.
     listNow: db
       .prepare<[string, string, number], ListRow>(
-        `SELECT kv.id, kv.name, kv.created, kv.create_revision, kv.value, kv.deleted
-         FROM (SELECT MAX(prev_revision), id FROM kine WHERE name >= ? AND name < ? GROUP BY name ORDER BY name LIMIT ?) AS m
-         CROSS JOIN kine AS kv ON kv.id = m.id`,
+        `SELECT kv.id, kv.name, CASE WHEN kv.created THEN kv.id ELSE kv.create_revision END, kv.value
+         FROM (SELECT MAX(prev_revision), id FROM kine WHERE name >= ? AND name < ? GROUP BY name ORDER BY name) AS m
+         CROSS JOIN kine AS kv ON kv.id = m.id WHERE kv.deleted = 0 LIMIT ?`,
       )
       .raw(),
     listAt: db
       .prepare<[string, string, number, number], ListRow>(
-        `SELECT kv.id, kv.name, kv.created, kv.create_revision, kv.value, kv.deleted
-         FROM (SELECT MAX(prev_revision), id FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name ORDER BY name LIMIT ?) AS m
-         CROSS JOIN kine AS kv ON kv.id = m.id`,
+        `SELECT kv.id, kv.name, CASE WHEN kv.created THEN kv.id ELSE kv.create_revision END, kv.value
+         FROM (SELECT MAX(prev_revision), id FROM kine WHERE name >= ? AND name < ? AND id <= ? GROUP BY name ORDER BY name) AS m
+         CROSS JOIN kine AS kv ON kv.id = m.id WHERE kv.deleted = 0 LIMIT ?`,
       )
       .raw(),
     countNow: db

@@ -137,25 +137,23 @@ export class SqliteStore implements Store {
     const revision = this.readRevision(prefix, opts.revision);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     // The successor of startAfter in byte order is startAfter + NUL.
-    let lower = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
+    const lower = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
     const upper = prefixEnd(prefix);
-    const now = revision === this.rev;
-    const items: KeyValue[] = [];
+    // One row more than the page tells whether more follow; tombstones are
+    // filtered in SQL, so one statement fills the page.
+    const want = limit > 0 ? limit + 1 : -1;
+    const rows = revision === this.rev ? this.st.listNow.all(lower, upper, want) : this.st.listAt.all(lower, upper, revision, want);
+    const n = rows.length;
+    const items = new Array<KeyValue>(n);
     let sorted = true;
     let last = '';
-    // One row more than the page tells whether more follow.
-    const want = limit > 0 ? limit + 1 : -1;
-    for (;;) {
-      const batch = want > 0 ? want - items.length : -1;
-      const rows = now ? this.st.listNow.all(lower, upper, batch) : this.st.listAt.all(lower, upper, revision, batch);
-      for (const [id, name, created, createRevision, value, deleted] of rows) {
-        if (name < last) sorted = false;
-        else last = name;
-        if (!deleted) items.push({ key: name, value: asText(value), modRevision: id, createRevision: created ? id : createRevision });
-      }
-      // Tombstones took places in this batch: read on past them.
-      if (batch < 0 || rows.length < batch || items.length >= want) break;
-      lower = last + '\0';
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      const name = row[1];
+      if (name < last) sorted = false;
+      else last = name;
+      const value = row[3];
+      items[i] = { key: name, value: typeof value === 'string' ? value : asText(value), modRevision: row[0], createRevision: row[2] };
     }
     // Never expected (see listNow); UTF-8 byte order is what etcd and SQLite use.
     if (!sorted) items.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
