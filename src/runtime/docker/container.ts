@@ -135,6 +135,10 @@ export function containerStatusFromInspect(inspect: DockerContainerInspect): Con
     state = 'CONTAINER_EXITED';
     reason = s.OOMKilled ? 'OOMKilled' : s.ExitCode === 0 ? 'Completed' : 'Error';
     message = s.Error ?? '';
+    // Docker records StartedAt after the process is already running, so a
+    // process that exits at once can show FinishedAt < StartedAt: never report
+    // a container as finished before it started.
+    if (startedAt && finishedAt < startedAt) finishedAt = startedAt;
   } else if (s.ExitCode !== 0) {
     // Docker never ran the process (bad entrypoint, missing mount...): it
     // records the failure on a container that stays "created".

@@ -64,6 +64,41 @@ export function listTests(factory: HarnessFactory): void {
       assert.equal(await store.count(P), 4);
     }));
 
+  test('pages at a past revision skip keys deleted by then and keep keys deleted since', () =>
+    withStore(factory, async ({ store }) => {
+      const made: Record<string, number> = {};
+      for (let i = 0; i < 8; i++) made[`e${i}`] = (await store.create(`${P}e${i}`, `v${i}`)).modRevision;
+      for (const i of [0, 1, 2, 4, 5]) await store.delete(`${P}e${i}`);
+      const upd = await store.update(`${P}e3`, 'v3b', made.e3);
+      const r1 = await store.currentRevision();
+      // After r1: e3 and e6 deleted, e1 recreated, e9 created.
+      await store.delete(`${P}e3`);
+      await store.delete(`${P}e6`);
+      await store.create(`${P}e1`, 'again');
+      await store.create(`${P}e9`, 'v9');
+      const seen: Array<[string, string, number, number]> = [];
+      let startAfter: string | undefined;
+      for (;;) {
+        const page = await store.list(P, { revision: r1, limit: 2, startAfter });
+        assert.equal(page.revision, r1);
+        seen.push(...page.items.map((i): [string, string, number, number] => [i.key.slice(P.length), i.value, i.modRevision, i.createRevision]));
+        if (!page.more) break;
+        assert.equal(page.items.length, 2);
+        startAfter = page.items[1].key;
+      }
+      assert.deepEqual(seen, [
+        ['e3', 'v3b', upd.modRevision, made.e3],
+        ['e6', 'v6', made.e6, made.e6],
+        ['e7', 'v7', made.e7, made.e7],
+      ]);
+      const now = await store.list(P, { limit: 1 });
+      assert.deepEqual(
+        now.items.map((i) => i.key.slice(P.length)),
+        ['e1'],
+      );
+      assert.equal(now.more, true);
+    }));
+
   test('list at a past revision returns that state; a future one is refused', () =>
     withStore(factory, async ({ store }) => {
       const a = await store.create(`${P}a`, 'a1');
