@@ -101,29 +101,7 @@ describe('kubectl create with protobuf bodies, end to end', () => {
     assert.deepEqual((await getJson(['clusterrolebinding', 'logs'])).subjects, [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'ops' }]);
   });
 
-  e2e('priorityclass', skipUnless('scheduling.k8s.io', 'PriorityClass'), async () => {
-    await ok(['create', 'priorityclass', 'high', '--value=1000', '--preemption-policy=Never']);
-    const pc = await getJson(['priorityclass', 'high']);
-    assert.equal(pc.value, 1000);
-    assert.equal(pc.preemptionPolicy, 'Never');
-  });
-
-  e2e('poddisruptionbudget', skipUnless('policy', 'PodDisruptionBudget'), async () => {
-    await ok(['create', 'poddisruptionbudget', 'pdb1', '--selector=app=web', '--max-unavailable=50%']);
-    assert.equal((await getJson(['poddisruptionbudget', 'pdb1'])).spec.maxUnavailable, '50%');
-  });
-
-  e2e('ingress', skipUnless('networking.k8s.io', 'Ingress'), async () => {
-    await ok(['create', 'ingress', 'ing1', '--rule=foo.com/bar=svc1:8080', '--class=default']);
-    const ing = await getJson(['ingress', 'ing1']);
-    assert.deepEqual(ing.spec.rules[0].http.paths[0].backend, { service: { name: 'svc1', port: { number: 8080 } } });
-  });
-
-  e2e('auth can-i and auth whoami send reviews in protobuf', {
-    ...skipUnless('authorization.k8s.io', 'SelfSubjectAccessReview'),
-    // Not a protobuf matter: the same review in JSON is refused too.
-    todo: 'the server refuses reviews without metadata.name (422); upstream does not require one',
-  }, async () => {
+  e2e('auth can-i and auth whoami send reviews in protobuf', skipUnless('authorization.k8s.io', 'SelfSubjectAccessReview'), async () => {
     const r = await kubectl(srv.kubeconfig, ['auth', 'can-i', 'get', 'pods']);
     assert.match(r.stdout, /^(yes|no)\n$/, r.stderr);
     if (served('authentication.k8s.io', 'SelfSubjectReview')) assert.match(await ok(['auth', 'whoami', '-o', 'json']), /"userInfo"/);
