@@ -150,19 +150,21 @@ export class ResourceStore {
     return true;
   }
 
-  async list(p: ListParams): Promise<KubeList> {
+  /** Where a list starts: its key prefix, the revision to read at (0 = now) and the key to continue after. */
+  private listStart(p: ListParams): { prefix: string; revision: number; startAfter?: string } {
     const prefix = listPrefix(this.info, p.namespace);
-    let revision = 0;
-    let startAfter: string | undefined;
     if (p.continue) {
       const tok = decodeContinue(p.continue, prefix);
-      revision = tok.rv;
-      startAfter = tok.after;
-    } else if (p.resourceVersion && p.resourceVersion !== '0' && p.resourceVersionMatch === 'Exact') {
-      revision = parseResourceVersion(p.resourceVersion);
-    } else if (p.resourceVersion) {
-      parseResourceVersion(p.resourceVersion);
+      return { prefix, revision: tok.rv, startAfter: tok.after };
     }
+    const rv = parseResourceVersion(p.resourceVersion);
+    return { prefix, revision: p.resourceVersionMatch === 'Exact' ? rv : 0 };
+  }
+
+  async list(p: ListParams): Promise<KubeList> {
+    const start = this.listStart(p);
+    const { prefix, revision } = start;
+    let startAfter = start.startAfter;
     const limit = p.limit && p.limit > 0 ? p.limit : 0;
     const items: KubeObject[] = [];
     let listRev = revision;
@@ -212,21 +214,10 @@ export class ResourceStore {
    */
   async listJson(p: ListParams): Promise<string | undefined> {
     if (this.conversion || p.labelSelector?.length || p.fieldSelector?.length) return undefined;
-    const prefix = listPrefix(this.info, p.namespace);
-    let revision: number | undefined;
-    let startAfter: string | undefined;
-    if (p.continue) {
-      const tok = decodeContinue(p.continue, prefix);
-      revision = tok.rv;
-      startAfter = tok.after;
-    } else if (p.resourceVersion && p.resourceVersion !== '0' && p.resourceVersionMatch === 'Exact') {
-      revision = parseResourceVersion(p.resourceVersion);
-    } else if (p.resourceVersion) {
-      parseResourceVersion(p.resourceVersion);
-    }
+    const { prefix, revision, startAfter } = this.listStart(p);
     let page;
     try {
-      page = await this.store.list(prefix, { limit: p.limit && p.limit > 0 ? p.limit : 0, startAfter, revision });
+      page = await this.store.list(prefix, { limit: p.limit && p.limit > 0 ? p.limit : 0, startAfter, revision: revision || undefined });
     } catch (err) {
       if (isStorageError(err, 'Expired') && p.continue) {
         throw new StatusError(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
