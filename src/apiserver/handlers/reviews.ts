@@ -66,7 +66,8 @@ const nodes = resourceFor('', 'v1', 'nodes')!;
 export async function handleTokenRequest(ctx: RequestContext): Promise<void> {
   if (ctx.rr.verb !== 'create') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   const sec = ctx.security;
-  if (!sec) throw new StatusError(400, 'BadRequest', 'token requests need a secure server (service account signing keys come with TLS)');
+  // Without signing keys upstream does not register serviceaccounts/token at all: 404, so kubelets skip the token.
+  if (!sec) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource (serviceaccounts/token needs service account signing keys, which come with TLS)');
   const req = (await readObjectBody(ctx, { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' })) as any;
   const sa = await ctx.store.get(ctx.rr.namespace, ctx.rr.name!);
   // NodeRestriction decides which tokens a kubelet may mint, as upstream.
