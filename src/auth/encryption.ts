@@ -13,6 +13,8 @@ export interface EncryptionTransformer {
   decrypt(resource: string, stored: string, storageKey?: string): string;
   /** True when values of this resource are written encrypted. */
   encrypts(resource: string): boolean;
+  /** True when the configuration names this resource at all (its values may need decrypting). */
+  covers(resource: string): boolean;
 }
 
 interface Provider {
@@ -120,6 +122,9 @@ export function encryptionFromConfig(config: unknown): EncryptionTransformer {
   const forResource = (resource: string) => entries.find((e) => e.patterns.some((p) => matches(p, resource)))?.providers;
   const aadOf = (key: string | undefined) => Buffer.from(key ?? '', 'utf8');
   return {
+    covers(resource) {
+      return forResource(resource) !== undefined;
+    },
     encrypts(resource) {
       const ps = forResource(resource);
       return !!ps && ps[0]!.name !== 'identity';

@@ -27,6 +27,7 @@ export interface ServerFlags {
   tokenAuthFile?: string;
   disableAdmissionPlugins?: string;
   serviceClusterIpRange: string;
+  encryptionProviderConfig?: string;
 }
 
 /** Flags shared by `k8ts server` and `k8ts apiserver`, named as upstream's where it has one. */
@@ -44,7 +45,8 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--anonymous-auth', 'let requests without credentials in as system:anonymous (RBAC still applies)', false)
     .option('--token-auth-file <file>', 'static bearer tokens, upstream CSV format: token,user,uid,"group1,group2"')
     .option('--disable-admission-plugins <names>', `comma-separated admission plugins to turn off (${ADMISSION_PLUGINS.join(', ')})`)
-    .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24');
+    .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24')
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)');
 }
 
 /** Every name and address this host answers to, for the serving certificate. */
@@ -95,6 +97,13 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     store = await openStore({ kind: 'sqlite', path, synchronous: sync, compactWindowSeconds: Number(flags.compactionInterval) });
   } else {
     throw new Error(`--storage must be sqlite or etcd, not ${flags.storage}`);
+  }
+  if (flags.encryptionProviderConfig) {
+    const { loadEncryptionConfig } = await import('../auth/encryption.js');
+    const { encryptionAtRest } = await import('../apiserver/encryption.js');
+    const { TransformingStore } = await import('../storage/transform.js');
+    store = new TransformingStore(store, encryptionAtRest(loadEncryptionConfig(resolve(flags.encryptionProviderConfig))));
+    progress(`encrypting resources at rest as ${flags.encryptionProviderConfig} says`);
   }
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${flags.port}`);
