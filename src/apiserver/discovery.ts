@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { RESOURCES, groupVersions, resourcesIn, type ResourceInfo } from '../api/scheme/resources.js';
+import { RESOURCES, groupVersions, resourcesIn } from '../api/scheme/resources.js';
+import { subresourceKind } from '../api/scheme/subresources.js';
 import { writeJson } from './http/respond.js';
 
 // Discovery documents are fixed for the life of the process: build them once
@@ -44,26 +45,6 @@ function subresourceVerbs(sub: string): string[] {
       return ['get', 'patch', 'update'];
     default:
       return ['get'];
-  }
-}
-
-function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
-  switch (sub) {
-    case 'scale':
-      return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
-    case 'binding':
-      return { group: '', version: 'v1', kind: 'Binding' };
-    case 'eviction':
-      return { group: 'policy', version: 'v1', kind: 'Eviction' };
-    case 'token':
-      return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
-    case 'exec':
-    case 'attach':
-    case 'portforward':
-    case 'proxy':
-      return { group: '', version: 'v1', kind: r.kind === 'Pod' ? 'PodExecOptions' : `${r.kind}ProxyOptions` };
-    default:
-      return { group: r.group, version: r.version, kind: r.kind };
   }
 }
 

@@ -5,6 +5,7 @@
 // operation whose x-kubernetes-group-version-kind is the kind it sends.
 
 import type { ResourceInfo } from '../../api/scheme/resources.js';
+import { CONNECT_KINDS, subresourceKind } from '../../api/scheme/subresources.js';
 
 export interface Gvk {
   group: string;
@@ -108,26 +109,9 @@ function tagOf(group: string, version: string): string {
 
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 
-/** Upstream's request kinds for connect subresources, all in core/v1. */
-const CONNECT_KINDS: Record<string, string> = {
-  'pods/exec': 'PodExecOptions', 'pods/attach': 'PodAttachOptions', 'pods/portforward': 'PodPortForwardOptions',
-  'pods/proxy': 'PodProxyOptions', 'nodes/proxy': 'NodeProxyOptions', 'services/proxy': 'ServiceProxyOptions',
-};
-
 /** What each subresource takes and returns, where that differs from the parent kind. */
 function subresourceGvk(r: ResourceInfo, sub: string): Gvk {
-  switch (sub) {
-    case 'scale':
-      return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
-    case 'binding':
-      return { group: '', version: 'v1', kind: 'Binding' };
-    case 'eviction':
-      return { group: 'policy', version: 'v1', kind: 'Eviction' };
-    case 'token':
-      return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
-    default:
-      return { group: r.group, version: r.version, kind: CONNECT_KINDS[`${r.resource}/${sub}`] ?? r.kind };
-  }
+  return subresourceKind(r, sub);
 }
 
 export interface DefinitionLookup {
