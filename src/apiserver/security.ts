@@ -6,6 +6,7 @@ import type { Authorizer, RequestAttributes } from '../auth/authz/index.js';
 import { forbiddenError } from '../auth/authz/index.js';
 import type { AdmissionChain } from '../auth/admission/index.js';
 import type { UserInfo } from '../auth/user.js';
+import type { AuditLogger } from '../auth/audit.js';
 import type { ResourceRequest } from './http/request-info.js';
 
 /** Everything the request path needs to know who is asking and what they may do. */
@@ -14,6 +15,8 @@ export interface Security {
   authn: Authenticator;
   authz: Authorizer;
   admission: AdmissionChain;
+  /** --audit-policy-file + --audit-log-path, when given. */
+  audit?: AuditLogger;
 }
 
 /** The identity of every request on an insecure (plain HTTP, loopback) server, as upstream's insecure port. */
@@ -44,11 +47,14 @@ export function nonResourceAttributes(user: UserInfo, method: string, path: stri
   return { user, verb: method.toLowerCase() === 'head' ? 'get' : method.toLowerCase(), resourceRequest: false, path };
 }
 
-/** Authenticates (then applies impersonation headers); 401 when no credentials were presented. */
-export async function authenticate(sec: Security, req: IncomingMessage): Promise<UserInfo> {
-  const user = await sec.authn.authenticate(req);
-  if (!user) throw unauthorized();
-  return impersonate(req, user, sec.authz);
+/**
+ * Authenticates, then applies impersonation headers; 401 when no credentials
+ * were presented. `authenticatedAs` is who really asked (for the audit log).
+ */
+export async function authenticate(sec: Security, req: IncomingMessage): Promise<{ user: UserInfo; authenticatedAs: UserInfo }> {
+  const authenticatedAs = await sec.authn.authenticate(req);
+  if (!authenticatedAs) throw unauthorized();
+  return { user: await impersonate(req, authenticatedAs, sec.authz), authenticatedAs };
 }
 
 export function authorize(sec: Security, a: RequestAttributes): void {

@@ -20,6 +20,8 @@ import { createAuthenticator } from '../auth/authn/index.js';
 import { createAuthorizer, reconcileBootstrapPolicy } from '../auth/authz/index.js';
 import { admissionChain, type AdmissionPluginName } from '../auth/admission/index.js';
 import type { UserInfo } from '../auth/user.js';
+import { auditRequest } from './audit.js';
+import type { AuditLogger } from '../auth/audit.js';
 import { INSECURE_USER, authenticate, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
 
 const log = logger('apiserver');
@@ -32,6 +34,8 @@ export interface SecureOptions {
   tokenAuthFile?: string;
   /** --disable-admission-plugins */
   disabledAdmissionPlugins?: AdmissionPluginName[];
+  /** --audit-policy-file + --audit-log-path */
+  audit?: AuditLogger;
 }
 
 export interface ApiServerOptions {
@@ -103,12 +107,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     closeAuthz = () => {
       authz.close();
       admission.close();
+      void opts.secure?.audit?.close();
     };
     security = {
       pki: opts.secure.pki,
       authz,
       authn: createAuthenticator({ pki: opts.secure.pki, registry, tokenAuthFile: opts.secure.tokenAuthFile, anonymous: opts.secure.anonymous ?? false, apiAudiences: [] }),
       admission,
+      audit: opts.secure.audit,
     };
   } else if (opts.host && !['127.0.0.1', '::1', 'localhost'].includes(opts.host)) {
     throw new Error(`an insecure (plain HTTP, unauthenticated) API server may listen on loopback only, not ${opts.host}`);
@@ -124,8 +130,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         let user: UserInfo = INSECURE_USER;
         const rr = parseResourcePath(req.method ?? 'GET', pathname, url.searchParams);
         if (sec) {
-          user = await authenticate(sec, req);
-          authorize(sec, rr ? resourceAttributes(user, rr, url.searchParams) : nonResourceAttributes(user, req.method ?? 'GET', pathname));
+          const who = await authenticate(sec, req);
+          user = who.user;
+          const attrs = rr ? resourceAttributes(user, rr, url.searchParams) : nonResourceAttributes(user, req.method ?? 'GET', pathname);
+          if (sec.audit) auditRequest(sec.audit, req, res, attrs, who.authenticatedAs);
+          authorize(sec, attrs);
         }
         if (HEALTH_PATHS.has(pathname) || pathname.startsWith('/healthz/') || pathname.startsWith('/livez/') || pathname.startsWith('/readyz/')) {
           res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });

@@ -28,6 +28,8 @@ export interface ServerFlags {
   disableAdmissionPlugins?: string;
   serviceClusterIpRange: string;
   encryptionProviderConfig?: string;
+  auditPolicyFile?: string;
+  auditLogPath?: string;
 }
 
 /** Flags shared by `k8ts server` and `k8ts apiserver`, named as upstream's where it has one. */
@@ -46,6 +48,8 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--token-auth-file <file>', 'static bearer tokens, upstream CSV format: token,user,uid,"group1,group2"')
     .option('--disable-admission-plugins <names>', `comma-separated admission plugins to turn off (${ADMISSION_PLUGINS.join(', ')})`)
     .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24')
+    .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are logged at which level')
+    .option('--audit-log-path <file>', 'where audit events go, one JSON line each ("-" for standard output)')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)');
 }
 
@@ -115,11 +119,18 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
   const pki: ClusterPki = await ensureClusterPki(dataDir, { ...hostIdentities(flags.bindAddress), serviceIP: firstServiceIP(flags.serviceClusterIpRange) });
   const insecurePort = flags.insecurePort === undefined ? undefined : Number(flags.insecurePort);
   if (insecurePort !== undefined) log.warn({ port: insecurePort }, '--insecure-port serves the API without authentication on 127.0.0.1');
+  let audit;
+  if (flags.auditLogPath || flags.auditPolicyFile) {
+    if (!flags.auditLogPath || !flags.auditPolicyFile) throw new Error('--audit-log-path and --audit-policy-file go together');
+    const { createAuditLogger } = await import('../auth/audit.js');
+    audit = createAuditLogger({ policyFile: resolve(flags.auditPolicyFile), logPath: flags.auditLogPath === '-' ? '-' : resolve(flags.auditLogPath) });
+    progress(`audit log: ${flags.auditLogPath}`);
+  }
   const api = await startApiServer({
     store,
     port,
     host: flags.bindAddress,
-    secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[] },
+    secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[], audit },
     insecurePort,
   });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
