@@ -1,3 +1,4 @@
+import type { RequestAttributes } from './authz/types.js';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
@@ -35,18 +36,8 @@ export interface AuditPolicy {
   omitStages?: string[];
 }
 
-export interface AuditAttributes {
-  user: UserInfo;
-  verb: string;
-  resourceRequest: boolean;
-  apiGroup?: string;
-  apiVersion?: string;
-  resource?: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
-  path: string;
-}
+/** What the authorizer saw, plus the request path every audit event names. */
+export type AuditAttributes = RequestAttributes & { path: string };
 
 export function parseAuditPolicy(text: string): AuditPolicy {
   const p = parse(text) as { apiVersion?: string; kind?: string; rules?: PolicyRule[]; omitStages?: string[] };

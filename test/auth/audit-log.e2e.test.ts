@@ -1,32 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { startK8ts } from '../helpers/k8ts-process.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 
 // --audit-policy-file + --audit-log-path: one audit.k8s.io/v1 Event per
 // request at the level the policy picks, bodies only where it asks for them.
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-function start(dir: string, flags: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0', ...flags], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, K8TS_LOG_LEVEL: 'warn' },
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (/is ready/.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`k8ts apiserver exited ${code}: ${out}`)));
-  });
-}
 
 test('audit log: levels from the policy, one JSON event per request', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-audit-'));
@@ -44,7 +25,7 @@ rules:
 - level: Metadata
 `,
   );
-  const server = await start(dir, ['--audit-policy-file', policy, '--audit-log-path', log]);
+  const server = await startK8ts(['apiserver', '--data-dir', dir, '--port', '0', '--audit-policy-file', policy, '--audit-log-path', log]);
   try {
     const kc = join(dir, 'kubeconfig.yaml');
     await kubectlOk(kc, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'audited' }, data: { k: 'v' } }) });
@@ -52,8 +33,7 @@ rules:
     const denied = await kubectl(kc, ['get', 'pods', '--as', 'nobody']);
     assert.notEqual(denied.code, 0);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await server.stop();
   }
   try {
     const events = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));

@@ -1,34 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { startK8ts } from '../helpers/k8ts-process.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 
 // --encryption-provider-config: Secrets are sealed in the database (read raw
 // here), everything else stays readable, and kubectl sees plaintext.
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-function start(dir: string, config: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0', '--encryption-provider-config', config], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, K8TS_LOG_LEVEL: 'warn' },
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (/is ready/.test(out)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`k8ts apiserver exited ${code}: ${out}`)));
-  });
-}
 
 test('secrets are encrypted at rest with aesgcm; other resources are not', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-enc-'));
@@ -47,7 +28,7 @@ resources:
   - identity: {}
 `,
   );
-  const server = await start(dir, config);
+  const server = await startK8ts(['apiserver', '--data-dir', dir, '--port', '0', '--encryption-provider-config', config]);
   try {
     const kc = join(dir, 'kubeconfig.yaml');
     await kubectlOk(kc, ['create', 'secret', 'generic', 'sealed', '--from-literal=password=hunter2-plain']);
@@ -65,8 +46,7 @@ resources:
       db.close();
     }
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await server.stop();
     await rm(dir, { recursive: true, force: true });
   }
 });

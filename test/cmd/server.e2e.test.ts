@@ -1,40 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { kubectlOk } from '../helpers/kubectl.js';
+import { REPO, startK8ts } from '../helpers/k8ts-process.js';
 
 // `k8ts server` as a person runs it: one command, a kubeconfig the real
 // kubectl uses as is, one line when ready, data kept across restarts.
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-function start(dataDir: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', 'server', '--data-dir', dataDir, '--port', '0', '--disable-agent'], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, K8TS_LOG_LEVEL: 'warn' },
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (/is ready/.test(out)) resolve({ child, output: () => out });
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`k8ts server exited ${code}:\n${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  child.kill('SIGTERM');
-  return exited;
-}
+const start = (dataDir: string) => startK8ts(['server', '--data-dir', dataDir, '--port', '0', '--disable-agent']);
 
 test('k8ts server starts, prints progress and readiness, writes a working kubeconfig, keeps data', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-server-'));
@@ -50,18 +26,18 @@ test('k8ts server starts, prints progress and readiness, writes a working kubeco
     assert.match(await readFile(kubeconfig, 'utf8'), /current-context: k8ts/);
     assert.match(await kubectlOk(kubeconfig, ['get', 'ns']), /kube-node-lease\s+Active/);
     await kubectlOk(kubeconfig, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' }, data: { a: '1' } }) });
-    assert.equal(await stop(first.child), 0);
+    assert.equal(await first.stop(), 0);
 
     const second = await start(dir);
     assert.match(await kubectlOk(kubeconfig, ['get', 'configmap', 'kept', '-o', 'jsonpath={.data.a}']), /^1$/);
-    assert.equal(await stop(second.child), 0);
+    assert.equal(await second.stop(), 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
 test('k8ts server rejects bad flags with a clear message', async () => {
-  const child = spawn(process.execPath, ['bin/k8ts.js', 'server', '--storage', 'mongodb'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/k8ts.js', 'server', '--storage', 'mongodb'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const code = await new Promise((r) => child.once('exit', r));

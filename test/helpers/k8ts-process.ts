@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// A `k8ts` command in its own process, as a person runs it: resolves once it
+// prints that it is ready, and stop() sends SIGTERM and waits for the exit.
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface K8tsProcess {
+  child: ChildProcess;
+  /** Everything it printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, then its exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function startK8ts(args: string[]): Promise<K8tsProcess> {
+  const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const handle: K8tsProcess = {
+    child,
+    output: () => out,
+    stop() {
+      const exited = new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', () => {
+      if (/is ready/.test(out)) resolve(handle);
+    });
+    child.once('exit', (code) => reject(new Error(`k8ts ${args.join(' ')} exited ${code}:\n${out}`)));
+  });
+}
