@@ -4,6 +4,7 @@
 // runtime creates carries the pod's namespace, name, uid and the node's name
 // as labels, so a restarted kubelet finds its own sandboxes and containers
 // again and adopts them.
+import type { Duplex } from 'node:stream';
 
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -151,6 +152,14 @@ export interface ExecOptions {
   resize?: AsyncIterable<{ width: number; height: number }>;
 }
 
+export interface AttachOptions {
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  tty?: boolean;
+  resize?: AsyncIterable<{ width: number; height: number }>;
+}
+
 export interface RuntimeVersion {
   /** 'docker', 'exec', 'fake': the scheme of nodeInfo.containerRuntimeVersion. */
   runtimeName: string;
@@ -201,6 +210,19 @@ export interface ContainerRuntime {
 
   /** Runs a command in a running container; resolves with its exit code. */
   exec(containerId: string, opts: ExecOptions): Promise<number>;
+  /**
+   * Connects to a running container's main process: its stdin (if the container was
+   * created with stdin), stdout and stderr, as `kubectl attach`. Resolves when the
+   * client's streams end or the container exits. Optional: a runtime without it
+   * answers attach requests with an error that says so.
+   */
+  attach?(containerId: string, opts: AttachOptions): Promise<void>;
+  /**
+   * Opens a TCP connection to `port` inside the sandbox's network namespace, as
+   * upstream's PortForward: the kubelet pipes it to the client's stream. Rejects
+   * with the system's error (e.g. ECONNREFUSED) when nothing listens there.
+   */
+  portForward?(podSandboxId: string, port: number): Promise<Duplex>;
   /** Host process id of a container's main process (for probes, stats), if it has one. */
   containerPid?(id: string): Promise<number | undefined>;
 
