@@ -3,6 +3,7 @@ import { resourceFor } from '../../api/scheme/resources.js';
 import type { Registry, RequestContext } from './context.js';
 import type { KubeObject } from '../../api/types.js';
 import type { AdmissionAttributes, Operation } from '../../auth/admission/index.js';
+import { checkEscalation } from '../../auth/authz/escalation.js';
 
 const namespaces = resourceFor('', 'v1', 'namespaces')!;
 const IMMORTAL = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -113,8 +114,12 @@ export async function admitMutating(ctx: RequestContext, operation: Operation, o
 export function validatingAdmission(ctx: RequestContext, operation: Operation): ((obj: KubeObject, old: KubeObject | undefined) => Promise<void>) | undefined {
   const sec = ctx.security;
   if (!sec) return undefined;
+  const rbacWrite = ctx.info.group === 'rbac.authorization.k8s.io' && (operation === 'CREATE' || operation === 'UPDATE') && !ctx.rr.subresource;
   return async (obj, old) => {
     const isDelete = operation === 'DELETE';
+    if (rbacWrite && sec.authz.rbacRules) {
+      checkEscalation({ authz: sec.authz, resolver: sec.authz.rbacRules, user: ctx.user, resource: ctx.info.resource, namespace: ctx.rr.namespace ?? '', obj, old });
+    }
     const warnings = await sec.admission.validate(attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
     ctx.warnings.push(...warnings);
   };

@@ -12,6 +12,7 @@ import { logger } from '../../util/log.js';
 export type { Authorizer, Decision, RequestAttributes, RulesResult, ResourceRuleInfo, NonResourceRuleInfo } from './types.js';
 export { forbiddenMessage, forbiddenError } from './forbidden.js';
 export { reconcileBootstrapPolicy } from './reconcile.js';
+export { checkEscalation } from './escalation.js';
 
 const log = logger('auth');
 const ALLOW_PRIVILEGED: Decision = { allowed: true, reason: '' };
@@ -103,6 +104,7 @@ export async function createAuthorizer(registry: Registry, opts: AuthorizerOptio
   return {
     rbac,
     node,
+    rbacRules: { rulesFor: (user, namespace) => rbac.ownRules(user, namespace), roleRefRules: (kind, name, namespace) => rbac.roleRefRules(kind, name, namespace) },
     authorize(a: RequestAttributes): Decision {
       if (a.user.groups.includes(SYSTEM_MASTERS)) return ALLOW_PRIVILEGED;
       const n = node.authorize(a);

@@ -190,6 +190,23 @@ export class RbacAuthorizer {
     return out;
   }
 
+  /** The source rules that apply to the user (cluster-wide, plus the namespace's when given): the escalation checks' owner rules. */
+  ownRules(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] } {
+    const errors: string[] = [];
+    const rules: PolicyRule[] = [];
+    this.visit(user, namespace || undefined, (e) => {
+      for (const r of this.rulesOf(e, errors) ?? []) rules.push(r.source);
+      return false;
+    });
+    return { rules, errors };
+  }
+
+  /** The rules of the role a binding in `namespace` ('' for a ClusterRoleBinding) references. */
+  roleRefRules(kind: string, name: string, namespace: string): PolicyRule[] | undefined {
+    const compiled = kind === 'ClusterRole' ? this.clusterRoles.get(name) : kind === 'Role' && namespace ? this.roles.get(`${namespace}/${name}`) : undefined;
+    return compiled?.map((r) => r.source);
+  }
+
   /** For the benchmark and tests: how many binding objects are indexed. */
   get bindingCount(): number {
     return this.indexed.size;

@@ -1,4 +1,5 @@
 import type { UserInfo } from '../user.js';
+import type { RbacRuleResolver } from './escalation.js';
 
 export interface RequestAttributes {
   user: UserInfo;
@@ -45,4 +46,6 @@ export interface RulesResult {
 export interface Authorizer {
   authorize(a: RequestAttributes): Decision;
   rulesFor(user: UserInfo, namespace: string): RulesResult;
+  /** RBAC's own view of a user's rules, for the escalation checks on writes of roles and bindings. */
+  rbacRules?: RbacRuleResolver;
 }
