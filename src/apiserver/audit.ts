@@ -24,10 +24,14 @@ export function auditRequest(logger: AuditLogger, req: IncomingMessage, res: Ser
   const level = logger.levelFor(a);
   if (level === 'None') return;
   const chunks: Buffer[] = [];
-  if (level === 'RequestResponse' && attrs.verb !== 'watch') {
+  // Bodies are kept at RequestResponse; at lower levels only a failure's Status, whose
+  // message upstream records at every level from Metadata up.
+  const wholeBody = level === 'RequestResponse';
+  if (attrs.verb !== 'watch') {
     const write = res.write.bind(res);
     const end = res.end.bind(res);
     const keep = (c: unknown) => {
+      if (!wholeBody && res.statusCode < 400) return;
       if (typeof c === 'string') chunks.push(Buffer.from(c));
       else if (Buffer.isBuffer(c)) chunks.push(c);
     };
@@ -41,6 +45,8 @@ export function auditRequest(logger: AuditLogger, req: IncomingMessage, res: Ser
     }) as typeof res.end;
   }
   res.once('finish', () => {
+    // attrs.user becomes the impersonated user once impersonation is granted.
+    a.user = attrs.user;
     const response = parse(Buffer.concat(chunks)) as { kind?: string; status?: string; message?: string; reason?: string } | undefined;
     logger.log({
       attrs: a,
@@ -51,8 +57,45 @@ export function auditRequest(logger: AuditLogger, req: IncomingMessage, res: Ser
       code: res.statusCode,
       status: response?.kind === 'Status' ? response : undefined,
       requestObject: parse(requestBodies.get(req)),
-      responseObject: response,
+      responseObject: wholeBody ? response : undefined,
       requestReceived: received,
+    });
+  });
+}
+
+/** Upstream's getAuthMethods: what the client tried, for the failed-authentication event. */
+function attemptedMethods(req: IncomingMessage): string {
+  const methods: string[] = [];
+  const auth = (req.headers.authorization ?? '').trim();
+  const scheme = auth.split(' ')[0]?.toLowerCase();
+  if (scheme === 'basic') methods.push('basic');
+  if (scheme === 'bearer' && auth.split(' ').length > 1) methods.push('bearer');
+  if (new URL(req.url ?? '/', 'http://x').searchParams.get('access_token')) methods.push('access_token');
+  const tls = req.socket as { getPeerCertificate?: () => { raw?: Buffer } };
+  if (tls.getPeerCertificate?.()?.raw) methods.push('x509');
+  return methods.length ? `Authentication failed, attempted: ${methods.join(', ')}` : 'Authentication failed, no credentials provided';
+}
+
+/**
+ * A request that failed authentication (401): one event at ResponseStarted
+ * with no user, as upstream's failed-authentication audit filter, so probes
+ * with stolen or expired credentials leave a trace.
+ */
+export function auditFailedAuthentication(logger: AuditLogger, req: IncomingMessage, res: ServerResponse, attrs: RequestAttributes): void {
+  const received = new Date();
+  const a: AuditAttributes = { ...attrs, path: attrs.path ?? new URL(req.url ?? '/', 'http://x').pathname };
+  if (logger.levelFor(a) === 'None') return;
+  const message = attemptedMethods(req);
+  res.once('finish', () => {
+    logger.log({
+      attrs: a,
+      requestURI: req.url ?? '/',
+      sourceIPs: [req.socket.remoteAddress ?? ''],
+      userAgent: req.headers['user-agent'],
+      code: res.statusCode,
+      status: { message },
+      requestReceived: received,
+      stage: 'ResponseStarted',
     });
   });
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { ClusterPki } from '../pki/index.js';
 import type { Authenticator } from '../auth/authn/index.js';
-import { impersonate, unauthorized } from '../auth/authn/index.js';
 import type { Authorizer, RequestAttributes } from '../auth/authz/index.js';
 import { forbiddenError } from '../auth/authz/index.js';
 import type { AdmissionChain } from '../auth/admission/index.js';
@@ -45,16 +44,6 @@ export function resourceAttributes(user: UserInfo, rr: ResourceRequest, query: U
 
 export function nonResourceAttributes(user: UserInfo, method: string, path: string): RequestAttributes {
   return { user, verb: method.toLowerCase() === 'head' ? 'get' : method.toLowerCase(), resourceRequest: false, path };
-}
-
-/**
- * Authenticates, then applies impersonation headers; 401 when no credentials
- * were presented. `authenticatedAs` is who really asked (for the audit log).
- */
-export async function authenticate(sec: Security, req: IncomingMessage): Promise<{ user: UserInfo; authenticatedAs: UserInfo }> {
-  const authenticatedAs = await sec.authn.authenticate(req);
-  if (!authenticatedAs) throw unauthorized();
-  return { user: await impersonate(req, authenticatedAs, sec.authz), authenticatedAs };
 }
 
 export function authorize(sec: Security, a: RequestAttributes): void {

@@ -16,13 +16,16 @@ import { ensureSystemNamespaces } from './bootstrap.js';
 import { createOpenApiHandler } from './openapi/handler.js';
 import { logger } from '../util/log.js';
 import { serverTlsOptions, type ClusterPki } from '../pki/index.js';
-import { createAuthenticator } from '../auth/authn/index.js';
+import { createAuthenticator, impersonate, unauthorized } from '../auth/authn/index.js';
 import { createAuthorizer, reconcileBootstrapPolicy } from '../auth/authz/index.js';
 import { admissionChain, type AdmissionPluginName } from '../auth/admission/index.js';
 import type { UserInfo } from '../auth/user.js';
-import { auditRequest } from './audit.js';
+import { auditFailedAuthentication, auditRequest } from './audit.js';
 import type { AuditLogger } from '../auth/audit.js';
-import { INSECURE_USER, authenticate, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
+import { INSECURE_USER, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
+
+/** Whom a request that failed authentication is audited as: nobody, as upstream. */
+const ANONYMOUS_AUDIT_USER: UserInfo = { username: '', groups: [] };
 
 const log = logger('apiserver');
 
@@ -130,10 +133,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         let user: UserInfo = INSECURE_USER;
         const rr = parseResourcePath(req.method ?? 'GET', pathname, url.searchParams);
         if (sec) {
-          const who = await authenticate(sec, req);
-          user = who.user;
-          const attrs = rr ? resourceAttributes(user, rr, url.searchParams) : nonResourceAttributes(user, req.method ?? 'GET', pathname);
-          if (sec.audit) auditRequest(sec.audit, req, res, attrs, who.authenticatedAs);
+          const attrsFor = (u: UserInfo) => (rr ? resourceAttributes(u, rr, url.searchParams) : nonResourceAttributes(u, req.method ?? 'GET', pathname));
+          let authenticatedAs: UserInfo | null;
+          try {
+            authenticatedAs = await sec.authn.authenticate(req);
+            if (!authenticatedAs) throw unauthorized();
+          } catch (err) {
+            if (sec.audit && err instanceof StatusError && err.code === 401) auditFailedAuthentication(sec.audit, req, res, attrsFor(ANONYMOUS_AUDIT_USER));
+            throw err;
+          }
+          // Audited as upstream's filter order: after authentication, before impersonation, so a refused
+          // impersonation is logged under the user who tried it; a granted one under both.
+          const attrs = attrsFor(authenticatedAs);
+          if (sec.audit) auditRequest(sec.audit, req, res, attrs, authenticatedAs);
+          user = await impersonate(req, authenticatedAs, sec.authz);
+          attrs.user = user;
           authorize(sec, attrs);
         }
         if (HEALTH_PATHS.has(pathname) || pathname.startsWith('/healthz/') || pathname.startsWith('/livez/') || pathname.startsWith('/readyz/')) {

@@ -95,6 +95,8 @@ export interface AuditRecord {
   responseObject?: unknown;
   requestReceived: Date;
   annotations?: Record<string, string>;
+  /** ResponseComplete unless the request never got past authentication (upstream logs those at ResponseStarted). */
+  stage?: 'ResponseStarted' | 'ResponseComplete';
 }
 
 export interface AuditLogger {
@@ -105,6 +107,8 @@ export interface AuditLogger {
 }
 
 function userJson(u: UserInfo): Record<string, unknown> {
+  // A request that failed authentication has no user: upstream writes an empty one.
+  if (!u.username) return {};
   const out: Record<string, unknown> = { username: u.username };
   if (u.uid) out.uid = u.uid;
   if (u.groups.length) out.groups = u.groups;
@@ -120,7 +124,7 @@ export function auditEvent(r: AuditRecord, level: Exclude<AuditLevel, 'None'>): 
     apiVersion: 'audit.k8s.io/v1',
     level,
     auditID: randomUUID(),
-    stage: 'ResponseComplete',
+    stage: r.stage ?? 'ResponseComplete',
     requestURI: r.requestURI,
     verb: a.verb,
     user: userJson(r.impersonatedBy ?? a.user),
@@ -161,7 +165,7 @@ export function createAuditLogger(opts: { policyFile: string; logPath: string })
     },
     log(r) {
       const { level, omitStages } = auditLevel(policy, r.attrs);
-      if (level === 'None' || omitStages.includes('ResponseComplete')) return;
+      if (level === 'None' || omitStages.includes(r.stage ?? 'ResponseComplete')) return;
       out.write(JSON.stringify(auditEvent(r, level)) + '\n');
     },
     close: () =>

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { startK8ts } from '../helpers/k8ts-process.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 
@@ -32,12 +33,27 @@ rules:
     await kubectlOk(kc, ['get', 'namespaces']);
     const denied = await kubectl(kc, ['get', 'pods', '--as', 'nobody']);
     assert.notEqual(denied.code, 0);
+    // A kubeconfig with a bearer token in place of the admin's certificate.
+    const withToken = async (name: string, token: string) => {
+      const cfg = parse(await readFile(kc, 'utf8')) as { users: { user: Record<string, string> }[] };
+      cfg.users[0]!.user = { token };
+      const path = join(dir, name);
+      await writeFile(path, stringify(cfg), { mode: 0o600 });
+      return path;
+    };
+    const unauthenticated = await kubectl(await withToken('bogus.yaml', 'not-a-token-we-issued'), ['get', '--raw', '/api/v1/namespaces/default/secrets']);
+    assert.notEqual(unauthenticated.code, 0);
+    await kubectlOk(kc, ['create', 'serviceaccount', 'mallory']);
+    const token = (await kubectlOk(kc, ['create', 'token', 'mallory'])).trim();
+    const refused = await kubectl(await withToken('mallory.yaml', token), ['get', 'pods', '--as', 'kubernetes-admin']);
+    assert.notEqual(refused.code, 0);
   } finally {
     await server.stop();
   }
   try {
     const events = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.ok(events.every((e) => e.kind === 'Event' && e.apiVersion === 'audit.k8s.io/v1' && e.stage === 'ResponseComplete'));
+    assert.ok(events.every((e) => e.kind === 'Event' && e.apiVersion === 'audit.k8s.io/v1'));
+    assert.ok(events.filter((e) => e.stage !== 'ResponseComplete').every((e) => e.stage === 'ResponseStarted' && e.responseStatus.code === 401));
     assert.ok(!events.some((e) => /^\/(api|apis|openapi|version)(\/|$|\?)/.test(e.requestURI) && !e.objectRef), 'discovery is at level None');
     const create = events.find((e) => e.verb === 'create' && e.objectRef?.resource === 'configmaps');
     assert.ok(create, 'the create is logged');
@@ -55,6 +71,17 @@ rules:
     assert.ok(forbidden, 'a denied request is logged too');
     assert.equal(forbidden.user.username, 'kubernetes-admin');
     assert.equal(forbidden.impersonatedUser.username, 'nobody');
+    // Failed authentication: no user, what was attempted, as upstream's failed-authentication filter.
+    const noAuth = events.find((e) => e.responseStatus?.code === 401 && e.objectRef?.resource === 'secrets');
+    assert.ok(noAuth, 'a request that failed authentication is logged');
+    assert.equal(noAuth.stage, 'ResponseStarted');
+    assert.deepEqual(noAuth.user, {});
+    assert.equal(noAuth.responseStatus.message, 'Authentication failed, attempted: bearer');
+    // A refused impersonation is logged under the user who tried it.
+    const impersonation = events.find((e) => e.responseStatus?.code === 403 && e.user?.username === 'system:serviceaccount:default:mallory');
+    assert.ok(impersonation, 'a refused impersonation is logged');
+    assert.equal(impersonation.impersonatedUser, undefined);
+    assert.match(impersonation.responseStatus.message, /cannot impersonate resource "users"/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
