@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { ClusterPki } from '../pki/index.js';
 import type { Authenticator } from '../auth/authn/index.js';
 import type { Authorizer, RequestAttributes } from '../auth/authz/index.js';
