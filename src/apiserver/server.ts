@@ -22,6 +22,7 @@ import { admissionChain, type AdmissionPluginName } from '../auth/admission/inde
 import type { UserInfo } from '../auth/user.js';
 import { auditFailedAuthentication, auditRequest } from './audit.js';
 import type { AuditLogger } from '../auth/audit.js';
+import type { TolerationDefaults } from '../auth/admission/default-toleration-seconds.js';
 import { INSECURE_USER, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
 
 /** Whom a request that failed authentication is audited as: nobody, as upstream. */
@@ -39,6 +40,8 @@ export interface SecureOptions {
   disabledAdmissionPlugins?: AdmissionPluginName[];
   /** --audit-policy-file + --audit-log-path */
   audit?: AuditLogger;
+  /** --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds */
+  tolerationDefaults?: TolerationDefaults;
 }
 
 export interface ApiServerOptions {
@@ -106,7 +109,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   if (opts.secure) {
     await reconcileBootstrapPolicy(registry);
     const authz = await createAuthorizer(registry);
-    const admission = admissionChain(registry, { disabled: opts.secure.disabledAdmissionPlugins, cache: true });
+    const admission = admissionChain(registry, { disabled: opts.secure.disabledAdmissionPlugins, cache: true, tolerationDefaults: opts.secure.tolerationDefaults });
     closeAuthz = () => {
       authz.close();
       admission.close();

@@ -30,6 +30,14 @@ export interface ServerFlags {
   encryptionProviderConfig?: string;
   auditPolicyFile?: string;
   auditLogPath?: string;
+  defaultNotReadyTolerationSeconds: string;
+  defaultUnreachableTolerationSeconds: string;
+}
+
+function seconds(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number of seconds, not ${JSON.stringify(v)}`);
+  return n;
 }
 
 /** Flags shared by `k8ts server` and `k8ts apiserver`, named as upstream's where it has one. */
@@ -50,6 +58,8 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are logged at which level')
     .option('--audit-log-path <file>', 'where audit events go, one JSON line each ("-" for standard output)')
+    .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the not-ready toleration added to every pod without one', '300')
+    .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds of the unreachable toleration added to every pod without one', '300')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)');
 }
 
@@ -126,11 +136,12 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     audit = createAuditLogger({ policyFile: resolve(flags.auditPolicyFile), logPath: flags.auditLogPath === '-' ? '-' : resolve(flags.auditLogPath) });
     progress(`audit log: ${flags.auditLogPath}`);
   }
+  const tolerationDefaults = { notReadySeconds: seconds(flags.defaultNotReadyTolerationSeconds, '--default-not-ready-toleration-seconds'), unreachableSeconds: seconds(flags.defaultUnreachableTolerationSeconds, '--default-unreachable-toleration-seconds') };
   const api = await startApiServer({
     store,
     port,
     host: flags.bindAddress,
-    secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[], audit },
+    secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[], audit, tolerationDefaults },
     insecurePort,
   });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');

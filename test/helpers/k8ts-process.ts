@@ -13,25 +13,29 @@ export interface K8tsProcess {
   output(): string;
   /** SIGTERM, then its exit code. */
   stop(): Promise<number | null>;
+  /** Settles with the exit code whenever the process ends, however it ends. */
+  exited: Promise<number | null>;
 }
 
-export function startK8ts(args: string[]): Promise<K8tsProcess> {
+/** `ready`: what the command prints once it is up (servers say "is ready"; kubelets and hollow nodes say otherwise). */
+export function startK8ts(args: string[], ready: RegExp = /is ready/): Promise<K8tsProcess> {
   const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   let out = '';
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const handle: K8tsProcess = {
     child,
     output: () => out,
+    exited,
     stop() {
-      const exited = new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', (code) => r(code))));
       child.kill('SIGTERM');
       return exited;
     },
   };
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', () => {
-      if (/is ready/.test(out)) resolve(handle);
+      if (ready.test(out)) resolve(handle);
     });
     child.once('exit', (code) => reject(new Error(`k8ts ${args.join(' ')} exited ${code}:\n${out}`)));
   });

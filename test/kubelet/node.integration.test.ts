@@ -68,3 +68,24 @@ test('node registers with capacity, nodeInfo, addresses, conditions and events; 
     await env.close();
   }
 });
+
+test('a Ready condition someone else set to Unknown is put right on the next status update', async () => {
+  const env = await startEnv();
+  try {
+    const node = await eventually(async () => {
+      const n = await env.client.get<any>(NODES, undefined, 'node-1');
+      return n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
+    });
+    // What the node lifecycle controller writes when heartbeats are late.
+    const conditions = node.status.conditions.map((c: any) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : c));
+    await env.client.patch(NODES, undefined, 'node-1', 'strategic', { status: { conditions } }, { subresource: 'status' });
+    const back = await eventually(async () => {
+      const n = await env.client.get<any>(NODES, undefined, 'node-1');
+      const ready = n.status.conditions.find((c: any) => c.type === 'Ready');
+      return ready.status === 'True' ? ready : undefined;
+    });
+    assert.equal(back.reason, 'KubeletReady');
+  } finally {
+    await env.close();
+  }
+});

@@ -4,7 +4,13 @@ import type { KubeObject } from '../../api/types.js';
 
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
-const DEFAULT_SECONDS = 300;
+/** Upstream's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
+export const DEFAULT_TOLERATION_SECONDS = 300;
+
+export interface TolerationDefaults {
+  notReadySeconds: number;
+  unreachableSeconds: number;
+}
 
 interface Toleration {
   key?: string;
@@ -20,15 +26,20 @@ function tolerates(t: Toleration, key: string): boolean {
 
 /**
  * DefaultTolerationSeconds: a new pod tolerates its node being not-ready or
- * unreachable for 300 s before eviction, unless it already says otherwise.
+ * unreachable for a while (300 s unless the API server's flags say otherwise)
+ * before eviction, unless it already says otherwise.
  */
-export async function admitDefaultTolerationSeconds(a: AdmissionAttributes, obj: KubeObject | undefined): Promise<void> {
-  if (!isPod(a) || a.subresource || a.operation !== 'CREATE' || !obj) return;
-  const spec = (obj.spec ??= {}) as { tolerations?: Toleration[] };
-  const tolerations = spec.tolerations ?? [];
-  const add: Toleration[] = [];
-  for (const key of [NOT_READY_TAINT, UNREACHABLE_TAINT]) {
-    if (!tolerations.some((t) => tolerates(t, key))) add.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_SECONDS });
-  }
-  if (add.length) spec.tolerations = [...tolerations, ...add];
+export function defaultTolerationSeconds(d: TolerationDefaults = { notReadySeconds: DEFAULT_TOLERATION_SECONDS, unreachableSeconds: DEFAULT_TOLERATION_SECONDS }) {
+  return async (a: AdmissionAttributes, obj: KubeObject | undefined): Promise<void> => {
+    if (!isPod(a) || a.subresource || a.operation !== 'CREATE' || !obj) return;
+    const spec = (obj.spec ??= {}) as { tolerations?: Toleration[] };
+    const tolerations = spec.tolerations ?? [];
+    const add: Toleration[] = [];
+    for (const [key, seconds] of [[NOT_READY_TAINT, d.notReadySeconds], [UNREACHABLE_TAINT, d.unreachableSeconds]] as const) {
+      if (!tolerations.some((t) => tolerates(t, key))) add.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+    }
+    if (add.length) spec.tolerations = [...tolerations, ...add];
+  };
 }
+
+export const admitDefaultTolerationSeconds = defaultTolerationSeconds();

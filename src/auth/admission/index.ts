@@ -4,7 +4,7 @@ import { resourceFor, type ResourceInfo } from '../../api/scheme/resources.js';
 import { WatchCache, type CacheHandler } from '../informer.js';
 import type { AdmissionAttributes, AdmissionContext, MutatingPlugin, ValidatingPlugin } from './types.js';
 import { admitServiceAccount } from './serviceaccount.js';
-import { admitDefaultTolerationSeconds } from './default-toleration-seconds.js';
+import { defaultTolerationSeconds, type TolerationDefaults } from './default-toleration-seconds.js';
 import { admitNodeRestriction } from './noderestriction.js';
 import { mutateLimitRanger, validateLimitRanger } from './limitranger.js';
 import { validateResourceQuota } from './resourcequota.js';
@@ -29,6 +29,8 @@ export interface AdmissionOptions {
    * use; whoever enables this must call close().
    */
   cache?: boolean;
+  /** --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds (300 each). */
+  tolerationDefaults?: TolerationDefaults;
 }
 
 /** One resource's objects by namespace, kept current by a watch. */
@@ -96,7 +98,7 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
     ['LimitRanger', mutateLimitRanger],
     ['ServiceAccount', admitServiceAccount],
     ['NodeRestriction', (a, obj, old, c) => (a.operation === 'DELETE' ? Promise.resolve() : admitNodeRestriction(a, obj, old, c))],
-    ['DefaultTolerationSeconds', admitDefaultTolerationSeconds],
+    ['DefaultTolerationSeconds', defaultTolerationSeconds(opts.tolerationDefaults)],
   ];
   // ResourceQuota last: it charges usage, so nothing after it may refuse.
   const validating: [AdmissionPluginName, ValidatingPlugin][] = [

@@ -84,13 +84,14 @@ export const CONTROLLER_ROLES: RoleDef[] = [
     rule(['get', 'list', 'delete', 'deletecollection'], ['*'], ['*']),
   ]),
   c('node-controller', [
-    rule(['get', 'list', 'update', 'delete', 'patch'], [''], ['nodes']),
+    rule(['get', 'list', 'watch', 'update', 'delete', 'patch'], [''], ['nodes']),
     rule(['patch', 'update'], [''], ['nodes/status']),
+    // The taint-eviction controller reads the pod to add its DisruptionTarget condition before deleting it.
     rule(['patch', 'update'], [''], ['pods/status']),
-    rule(['list', 'delete'], [''], ['pods']),
+    rule(['list', 'watch', 'get', 'delete'], [''], ['pods']),
     eventsRule(),
   ]),
-  c('pod-garbage-collector', [rule(['list', 'watch', 'delete'], [''], ['pods']), rule(['get', 'list'], [''], ['nodes']), rule(['patch'], [''], ['pods/status'])]),
+  c('pod-garbage-collector', [rule(['list', 'watch', 'delete'], [''], ['pods']), rule(['get', 'list', 'watch'], [''], ['nodes']), rule(['patch'], [''], ['pods/status'])]),
   c('replicaset-controller', [
     rule(['get', 'list', 'watch', 'update'], ['apps', 'extensions'], ['replicasets']),
     rule(['update'], ['apps', 'extensions'], ['replicasets/status']),

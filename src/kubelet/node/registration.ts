@@ -85,10 +85,25 @@ export class NodeStatusReporter {
   }
 
   private async update(force = false, apiStatus?: NodeStatus): Promise<void> {
+    // As upstream's tryUpdateNodeStatus: compare with the status the API server holds, not with what we
+    // last sent, so a status someone else changed (the node lifecycle controller's Ready=Unknown after a
+    // late heartbeat) is put right on the next tick instead of after nodeStatusReportFrequency.
+    let current = apiStatus;
+    if (!current) {
+      try {
+        current = (await this.ctx.client.get<Node>(NODES, undefined, this.ctx.nodeName)).status;
+      } catch (err) {
+        if (isNotFound(err)) {
+          this.registered = false;
+          this.lastConditions.clear();
+        }
+        throw err;
+      }
+    }
     const now = nowTimestamp();
-    const status = nodeStatus(this.facts(), await this.conditionState(), (this.lastReported ?? apiStatus)?.conditions, now);
+    const status = nodeStatus(this.facts(), await this.conditionState(), (current ?? this.lastReported)?.conditions, now);
     const due = Date.now() - this.lastReportAt >= this.reportFrequencyMs;
-    if (!force && !due && !statusChanged(this.lastReported, status)) return;
+    if (!force && !due && !statusChanged(current, status)) return;
     try {
       const updated = await this.ctx.client.patch<Node>(NODES, undefined, this.ctx.nodeName, 'strategic', { status }, { subresource: 'status' });
       this.uid = updated.metadata.uid;
