@@ -150,6 +150,29 @@ for (const isolation of ['namespaces', 'host'] as const) {
       assert.equal(await done, 130);
     });
 
+    it('interrupts the foreground command of an interactive shell, not the session', async () => {
+      const stdin = new PassThrough();
+      const out = sink();
+      const done = rt.exec(main, { cmd: ['sh'], stdin, stdout: out.stream, tty: true });
+      stdin.write('echo sleeping; sleep 1000\n');
+      await until(() => /^sleeping\r?$/m.test(out.text()));
+      stdin.write('\x03');
+      stdin.write('echo alive $((40 + 2))\n');
+      await until(() => out.text().includes('alive 42'));
+      stdin.write('exit 5\n');
+      assert.equal(await done, 5);
+    });
+
+    it('hangs up a tty session whose client went away', async () => {
+      const stdin = new PassThrough();
+      const out = sink();
+      const done = rt.exec(main, { cmd: ['sh'], stdin, stdout: out.stream, tty: true });
+      stdin.write('echo here\n');
+      await until(() => /^here\r?$/m.test(out.text()));
+      out.stream.destroy();
+      assert.equal(await done, 129);
+    });
+
     it('ends exec sessions with their container', async () => {
       const sandbox = (await rt.listContainers({ id: main }))[0]!.podSandboxId;
       const victim = await runningContainer(fx, sandbox, 'victim', ['sleep', '100000']);
