@@ -241,6 +241,17 @@ describe('exec runtime attach, portForward, dnsConfig, hostPort', { skip: !isRoo
       return log.text().includes('second');
     });
     assert.match(log.text(), /first\n(.|\n)*second\n/);
+
+    // A restarted runtime (a new kubelet) adopts the container and its stdin: a third client gets through.
+    await rt.close();
+    rt = fx.reopen();
+    const stdin = new PassThrough();
+    const out = sink();
+    const attached = rt.attach(cat, { stdin, stdout: out.stream });
+    stdin.write('third\n');
+    await until(() => out.text().includes('third\n'));
+    out.stream.destroy();
+    await attached;
   });
 
   it('closes stdin after the first client with stdinOnce, and attach resolves when the container exits', async () => {
