@@ -181,7 +181,9 @@ export class NodeNetwork {
 
   /** DNATs each mapping's hostPort (on hostIp, or every address of the machine) to the pod's containerPort. */
   async addHostPorts(sandboxId: string, podIP: string, mappings: PortMapping[]): Promise<void> {
-    const ports = mappings.filter((m) => m.hostPort);
+    // The pod network is IPv4 only: a mapping bound to an IPv6 host address has nothing to point at.
+    for (const m of mappings) if (m.hostPort && m.hostIp?.includes(':')) log.warn({ sandbox: sandboxId, hostIp: m.hostIp, hostPort: m.hostPort }, 'IPv6 hostIP not supported by the exec runtime; hostPort not mapped');
+    const ports = mappings.filter((m) => m.hostPort && !m.hostIp?.includes(':'));
     if (!ports.length) return;
     await this.ensureBridge();
     await this.ensureHostPortChain();

@@ -664,11 +664,13 @@ export class ExecRuntime implements ContainerRuntime {
     if (this.stateOf(c) !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container ${containerId} is not running`);
     const s = this.sandbox(c.sandboxId);
     const argv = containerArgv({ metadata: c.metadata, image: c.image, command: opts.cmd, args: [], env: [], mounts: [], labels: {}, annotations: {}, logPath: '' });
+    // Never run an isolated pod's command on the host: without its process there is nothing to enter.
+    if (s.isolation === 'namespaces' && !(c.main && isAlive(c.main))) throw new RuntimeError('NotFound', `container ${containerId} has no running process to exec in`);
     return execIn({
       argv,
       env: c.env,
       workingDir: c.workingDir,
-      target: s.isolation === 'namespaces' && c.main && isAlive(c.main) ? { pid: c.main.pid, namespaces: s.namespaces } : undefined,
+      target: s.isolation === 'namespaces' && c.main ? { pid: c.main.pid, namespaces: s.namespaces } : undefined,
       cgroupProcs: c.cgroup && this.cgroups ? this.cgroups.procsFiles(c.cgroup) : [],
       io: opts,
       sessions: this.sessionsOf(c.id),
