@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
@@ -34,6 +33,7 @@ import {
 import { logger } from '../../util/log.js';
 import { attachStreams, findTerminal, openStdin, stdinFifo } from './attach.js';
 import { allocate } from './cidr.js';
+import { relayDial, relaySocket, startRelay, tcpConnect } from './forward.js';
 import { Cgroups, detectCgroups } from './cgroups.js';
 import { containerArgv, containerEnv, resolveExecutable } from './command.js';
 import { execIn } from './exec.js';
@@ -278,6 +278,7 @@ export class ExecRuntime implements ContainerRuntime {
     const members = [...this.containers.values()].filter((c) => c.sandboxId === id && this.stateOf(c) === 'CONTAINER_RUNNING');
     await Promise.all(members.map((c) => this.stopContainer(c.id, SANDBOX_STOP_GRACE_SECONDS).catch(() => undefined)));
     await stopPause(s.pause, s.holder);
+    if (isAlive(s.relay)) signal(s.relay!.pid, 'SIGKILL');
     if (s.hostPorts) await this.network?.removeHostPorts(id);
     if (s.veth) await this.network?.detach(s.veth);
     if (s.ip && s.isolation === 'namespaces') this.reservedIPs.delete(s.ip);
@@ -731,15 +732,36 @@ export class ExecRuntime implements ContainerRuntime {
     await this.live();
     const s = this.sandbox(podSandboxId);
     if (!this.sandboxReady(s)) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} is not ready`);
-    const host = s.namespaces.net && s.ip ? s.ip : '127.0.0.1';
-    return new Promise<Duplex>((resolve, reject) => {
-      const socket = connect({ host, port });
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.removeListener('error', reject);
-        resolve(socket);
-      });
-    });
+    const own = s.namespaces.net && s.ip;
+    try {
+      return await tcpConnect(own ? s.ip! : '127.0.0.1', port);
+    } catch (err) {
+      // Refused on the pod IP: something may listen on the pod's own loopback, reachable only from inside.
+      if (!own || (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw err;
+      const inside = await this.relayConnect(s, port).catch(() => undefined);
+      if (inside) return inside;
+      throw err;
+    }
+  }
+
+  private readonly relayStarts = new Map<string, Promise<void>>();
+
+  /** A connection to 127.0.0.1:port inside the pod, through its relay (started on first use). */
+  private async relayConnect(s: SandboxRecord, port: number): Promise<Duplex> {
+    if (!isAlive(s.relay)) {
+      let start = this.relayStarts.get(s.id);
+      if (!start) {
+        start = this.startRelay(s).finally(() => this.relayStarts.delete(s.id));
+        this.relayStarts.set(s.id, start);
+      }
+      await start;
+    }
+    return relayDial(relaySocket(this.state.sandboxDir(s.id)), port);
+  }
+
+  private async startRelay(s: SandboxRecord): Promise<void> {
+    s.relay = await startRelay(s.holder!.pid, relaySocket(this.state.sandboxDir(s.id)));
+    await this.saveSandbox(s);
   }
 
   /** CRI's Status, with the isolation this runtime gives pods as a condition of its own. */

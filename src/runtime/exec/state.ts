@@ -33,6 +33,8 @@ export interface SandboxRecord {
   stoppedAt?: number;
   /** The pod's resolv.conf (from dnsConfig), bind-mounted at /etc/resolv.conf in its containers. */
   resolvConf?: string;
+  /** The port-forward relay inside the pod's network namespace, once a forward needed it. */
+  relay?: ProcRef;
   /** hostPort mappings DNATed to the pod IP (iptables rules tagged with the sandbox id). */
   hostPorts?: PortMapping[];
 }

@@ -295,6 +295,26 @@ describe('exec runtime attach, portForward, dnsConfig, hostPort', { skip: !isRoo
     await assert.rejects(rt.portForward(sandbox, 8081), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED' && err.message.includes(`${podIP}:8081`));
   });
 
+  it('forwards to a listener on the pods own loopback, as containerd dials localhost in the pod', async () => {
+    await runningContainer(fx, sandbox, 'local', ['httpd', '-f', '-p', '127.0.0.1:9091', '-h', join(fx.dir, 'www')]);
+    // Not reachable on the pod IP from the host...
+    await assert.rejects(
+      new Promise((resolve, reject) => connect({ host: podIP, port: 9091 }).once('connect', resolve).once('error', reject)),
+      (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
+    );
+    // ...but port-forward gets there, for several connections at once.
+    const responses = await until(async () => {
+      const socks = await Promise.all(Array.from({ length: 5 }, () => rt.portForward(sandbox, 9091).catch(() => undefined)));
+      if (socks.some((x) => !x)) {
+        for (const x of socks) x?.destroy();
+        return undefined;
+      }
+      return Promise.all(socks.map((x) => httpGet(x!)));
+    });
+    for (const r of responses) assert.match(r, /^HTTP\/1\.[01] 200 OK[\s\S]*hello through the tunnel\n$/);
+    await assert.rejects(rt.portForward(sandbox, 9092), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
+  });
+
   it('writes the pod dnsConfig to the containers /etc/resolv.conf and leaves the hosts alone', async () => {
     const web = (await rt.listContainers({ podSandboxId: sandbox })).find((c) => c.metadata.name === 'web')!;
     const r = await fx.exec(web.id, ['cat', '/etc/resolv.conf']);
