@@ -3,7 +3,8 @@
 // with pipes and with a pty) against spawning `true` directly on the host,
 // the floor any exec pays. Runs as root (namespaces isolation); the host
 // isolation figure is measured too. Sequential calls, p50/p99 over N.
-// Run: npm run build && node dist/bench/exec-runtime.js [--runs N]
+// Also: N concurrent exec sessions held open by one runtime (issue 13 asks ≥ 500 per kubelet).
+// Run: npm run build && node dist/bench/exec-runtime.js [--runs N] [--sessions N]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,9 +61,38 @@ const execTrue = (rt: ExecRuntime, id: string, tty: boolean) => async (): Promis
   if (code !== 0) throw new Error(`exec true exited ${code}`);
 };
 
+const SESSIONS = Number(args[args.indexOf('--sessions') + 1] || 0) || 500;
+
+/** N exec sessions of `cat` held open at once: each echoes a byte back, then all get EOF and must exit 0. */
+async function concurrentSessions(rt: ExecRuntime, id: string, n: number): Promise<{ openSeconds: number; rssDeltaMB: number; fds: number }> {
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const sessions = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const stdin = new PassThrough();
+      const stdout = new PassThrough();
+      const done = rt.exec(id, { cmd: ['cat'], stdin, stdout, stderr: new PassThrough().resume() });
+      const echoed = new Promise<void>((resolve) => stdout.once('data', () => resolve()));
+      stdin.write('x');
+      await echoed;
+      stdout.resume();
+      return { stdin, done };
+    }),
+  );
+  const openSeconds = (performance.now() - t0) / 1000;
+  const { readdirSync } = await import('node:fs');
+  const fds = readdirSync('/proc/self/fd').length;
+  const rssDeltaMB = (process.memoryUsage().rss - rss0) / 1024 / 1024;
+  for (const s of sessions) s.stdin.end();
+  const codes = await Promise.all(sessions.map((s) => s.done));
+  if (codes.some((c) => c !== 0)) throw new Error(`sessions exited ${[...new Set(codes)].join(',')}`);
+  return { openSeconds, rssDeltaMB, fds };
+}
+
 async function main(): Promise<void> {
   const root = process.getuid?.() === 0;
   console.log(`exec round trip of \`true\`, ${RUNS} sequential runs each (after ${WARMUP} warm-up runs)`);
+  let held = '';
   const rows: string[][] = [['path', 'p50 ms', 'p99 ms', 'p50 ratio to direct spawn']];
   const direct = summarize(await timed(RUNS, spawnTrue));
   console.log(`direct spawn on the host: p50 ${fmt(direct.p50)} ms`);
@@ -76,13 +106,16 @@ async function main(): Promise<void> {
     await withRuntime('namespaces', 240, async (rt, id) => {
       add('runtime.exec, pod namespaces + cgroup, pipes', await timed(RUNS, execTrue(rt, id, false)));
       add('runtime.exec, pod namespaces + cgroup, tty (node-pty)', await timed(RUNS, execTrue(rt, id, true)));
+      const c = await concurrentSessions(rt, id, SESSIONS);
+      held = `${SESSIONS} concurrent exec sessions (\`cat\`, pipes, pod namespaces) held by one runtime: all open and echoing after ${fmt(c.openSeconds)} s, ${c.fds} file descriptors in the runtime's process, RSS +${fmt(c.rssDeltaMB, 1)} MB; all ended with exit 0 on EOF.`;
+      console.log(held);
     });
   } else console.log('not root: namespaces isolation skipped');
   await withRuntime('host', 241, async (rt, id) => {
     add('runtime.exec, host isolation, pipes', await timed(RUNS, execTrue(rt, id, false)));
   });
   const body = [
-    `\`node dist/bench/exec-runtime.js --runs ${RUNS}\` (${root ? 'as root' : 'not root'}): \`true\` through the exec runtime's \`exec\` in a running`,
+    `\`node dist/bench/exec-runtime.js --runs ${RUNS} --sessions ${SESSIONS}\` (${root ? 'as root' : 'not root'}): \`true\` through the exec runtime's \`exec\` in a running`,
     'container, sequential, against spawning `true` directly from Node on the host (the floor: one fork/exec).',
     'With pod namespaces an exec is `nsenter` (mount, UTS, IPC, network, PID: it forks) → `sh` joining the',
     "container's cgroup → `env -i` → the command: four execs and one extra fork per call.",
@@ -90,6 +123,8 @@ async function main(): Promise<void> {
     '```',
     table(rows),
     '```',
+    '',
+    held,
   ].join('\n');
   await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Exec runtime: exec round trip', body);
   console.log('written to docs/benchmarks.md');
