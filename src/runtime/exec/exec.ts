@@ -18,6 +18,8 @@ export interface ExecSpec {
   /** The container's process and which namespaces are the pod's; absent under host isolation. */
   target?: { pid: number; namespaces: { pid: boolean; net: boolean; ipc: boolean; uts: boolean } };
   cgroupProcs: string[];
+  /** The container's user and group: an exec runs as its main process does (Docker's default). */
+  runAs?: { uid?: number; gid?: number };
   io: ExecOptions;
   /** Told the session's process group while it runs, so the runtime can end it with its container. */
   sessions?: Set<number>;
@@ -37,7 +39,14 @@ export function execArgv(spec: ExecSpec): string[] {
   // Entering a PID namespace makes nsenter fork: the command takes the terminal over (setsid -c) so the
   // line discipline's signals go to it alone and nsenter only relays its exit status.
   const own = spec.io.tty && spec.target?.namespaces.pid ? ['setsid', '-c'] : [];
-  const inner = ['/bin/sh', '-c', `${join}exec "$@"`, 'sh', ...own, 'env', '-i', ...execEnv(spec).map((e) => `${e.name}=${e.value}`), ...spec.argv];
+  const user: string[] = [];
+  if (spec.runAs?.uid !== undefined || spec.runAs?.gid !== undefined) {
+    user.push('setpriv');
+    if (spec.runAs.uid !== undefined) user.push(`--reuid=${spec.runAs.uid}`);
+    if (spec.runAs.gid !== undefined) user.push(`--regid=${spec.runAs.gid}`);
+    user.push('--clear-groups');
+  }
+  const inner = ['/bin/sh', '-c', `${join}exec "$@"`, 'sh', ...own, ...user, 'env', '-i', ...execEnv(spec).map((e) => `${e.name}=${e.value}`), ...spec.argv];
   if (!spec.target) return inner;
   const t = spec.target;
   const args = ['nsenter', '-t', String(t.pid), '-m', '--wd'];

@@ -673,6 +673,7 @@ export class ExecRuntime implements ContainerRuntime {
       workingDir: c.workingDir,
       target: s.isolation === 'namespaces' && c.main ? { pid: c.main.pid, namespaces: s.namespaces } : undefined,
       cgroupProcs: c.cgroup && this.cgroups ? this.cgroups.procsFiles(c.cgroup) : [],
+      runAs: c.securityContext?.runAsUser !== undefined || c.securityContext?.runAsGroup !== undefined ? { uid: c.securityContext.runAsUser, gid: c.securityContext.runAsGroup } : undefined,
       io: opts,
       sessions: this.sessionsOf(c.id),
     });

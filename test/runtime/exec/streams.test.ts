@@ -173,6 +173,16 @@ for (const isolation of ['namespaces', 'host'] as const) {
       assert.equal(await done, 129);
     });
 
+    it('runs an exec as the containers user', async () => {
+      const sandbox = (await rt.listContainers({ id: main }))[0]!.podSandboxId;
+      const nobody = await runningContainer(fx, sandbox, 'nobody', ['sleep', '100000'], { securityContext: { runAsUser: 65534, runAsGroup: 65534 } });
+      assert.deepEqual(await fx.exec(nobody, ['sh', '-c', 'id -u; id -g']), { code: 0, out: '65534\n65534\n', err: '' });
+      const out = sink();
+      assert.equal(await rt.exec(nobody, { cmd: ['id', '-u'], stdout: out.stream, tty: true }), 0);
+      assert.equal(out.text().trim(), '65534');
+      await rt.removeContainer(nobody);
+    });
+
     it('ends exec sessions with their container', async () => {
       const sandbox = (await rt.listContainers({ id: main }))[0]!.podSandboxId;
       const victim = await runningContainer(fx, sandbox, 'victim', ['sleep', '100000']);
