@@ -73,6 +73,7 @@ export interface Container {
   /** Init containers with restartPolicy Always are sidecars. */
   restartPolicy?: string;
   stdin?: boolean;
+  stdinOnce?: boolean;
   tty?: boolean;
   securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean; readOnlyRootFilesystem?: boolean };
   terminationMessagePath?: string;

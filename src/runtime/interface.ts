@@ -94,6 +94,8 @@ export interface ContainerConfig {
   /** Where the runtime keeps this container's log (CRI log format for exec/fake; docker keeps its own). */
   logPath: string;
   stdin?: boolean;
+  /** With stdin: close the container's stdin when the first attached client disconnects (CRI's stdin_once). */
+  stdinOnce?: boolean;
   tty?: boolean;
   resources?: LinuxResources;
   securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean; readOnlyRootFilesystem?: boolean };
@@ -160,6 +162,14 @@ export interface AttachOptions {
   resize?: AsyncIterable<{ width: number; height: number }>;
 }
 
+/** One of CRI's RuntimeStatus conditions (RuntimeReady, NetworkReady, or one of the runtime's own). */
+export interface RuntimeCondition {
+  type: string;
+  status: boolean;
+  reason: string;
+  message: string;
+}
+
 export interface RuntimeVersion {
   /** 'docker', 'exec', 'fake': the scheme of nodeInfo.containerRuntimeVersion. */
   runtimeName: string;
@@ -223,6 +233,11 @@ export interface ContainerRuntime {
    * with the system's error (e.g. ECONNREFUSED) when nothing listens there.
    */
   portForward?(podSandboxId: string, port: number): Promise<Duplex>;
+  /**
+   * CRI's Status: conditions the kubelet reports on the Node beyond RuntimeReady/NetworkReady
+   * (e.g. the exec runtime's PodIsolation when it cannot isolate pods). Optional.
+   */
+  status?(): Promise<{ conditions: RuntimeCondition[] }>;
   /** Host process id of a container's main process (for probes, stats), if it has one. */
   containerPid?(id: string): Promise<number | undefined>;
 

@@ -58,6 +58,8 @@ export function nodeLabels(f: NodeFacts): Record<string, string> {
 export interface ConditionState {
   ready: boolean;
   notReadyMessage?: string;
+  /** The runtime's own conditions (CRI Status beyond RuntimeReady/NetworkReady), reported as Node conditions. */
+  runtimeConditions?: { type: string; status: boolean; reason: string; message: string }[];
 }
 
 /** The four conditions the kubelet owns, keeping transition times of unchanged ones. */
@@ -71,6 +73,7 @@ export function nodeConditions(s: ConditionState, old: NodeCondition[] | undefin
     mk('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
     mk('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
     s.ready ? mk('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status') : mk('Ready', 'False', 'KubeletNotReady', s.notReadyMessage ?? 'container runtime is down'),
+    ...(s.runtimeConditions ?? []).map((c) => mk(c.type, c.status ? 'True' : 'False', c.reason, c.message)),
   ];
 }
 

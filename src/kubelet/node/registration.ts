@@ -39,7 +39,13 @@ export class NodeStatusReporter {
   private async conditionState(): Promise<ConditionState> {
     try {
       await this.ctx.runtime.version();
-      return { ready: true };
+      const conditions = (await this.ctx.runtime.status?.())?.conditions ?? [];
+      // As upstream's runtimeState: a runtime or its network not ready makes the node NotReady.
+      for (const type of ['RuntimeReady', 'NetworkReady']) {
+        const c = conditions.find((x) => x.type === type);
+        if (c && !c.status) return { ready: false, notReadyMessage: `container runtime ${type === 'NetworkReady' ? 'network ' : ''}not ready: ${type}=false reason:${c.reason} message:${c.message}` };
+      }
+      return { ready: true, runtimeConditions: conditions.filter((c) => c.type !== 'RuntimeReady' && c.type !== 'NetworkReady') };
     } catch (err) {
       return { ready: false, notReadyMessage: `container runtime is down: ${(err as Error).message}` };
     }
@@ -132,7 +138,11 @@ export class NodeStatusReporter {
       const first = !this.lastConditions.has(c.type);
       this.lastConditions.set(c.type, c.status);
       const reason = reasons[c.type]?.[c.status];
-      if (!reason) continue;
+      if (!reason) {
+        // A runtime's own condition (the exec runtime's PodIsolation): a warning when it turns bad.
+        if (c.status === 'False' && c.reason) this.ctx.recorder.event(this.ref, 'Warning', c.reason, c.message ?? '');
+        continue;
+      }
       if (c.type === 'Ready' && first) this.ctx.recorder.event(this.ref, 'Normal', ev.NodeAllocatableEnforced, 'Updated Node Allocatable limit across pods');
       this.ctx.recorder.event(this.ref, 'Normal', reason, `Node ${this.ctx.nodeName} status is now: ${reason}`);
     }

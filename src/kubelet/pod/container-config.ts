@@ -129,6 +129,7 @@ export function containerConfig(o: BuildContainerOptions): ContainerConfig {
     },
     logPath: logPath(o.rootDir, pod, container.name, o.attempt),
     stdin: container.stdin === true,
+    stdinOnce: container.stdinOnce === true,
     tty: container.tty === true,
     resources: linuxResources(container),
     ...(sc ? { securityContext: { runAsUser: sc.runAsUser, runAsGroup: sc.runAsGroup, privileged: sc.privileged, readOnlyRootFilesystem: sc.readOnlyRootFilesystem } } : {}),

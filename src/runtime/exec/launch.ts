@@ -28,6 +28,10 @@ export interface LaunchSpec {
   runAs?: { uid?: number; gid?: number };
   /** nsenter/unshare prefix that puts the supervisor into the pod's namespaces; empty for host isolation. */
   enter: string[];
+  /** A FIFO the command reads as its stdin (containers with stdin or tty); /dev/null otherwise. */
+  stdinPath?: string;
+  /** Run the command on a pseudo-terminal of its own (util-linux `script` holds the master side). */
+  tty?: boolean;
 }
 
 export interface Launched {
@@ -72,10 +76,12 @@ export function supervisorScript(spec: LaunchSpec): string {
     if (spec.runAs.gid !== undefined) cmd.push(`--regid=${spec.runAs.gid}`);
     cmd.push('--clear-groups');
   }
-  cmd.push('env', '-i');
-  const words = [...spec.env.map((e) => `${e.name}=${e.value}`), ...spec.argv].map(shq);
-  lines.push(`  ${cmd.join(' ')} ${words.join(' ')}`);
-  lines.push(') </dev/null &');
+  const words = ['env', '-i', ...spec.env.map((e) => `${e.name}=${e.value}`), ...spec.argv].map(shq);
+  // `script` relays the FIFO into the terminal's master and the terminal's output into the log file; it
+  // exits with the command's status (-e) and writes no banner (-q) and no typescript (/dev/null).
+  if (spec.tty) lines.push(`  ${cmd.join(' ')} script -qfec ${shq(words.join(' '))} /dev/null`);
+  else lines.push(`  ${cmd.join(' ')} ${words.join(' ')}`);
+  lines.push(`) < ${spec.stdinPath ? shq(spec.stdinPath) : '/dev/null'} &`);
   // The command's pid is its process group's id (setsid): how its tree is found without a cgroup.
   lines.push(`echo $! > ${shq(pgidFile(spec.containerDir))}`);
   lines.push('wait $!');

@@ -3,9 +3,9 @@
 // and per pod a veth pair whose inner end becomes eth0 in the pod's network
 // namespace. The veth goes away by itself when the namespace dies with the
 // pause process; the bridge is removed when the runtime closes with no pods.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { RuntimeError } from '../interface.js';
+import { RuntimeError, type PortMapping } from '../interface.js';
 import { logger } from '../../util/log.js';
 import { gateway, overlaps, parseCidr, type Cidr } from './cidr.js';
 import { run, runOk } from './run.js';
@@ -16,6 +16,9 @@ const log = logger('runtime');
 export function defaultBridgeName(nodeName: string): string {
   return `k8ts${createHash('sha256').update(nodeName).digest('hex').slice(0, 8)}`;
 }
+
+/** The comment tagging a sandbox's hostPort rules (no spaces: `iptables -S` prints it as one word). */
+const hostPortTag = (sandboxId: string): string => `k8ts-sandbox-${sandboxId}`;
 
 /** Host-side veth name of a sandbox. */
 export function vethName(sandboxId: string): string {
@@ -142,8 +145,84 @@ export class NodeNetwork {
     await run('ip', ['link', 'del', veth]);
   }
 
+  // ---- hostPort: DNAT in iptables, as the CNI portmap plugin does
+
+  /** The nat chain holding this node's hostPort DNAT rules (one tagged group per sandbox). */
+  get hostPortChain(): string {
+    return `KHP-${this.bridge}`;
+  }
+
+  private hostPortHooks(): { table: string; rule: string[] }[] {
+    const tag = ['-m', 'comment', '--comment', `k8ts-hostports-${this.bridge}`];
+    return [
+      // Traffic to any address of this machine, from outside (PREROUTING) or from the machine itself (OUTPUT).
+      { table: 'nat', rule: ['PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', ...tag, '-j', this.hostPortChain] },
+      { table: 'nat', rule: ['OUTPUT', '-m', 'addrtype', '--dst-type', 'LOCAL', ...tag, '-j', this.hostPortChain] },
+      // Connections to 127.0.0.1:hostPort leave through the bridge: the pod must see (and answer) the bridge's address.
+      { table: 'nat', rule: ['POSTROUTING', '-s', '127.0.0.0/8', '-o', this.bridge, ...tag, '-j', 'MASQUERADE'] },
+      // Docker's FORWARD policy is DROP: let DNATed connections to the pods (and their replies) through.
+      { table: 'filter', rule: ['FORWARD', '-o', this.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'] },
+      { table: 'filter', rule: ['FORWARD', '-i', this.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'] },
+    ];
+  }
+
+  private async ensureHostPortChain(): Promise<void> {
+    if ((await run('iptables', ['-t', 'nat', '-S', this.hostPortChain])).code !== 0) await runOk('iptables', ['-t', 'nat', '-N', this.hostPortChain]);
+    for (const { table, rule } of this.hostPortHooks()) {
+      if ((await run('iptables', ['-t', table, '-C', ...rule])).code !== 0) await runOk('iptables', ['-t', table, '-I', ...rule]);
+    }
+    // Loopback-sourced packets may only be routed out of the bridge with route_localnet on it (portmap sets the same).
+    try {
+      writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/route_localnet`, '1');
+    } catch (err) {
+      log.warn({ bridge: this.bridge, err: (err as Error).message }, 'cannot enable route_localnet: hostPorts will not answer on 127.0.0.1');
+    }
+  }
+
+  /** DNATs each mapping's hostPort (on hostIp, or every address of the machine) to the pod's containerPort. */
+  async addHostPorts(sandboxId: string, podIP: string, mappings: PortMapping[]): Promise<void> {
+    // The pod network is IPv4 only: a mapping bound to an IPv6 host address has nothing to point at.
+    for (const m of mappings) if (m.hostPort && m.hostIp?.includes(':')) log.warn({ sandbox: sandboxId, hostIp: m.hostIp, hostPort: m.hostPort }, 'IPv6 hostIP not supported by the exec runtime; hostPort not mapped');
+    const ports = mappings.filter((m) => m.hostPort && !m.hostIp?.includes(':'));
+    if (!ports.length) return;
+    await this.ensureBridge();
+    await this.ensureHostPortChain();
+    try {
+      for (const m of ports) {
+        const proto = m.protocol.toLowerCase();
+        const dst = m.hostIp && m.hostIp !== '0.0.0.0' ? ['-d', `${m.hostIp}/32`] : [];
+        await runOk('iptables', ['-t', 'nat', '-A', this.hostPortChain, ...dst, '-p', proto, '-m', proto, '--dport', String(m.hostPort), '-m', 'comment', '--comment', hostPortTag(sandboxId), '-j', 'DNAT', '--to-destination', `${podIP}:${m.containerPort}`]);
+      }
+    } catch (err) {
+      await this.removeHostPorts(sandboxId);
+      throw err;
+    }
+  }
+
+  /** Deletes every DNAT rule tagged with the sandbox (found by listing, so it works after a restart too). */
+  async removeHostPorts(sandboxId: string): Promise<void> {
+    const r = await run('iptables', ['-t', 'nat', '-S', this.hostPortChain]);
+    if (r.code !== 0) return;
+    const tag = hostPortTag(sandboxId);
+    for (const line of r.stdout.split('\n')) {
+      const words = line.trim().split(/\s+/);
+      if (words[0] !== '-A' || !words.includes(tag)) continue;
+      await run('iptables', ['-t', 'nat', '-D', ...words.slice(1)]);
+    }
+  }
+
+  private async removeHostPortChain(): Promise<void> {
+    for (const { table, rule } of this.hostPortHooks()) {
+      while ((await run('iptables', ['-t', table, '-C', ...rule])).code === 0) {
+        if ((await run('iptables', ['-t', table, '-D', ...rule])).code !== 0) break;
+      }
+    }
+    if ((await run('iptables', ['-t', 'nat', '-F', this.hostPortChain])).code === 0) await run('iptables', ['-t', 'nat', '-X', this.hostPortChain]);
+  }
+
   async removeBridge(): Promise<void> {
     this.ready = undefined;
+    await this.removeHostPortChain();
     if (this.forwardRule || (await run('iptables', ['-C', ...this.forwardRuleSpec()])).code === 0) {
       await run('iptables', ['-D', ...this.forwardRuleSpec()]);
       this.forwardRule = false;

@@ -7,12 +7,14 @@
 // under rootDir so a new instance adopts processes that kept running.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   RuntimeError,
+  type AttachOptions,
   type Container,
   type ContainerConfig,
   type ContainerFilter,
@@ -24,11 +26,14 @@ import {
   type PodSandbox,
   type PodSandboxConfig,
   type PodSandboxStatus,
+  type RuntimeCondition,
   type RuntimeVersion,
   type SandboxFilter,
 } from '../interface.js';
 import { logger } from '../../util/log.js';
+import { attachStreams, findTerminal, openStdin, stdinFifo } from './attach.js';
 import { allocate } from './cidr.js';
+import { relayDial, relaySocket, startRelay, tcpConnect } from './forward.js';
 import { Cgroups, detectCgroups } from './cgroups.js';
 import { containerArgv, containerEnv, resolveExecutable } from './command.js';
 import { execIn } from './exec.js';
@@ -93,6 +98,8 @@ export class ExecRuntime implements ContainerRuntime {
   private readonly reservedIPs = new Set<string>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly tickWaiters = new Set<() => void>();
+  /** Process groups of the exec sessions running in each container, ended with it. */
+  private readonly sessions = new Map<string, Set<number>>();
   /** Containers whose exit is being recorded (leftovers killed, log completed). */
   private readonly exiting = new Map<string, Promise<void>>();
   private monitor?: NodeJS.Timeout;
@@ -216,7 +223,14 @@ export class ExecRuntime implements ContainerRuntime {
     };
     const dir = this.state.sandboxDir(id);
     await mkdir(dir, { recursive: true });
+    if (config.dnsConfig) {
+      s.resolvConf = join(dir, 'resolv.conf');
+      await writeFile(s.resolvConf, resolvConf(config.dnsConfig));
+    }
     if (!isolated) {
+      if (config.portMappings.some((m) => m.hostPort && m.hostPort !== m.containerPort) && !config.hostNetwork) {
+        log.warn({ pod: `${config.metadata.namespace}/${config.metadata.name}` }, 'host isolation: containers listen on the host network, so a hostPort other than its containerPort is not mapped');
+      }
       if (!config.hostNetwork) s.ip = this.hostIP;
       this.sandboxes.set(id, s);
       await this.saveSandbox(s);
@@ -238,8 +252,13 @@ export class ExecRuntime implements ContainerRuntime {
       s.pause = pause;
       this.sandboxes.set(id, s);
       if (s.ip) s.veth = await this.network!.attach(holder.pid, id, s.ip);
+      if (s.ip && config.portMappings.some((m) => m.hostPort)) {
+        s.hostPorts = config.portMappings.filter((m) => m.hostPort);
+        await this.network!.addHostPorts(id, s.ip, s.hostPorts);
+      }
       await this.saveSandbox(s);
     } catch (err) {
+      if (s.hostPorts) await this.network!.removeHostPorts(id);
       await stopPause(s.pause, s.holder, 0);
       if (s.ip) this.reservedIPs.delete(s.ip);
       if (s.cgroup) await this.cgroups!.remove(s.cgroup);
@@ -259,6 +278,8 @@ export class ExecRuntime implements ContainerRuntime {
     const members = [...this.containers.values()].filter((c) => c.sandboxId === id && this.stateOf(c) === 'CONTAINER_RUNNING');
     await Promise.all(members.map((c) => this.stopContainer(c.id, SANDBOX_STOP_GRACE_SECONDS).catch(() => undefined)));
     await stopPause(s.pause, s.holder);
+    if (isAlive(s.relay)) signal(s.relay!.pid, 'SIGKILL');
+    if (s.hostPorts) await this.network?.removeHostPorts(id);
     if (s.veth) await this.network?.detach(s.veth);
     if (s.ip && s.isolation === 'namespaces') this.reservedIPs.delete(s.ip);
     s.stoppedAt ??= Date.now();
@@ -352,6 +373,9 @@ export class ExecRuntime implements ContainerRuntime {
       securityContext: config.securityContext,
       logOffsets: { stdout: 0, stderr: 0 },
       createdMountPoints: [],
+      stdin: config.stdin === true,
+      stdinOnce: config.stdin === true && config.stdinOnce === true,
+      tty: config.tty === true,
     };
     if (this.cgroups && s.cgroup) {
       c.cgroup = `${s.cgroup}/${id}`;
@@ -376,17 +400,28 @@ export class ExecRuntime implements ContainerRuntime {
     resolveExecutable(c.argv[0]!, c.env);
     const isolated = s.isolation === 'namespaces';
     if (!isolated && c.mounts.length) log.warn({ container: c.metadata.name, mounts: c.mounts.length }, 'host isolation: volume mounts are not applied (they need a private mount namespace)');
-    const mounts = isolated ? c.mounts : [];
+    const mounts = isolated ? [...c.mounts] : [];
+    // The pod's resolv.conf over the host's, in the container's own mount namespace (Docker does the same).
+    if (isolated && s.resolvConf && existsSync('/etc/resolv.conf') && !mounts.some((m) => m.containerPath === '/etc/resolv.conf')) {
+      mounts.push({ hostPath: s.resolvConf, containerPath: '/etc/resolv.conf', readOnly: false });
+    }
     const dir = this.state.containerDir(id);
     let launched;
     c.startedAt = Date.now();
     try {
       c.createdMountPoints = await prepareMountPoints(mounts);
+      // A tty needs something to read from even without stdin: a FIFO no client ever writes to.
+      if (c.stdin || c.tty) {
+        c.stdinHolder = await openStdin(dir);
+        await this.saveContainer(c);
+      }
       launched = await launch({
         containerDir: dir,
         name: c.metadata.name,
         argv: c.argv,
-        env: c.env,
+        env: c.tty && !c.env.some((e) => e.name === 'TERM') ? [...c.env, { name: 'TERM', value: 'xterm' }] : c.env,
+        stdinPath: c.stdinHolder ? stdinFifo(dir) : undefined,
+        tty: c.tty,
         workingDir: c.workingDir,
         cgroupProcs: c.cgroup && this.cgroups ? this.cgroups.procsFiles(c.cgroup) : [],
         mounts,
@@ -395,6 +430,8 @@ export class ExecRuntime implements ContainerRuntime {
       });
     } catch (err) {
       c.startedAt = undefined;
+      if (c.stdinHolder) signal(c.stdinHolder.pid, 'SIGKILL');
+      c.stdinHolder = undefined;
       throw new RuntimeError('StartFailed', `start container ${c.metadata.name}: ${(err as Error).message}`);
     }
     c.supervisor = launched.supervisor;
@@ -467,6 +504,9 @@ export class ExecRuntime implements ContainerRuntime {
 
   /** No orphan outlives its container: whatever it left in its cgroup or process group is killed; the log is completed. */
   private async afterExit(c: ContainerRecord): Promise<void> {
+    // Its stdin and exec sessions end with it, as they do in Docker.
+    this.closeStdin(c);
+    for (const pgid of this.sessions.get(c.id) ?? []) signal(-pgid, 'SIGKILL');
     for (let i = 0; i < 100; i++) {
       const left = this.members(c);
       if (!left.length) break;
@@ -475,6 +515,10 @@ export class ExecRuntime implements ContainerRuntime {
     }
     await this.pump(c, true);
     await this.saveContainer(c).catch((err: unknown) => log.warn({ container: c.id, err: (err as Error).message }, 'cannot save container state'));
+  }
+
+  private closeStdin(c: ContainerRecord): void {
+    if (c.stdinHolder && isAlive(c.stdinHolder)) signal(c.stdinHolder.pid, 'SIGKILL');
   }
 
   private pump(c: ContainerRecord, final: boolean): Promise<void> {
@@ -530,6 +574,8 @@ export class ExecRuntime implements ContainerRuntime {
     if (!c) return;
     if (this.stateOf(c) === 'CONTAINER_RUNNING') await this.stopContainer(id, 0);
     await this.afterExitSettled(c);
+    this.closeStdin(c);
+    this.sessions.delete(id);
     this.containers.delete(id);
     if (c.cgroup) await this.cgroups?.remove(c.cgroup, this.sandboxes.get(c.sandboxId)?.cgroup ?? '');
     for (const p of [...c.createdMountPoints].reverse()) await removeEmpty(p);
@@ -619,14 +665,117 @@ export class ExecRuntime implements ContainerRuntime {
     if (this.stateOf(c) !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container ${containerId} is not running`);
     const s = this.sandbox(c.sandboxId);
     const argv = containerArgv({ metadata: c.metadata, image: c.image, command: opts.cmd, args: [], env: [], mounts: [], labels: {}, annotations: {}, logPath: '' });
+    // Never run an isolated pod's command on the host: without its process there is nothing to enter.
+    if (s.isolation === 'namespaces' && !(c.main && isAlive(c.main))) throw new RuntimeError('NotFound', `container ${containerId} has no running process to exec in`);
     return execIn({
       argv,
       env: c.env,
       workingDir: c.workingDir,
-      target: s.isolation === 'namespaces' && c.main && isAlive(c.main) ? { pid: c.main.pid, namespaces: s.namespaces } : undefined,
+      target: s.isolation === 'namespaces' && c.main ? { pid: c.main.pid, namespaces: s.namespaces } : undefined,
       cgroupProcs: c.cgroup && this.cgroups ? this.cgroups.procsFiles(c.cgroup) : [],
+      runAs: c.securityContext?.runAsUser !== undefined || c.securityContext?.runAsGroup !== undefined ? { uid: c.securityContext.runAsUser, gid: c.securityContext.runAsGroup } : undefined,
       io: opts,
+      sessions: this.sessionsOf(c.id),
     });
+  }
+
+  private sessionsOf(id: string): Set<number> {
+    let set = this.sessions.get(id);
+    if (!set) this.sessions.set(id, (set = new Set()));
+    return set;
+  }
+
+  async attach(containerId: string, opts: AttachOptions): Promise<void> {
+    await this.live();
+    const c = this.container(containerId);
+    if (this.stateOf(c) !== 'CONTAINER_RUNNING') throw new RuntimeError('NotFound', `container ${containerId} is not running`);
+    const dir = this.state.containerDir(c.id);
+    const stdinOpen = !!c.stdin && !c.stdinClosed && isAlive(c.stdinHolder);
+    await attachStreams(
+      {
+        dir,
+        stdin: stdinOpen ? stdinFifo(dir) : undefined,
+        stdinEnded: () => {
+          if (!stdinOpen || !c.stdinOnce || c.stdinClosed) return;
+          // stdinOnce: the first client is gone, so the command's stdin closes for good.
+          c.stdinClosed = true;
+          this.closeStdin(c);
+          void this.saveContainer(c).catch(() => undefined);
+        },
+        terminal: c.tty ? () => findTerminal(this.members(c)) : undefined,
+        exited: () => !this.containers.has(c.id) || this.stateOf(c) !== 'CONTAINER_RUNNING',
+        changed: (sig) => this.nextTick(sig),
+      },
+      opts,
+    );
+  }
+
+  /** Resolves after the monitor's next look at the containers (or when `sig` aborts). */
+  private nextTick(sig?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.tickWaiters.delete(done);
+        sig?.removeEventListener('abort', done);
+        resolve();
+      };
+      if (this.closed || sig?.aborted) return resolve();
+      this.tickWaiters.add(done);
+      sig?.addEventListener('abort', done, { once: true });
+      this.ensureMonitor();
+    });
+  }
+
+  /**
+   * A TCP connection into the sandbox's network: the pod IP when it has a network namespace of its own,
+   * else the host's loopback (the pod shares the host's network).
+   */
+  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+    await this.live();
+    const s = this.sandbox(podSandboxId);
+    if (!this.sandboxReady(s)) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} is not ready`);
+    const own = s.namespaces.net && s.ip;
+    try {
+      return await tcpConnect(own ? s.ip! : '127.0.0.1', port);
+    } catch (err) {
+      // Refused on the pod IP: something may listen on the pod's own loopback, reachable only from inside.
+      if (!own || (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw err;
+      const inside = await this.relayConnect(s, port).catch(() => undefined);
+      if (inside) return inside;
+      throw err;
+    }
+  }
+
+  private readonly relayStarts = new Map<string, Promise<void>>();
+
+  /** A connection to 127.0.0.1:port inside the pod, through its relay (started on first use). */
+  private async relayConnect(s: SandboxRecord, port: number): Promise<Duplex> {
+    if (!isAlive(s.relay)) {
+      let start = this.relayStarts.get(s.id);
+      if (!start) {
+        start = this.startRelay(s).finally(() => this.relayStarts.delete(s.id));
+        this.relayStarts.set(s.id, start);
+      }
+      await start;
+    }
+    return relayDial(relaySocket(this.state.sandboxDir(s.id)), port);
+  }
+
+  private async startRelay(s: SandboxRecord): Promise<void> {
+    s.relay = await startRelay(s.holder!.pid, relaySocket(this.state.sandboxDir(s.id)));
+    await this.saveSandbox(s);
+  }
+
+  /** CRI's Status, with the isolation this runtime gives pods as a condition of its own. */
+  async status(): Promise<{ conditions: RuntimeCondition[] }> {
+    await this.live();
+    const isolated = this.mode === 'namespaces';
+    return {
+      conditions: [
+        { type: 'RuntimeReady', status: true, reason: '', message: '' },
+        { type: 'NetworkReady', status: true, reason: '', message: '' },
+        { type: 'PodIsolation', status: isolated, reason: isolated ? 'PodNamespaces' : 'NoPodIsolation', message: this.modeReason },
+      ],
+    };
   }
 
   async containerPid(id: string): Promise<number | undefined> {
@@ -668,6 +817,15 @@ async function removeEmpty(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A resolv.conf from CRI's DNSConfig, in the order containerd writes it. */
+export function resolvConf(dns: NonNullable<PodSandboxConfig['dnsConfig']>): string {
+  const lines: string[] = [];
+  if (dns.searches.length) lines.push(`search ${dns.searches.join(' ')}`);
+  for (const ns of dns.servers) lines.push(`nameserver ${ns}`);
+  if (dns.options.length) lines.push(`options ${dns.options.join(' ')}`);
+  return lines.join('\n') + '\n';
 }
 
 export function createExecRuntime(opts: ExecRuntimeOptions): ExecRuntime {

@@ -4,7 +4,7 @@
 // finds and adopts them (pids are checked against their start times).
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerConfig, LinuxResources, Mount, PodSandboxMetadata } from '../interface.js';
+import type { ContainerConfig, LinuxResources, Mount, PodSandboxMetadata, PortMapping } from '../interface.js';
 import type { ProcRef } from './proc.js';
 
 export type Isolation = 'namespaces' | 'host';
@@ -31,6 +31,12 @@ export interface SandboxRecord {
   cgroup?: string;
   /** Set when stopPodSandbox ran: the sandbox stays NOTREADY even if nothing died. */
   stoppedAt?: number;
+  /** The pod's resolv.conf (from dnsConfig), bind-mounted at /etc/resolv.conf in its containers. */
+  resolvConf?: string;
+  /** The port-forward relay inside the pod's network namespace, once a forward needed it. */
+  relay?: ProcRef;
+  /** hostPort mappings DNATed to the pod IP (iptables rules tagged with the sandbox id). */
+  hostPorts?: PortMapping[];
 }
 
 export interface ContainerRecord {
@@ -66,6 +72,15 @@ export interface ContainerRecord {
   logOffsets: { stdout: number; stderr: number };
   /** Mount points this runtime had to create on the host, removed with the container. */
   createdMountPoints: string[];
+  /** The container keeps a stdin open for attach (a FIFO); stdinOnce closes it after the first client. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  /** The command runs on a terminal of its own. */
+  tty?: boolean;
+  /** The process holding the stdin FIFO open for writing while the container runs. */
+  stdinHolder?: ProcRef;
+  /** stdinOnce and the first client is gone: the command has had its EOF. */
+  stdinClosed?: boolean;
 }
 
 export class StateDir {

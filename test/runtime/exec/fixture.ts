@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,31 @@ export function processesMentioning(text: string): number[] {
       if (cmd.includes(text)) out.push(Number(name));
     } catch {
       // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Processes with a file descriptor on something under `dir` (a stdin FIFO holder, a log writer). */
+export function processesHolding(dir: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${name}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${name}/fd/${fd}`).startsWith(dir)) {
+          out.push(Number(name));
+          break;
+        }
+      } catch {
+        // closed meanwhile
+      }
     }
   }
   return out;
@@ -130,9 +155,12 @@ export async function setupFixture(suite: string, subnet: number, opts: Partial<
         if (existsSync(p)) found.push(`cgroup ${p}`);
       }
       for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) if (line.includes(dir)) found.push(`mount ${line}`);
+      for (const pid of processesHolding(dir)) found.push(`process ${pid} holding a file under the runtime dir: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
       try {
         const rules = execFileSync('iptables', ['-S', 'FORWARD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
         if (rules.includes(bridge)) found.push(`iptables rule for ${bridge}`);
+        const nat = execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        for (const line of nat.split('\n')) if (line.includes(bridge)) found.push(`iptables nat: ${line}`);
       } catch {
         // no iptables: nothing to leave behind
       }
