@@ -23,6 +23,10 @@ import { MirrorPods } from './static/mirror-pods.js';
 import { Backoff } from './util/backoff.js';
 import { defaultTicker, type TickerRegistration } from './util/ticker.js';
 import { DEFAULT_PLUGINS, VolumeManager } from './volumes/manager.js';
+import { Informer } from '../client/informer.js';
+import type { ServiceLister } from './pod/service-env.js';
+
+const SERVICES = { group: '', version: 'v1', resource: 'services', namespaced: true };
 
 // The kubelet: registers its Node and keeps it and its Lease fresh, runs
 // the pods bound to it (from the API) and the static pods of its manifest
@@ -82,7 +86,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
     lightweight,
     allocatable: { cpu: alloc.cpu!, memory: alloc.memory!, 'ephemeral-storage': alloc['ephemeral-storage'] },
   };
+  let serviceInformer: Informer | undefined;
+  if (!opts.services && !lightweight) {
+    serviceInformer = new Informer(opts.client, SERVICES);
+    serviceInformer.start();
+  }
+  const services: ServiceLister | undefined = opts.services ?? (serviceInformer && { list: () => serviceInformer!.store.list(), hasSynced: () => serviceInformer!.hasSynced() });
   const ctx: KubeletContext = {
+    services,
     nodeName: opts.nodeName,
     nodeIPs: [address],
     client: opts.client,
@@ -215,6 +226,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       fileSource?.stop();
       mirrors.stop();
       await sub.stop();
+      await serviceInformer?.stop();
       workers.stop();
       prober.stop();
       await server?.close();

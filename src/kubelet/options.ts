@@ -3,6 +3,7 @@ import type { RestClient } from '../client/rest.js';
 import type { ContainerRuntime } from '../runtime/interface.js';
 import type { NodePodSource } from './pod/source.js';
 import type { SharedTicker } from './util/ticker.js';
+import type { ServiceLister } from './pod/service-env.js';
 import type { VolumePlugin } from './volumes/plugin.js';
 
 // startKubelet's options, named after upstream's flags/config fields.
@@ -61,4 +62,9 @@ export interface KubeletOptions {
   /** Shared periodic-task wheel; default: the process-wide one. */
   ticker?: SharedTicker;
   volumePlugins?: VolumePlugin[];
+  /**
+   * Services for the containers' service variables (KUBERNETES_SERVICE_HOST...). Default: an informer
+   * of this kubelet's own, unless lightweight (hollow nodes have no environment anyone could read).
+   */
+  services?: ServiceLister;
 }

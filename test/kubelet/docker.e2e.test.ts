@@ -21,6 +21,7 @@ import { eventually, eventsFor, FAST, NODES, PODS } from './harness.js';
 
 const run = promisify(execFile);
 const skip = await dockerSkip();
+const SERVICES = { group: '', version: 'v1', resource: 'services', namespaced: true };
 
 describe('kubelet on docker', { skip }, () => {
   let server: TestServer;
@@ -85,6 +86,23 @@ describe('kubelet on docker', { skip }, () => {
       return stdout.includes('hello-from-server') ? stdout : undefined;
     });
     assert.match(logs, /hello-from-server/);
+  });
+
+  test('service variables reach the container (kubectl logs of its env)', async () => {
+    await kubectlOk(server.kubeconfig, ['create', 'service', 'clusterip', 'my-db', '--tcp=5432:5432', '--clusterip=10.0.0.77']);
+    try {
+      await eventually(async () => ((await client.list(SERVICES, 'default')).items.length ? true : undefined));
+      await client.create(PODS, 'default', mkPod('envy', { restartPolicy: 'Never', containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['env'] }] }));
+      const out = await eventually(async () => {
+        const p = await getPod('envy');
+        if (p.status?.phase !== 'Succeeded') return undefined;
+        return kubectlOk(server.kubeconfig, ['logs', 'envy']);
+      });
+      assert.match(out, /^MY_DB_SERVICE_HOST=10\.0\.0\.77$/m);
+      assert.match(out, /^MY_DB_PORT_5432_TCP=tcp:\/\/10\.0\.0\.77:5432$/m);
+    } finally {
+      await kubectlOk(server.kubeconfig, ['delete', 'service', 'my-db']);
+    }
   });
 
   test('docker kill of a user container: restarted with restartCount and events', async () => {

@@ -75,3 +75,40 @@ test('env: missing configmap, secret or key is a config error with upstream word
   await assert.rejects(makeEnvironment(pod, c([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cm', key: 'zz' } } }]), lookups), /couldn't find key zz in ConfigMap ns\/cm/);
   await assert.rejects(makeEnvironment(pod, c([{ name: 'X', valueFrom: { secretKeyRef: { name: 'nope', key: 'k' } } }]), lookups), /secret "nope" not found/);
 });
+
+test('service variables: the kubernetes Service always, the namespace\'s Services with enableServiceLinks, as upstream', async () => {
+  const { serviceEnvironment } = await import('../../src/kubelet/pod/service-env.js');
+  const svc = (namespace: string, name: string, clusterIP: string, ports: { name?: string; port: number; protocol?: string }[]) => ({ metadata: { name, namespace }, spec: { clusterIP, ports } });
+  const services = [
+    svc('default', 'kubernetes', '10.0.0.1', [{ name: 'https', port: 443, protocol: 'TCP' }]),
+    svc('ns', 'my-db', '10.0.0.7', [{ name: 'sql', port: 5432 }, { name: 'metrics', port: 9187, protocol: 'TCP' }]),
+    svc('ns', 'headless', 'None', [{ port: 80 }]),
+    svc('other', 'elsewhere', '10.0.0.9', [{ port: 80 }]),
+  ];
+  const env = serviceEnvironment(services, 'ns', true);
+  assert.equal(env.get('KUBERNETES_SERVICE_HOST'), '10.0.0.1');
+  assert.equal(env.get('KUBERNETES_SERVICE_PORT'), '443');
+  assert.equal(env.get('KUBERNETES_SERVICE_PORT_HTTPS'), '443');
+  assert.equal(env.get('KUBERNETES_PORT'), 'tcp://10.0.0.1:443');
+  assert.equal(env.get('KUBERNETES_PORT_443_TCP'), 'tcp://10.0.0.1:443');
+  assert.equal(env.get('KUBERNETES_PORT_443_TCP_PROTO'), 'tcp');
+  assert.equal(env.get('KUBERNETES_PORT_443_TCP_PORT'), '443');
+  assert.equal(env.get('KUBERNETES_PORT_443_TCP_ADDR'), '10.0.0.1');
+  assert.equal(env.get('MY_DB_SERVICE_HOST'), '10.0.0.7');
+  assert.equal(env.get('MY_DB_SERVICE_PORT'), '5432');
+  assert.equal(env.get('MY_DB_SERVICE_PORT_METRICS'), '9187');
+  assert.equal(env.get('MY_DB_PORT_9187_TCP_ADDR'), '10.0.0.7');
+  assert.ok(![...env.keys()].some((k) => k.startsWith('HEADLESS_') || k.startsWith('ELSEWHERE_')), 'headless and other namespaces are left out');
+
+  const noLinks = serviceEnvironment(services, 'ns', false);
+  assert.equal(noLinks.get('KUBERNETES_SERVICE_HOST'), '10.0.0.1');
+  assert.equal(noLinks.has('MY_DB_SERVICE_HOST'), false);
+
+  // The container's own definitions win; service variables come after them and feed $(VAR).
+  const vars = await makeEnvironment(pod, { name: 'c', image: 'x', env: [{ name: 'URL', value: 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' }, { name: 'MY_DB_SERVICE_PORT', value: 'mine' }] }, { ...lookups, serviceEnv: env });
+  const byName = new Map(vars.map((v) => [v.name, v.value]));
+  assert.equal(byName.get('URL'), 'https://10.0.0.1:443');
+  assert.equal(byName.get('MY_DB_SERVICE_PORT'), 'mine');
+  assert.equal(vars.filter((v) => v.name === 'MY_DB_SERVICE_PORT').length, 1);
+  assert.equal(vars[0]!.name, 'URL');
+});

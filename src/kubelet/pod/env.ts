@@ -21,6 +21,8 @@ export interface EnvLookups {
   nodeName: string;
   /** Node allocatable, the default for resourceFieldRef limits a container does not set. */
   allocatable: { cpu: string; memory: string; 'ephemeral-storage'?: string };
+  /** Service variables (service-env.ts): usable in $(VAR) references, added after the container's own. */
+  serviceEnv?: ReadonlyMap<string, string>;
 }
 
 type KV = { name: string; value: string };
@@ -129,7 +131,7 @@ export async function makeEnvironment(pod: Pod, container: Container, lk: EnvLoo
     let value: string | undefined;
     const from = e.valueFrom;
     if (!from) {
-      value = expand(e.value ?? '', (n) => vars.get(n));
+      value = expand(e.value ?? '', (n) => vars.get(n) ?? lk.serviceEnv?.get(n));
     } else if (from.fieldRef) {
       value = podFieldValue(pod, from.fieldRef.fieldPath, lk);
     } else if (from.resourceFieldRef) {
@@ -163,5 +165,7 @@ export async function makeEnvironment(pod: Pod, container: Container, lk: EnvLoo
     vars.delete(e.name);
     vars.set(e.name, value ?? '');
   }
-  return [...vars].map(([name, value]) => ({ name, value }));
+  const out = [...vars].map(([name, value]) => ({ name, value }));
+  for (const [name, value] of lk.serviceEnv ?? []) if (!vars.has(name)) out.push({ name, value });
+  return out;
 }

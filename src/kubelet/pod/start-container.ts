@@ -11,6 +11,7 @@ import { goDuration } from '../util/duration.js';
 import type { StartStep } from './actions.js';
 import { containerConfig, writeEtcHosts } from './container-config.js';
 import { ContainerConfigError, makeEnvironment } from './env.js';
+import { serviceEnvironment } from './service-env.js';
 import { expandCommandAndArgs } from './expansion.js';
 import { ensureImage } from './images.js';
 
@@ -75,7 +76,14 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
         throw new ContainerConfigError((err as Error).message);
       }
     };
+    let serviceEnv: Map<string, string> | undefined;
+    if (ctx.services) {
+      // As upstream: a container started before the Services were read would miss KUBERNETES_SERVICE_HOST.
+      if (!ctx.services.hasSynced()) throw new ContainerConfigError('services have not yet been read at least once, cannot construct envvars');
+      serviceEnv = serviceEnvironment(ctx.services.list(), pod.metadata.namespace ?? 'default', pod.spec.enableServiceLinks ?? true);
+    }
     envVars = await makeEnvironment(pod, container, {
+      serviceEnv,
       configMap: get(CONFIGMAPS),
       secret: get(SECRETS),
       podIP: env.podIPs[0],
