@@ -77,6 +77,15 @@ export interface Container {
   tty?: boolean;
   securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean; readOnlyRootFilesystem?: boolean };
   terminationMessagePath?: string;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
+  lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
+}
+
+export interface LifecycleHandler {
+  exec?: { command?: string[] };
+  httpGet?: Probe['httpGet'];
+  tcpSocket?: Probe['tcpSocket'];
+  sleep?: { seconds: number };
 }
 
 export interface KeyToPath {

@@ -8,6 +8,9 @@ export const FailedToStartContainer = 'Failed';
 export const KillingContainer = 'Killing';
 export const BackOffStartContainer = 'BackOff';
 export const ExceededGracePeriod = 'ExceededGracePeriod';
+export const FailedPostStartHook = 'FailedPostStartHook';
+export const FailedPreStopHook = 'FailedPreStopHook';
+export const DeadlineExceeded = 'DeadlineExceeded';
 
 export const FailedToKillPod = 'FailedKillPod';
 export const FailedToCreatePodContainer = 'FailedCreatePodContainer';
@@ -46,3 +49,4 @@ export const InvalidImageName = 'InvalidImageName';
 export const CreateContainerConfigError = 'CreateContainerConfigError';
 export const CreateContainerError = 'CreateContainerError';
 export const RunContainerError = 'RunContainerError';
+export const PostStartHookError = 'PostStartHookError';

@@ -105,6 +105,80 @@ describe('kubelet on docker', { skip }, () => {
     }
   });
 
+  test('lifecycle hooks: postStart runs before the container counts as started; a failing one kills it; preStop runs on deletion', async () => {
+    const hostDir = await mkdtemp(join(tmpdir(), 'k8ts-prestop-'));
+    try {
+      await client.create(PODS, 'default', mkPod('hooked', {
+        volumes: [{ name: 'out', hostPath: { path: hostDir } }],
+        containers: [{
+          name: 'c',
+          image: busybox,
+          imagePullPolicy: 'Never',
+          command: ['sh', '-c', 'until [ -f /tmp/poststart ]; do sleep 0.1; done; cat /tmp/poststart; sleep 3600'],
+          volumeMounts: [{ name: 'out', mountPath: '/out' }],
+          lifecycle: {
+            postStart: { exec: { command: ['sh', '-c', 'echo from-poststart > /tmp/poststart'] } },
+            preStop: { exec: { command: ['sh', '-c', 'echo from-prestop > /out/prestop'] } },
+          },
+        }],
+      }));
+      await eventually(() => ready('hooked'));
+      const logs = await eventually(async () => {
+        const out = await kubectlOk(server.kubeconfig, ['logs', 'hooked']);
+        return out.includes('from-poststart') ? out : undefined;
+      });
+      assert.match(logs, /from-poststart/);
+      await client.delete(PODS, 'default', 'hooked');
+      const written = await eventually(async () => readFileSync(join(hostDir, 'prestop'), 'utf8'));
+      assert.equal(written, 'from-prestop\n');
+
+      await client.create(PODS, 'default', mkPod('badhook', {
+        containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: ['sh', '-c', 'exit 7'] } } } }],
+      }));
+      const ev = await eventually(async () => (await eventsFor(client, 'badhook')).find((e) => e.reason === 'FailedPostStartHook'));
+      assert.equal(ev.type, 'Warning');
+      assert.match(ev.message, /^Exec lifecycle hook \(\[sh -c exit 7\]\) for Container "c" in Pod "badhook_default\(.+\)" failed - error: command 'sh -c exit 7' exited with 7: , message: ""$/);
+      const restarted = await eventually(async () => {
+        const p = await getPod('badhook');
+        return p.status?.containerStatuses?.[0]?.restartCount >= 1 ? p : undefined;
+      });
+      assert.ok(restarted.status.containerStatuses[0].restartCount >= 1, 'a failed postStart restarts the container');
+    } finally {
+      await rm(hostDir, { recursive: true, force: true });
+    }
+  });
+
+  test('termination message: what the container leaves in /dev/termination-log is its terminated message', async () => {
+    await client.create(PODS, 'default', mkPod('lastwords', {
+      restartPolicy: 'Never',
+      containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', terminationMessagePath: '/dev/termination-log', command: ['sh', '-c', 'echo dying words > /dev/termination-log; exit 3'] }],
+    }));
+    const p = await eventually(async () => {
+      const x = await getPod('lastwords');
+      return x.status?.phase === 'Failed' ? x : undefined;
+    });
+    const t = p.status.containerStatuses[0].state.terminated;
+    assert.equal(t.exitCode, 3);
+    assert.equal(t.message, 'dying words\n');
+    const desc = await kubectlOk(server.kubeconfig, ['describe', 'pod', 'lastwords']);
+    assert.match(desc, /Message:\s+dying words/);
+  });
+
+  test('activeDeadlineSeconds: the pod fails with DeadlineExceeded and its containers stop', async () => {
+    await client.create(PODS, 'default', mkPod('deadline', { activeDeadlineSeconds: 2, containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] }));
+    const p = await eventually(async () => {
+      const x = await getPod('deadline');
+      return x.status?.phase === 'Failed' ? x : undefined;
+    });
+    assert.equal(p.status.reason, 'DeadlineExceeded');
+    assert.equal(p.status.message, 'Pod was active on the node longer than the specified deadline');
+    assert.ok(p.status.containerStatuses[0].state.terminated, 'the container is stopped');
+    const evs = await eventsFor(client, 'deadline');
+    assert.ok(evs.some((e) => e.reason === 'DeadlineExceeded'));
+    // kubectl's STATUS column shows the stopped container's reason over the pod's, as upstream's printer does.
+    assert.equal(await kubectlOk(server.kubeconfig, ['get', 'pod', 'deadline', '-o', 'jsonpath={.status.reason}']), 'DeadlineExceeded');
+  });
+
   test('docker kill of a user container: restarted with restartCount and events', async () => {
     await client.create(PODS, 'default', mkPod('victim', { containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] }));
     const p = await eventually(() => ready('victim'));

@@ -142,3 +142,28 @@ test('actions: restart policies and liveness failures', () => {
   assert.equal(live.kill[0]!.message, 'Container a failed liveness probe, will be restarted');
   assert.equal(live.start.length, 1);
 });
+
+test('termination message: the file wins; FallbackToLogsOnError takes the log tail of a failed container', async () => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { terminationMessage, ANNOTATION_TERMINATION_MESSAGE_HOST_PATH } = await import('../../src/kubelet/pod/termination-message.js');
+  const dir = await mkdtemp(join(tmpdir(), 'k8ts-termmsg-'));
+  try {
+    const file = join(dir, 'termination-log-0');
+    const log = join(dir, '0.log');
+    await writeFile(file, '');
+    const lines = Array.from({ length: 100 }, (_, i) => `2026-11-26T00:00:00.000000000Z stdout F line ${i}`).join('\n') + '\n';
+    await writeFile(log, lines);
+    const base = { id: 'x', podSandboxId: 's', metadata: { name: 'c', attempt: 0 }, image: 'i', imageRef: 'i', state: 'CONTAINER_EXITED' as const, createdAt: 0, labels: {}, annotations: { [ANNOTATION_TERMINATION_MESSAGE_HOST_PATH]: file }, startedAt: 0, finishedAt: 0, exitCode: 1, reason: '', message: '', logPath: log };
+    assert.equal(terminationMessage(base, { name: 'c' }), undefined, 'File policy, empty file: no message');
+    const tail = terminationMessage(base, { name: 'c', terminationMessagePolicy: 'FallbackToLogsOnError' })!;
+    assert.equal(tail.split('\n').length, 80);
+    assert.ok(tail.endsWith('line 99'));
+    assert.equal(terminationMessage({ ...base, exitCode: 0 }, { name: 'c', terminationMessagePolicy: 'FallbackToLogsOnError' }), undefined, 'success never falls back to logs');
+    await writeFile(file, 'x'.repeat(5000));
+    assert.equal(terminationMessage(base, { name: 'c' })!.length, 4096, 'at most 4 KiB');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -14,6 +14,12 @@ import { ContainerConfigError, makeEnvironment } from './env.js';
 import { serviceEnvironment } from './service-env.js';
 import { expandCommandAndArgs } from './expansion.js';
 import { ensureImage } from './images.js';
+import { runHook } from './lifecycle.js';
+import { killContainer, gracePeriodOf } from './terminate.js';
+import { ANNOTATION_TERMINATION_MESSAGE_HOST_PATH, terminationMessageMount } from './termination-message.js';
+
+/** A postStart hook that never returns would hold the pod's worker: upstream has no limit, we stop at 5 minutes. */
+const POST_START_TIMEOUT_MS = 300_000;
 
 // Starting one container as upstream's startContainer: crash-loop back-off
 // first, then image, configuration, create, start, each failure leaving the
@@ -67,6 +73,8 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
 
   let envVars: { name: string; value: string }[];
   let mounts: Mount[];
+  let termination: { mount: Mount; hostPath: string } | undefined;
+  const attempt = previous ? previous.metadata.attempt + 1 : 0;
   try {
     const get = (ref: typeof CONFIGMAPS) => async (ns: string, n: string): Promise<KubeObject | undefined> => {
       try {
@@ -97,6 +105,12 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
     if (!ctx.lightweight && !pod.spec.hostNetwork && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
       mounts.push(await writeEtcHosts(env.sandboxConfig.podDir, pod, env.podIPs));
     }
+    // The exec runtime's containers see the host's own root, where a mount point would be a file in the
+    // host's /dev: they get no termination-message file (FallbackToLogsOnError still works from the log).
+    if (!ctx.lightweight && ctx.runtimeName !== 'exec' && !mounts.some((m) => m.containerPath === container.terminationMessagePath)) {
+      termination = await terminationMessageMount(env.sandboxConfig.podDir, container, attempt);
+      if (termination) mounts.push(termination.mount);
+    }
   } catch (err) {
     const message = (err as Error).message;
     event('Warning', ev.FailedToCreateContainer, `Error: ${message}`);
@@ -104,8 +118,8 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
   }
 
   const { command, args } = expandCommandAndArgs(container.command, container.args, envVars);
-  const attempt = previous ? previous.metadata.attempt + 1 : 0;
   const config = containerConfig({ pod, container, attempt, nodeName: ctx.nodeName, rootDir: ctx.rootDir, imageRef: image.imageRef, env: envVars, command, args, mounts });
+  if (termination) config.annotations[ANNOTATION_TERMINATION_MESSAGE_HOST_PATH] = termination.hostPath;
   if (!ctx.lightweight) await mkdir(dirname(config.logPath), { recursive: true }).catch(() => undefined);
 
   let id: string;
@@ -127,6 +141,16 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
     return fail(ev.RunContainerError, message, Date.now() + 2000);
   }
   event('Normal', ev.StartedContainer, `Started container ${name}`);
+  const postStart = container.lifecycle?.postStart;
+  if (postStart) {
+    // As upstream: the container counts as started only once its postStart hook has run; a failure kills it.
+    const msg = await runHook(ctx, pod, container, id, postStart, env.podIPs[0], POST_START_TIMEOUT_MS);
+    if (msg) {
+      event('Warning', ev.FailedPostStartHook, msg);
+      await killContainer(ctx, pod, id, name, gracePeriodOf(pod), ev.FailedPostStartHook).catch(() => undefined);
+      return fail(ev.PostStartHookError, msg);
+    }
+  }
   env.waiting.delete(name);
   return { started: true };
 }

@@ -2,6 +2,7 @@ import type { ContainerStatus as RuntimeContainerStatus } from '../../runtime/in
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from '../api-types.js';
 import { ContainerCreating, PodInitializing } from '../events.js';
 import { instancesOf, sandboxIPs, type PodRuntimeState } from './runtime-state.js';
+import { terminationMessage } from './termination-message.js';
 
 // The pod's API status from the runtime's view, as upstream's
 // generateAPIPodStatus, getPhase and the status generators: pure, so the
@@ -25,10 +26,11 @@ export interface StatusInputs {
 const ts = (ms: number): string | undefined => (ms > 0 ? new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined);
 const nowTs = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function terminatedOf(c: RuntimeContainerStatus, runtimeName: string): ContainerState {
+function terminatedOf(c: RuntimeContainerStatus, runtimeName: string, spec?: Container): ContainerState {
   const reason = c.reason || (c.exitCode === 0 ? 'Completed' : 'Error');
   const t: ContainerState['terminated'] = { exitCode: c.exitCode, reason, startedAt: ts(c.startedAt), finishedAt: ts(c.finishedAt), containerID: `${runtimeName}://${c.id}` };
-  if (c.message) t.message = c.message;
+  const message = terminationMessage(c, spec) ?? c.message;
+  if (message) t.message = message;
   if (!t.startedAt) delete t.startedAt;
   if (!t.finishedAt) delete t.finishedAt;
   return { terminated: t };
@@ -51,21 +53,21 @@ function containerStatus(spec: Container, inp: StatusInputs, defaultWaiting: str
   const override = inp.waiting.get(spec.name);
   if (latest?.state === 'CONTAINER_RUNNING') {
     st.state = { running: { startedAt: ts(latest.startedAt) } };
-    if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminatedOf(previous, inp.runtimeName);
+    if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminatedOf(previous, inp.runtimeName, spec);
     st.started = hasProbe(spec.startupProbe) ? inp.startup.get(latest.id) === true : true;
     st.ready = st.started && (hasProbe(spec.readinessProbe) ? inp.readiness.get(latest.id) === true : true);
   } else if (latest?.state === 'CONTAINER_EXITED') {
     if (override && !inp.terminal) {
       st.state = { waiting: { ...override } };
-      st.lastState = terminatedOf(latest, inp.runtimeName);
+      st.lastState = terminatedOf(latest, inp.runtimeName, spec);
     } else {
-      st.state = terminatedOf(latest, inp.runtimeName);
-      if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminatedOf(previous, inp.runtimeName);
+      st.state = terminatedOf(latest, inp.runtimeName, spec);
+      if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminatedOf(previous, inp.runtimeName, spec);
     }
   } else {
     st.state = { waiting: override ? { ...override } : { reason: defaultWaiting } };
     if (latest) {
-      if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminatedOf(previous, inp.runtimeName);
+      if (previous && previous.state === 'CONTAINER_EXITED') st.lastState = terminatedOf(previous, inp.runtimeName, spec);
     }
   }
   if (st.state.waiting && !st.state.waiting.message) delete st.state.waiting.message;

@@ -18,6 +18,18 @@ export interface PodWorkerState {
   waiting: Waiting;
   /** No container will run again; the sandbox is stopped and the phase final. */
   finished: boolean;
+  /** Why the kubelet ended the pod itself (activeDeadlineSeconds): phase Failed with this reason. */
+  evicted?: { reason: string; message: string };
+}
+
+const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
+
+/** When the pod's activeDeadlineSeconds runs out (ms since epoch), counted from its startTime as upstream. */
+function activeDeadline(pod: Pod): number | undefined {
+  const seconds = pod.spec.activeDeadlineSeconds;
+  const start = pod.status?.startTime;
+  if (seconds === undefined || seconds === null || !start) return undefined;
+  return Date.parse(start) + seconds * 1000;
 }
 
 export interface SyncResult {
@@ -42,7 +54,7 @@ async function collectGarbage(ctx: KubeletContext, state: PodRuntimeState): Prom
 }
 
 export function statusFor(ctx: KubeletContext, pod: Pod, state: PodRuntimeState, ws: PodWorkerState, prober: ProberManager, terminal = ws.finished): PodStatus {
-  return generatePodStatus({
+  const status = generatePodStatus({
     pod,
     state,
     runtimeName: ctx.runtimeName,
@@ -53,6 +65,7 @@ export function statusFor(ctx: KubeletContext, pod: Pod, state: PodRuntimeState,
     terminal,
     now: new Date(),
   });
+  return ws.evicted ? { ...status, phase: 'Failed', reason: ws.evicted.reason, message: ws.evicted.message } : status;
 }
 
 export async function syncPod(ctx: KubeletContext, pod: Pod, ws: PodWorkerState, prober: ProberManager): Promise<SyncResult> {
@@ -62,6 +75,17 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, ws: PodWorkerState,
   if (ws.finished) {
     for (const s of state.sandboxes) if (s.state === 'SANDBOX_READY') await ctx.runtime.stopPodSandbox(s.id).catch(() => undefined);
     prober.removePod(uid);
+    return { status: statusFor(ctx, pod, await readPodState(ctx.runtime, uid), ws, prober) };
+  }
+
+  // upstream's activeDeadlineHandler: past the deadline the pod fails and every container is stopped.
+  const deadline = activeDeadline(pod);
+  if (deadline !== undefined && Date.now() >= deadline) {
+    ws.evicted = { reason: ev.DeadlineExceeded, message: DEADLINE_MESSAGE };
+    ws.finished = true;
+    ctx.recorder.event(pod, 'Normal', ev.DeadlineExceeded, DEADLINE_MESSAGE);
+    prober.removePod(uid);
+    await killPod(ctx, pod, gracePeriodOf(pod));
     return { status: statusFor(ctx, pod, await readPodState(ctx.runtime, uid), ws, prober) };
   }
 
@@ -119,6 +143,7 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, ws: PodWorkerState,
   // Containers that are running (or will not restart) wait for nothing.
   for (const name of [...ws.waiting.keys()]) if (!actions.start.some((s) => s.container.name === name)) ws.waiting.delete(name);
 
+  if (deadline !== undefined) retry(deadline);
   state = await readPodState(ctx.runtime, uid);
   await collectGarbage(ctx, state);
   prober.sync(pod, state, podIPs[0]);

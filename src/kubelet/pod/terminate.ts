@@ -2,6 +2,7 @@ import type { Pod } from '../api-types.js';
 import type { KubeletContext } from '../context.js';
 import * as ev from '../events.js';
 import { readPodState, type PodRuntimeState } from './runtime-state.js';
+import { runHook } from './lifecycle.js';
 
 // Stopping a pod: every running container gets SIGTERM with the pod's grace
 // period (a Killing event each, as upstream's killContainer), then the
@@ -16,8 +17,21 @@ export function containerFieldPath(pod: Pod, name: string): string {
   return (pod.spec.initContainers ?? []).some((c) => c.name === name) ? `spec.initContainers{${name}}` : `spec.containers{${name}}`;
 }
 
+/** Upstream's minimumGracePeriodInSeconds: what a container gets after a preStop hook used up the rest. */
+const MIN_GRACE_AFTER_PRESTOP = 2;
+
 export async function killContainer(ctx: KubeletContext, pod: Pod, id: string, name: string, grace: number, message = `Stopping container ${name}`): Promise<void> {
-  ctx.recorder.eventWithFieldPath(pod, containerFieldPath(pod, name), 'Normal', ev.KillingContainer, message);
+  const fieldPath = containerFieldPath(pod, name);
+  ctx.recorder.eventWithFieldPath(pod, fieldPath, 'Normal', ev.KillingContainer, message);
+  const spec = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c) => c.name === name);
+  const preStop = spec?.lifecycle?.preStop;
+  if (spec && preStop && grace > 0) {
+    // The hook runs inside the grace period; the signal gets what is left of it.
+    const started = Date.now();
+    const msg = await runHook(ctx, pod, spec, id, preStop, pod.status?.podIP, grace * 1000);
+    if (msg) ctx.recorder.eventWithFieldPath(pod, fieldPath, 'Warning', ev.FailedPreStopHook, msg);
+    grace = Math.max(MIN_GRACE_AFTER_PRESTOP, grace - Math.floor((Date.now() - started) / 1000));
+  }
   try {
     await ctx.runtime.stopContainer(id, grace);
   } catch (err) {
