@@ -1,0 +1,104 @@
+// CronJob schedule accuracy: many CronJobs on `*/1 * * * *`, the real clock,
+// for a few minutes. The delay of a start is when our watch sees the Job
+// (ADDED) minus the scheduled second its name encodes, so it includes the
+// controller's wake-up, the create, and the watch delivery. Target from
+// issue #15: p99 <= 1 s after the scheduled second.
+// API server (SQLite) and controller run in this process, as `k8ts server` runs them.
+// Run: npm run build && node dist/bench/cronjob/main.js [--cronjobs 100] [--minutes 2] [--quick]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore } from '../../src/storage/open.js';
+import { startApiServer } from '../../src/apiserver/server.js';
+import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { RestClient } from '../../src/client/rest.js';
+import { InformerFactory } from '../../src/client/informer-factory.js';
+import { EventRecorder } from '../../src/client/events/recorder.js';
+import { defaultControllerManagerOptions } from '../../src/controllers/options.js';
+import { cronJobController } from '../../src/controllers/cronjob/controller.js';
+import { CRONJOBS, JOBS } from '../../src/controllers/shared/resources.js';
+import type { KubeObject } from '../../src/api/types.js';
+import { fmt, percentile, runConcurrent, table, writeSection } from '../lib/stats.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..', '..', '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const arg = (name: string, dflt: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
+const CRONJOB_COUNT = arg('--cronjobs', quick ? 20 : 100);
+const MINUTES = arg('--minutes', quick ? 1 : 2);
+const TARGET_P99_MS = 1000;
+
+const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-cronjob-'));
+const store = await openStore({ kind: 'sqlite', path: join(dir, 'state.db') });
+const server = await startApiServer({ store, port: 0, host: '127.0.0.1' });
+const kubeconfig = join(dir, 'kubeconfig.yaml');
+await writeKubeconfig(kubeconfig, { server: server.url });
+const client = new RestClient(loadKubeconfig(kubeconfig), { qps: 1000, burst: 1000, component: 'kube-controller-manager' });
+const informers = new InformerFactory(client);
+const recorder = new EventRecorder(client, { component: 'cronjob-controller' });
+const controller = await cronJobController.start({ client, informers, recorder: () => recorder, options: defaultControllerManagerOptions() });
+informers.start();
+
+const watcher = new RestClient(loadKubeconfig(kubeconfig), { qps: 1000, burst: 1000 });
+const seen: { minute: number; delayMs: number }[] = [];
+const handle = watcher.watch<KubeObject>(JOBS, 'default', {}, ({ type, object: job }) => {
+  if (type !== 'ADDED') return;
+  const seenAt = Date.now();
+  const minute = Number(/-(\d+)$/.exec(job.metadata?.name ?? '')?.[1]);
+  if (minute > 0) seen.push({ minute, delayMs: seenAt - minute * 60_000 });
+});
+handle.done.catch((err: unknown) => console.error(`watch ended: ${(err as Error).message}`));
+
+console.log(`creating ${CRONJOB_COUNT} CronJobs on */1 * * * *`);
+await runConcurrent(CRONJOB_COUNT, 20, async (i) => {
+  await client.create(CRONJOBS, 'default', {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: `tick-${i}` },
+    spec: {
+      schedule: '*/1 * * * *',
+      jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['true'] }] } } } },
+    },
+  } as KubeObject);
+});
+// Count whole minutes from the next boundary, plus slack for the last starts to arrive.
+const firstBoundary = Math.ceil(Date.now() / 60_000) * 60_000;
+const endAt = firstBoundary + (MINUTES - 1) * 60_000 + 15_000;
+while (Date.now() < endAt) {
+  await new Promise((r) => setTimeout(r, Math.min(10_000, endAt - Date.now())));
+  console.log(`  ${seen.length} job starts seen; ${Math.max(0, Math.round((endAt - Date.now()) / 1000))} s to go`);
+}
+handle.stop();
+await controller.stop();
+await informers.stop();
+await recorder.shutdown();
+client.close();
+watcher.close();
+await server.close();
+await store.close();
+await rm(dir, { recursive: true, force: true });
+
+const expected = CRONJOB_COUNT * MINUTES;
+const delays = seen.filter((x) => x.minute * 60_000 >= firstBoundary && x.minute * 60_000 < firstBoundary + MINUTES * 60_000).map((x) => x.delayMs);
+const sorted = [...delays].sort((a, b) => a - b);
+const p50 = percentile(sorted, 50);
+const p99 = percentile(sorted, 99);
+const max = sorted[sorted.length - 1] ?? NaN;
+const rows = [
+  ['CronJobs', 'minutes', 'starts (expected)', 'p50 delay', 'p99 delay', 'max delay', 'p99 / 1 s target'],
+  [String(CRONJOB_COUNT), String(MINUTES), `${delays.length} (${expected})`, `${fmt(p50, 0)} ms`, `${fmt(p99, 0)} ms`, `${fmt(max, 0)} ms`, fmt(p99 / TARGET_P99_MS, 3)],
+];
+console.log('\n' + table(rows));
+const body = [
+  `${CRONJOB_COUNT} CronJobs on \`*/1 * * * *\` for ${MINUTES} minutes with the real clock; API server (SQLite), CronJob controller`,
+  'and a watching client in one process. Delay = when the watch sees the Job ADDED minus the scheduled second (the Job',
+  "name's minute). Upstream's controller wakes 100 ms after the scheduled second by design; the target (issue #15) is p99 <= 1 s.",
+  '',
+  table(rows),
+  '',
+  `Run: \`npm run build && node dist/bench/cronjob/main.js --cronjobs ${CRONJOB_COUNT} --minutes ${MINUTES}\``,
+].join('\n');
+if (!quick) await writeSection(join(repo, 'docs', 'benchmarks.md'), 'CronJob schedule accuracy', body);
