@@ -37,6 +37,8 @@ export class CronJobController {
   private readonly cjInformer: Informer<CronJob>;
   private readonly jobInformer: Informer<Job>;
   private readonly schedules = new Map<string, Schedule>();
+  /** Our last status write per key, with the version it replaced: read-your-writes until the cache catches up. */
+  private readonly written = new Map<string, { replacedVersion: string; object: CronJob }>();
 
   constructor(
     ctx: ControllerContext,
@@ -87,8 +89,16 @@ export class CronJobController {
 
   private async syncKey(key: string): Promise<void> {
     const { namespace, name } = splitMetaNamespaceKey(key);
-    const cached = this.cjInformer.store.getByName(namespace, name);
-    if (!cached) return;
+    let cached = this.cjInformer.store.getByName(namespace, name);
+    if (!cached) {
+      this.written.delete(key);
+      return;
+    }
+    // The Job we just created is often seen before our status write is: without
+    // this, that sync would take the Job for a stranger and ask the server.
+    const mine = this.written.get(key);
+    if (mine && cached.metadata.resourceVersion === mine.replacedVersion) cached = mine.object;
+    else this.written.delete(key);
     const cj = structuredClone(cached);
     const jobs = this.jobInformer.store.byIndex(OWNER_INDEX, cj.metadata.uid!).filter((j) => j.metadata.namespace === namespace);
     let result: SyncResult;
@@ -105,8 +115,10 @@ export class CronJobController {
   }
 
   private async writeStatus(cj: CronJob): Promise<void> {
+    const replacedVersion = cj.metadata.resourceVersion ?? '';
     const updated = await this.client.updateStatus<CronJob>(CRONJOBS, cj.metadata.namespace, cj);
     cj.metadata.resourceVersion = updated.metadata.resourceVersion;
+    this.written.set(keyOf(cj), { replacedVersion, object: updated });
   }
 
   private schedule(cj: CronJob): Schedule {

@@ -136,6 +136,30 @@ describe('disruption controller and pods/eviction', () => {
     assert.equal(r.status, 'Success');
   });
 
+  test('unhealthyPodEvictionPolicy: an unready running pod goes when the budget is healthy, or always with AlwaysAllow', async () => {
+    await h.k(['apply', '-f', '-'], rs('sick', 3));
+    const ps = await eventually('3 pods', async () => {
+      const p = await listPods(h, 'default', 'app=sick');
+      return p.length === 3 && p;
+    });
+    for (const p of ps) await markPodReady(h, p);
+    await h.k(['apply', '-f', '-'], pdb('sick', 'sick', 'minAvailable: 3'));
+    await statusOf('sick', { currentHealthy: 3, desiredHealthy: 3, disruptionsAllowed: 0 });
+    // Running but not Ready: it counts for nothing, and the budget is met without it.
+    const cur = await h.client.get<Pod>(PODS, 'default', ps[0]!.metadata.name!);
+    const conds = (cur.status?.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const } : c));
+    await h.client.updateStatus<Pod>(PODS, 'default', { ...cur, status: { ...cur.status, conditions: conds } });
+    await statusOf('sick', { currentHealthy: 2, desiredHealthy: 3, disruptionsAllowed: 0 });
+    // IfHealthyBudget (the default): 2 < 3 healthy, so even the sick pod must wait.
+    const evict = (name: string) => h.client.createSubresource(PODS, 'default', name, 'eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name } });
+    await assert.rejects(evict(cur.metadata.name!), (e: { code?: number }) => e.code === 429);
+    await h.k(['patch', 'pdb', 'sick', '--type=merge', '-p', '{"spec":{"unhealthyPodEvictionPolicy":"AlwaysAllow"}}']);
+    await evict(cur.metadata.name!);
+    await eventually('sick pod gone', async () => !(await listPods(h, 'default', 'app=sick')).some((p) => p.metadata.uid === cur.metadata.uid));
+    // A Ready pod is still protected.
+    await assert.rejects(evict(ps[1]!.metadata.name!), (e: { code?: number }) => e.code === 429);
+  });
+
   test('eviction: pending pods go freely, two budgets give 500, deleteOptions are honoured', async () => {
     await h.k(['apply', '-f', '-'], rs('pend', 2));
     const ps = await eventually('2 pods', async () => {
