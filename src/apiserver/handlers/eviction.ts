@@ -84,7 +84,6 @@ async function evict(ctx: RequestContext, name: string, opts: DeleteParams): Pro
   for (let attempt = 0; ; attempt++) {
     pod = (await pods.get(ns, name)) as Pod;
     if (!canIgnorePdb(pod)) break;
-    if (pod.metadata.deletionTimestamp) return;
     // A pending pod could start running meanwhile: delete exactly the version looked at.
     const o = !callerPinnedVersion && pod.status?.phase === 'Pending' ? { ...opts, preconditions: { ...opts.preconditions, resourceVersion: pod.metadata.resourceVersion } } : opts;
     try {

@@ -147,7 +147,11 @@ export class CronJobController {
         // The cache may be behind our own status write; ask the server before crying wolf.
         const fresh = await this.client.get<CronJob>(CRONJOBS, cj.metadata.namespace, cj.metadata.name!).catch(() => undefined);
         if (fresh && inActiveList(fresh, j.metadata.uid!)) {
-          Object.assign(cj, fresh);
+          // Take the server's copy, keeping `status` the object this sync edits.
+          const { status: freshStatus, ...rest } = fresh;
+          Object.assign(cj, rest);
+          for (const k of Object.keys(status) as (keyof typeof status)[]) delete status[k];
+          Object.assign(status, freshStatus ?? {});
           continue;
         }
         this.recorder.event(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata.name}`);
