@@ -12,7 +12,7 @@ import { writeError, writeJson } from './http/respond.js';
 import { Discovery } from './discovery.js';
 import { dispatchResource } from './handlers/dispatch.js';
 import type { Registry } from './handlers/context.js';
-import { ensureSystemNamespaces } from './bootstrap.js';
+import { ensureSystemNamespaces, ensureSystemPriorityClasses } from './bootstrap.js';
 import { createOpenApiHandler } from './openapi/handler.js';
 import { logger } from '../util/log.js';
 import { serverTlsOptions, type ClusterPki } from '../pki/index.js';
@@ -104,6 +104,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const registry = new StoreRegistry(opts.store);
   await ensureSystemNamespaces(registry);
+  await ensureSystemPriorityClasses(registry);
   let security: Security | undefined;
   let closeAuthz: (() => void) | undefined;
   if (opts.secure) {

@@ -18,6 +18,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   daemonset: 'daemon-set-controller',
   job: 'job-controller',
   cronjob: 'cronjob-controller',
+  disruption: 'disruption-controller',
   namespace: 'namespace-controller',
   garbagecollector: 'generic-garbage-collector',
   serviceaccount: 'service-account-controller',

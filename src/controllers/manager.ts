@@ -64,6 +64,7 @@ export const CONTROLLER_ALIASES: Readonly<Record<string, string>> = {
   daemonset: 'daemonset-controller',
   job: 'job-controller',
   cronjob: 'cronjob-controller',
+  disruption: 'disruption-controller',
   statefulset: 'statefulset-controller',
   replicationcontroller: 'replicationcontroller-controller',
 };

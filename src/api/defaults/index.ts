@@ -34,6 +34,9 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'batch/Job': defaultJob,
   'batch/CronJob': defaultCronJob,
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,
+  'scheduling.k8s.io/PriorityClass': (obj) => {
+    if (obj.preemptionPolicy === undefined || obj.preemptionPolicy === null) obj.preemptionPolicy = 'PreemptLowerPriority';
+  },
 };
 
 /** Fill in defaults in place. */

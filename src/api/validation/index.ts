@@ -27,6 +27,8 @@ import { validateEndpoints } from './core/endpoints.js';
 import { validateEndpointSlice } from './core/endpointslice.js';
 import { validateLimitRange, validateResourceQuota } from './core/quota.js';
 import { validateBinding } from './core/binding.js';
+import { validatePodDisruptionBudget } from './policy/poddisruptionbudget.js';
+import { validatePriorityClass } from './scheduling/priorityclass.js';
 import { asArray, asRecord, str } from './util.js';
 
 export type { FieldError } from './field.js';
@@ -70,6 +72,8 @@ const VALIDATORS: Record<string, KindValidator> = {
   'coordination.k8s.io/Lease': validateLease,
   'discovery.k8s.io/EndpointSlice': validateEndpointSlice,
   'events.k8s.io/Event': (obj, old) => validateEvent(obj, true, !old),
+  'policy/PodDisruptionBudget': validatePodDisruptionBudget,
+  'scheduling.k8s.io/PriorityClass': validatePriorityClass,
 };
 
 // Kinds whose registries skip ObjectMeta validation (legacy events check only their namespace).

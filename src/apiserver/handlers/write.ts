@@ -8,6 +8,7 @@ import { writeObject, writeRaw } from './output.js';
 import { admitMutating, admitNamespaceLifecycle, validatingAdmission } from './admission.js';
 import { applyScale, scaleOf } from './scale.js';
 import { handleBinding } from './binding.js';
+import { handleEviction } from './eviction.js';
 import type { RequestContext } from './context.js';
 
 export async function readObjectBody(ctx: RequestContext, expect = { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind }): Promise<KubeObject> {
@@ -31,6 +32,7 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
   const { rr, info } = ctx;
   if (rr.subresource !== undefined || rr.name !== undefined) {
     if (info.resource === 'pods' && rr.subresource === 'binding') return handleBinding(ctx);
+    if (info.group === '' && info.resource === 'pods' && rr.subresource === 'eviction' && rr.name !== undefined) return handleEviction(ctx);
     if (rr.subresource === undefined) throw methodNotAllowed(`the server does not allow this method on the requested resource`);
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource ${info.resource}/${rr.subresource}`);
   }

@@ -24,6 +24,8 @@ export function writeError(req: IncomingMessage, res: ServerResponse, err: unkno
     res.destroy();
     return;
   }
+  const retryAfter = se.details?.retryAfterSeconds;
+  if (retryAfter && retryAfter > 0) res.setHeader('Retry-After', String(retryAfter));
   writeJson(res, se.code, se.toStatus());
 }
 

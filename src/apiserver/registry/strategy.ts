@@ -143,7 +143,20 @@ function persistentStrategy(info: ResourceInfo): Strategy {
   };
 }
 
+/** PodDisruptionBudgets: generation follows the spec; status starts at zero, as upstream's PrepareForCreate. */
+function pdbStrategy(info: ResourceInfo): Strategy {
+  const base = baseStrategy(info);
+  return {
+    ...base,
+    tracksGeneration: true,
+    prepareForCreate(obj) {
+      obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
+    },
+  };
+}
+
 export function strategyFor(info: ResourceInfo): Strategy {
+  if (info.group === 'policy' && info.resource === 'poddisruptionbudgets') return pdbStrategy(info);
   if (info.group === '' && info.resource === 'pods') return podStrategy(info);
   if (info.group === '' && info.resource === 'namespaces') return namespaceStrategy(info);
   if (info.group === '' && (info.resource === 'persistentvolumes' || info.resource === 'persistentvolumeclaims')) return persistentStrategy(info);

@@ -11,6 +11,7 @@ import { leasePrinter } from './printers/leases.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './printers/networking.js';
 import { nodePrinter } from './printers/nodes.js';
 import { podPrinter } from './printers/pods.js';
+import { podDisruptionBudgetPrinter, priorityClassPrinter } from './printers/policy.js';
 import { persistentVolumeClaimPrinter, persistentVolumePrinter } from './printers/storage.js';
 import {
   controllerRevisionPrinter,
@@ -45,6 +46,8 @@ const PRINTERS = new Map<string, Printer>([
   ['coordination.k8s.io/leases', leasePrinter],
   ['discovery.k8s.io/endpointslices', endpointSlicePrinter],
   ['events.k8s.io/events', eventsV1Printer],
+  ['policy/poddisruptionbudgets', podDisruptionBudgetPrinter],
+  ['scheduling.k8s.io/priorityclasses', priorityClassPrinter],
 ]);
 
 /** The printer for a resource; limitranges and anything unlisted get the default NAME / CREATED AT table. */

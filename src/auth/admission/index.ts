@@ -9,6 +9,7 @@ import { admitNodeRestriction } from './noderestriction.js';
 import { mutateLimitRanger, validateLimitRanger } from './limitranger.js';
 import { validateResourceQuota } from './resourcequota.js';
 import { podSecurity, type PodSecurityDefaults } from './podsecurity/index.js';
+import { mutatePriority, validatePriorityClassDefault } from './priority.js';
 
 export type { AdmissionAttributes, Operation } from './types.js';
 export { admissionForbidden } from './types.js';
@@ -16,7 +17,7 @@ export { computeUsage, usageOf } from './resourcequota.js';
 export { podSecurityAuditViolations } from './podsecurity/index.js';
 
 /** Upstream's plugin names, in the order kube-apiserver runs them (NamespaceLifecycle is the lead's). */
-export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'DefaultTolerationSeconds', 'ResourceQuota'] as const;
+export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority', 'DefaultTolerationSeconds', 'ResourceQuota'] as const;
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 export interface AdmissionOptions {
@@ -85,7 +86,7 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
   const ctx: AdmissionContext = { registry };
   const caches = new Map<ResourceInfo, NamespacedCache>();
   if (opts.cache) {
-    for (const info of [resourceFor('', 'v1', 'resourcequotas')!, resourceFor('', 'v1', 'limitranges')!]) caches.set(info, new NamespacedCache(registry, info));
+    for (const info of [resourceFor('', 'v1', 'resourcequotas')!, resourceFor('', 'v1', 'limitranges')!, resourceFor('scheduling.k8s.io', 'v1', 'priorityclasses')!]) caches.set(info, new NamespacedCache(registry, info));
     ctx.list = (info, namespace) => {
       const c = caches.get(info);
       return c ? c.list(namespace) : registry.storeFor(info).list({ namespace }).then((l) => l.items);
@@ -98,6 +99,7 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
     ['LimitRanger', mutateLimitRanger],
     ['ServiceAccount', admitServiceAccount],
     ['NodeRestriction', (a, obj, old, c) => (a.operation === 'DELETE' ? Promise.resolve() : admitNodeRestriction(a, obj, old, c))],
+    ['Priority', mutatePriority],
     ['DefaultTolerationSeconds', defaultTolerationSeconds(opts.tolerationDefaults)],
   ];
   // ResourceQuota last: it charges usage, so nothing after it may refuse.
@@ -105,6 +107,7 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
     ['LimitRanger', validateLimitRanger],
     ['NodeRestriction', async (a, obj, old, c) => (a.operation === 'DELETE' ? admitNodeRestriction(a, obj, old, c) : undefined)],
     ['PodSecurity', podSecurity(opts.podSecurity)],
+    ['Priority', validatePriorityClassDefault],
     ['ResourceQuota', validateResourceQuota],
   ];
   const m = mutating.filter(([n]) => !off.has(n)).map(([, f]) => f);

@@ -16,3 +16,6 @@ export const DAEMONSETS = must('apps', 'v1', 'daemonsets');
 export const CONTROLLERREVISIONS = must('apps', 'v1', 'controllerrevisions');
 export const JOBS = must('batch', 'v1', 'jobs');
 export const CRONJOBS = must('batch', 'v1', 'cronjobs');
+export const STATEFULSETS = must('apps', 'v1', 'statefulsets');
+export const REPLICATIONCONTROLLERS = must('', 'v1', 'replicationcontrollers');
+export const PODDISRUPTIONBUDGETS = must('policy', 'v1', 'poddisruptionbudgets');

@@ -40,7 +40,8 @@ export function validateCronJob(obj: KubeObject, old?: KubeObject): FieldError[]
         ok = false;
       }
     }
-    if (!ok || tz === 'Local') errs.push(invalid('spec.timeZone', tz, 'unknown time zone ' + tz));
+    if (tz.toLowerCase() === 'local') errs.push(invalid('spec.timeZone', tz, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
+    else if (!ok) errs.push(invalid('spec.timeZone', tz, 'unknown time zone ' + tz));
   }
   const cp = str(spec.concurrencyPolicy);
   if (!cp) errs.push(required('spec.concurrencyPolicy'));
