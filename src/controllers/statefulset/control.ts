@@ -38,6 +38,7 @@ const MAX_BATCH = 500;
 export interface PendingCreates {
   has(namespace: string, name: string): boolean;
   add(namespace: string, name: string): void;
+  forget(namespace: string, name: string): void;
 }
 
 export interface ControlDeps {
@@ -171,8 +172,15 @@ export async function updateStatefulSet(d: ControlDeps, set: StatefulSet, curren
       if (d.pending.has(set.metadata.namespace!, pod.metadata.name!)) return monotonic;
       // A claim still owned by the previous pod of this name is about to be collected: wait for it.
       if (d.pods.claims.isStale(set, pod)) return true;
-      const created = await d.pods.create(set, pod);
-      d.pending.add(set.metadata.namespace!, created.metadata.name!);
+      // Noted before the request: the informer may deliver the new pod before create() returns.
+      d.pending.add(set.metadata.namespace!, pod.metadata.name!);
+      let created: Pod;
+      try {
+        created = await d.pods.create(set, pod);
+      } catch (err) {
+        d.pending.forget(set.metadata.namespace!, pod.metadata.name!);
+        throw err;
+      }
       replicas[i] = created;
       if (monotonic) return true;
       pod = created;

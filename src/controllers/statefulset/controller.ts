@@ -45,6 +45,9 @@ class Pending implements PendingCreates {
   add(namespace: string, name: string): void {
     this.items.set(`${namespace}/${name}`, Date.now());
   }
+  forget(namespace: string, name: string): void {
+    this.items.delete(`${namespace}/${name}`);
+  }
   observed(namespace: string, name: string): void {
     this.items.delete(`${namespace}/${name}`);
   }

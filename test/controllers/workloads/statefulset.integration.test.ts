@@ -217,6 +217,39 @@ describe('StatefulSet controller against a real API server', () => {
     await eventually('claims collected with the set', async () => !(await pvc('data-par-0')) && !(await pvc('data-par-1')));
   });
 
+  test('maxUnavailable 2 replaces the two highest ordinals at once', async () => {
+    const strategy = '  updateStrategy: { type: RollingUpdate, rollingUpdate: { maxUnavailable: 2 } }';
+    await h.k(['apply', '-f', '-'], manifest('mu', { replicas: 4, policy: 'Parallel', claims: false, strategy }));
+    await eventually('4 pods', async () => (await names('mu')).length === 4);
+    await readyAll('mu');
+    const oldRev = await eventually('4 ready', async () => {
+      const s = (await getSts('mu')).status;
+      return s?.readyReplicas === 4 ? s.updateRevision : undefined;
+    });
+    await h.k(['set', 'image', 'sts/mu', 'main=busybox:2']);
+    await eventually('mu-2 and mu-3 at the new revision', async () => {
+      const ps = await live('mu');
+      return ps.filter((p) => p.metadata.labels?.['controller-revision-hash'] !== oldRev).map((p) => p.metadata.name).sort().join() === 'mu-2,mu-3';
+    });
+    await sleep(700);
+    const old = (await live('mu')).filter((p) => p.metadata.labels?.['controller-revision-hash'] === oldRev).map((p) => p.metadata.name).sort();
+    assert.deepEqual(old, ['mu-0', 'mu-1'], 'no third pod goes while two are unavailable');
+    await readyPodsUntilDone(h, 'mu', async () => (await getSts('mu')).status?.updatedReplicas === 4 && (await getSts('mu')).status?.readyReplicas === 4);
+  });
+
+  test('minReadySeconds: the next ordinal waits until its predecessor has been ready that long', async () => {
+    await h.k(['apply', '-f', '-'], manifest('mrs', { replicas: 2, claims: false }).replace('  podManagementPolicy:', '  minReadySeconds: 2\n  podManagementPolicy:'));
+    const p0 = await eventually('mrs-0', async () => (await live('mrs'))[0]);
+    await markPodReady(h, p0);
+    await eventually('ready but not available', async () => {
+      const s = (await getSts('mrs')).status;
+      return s?.readyReplicas === 1 && s.availableReplicas === 0;
+    });
+    assert.deepEqual(await names('mrs'), ['mrs-0'], 'mrs-1 waits while mrs-0 is not yet available');
+    await eventually('available', async () => (await getSts('mrs')).status?.availableReplicas === 1);
+    await eventually('mrs-1 once mrs-0 is available', async () => (await names('mrs')).includes('mrs-1'));
+  });
+
   test('a pod on a dead node is not replaced until it is gone; the out-of-service taint lets the pod GC remove it', async () => {
     await h.client.create(NODES, undefined, {
       apiVersion: 'v1',
@@ -247,6 +280,9 @@ describe('StatefulSet controller against a real API server', () => {
     const r = await h.kRaw(['apply', '-f', '-'], bad);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec.podManagementPolicy: Invalid value: "Sometimes": must be 'OrderedReady' or 'Parallel'/);
+    const zero = await h.kRaw(['apply', '-f', '-'], manifest('bad', { claims: false, strategy: '  updateStrategy: { type: RollingUpdate, rollingUpdate: { maxUnavailable: 0 } }' }));
+    assert.notEqual(zero.code, 0);
+    assert.match(zero.stderr, /spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: cannot be 0/);
     const imm = await h.kRaw(['patch', 'sts', 'web', '-p', '{"spec":{"serviceName":"other"}}']);
     assert.notEqual(imm.code, 0);
     assert.match(imm.stderr, /updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden/);
