@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
 import { startHarness, eventually, listPods, markPodReady, markPodFinished, type Harness } from './harness.js';
 import { statefulSetController } from '../../../src/controllers/statefulset/controller.js';
 import { garbageCollectorController } from '../../../src/controllers/garbagecollector/controller.js';
@@ -248,6 +249,22 @@ describe('StatefulSet controller against a real API server', () => {
     assert.deepEqual(await names('mrs'), ['mrs-0'], 'mrs-1 waits while mrs-0 is not yet available');
     await eventually('available', async () => (await getSts('mrs')).status?.availableReplicas === 1);
     await eventually('mrs-1 once mrs-0 is available', async () => (await names('mrs')).includes('mrs-1'));
+  });
+
+  test('@kubernetes/client-node reads status and scales through the scale subresource', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(h.kubeconfig);
+    // client-node refuses plain http unless skipTLSVerify is set (no effect on http), as against upstream over http.
+    kc.loadFromOptions({ clusters: kc.clusters.map((c) => ({ ...c, skipTLSVerify: true })), users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const sts = await apps.readNamespacedStatefulSetStatus({ name: 'ond', namespace: 'default' });
+    assert.equal(sts.status?.replicas, 2);
+    assert.match(sts.status?.updateRevision ?? '', /^ond-/);
+    const scale = await apps.readNamespacedStatefulSetScale({ name: 'ond', namespace: 'default' });
+    assert.equal(scale.spec?.replicas, 2);
+    assert.equal(scale.status?.selector, 'app=ond');
+    await apps.replaceNamespacedStatefulSetScale({ name: 'ond', namespace: 'default', body: { ...scale, spec: { replicas: 3 } } });
+    await eventually('ond-2', async () => (await names('ond')).includes('ond-2'));
   });
 
   test('a pod on a dead node is not replaced until it is gone; the out-of-service taint lets the pod GC remove it', async () => {
