@@ -5,6 +5,7 @@ import { daemonSetController } from './daemonset/controller.js';
 import { jobController } from './job/controller.js';
 import { cronJobController } from './cronjob/controller.js';
 import { disruptionController } from './disruption/controller.js';
+import { statefulSetController } from './statefulset/controller.js';
 
-// The workload controllers (issue #7), by upstream's --controllers names.
-export const workloadControllers: ControllerDescriptor[] = [replicaSetController, deploymentController, daemonSetController, jobController, cronJobController, disruptionController];
+// The workload controllers (issues #7 and #15), by upstream's --controllers names.
+export const workloadControllers: ControllerDescriptor[] = [replicaSetController, deploymentController, daemonSetController, jobController, statefulSetController, cronJobController, disruptionController];

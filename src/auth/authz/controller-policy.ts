@@ -115,7 +115,7 @@ export const CONTROLLER_ROLES: RoleDef[] = [
     rule(['update'], ['apps'], ['statefulsets/finalizers']),
     rule(['get', 'create', 'delete', 'update', 'patch'], [''], ['pods']),
     rule(['get', 'create', 'delete', 'update', 'patch', 'list', 'watch'], ['apps'], ['controllerrevisions']),
-    rule(['get', 'create'], [''], ['persistentvolumeclaims']),
+    rule(['get', 'create', 'delete', 'update', 'patch'], [''], ['persistentvolumeclaims']),
     eventsRule(),
   ]),
   c('ttl-controller', [rule(['update', 'patch', 'list', 'watch'], [''], ['nodes']), eventsRule()]),

@@ -23,7 +23,4 @@ export interface DaemonSet extends KubeObject {
   };
 }
 
-export interface ControllerRevision extends KubeObject {
-  data?: unknown;
-  revision?: number;
-}
+export type { ControllerRevision } from '../shared/history.js';

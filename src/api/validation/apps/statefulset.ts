@@ -4,7 +4,7 @@ import type { KubeObject } from '../../types.js';
 import { child, forbidden, GoSyntax, invalid, notSupported, required, type FieldError } from '../field.js';
 import { validatePodTemplateSpec } from '../pod/spec.js';
 import { asArray, asRecord, clone, semanticEqual, str } from '../util.js';
-import { nonNegative, validateTemplateForSelector, validateWorkloadSelector } from './common.js';
+import { goIntOrString, intOrPercentValue, nonNegative, notMoreThan100Percent, validatePositiveIntOrPercent, validateTemplateForSelector, validateWorkloadSelector } from './common.js';
 
 const RETENTION = ['Retain', 'Delete'];
 
@@ -20,7 +20,16 @@ function validateSpec(spec: Record<string, unknown>): FieldError[] {
   else if (type === 'OnDelete') {
     if (ru) errs.push(invalid('spec.updateStrategy.rollingUpdate', new GoSyntax('&apps.RollingUpdateStatefulSetStrategy{...}'), "only allowed for updateStrategy 'RollingUpdate'"));
   } else if (type === 'RollingUpdate') {
-    if (ru) errs.push(...nonNegative(ru.partition, 'spec.updateStrategy.rollingUpdate.partition'));
+    if (ru) {
+      errs.push(...nonNegative(ru.partition, 'spec.updateStrategy.rollingUpdate.partition'));
+      // maxUnavailable as with upstream's MaxUnavailableStatefulSet gate on: positive, not 0, at most 100%.
+      if (ru.maxUnavailable !== undefined && ru.maxUnavailable !== null) {
+        const f = 'spec.updateStrategy.rollingUpdate.maxUnavailable';
+        errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, f));
+        if (intOrPercentValue(ru.maxUnavailable) === 0) errs.push(invalid(f, goIntOrString(ru.maxUnavailable), 'cannot be 0'));
+        errs.push(...notMoreThan100Percent(ru.maxUnavailable, f));
+      }
+    }
   } else {
     errs.push(invalid('spec.updateStrategy', new GoSyntax(`apps.StatefulSetUpdateStrategy{Type:"${type}", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}`), "must be 'RollingUpdate' or 'OnDelete'"));
   }
@@ -33,6 +42,8 @@ function validateSpec(spec: Record<string, unknown>): FieldError[] {
   }
   errs.push(...nonNegative(spec.replicas, 'spec.replicas'));
   errs.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
+  const ordinals = asRecord(spec.ordinals);
+  if (ordinals) errs.push(...nonNegative(ordinals.start, 'spec.ordinals.start'));
   const selector = validateWorkloadSelector(spec, 'spec', 'statefulset', errs);
   // Claim templates become volumes at pod creation, so mounts may name them.
   const template = clone(asRecord(spec.template) ?? {});
