@@ -4,6 +4,7 @@ import type { ContainerRuntime } from '../runtime/interface.js';
 import type { Logger } from '../util/log.js';
 import type { Backoff } from './util/backoff.js';
 import type { VolumeManager } from './volumes/manager.js';
+import type { DnsSettings } from './pod/dns.js';
 
 // What every part of one kubelet shares: its identity, the runtime, the API
 // client, the event recorder and the back-off books. Passed explicitly so a
@@ -27,6 +28,8 @@ export interface KubeletContext {
   lightweight: boolean;
   /** Node allocatable for resourceFieldRef defaults. */
   allocatable: { cpu: string; memory: string; 'ephemeral-storage'?: string };
+  /** How pods' resolv.conf is formed (absent for lightweight kubelets: only a pod's own dnsConfig applies). */
+  dns?: DnsSettings;
   /** Ask the pod's worker to sync again soon (probe results, PLEG). */
   requestSync(uid: string): void;
 }

@@ -61,4 +61,10 @@ export interface KubeletOptions {
   /** Shared periodic-task wheel; default: the process-wide one. */
   ticker?: SharedTicker;
   volumePlugins?: VolumePlugin[];
+  /** Upstream --cluster-dns: the nameservers of ClusterFirst pods. */
+  clusterDNS?: string[];
+  /** Upstream --cluster-domain (upstream's default is empty; k8ts server passes cluster.local). */
+  clusterDomain?: string;
+  /** Upstream --resolv-conf (/etc/resolv.conf); '' gives Default pods no host nameservers. */
+  resolvConf?: string;
 }
