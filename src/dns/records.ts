@@ -7,7 +7,6 @@
 
 export const TTL = 5;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface ServiceLike {
   metadata: { name?: string; namespace?: string };
   spec?: any;

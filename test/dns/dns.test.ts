@@ -31,7 +31,6 @@ async function fakeUpstream(): Promise<{ port: number; close(): void; asked: str
 }
 
 /** One question over TCP (two-byte length framing), the raw response back. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function askTcp(port: number, name: string, type: string): Promise<any> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');

@@ -30,7 +30,6 @@ describe('pod resolv.conf on docker', { skip }, () => {
   const nodeName = `k8ts-dns-${randomBytes(3).toString('hex')}`;
   const pauseImage = `k8ts-test/pause:dns-${process.pid}`;
 
-  /* eslint-disable @typescript-eslint/no-explicit-any */
   const mkPod = (name: string, spec: Record<string, unknown>): any => ({
     apiVersion: 'v1',
     kind: 'Pod',

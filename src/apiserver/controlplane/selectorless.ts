@@ -29,10 +29,20 @@ export async function ensureService(registry: Registry, svc: KubeObject): Promis
   const store = registry.storeFor(SERVICES);
   const ns = svc.metadata.namespace!;
   const name = svc.metadata.name!;
-  try {
-    return await store.create(ns, structuredClone(svc));
-  } catch (err) {
-    if (!(err instanceof StatusError && err.code === 409)) throw err;
+  // Look before creating: a create of an existing Service would first fail on its taken cluster IP.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.get(ns, name);
+      break;
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 404)) throw err;
+    }
+    try {
+      return await store.create(ns, structuredClone(svc));
+    } catch (err) {
+      // Another API server made it (or took its address) at the same moment: look again.
+      if (!(err instanceof StatusError && (err.code === 409 || err.code === 422)) || attempt > 3) throw err;
+    }
   }
   const want = svc.spec as Record<string, unknown>;
   const { object } = await store.update(ns, name, (cur) => {

@@ -143,7 +143,6 @@ function persistentStrategy(info: ResourceInfo): Strategy {
   };
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 function sameJSON(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }

@@ -20,7 +20,6 @@ export interface Txn {
   revert(): Promise<void>;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Svc = KubeObject & { spec?: any };
 
 const specOf = (s: Svc): any => (s.spec ??= {});
