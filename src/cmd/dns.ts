@@ -6,6 +6,7 @@ import { progress } from './progress.js';
 import { IPRange } from '../apiserver/registry/service/ranges.js';
 import { ensureService, writeEndpoints } from '../apiserver/controlplane/selectorless.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
+import { isLoopback } from '../util/resolv-conf.js';
 
 // The cluster DNS inside `k8ts server` (CoreDNS's place in an upstream
 // cluster): it listens on the node's address, and the server keeps the
@@ -72,7 +73,8 @@ export async function startDnsAddon(cp: RunningControlPlane, flags: DnsFlags): P
       ],
     },
   });
-  await writeEndpoints(registry, 'kube-system', 'kube-dns', [address], [
+  // A loopback address cannot be an endpoint (validation refuses it, as upstream's): kube-dns then has none.
+  await writeEndpoints(registry, 'kube-system', 'kube-dns', isLoopback(address) ? [] : [address], [
     { name: 'dns', port: dns.port, protocol: 'UDP' },
     { name: 'dns-tcp', port: dns.port, protocol: 'TCP' },
   ]);
