@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   ];
   const out = table(rows);
   console.log(out);
-  console.log(`ratio (DNS / reference): ${fmt(dq / eq)} queries/s`);
+  console.log(`throughput ratio (DNS / reference): ${fmt(dq / eq)}`);
   echo.close();
   await dns.close();
   client.close();

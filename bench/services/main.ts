@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     await writeSection(
       join(repo, 'docs', 'benchmarks.md'),
       'Service allocation',
-      `\`node dist/bench/services/main.js\`: creates over HTTP (${CONCURRENCY} in flight) on one API server over SQLite, in-process client, cluster IP range a /16. A Service create takes its cluster IP (and a NodePort Service a node port as well) by compare-and-swap on the shared RangeAllocation key before the Service is written; the reference is a ConfigMap create of similar size, the same path without allocation.\n\n\`\`\`\n${out}\n\`\`\``,
+      `\`node dist/bench/services/main.js\`: creates over HTTP (${CONCURRENCY} in flight) on one API server over SQLite, in-process client, cluster IP range a /16. A Service create takes its cluster IP (and a NodePort Service a node port as well) by compare-and-swap on the shared RangeAllocation key before the Service is written; the reference is a ConfigMap create of similar size, the same path without allocation. The gap is the allocation's own compare-and-swap write (a second SQLite transaction per create, serialised on one key) plus the Service's heavier defaulting and validation.\n\n\`\`\`\n${out}\n\`\`\``,
     );
   }
 }
