@@ -7,6 +7,9 @@ import { IPRange } from '../apiserver/registry/service/ranges.js';
 import { ensureService, writeEndpoints } from '../apiserver/controlplane/selectorless.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
 import { isLoopback } from '../util/resolv-conf.js';
+import { logger } from '../util/log.js';
+
+const log = logger('dns');
 
 // The cluster DNS inside `k8ts server` (CoreDNS's place in an upstream
 // cluster): it listens on the node's address, and the server keeps the
@@ -74,10 +77,15 @@ export async function startDnsAddon(cp: RunningControlPlane, flags: DnsFlags): P
     },
   });
   // A loopback address cannot be an endpoint (validation refuses it, as upstream's): kube-dns then has none.
-  await writeEndpoints(registry, 'kube-system', 'kube-dns', isLoopback(address) ? [] : [address], [
-    { name: 'dns', port: dns.port, protocol: 'UDP' },
-    { name: 'dns-tcp', port: dns.port, protocol: 'TCP' },
-  ]);
+  const keepEndpoints = () =>
+    writeEndpoints(registry, 'kube-system', 'kube-dns', isLoopback(address) ? [] : [address], [
+      { name: 'dns', port: dns.port, protocol: 'UDP' },
+      { name: 'dns-tcp', port: dns.port, protocol: 'TCP' },
+    ]);
+  await keepEndpoints();
+  // Kept, not just written: an edited or deleted Endpoints object comes back within the interval (a no-op write otherwise).
+  const timer = setInterval(() => keepEndpoints().catch((err) => log.warn({ err: (err as Error).message }, 'keeping the kube-dns endpoints failed')), 10_000);
+  timer.unref();
   progress(`cluster DNS for ${clusterDomain} listening on ${address}:${dns.port} (UDP and TCP), Service kube-system/kube-dns ${clusterIP}`);
   return {
     clusterIP,
@@ -85,6 +93,7 @@ export async function startDnsAddon(cp: RunningControlPlane, flags: DnsFlags): P
     address,
     port: dns.port,
     async stop() {
+      clearInterval(timer);
       await dns.close();
       client.close();
     },

@@ -15,6 +15,8 @@ import { startApiServer } from '../../src/apiserver/server.js';
 import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
 import { ensureClusterPki } from '../../src/pki/index.js';
 import { IPRange } from '../../src/apiserver/registry/service/ranges.js';
+import { resourceFor } from '../../src/api/scheme/resources.js';
+import { eventually } from '../kubelet/harness.js';
 
 function client(kubeconfig: string): k8s.CoreV1Api {
   const kc = new k8s.KubeConfig();
@@ -305,5 +307,32 @@ describe('the kubernetes Service', () => {
     assert.equal(out, `IPv4 192.0.2.10 ${srv.server.port}`);
     const svcs = await kubectlOk(srv.kubeconfig, ['get', 'svc', 'kubernetes']);
     assert.match(svcs, /kubernetes\s+ClusterIP\s+10\.0\.0\.1\s+<none>\s+443\/TCP/);
+  });
+});
+
+describe('the kubernetes Service endpoints with several API servers', () => {
+  it('lists every live server, drops a stopped one at once and a dead one when its lease expires', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'k8ts-svc-leases-'));
+    const store = await openStore({ kind: 'sqlite', path: join(dir, 'state.db') });
+    const ttl = { leaseTTLSeconds: 2, intervalMs: 100 };
+    const a = await startApiServer({ store, port: 0, host: '127.0.0.1', kubernetesService: { advertiseAddress: '192.0.2.10', ...ttl } });
+    const b = await startApiServer({ store, port: 0, host: '127.0.0.1', kubernetesService: { advertiseAddress: '192.0.2.11', ...ttl } });
+    const ips = async (): Promise<string> => {
+      const ep = (await a.registry.storeFor(resourceFor('', 'v1', 'endpoints')!).get('default', 'kubernetes')) as { subsets?: { addresses: { ip: string }[] }[] };
+      return (ep.subsets?.[0]?.addresses ?? []).map((x) => x.ip).join(',');
+    };
+    try {
+      await eventually(async () => ((await ips()) === '192.0.2.10,192.0.2.11' ? true : undefined));
+      await b.close();
+      await eventually(async () => ((await ips()) === '192.0.2.10' ? true : undefined));
+      // A server that died without a word: its lease is all that is left of it.
+      await store.create('/registry/masterleases/192.0.2.99', '{}', { ttlSeconds: 1 });
+      await eventually(async () => ((await ips()) === '192.0.2.10,192.0.2.99' ? true : undefined));
+      await eventually(async () => ((await ips()) === '192.0.2.10' ? true : undefined));
+    } finally {
+      await a.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
