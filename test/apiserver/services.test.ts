@@ -17,6 +17,7 @@ import { ensureClusterPki } from '../../src/pki/index.js';
 import { IPRange } from '../../src/apiserver/registry/service/ranges.js';
 import { resourceFor } from '../../src/api/scheme/resources.js';
 import { eventually } from '../kubelet/harness.js';
+import { etcdSkip, startEtcd } from '../helpers/etcd.js';
 
 function client(kubeconfig: string): k8s.CoreV1Api {
   const kc = new k8s.KubeConfig();
@@ -332,6 +333,37 @@ describe('the kubernetes Service endpoints with several API servers', () => {
     } finally {
       await a.close();
       await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('two API servers on one etcd', { skip: etcdSkip() }, () => {
+  it('never hand out the same cluster IP or node port, with separate etcd connections', async () => {
+    const etcd = await startEtcd();
+    const dir = await mkdtemp(join(tmpdir(), 'k8ts-svc-etcd-'));
+    const prefix = `/k8ts-svc-${process.pid}`;
+    const stores = [await openStore({ kind: 'etcd', endpoints: etcd.endpoints, prefix }), await openStore({ kind: 'etcd', endpoints: etcd.endpoints, prefix })];
+    const servers: Awaited<ReturnType<typeof startApiServer>>[] = [];
+    try {
+      const pki = await ensureClusterPki(dir, { hostnames: ['localhost'], ips: ['127.0.0.1'] });
+      const b64 = (t: string) => Buffer.from(t).toString('base64');
+      const cores: k8s.CoreV1Api[] = [];
+      for (const store of stores) {
+        const s = await startApiServer({ store, port: 0, host: '127.0.0.1', secure: { pki } });
+        servers.push(s);
+        const kc = join(dir, `kc-${s.port}.yaml`);
+        await writeKubeconfig(kc, { server: s.url, caData: b64(pki.caCertPem), clientCertData: b64(pki.adminCertPem), clientKeyData: b64(pki.adminKeyPem) });
+        cores.push(client(kc));
+      }
+      const made = await Promise.all(Array.from({ length: 40 }, (_, i) => cores[i % 2]!.createNamespacedService({ namespace: 'default', body: svc(`e${i}`, { type: 'NodePort' }) })));
+      assert.equal(new Set(made.map((s) => s.spec!.clusterIP)).size, 40);
+      assert.equal(new Set(made.map((s) => s.spec!.ports![0]!.nodePort)).size, 40);
+      assert.equal(await servers[1]!.serviceAllocators.ips.free(), 254 - 40);
+    } finally {
+      for (const s of servers) await s.close();
+      for (const s of stores) await s.close();
+      await etcd.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });
