@@ -10,6 +10,7 @@ import { isStorageError } from '../../storage/errors.js';
 import type { Registry } from '../handlers/context.js';
 import { ensureService, writeEndpoints } from './selectorless.js';
 import { logger } from '../../util/log.js';
+import { isLoopback } from '../../util/resolv-conf.js';
 
 const log = logger('apiserver');
 
@@ -37,6 +38,7 @@ export interface KubernetesServiceController {
 
 export async function startKubernetesService(registry: Registry, store: Store, o: KubernetesServiceOptions): Promise<KubernetesServiceController> {
   const ttl = o.leaseTTLSeconds ?? 15;
+  if (isLoopback(o.advertiseAddress)) log.warn({ address: o.advertiseAddress }, 'the advertise address is loopback: the kubernetes Service gets no endpoint for this server (set --advertise-address)');
   const ports = [{ name: 'https', port: o.port, protocol: 'TCP' as const }];
   const leaseKey = LEASE_PREFIX + o.advertiseAddress;
   await ensureService(registry, {
@@ -59,7 +61,8 @@ export async function startKubernetesService(registry: Registry, store: Store, o
 
   const liveAddresses = async (): Promise<string[]> => {
     const page = await store.list(LEASE_PREFIX);
-    return page.items.map((kv) => kv.key.slice(LEASE_PREFIX.length));
+    // A loopback address is no endpoint (validation refuses it): a server advertising one is left out.
+    return page.items.map((kv) => kv.key.slice(LEASE_PREFIX.length)).filter((ip) => !isLoopback(ip));
   };
 
   let stopped = false;
