@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '../storage/interface.js';
-import { RESOURCES, type ResourceInfo } from '../api/scheme/resources.js';
+import { RESOURCES, resourceFor, type ResourceInfo } from '../api/scheme/resources.js';
 import type { SchemaRegistry } from '../api/schema/types.js';
 import { loadSchemaRegistry } from '../api/schema/index.js';
 import { StatusError } from '../api/errors.js';
@@ -22,6 +22,12 @@ import { admissionChain, type AdmissionPluginName } from '../auth/admission/inde
 import type { UserInfo } from '../auth/user.js';
 import { auditFailedAuthentication, auditRequest } from './audit.js';
 import type { AuditLogger } from '../auth/audit.js';
+import { ServiceStore } from './registry/service/service-store.js';
+import { ServiceAllocators } from './registry/service/allocators.js';
+import { RangeAllocator } from './registry/service/range-allocator.js';
+import { IPRange, PortRange } from './registry/service/ranges.js';
+import { ipRepair, portRepair } from './registry/service/repair.js';
+import { startKubernetesService, type KubernetesServiceController } from './controlplane/kubernetes-service.js';
 import type { TolerationDefaults } from '../auth/admission/default-toleration-seconds.js';
 import { INSECURE_USER, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
 
@@ -57,6 +63,17 @@ export interface ApiServerOptions {
   secure?: SecureOptions;
   /** --insecure-port: an extra plain-HTTP listener on 127.0.0.1 that skips authentication (warned; for debugging). */
   insecurePort?: number;
+  /** --service-cluster-ip-range (default 10.0.0.0/24). */
+  serviceClusterIPRange?: string;
+  /** --service-node-port-range (default 30000-32767). */
+  serviceNodePortRange?: string;
+  /** How often the allocation repair pass runs (upstream: 3 minutes). */
+  serviceRepairIntervalMs?: number;
+  /**
+   * Keep default/kubernetes and its endpoints pointing at this server
+   * (upstream --advertise-address); off for bare test servers.
+   */
+  kubernetesService?: { advertiseAddress: string; leaseTTLSeconds?: number; intervalMs?: number };
 }
 
 export interface RunningApiServer {
@@ -65,6 +82,10 @@ export interface RunningApiServer {
   host: string;
   registry: Registry;
   security?: Security;
+  /** The Service IP and node port allocators (shared by every request). */
+  serviceAllocators: ServiceAllocators;
+  /** Runs the allocation repair pass once (also run at start-up and periodically). */
+  repairServiceAllocations(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,12 +93,15 @@ class StoreRegistry implements Registry {
   private readonly stores = new Map<ResourceInfo, ResourceStore>();
   private schemaRegistry: SchemaRegistry | undefined;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly serviceAllocators: ServiceAllocators,
+  ) {}
 
   storeFor(info: ResourceInfo): ResourceStore {
     let s = this.stores.get(info);
     if (!s) {
-      s = new ResourceStore(info, this.store);
+      s = info.group === '' && info.resource === 'services' ? new ServiceStore(info, this.store, this.serviceAllocators) : new ResourceStore(info, this.store);
       this.stores.set(info, s);
     }
     return s;
@@ -102,9 +126,28 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const registry = new StoreRegistry(opts.store);
+  const ipRange = new IPRange(opts.serviceClusterIPRange ?? '10.0.0.0/24');
+  const serviceAllocators = new ServiceAllocators(
+    new RangeAllocator(opts.store, ipRange, 'serviceips', 'IP', 'IPs'),
+    new RangeAllocator(opts.store, new PortRange(opts.serviceNodePortRange ?? '30000-32767'), 'servicenodeports', 'port', 'ports'),
+  );
+  const registry = new StoreRegistry(opts.store, serviceAllocators);
   await ensureSystemNamespaces(registry);
   await ensureSystemPriorityClasses(registry);
+  const services = resourceFor('', 'v1', 'services')!;
+  const listServices = async () => (await registry.storeFor(services).list({})).items;
+  const repairs = [ipRepair(serviceAllocators.ips, listServices), portRepair(serviceAllocators.ports, listServices)];
+  const repairServiceAllocations = async (): Promise<void> => {
+    for (const r of repairs) await r.runOnce();
+  };
+  await serviceAllocators.ips.ensure();
+  await serviceAllocators.ports.ensure();
+  // Upstream refuses to serve until the first repair pass has succeeded.
+  await repairServiceAllocations();
+  const repairTimer = setInterval(() => {
+    repairServiceAllocations().catch((err) => log.warn({ err: (err as Error).message }, 'repairing service allocations failed'));
+  }, opts.serviceRepairIntervalMs ?? 180_000);
+  repairTimer.unref();
   let security: Security | undefined;
   let closeAuthz: (() => void) | undefined;
   if (opts.secure) {
@@ -198,14 +241,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     servers.push(plain);
     log.warn({ url: `http://127.0.0.1:${(plain.address() as AddressInfo).port}` }, 'insecure port open: requests on it skip authentication and authorization');
   }
+  let kubernetesService: KubernetesServiceController | undefined;
+  if (opts.kubernetesService) {
+    kubernetesService = await startKubernetesService(registry, opts.store, { ...opts.kubernetesService, port, clusterIP: ipRange.nth(1) });
+  }
   return {
     url,
     port,
     host,
     registry,
     security,
-    close: () =>
-      Promise.all(
+    serviceAllocators,
+    repairServiceAllocations,
+    close: async () => {
+      clearInterval(repairTimer);
+      await kubernetesService?.stop();
+      await Promise.all(
         servers.map(
           (srv) =>
             new Promise<void>((resolve) => {
@@ -213,6 +264,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
               srv.closeAllConnections();
             }),
         ),
-      ).then(() => closeAuthz?.()),
+      );
+      closeAuthz?.();
+    },
   };
 }

@@ -41,7 +41,7 @@ export function dockerAnswers(socketPath = '/var/run/docker.sock'): Promise<bool
   });
 }
 
-export async function startAgent(cp: RunningControlPlane, flags: AgentFlags): Promise<{ stop(): Promise<void> }> {
+export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns: { clusterDNS: string[]; clusterDomain: string } = { clusterDNS: [], clusterDomain: '' }): Promise<{ stop(): Promise<void> }> {
   let runtime = flags.runtime;
   if (runtime === 'auto') {
     runtime = (await dockerAnswers()) ? 'docker' : 'exec';
@@ -58,6 +58,8 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags): Pr
     podManifestPath: flags.podManifestPath,
     kubeletPort: Number(flags.kubeletPort),
     podCIDR: flags.podCidr,
+    clusterDNS: dns.clusterDNS,
+    clusterDomain: dns.clusterDomain,
   });
   progress(`kubelet registered node ${nodeName} (runtime ${runtime}, server on port ${kubelet.port})`);
   return {

@@ -18,6 +18,8 @@ export interface ComponentIdentity {
 
 export const SCHEDULER: ComponentIdentity = { name: 'scheduler', user: 'system:kube-scheduler', groups: [] };
 export const CONTROLLER_MANAGER: ComponentIdentity = { name: 'controller-manager', user: 'system:kube-controller-manager', groups: [] };
+/** The cluster DNS reads Services and EndpointSlices as system:coredns (ClusterRole system:coredns). */
+export const DNS: ComponentIdentity = { name: 'dns', user: 'system:coredns', groups: [] };
 export const PROXY: ComponentIdentity = { name: 'proxy', user: 'system:kube-proxy', groups: [] };
 
 export function kubeletIdentity(nodeName: string): ComponentIdentity {

@@ -33,6 +33,9 @@ export interface KubeletFlags {
   fileCheckFrequency: string;
   kubeApiQps?: string;
   kubeApiBurst?: string;
+  clusterDns?: string;
+  clusterDomain?: string;
+  resolvConf: string;
 }
 
 export interface StartKubeletOptions extends Omit<KubeletOptions, 'client' | 'runtime'> {
@@ -139,6 +142,9 @@ export function kubeletOptionsFromFlags(f: KubeletFlags): StartKubeletOptions {
     fileCheckFrequency: parseGoDuration(f.fileCheckFrequency),
     qps: f.kubeApiQps ? Number(f.kubeApiQps) : undefined,
     burst: f.kubeApiBurst ? Number(f.kubeApiBurst) : undefined,
+    clusterDNS: (f.clusterDns ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    clusterDomain: f.clusterDomain ?? '',
+    resolvConf: f.resolvConf,
   };
 }
 
@@ -165,6 +171,9 @@ export function addKubeletCommand(program: Command): Command {
     .option('--file-check-frequency <d>', 'how often the static pod manifests are re-read', '20s')
     .option('--kube-api-qps <n>', 'client-side request rate limit to the API server (default 50)')
     .option('--kube-api-burst <n>', 'client-side burst above the rate limit (default 100)')
+    .option('--cluster-dns <ips>', 'comma-separated cluster DNS addresses, the nameservers of dnsPolicy ClusterFirst pods')
+    .option('--cluster-domain <domain>', 'the cluster\'s DNS domain (e.g. cluster.local): pods search NS.svc.DOMAIN svc.DOMAIN DOMAIN')
+    .option('--resolv-conf <file>', 'resolver configuration pods with dnsPolicy Default copy (\'\' for none)', '/etc/resolv.conf')
     .action(async (flags: KubeletFlags) => {
       const k = await startKubelet(kubeletOptionsFromFlags(flags));
       progress(`kubelet is running as node ${k.nodeName} (server on port ${k.port})`);

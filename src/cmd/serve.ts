@@ -8,6 +8,7 @@ import { RestClient } from '../client/rest.js';
 import { join } from 'node:path';
 import { progress } from './progress.js';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
+import { addDnsFlags, startDnsAddon, type DnsFlags } from './dns.js';
 
 type Stoppable = { stop(): Promise<void> };
 
@@ -32,7 +33,7 @@ function onSignals(parts: Stoppable[]): void {
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
-export async function serve(flags: ServerFlags & Partial<AgentFlags> & ControllerManagerFlags, what: string, withComponents: boolean): Promise<void> {
+export async function serve(flags: ServerFlags & Partial<AgentFlags> & ControllerManagerFlags & DnsFlags, what: string, withComponents: boolean): Promise<void> {
   const parts: Stoppable[] = [];
   onSignals(parts);
   const cp = await runApiServer(flags);
@@ -46,16 +47,18 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     const scheduler = await startScheduler({ clientConfig: await componentClientConfig(cp.pki, cp.server, cp.dataDir, SCHEDULER), leaderElect: false, qps: 5000, burst: 5000 });
     parts.push(scheduler);
     progress('scheduler started');
-    if (!flags.disableAgent) parts.push(await startAgent(cp, flags as AgentFlags));
+    const dns = flags.disableDns ? undefined : await startDnsAddon(cp, flags);
+    if (dns) parts.push(dns);
+    if (!flags.disableAgent) parts.push(await startAgent(cp, flags as AgentFlags, dns ? { clusterDNS: [dns.clusterIP], clusterDomain: dns.clusterDomain } : { clusterDNS: [], clusterDomain: flags.clusterDomain }));
   }
   progress(`${what} is ready (Kubernetes ${KUBERNETES_VERSION.gitVersion}): KUBECONFIG=${cp.kubeconfig} kubectl get ns`);
 }
 
 export function addServerCommand(program: Command): void {
   const serverCmd = addAgentFlags(addApiServerFlags(program.command('server').description('run the control plane (API server, controller manager, scheduler) and, unless --disable-agent, a kubelet for this host, in one process')));
-  addControllerManagerFlags(serverCmd).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags) => serve(flags, 'k8ts server', true));
+  addDnsFlags(addControllerManagerFlags(serverCmd)).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags) => serve(flags, 'k8ts server', true));
 }
 
 export function addApiServerCommand(program: Command): void {
-  addApiServerFlags(program.command('apiserver').description('run the API server alone')).action((flags: ServerFlags) => serve(flags as ServerFlags & ControllerManagerFlags, 'k8ts apiserver', false));
+  addApiServerFlags(program.command('apiserver').description('run the API server alone')).action((flags: ServerFlags) => serve(flags as ServerFlags & ControllerManagerFlags & DnsFlags, 'k8ts apiserver', false));
 }

@@ -27,6 +27,8 @@ export interface ServerFlags {
   tokenAuthFile?: string;
   disableAdmissionPlugins?: string;
   serviceClusterIpRange: string;
+  serviceNodePortRange: string;
+  advertiseAddress?: string;
   encryptionProviderConfig?: string;
   auditPolicyFile?: string;
   auditLogPath?: string;
@@ -56,6 +58,8 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--token-auth-file <file>', 'static bearer tokens, upstream CSV format: token,user,uid,"group1,group2"')
     .option('--disable-admission-plugins <names>', `comma-separated admission plugins to turn off (${ADMISSION_PLUGINS.join(', ')})`)
     .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24')
+    .option('--service-node-port-range <range>', 'ports NodePort and LoadBalancer Services get their node ports from', '30000-32767')
+    .option('--advertise-address <ip>', 'address the kubernetes Service\'s endpoints point at (default: --bind-address, or the host\'s first address when that is 0.0.0.0)')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are logged at which level')
     .option('--audit-log-path <file>', 'where audit events go, one JSON line each ("-" for standard output)')
     .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the not-ready toleration added to every pod without one', '300')
@@ -78,6 +82,15 @@ export function firstServiceIP(cidr: string): string {
   const n = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
   const ip = (n + 1) >>> 0;
   return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
+}
+
+/** Upstream's ResolveBindAddress: the bind address, or the host's first non-loopback address when that is loopback or every interface. */
+export function advertiseAddress(flags: Pick<ServerFlags, 'advertiseAddress' | 'bindAddress'>): string {
+  if (flags.advertiseAddress) return flags.advertiseAddress;
+  const b = flags.bindAddress;
+  if (b !== '0.0.0.0' && b !== '::' && !b.startsWith('127.') && b !== '::1' && b !== 'localhost') return b;
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
 }
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -143,6 +156,9 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     host: flags.bindAddress,
     secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[], audit, tolerationDefaults },
     insecurePort,
+    serviceClusterIPRange: flags.serviceClusterIpRange,
+    serviceNodePortRange: flags.serviceNodePortRange,
+    kubernetesService: { advertiseAddress: advertiseAddress(flags) },
   });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const host = flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? '127.0.0.1' : flags.bindAddress;

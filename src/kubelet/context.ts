@@ -5,6 +5,7 @@ import type { Logger } from '../util/log.js';
 import type { Backoff } from './util/backoff.js';
 import type { VolumeManager } from './volumes/manager.js';
 import type { ServiceLister } from './pod/service-env.js';
+import type { DnsSettings } from './pod/dns.js';
 
 // What every part of one kubelet shares: its identity, the runtime, the API
 // client, the event recorder and the back-off books. Passed explicitly so a
@@ -30,6 +31,8 @@ export interface KubeletContext {
   allocatable: { cpu: string; memory: string; 'ephemeral-storage'?: string };
   /** Services for the containers' service variables; absent for hollow nodes (no environment to see). */
   services?: ServiceLister;
+  /** How pods' resolv.conf is formed (absent for lightweight kubelets: only a pod's own dnsConfig applies). */
+  dns?: DnsSettings;
   /** Ask the pod's worker to sync again soon (probe results, PLEG). */
   requestSync(uid: string): void;
 }

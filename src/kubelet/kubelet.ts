@@ -108,6 +108,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
     lightweight,
     allocatable: volumeHost.allocatable,
     requestSync: (uid) => late.workers?.sync(uid),
+    dns: lightweight ? undefined : { clusterDNS: opts.clusterDNS ?? [], clusterDomain: opts.clusterDomain ?? '', resolvConf: opts.resolvConf ?? '/etc/resolv.conf', nodeIPs: [address] },
   };
 
   const prober = new ProberManager(ctx);

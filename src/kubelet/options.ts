@@ -67,4 +67,10 @@ export interface KubeletOptions {
    * of this kubelet's own, unless lightweight (hollow nodes have no environment anyone could read).
    */
   services?: ServiceLister;
+  /** Upstream --cluster-dns: the nameservers of ClusterFirst pods. */
+  clusterDNS?: string[];
+  /** Upstream --cluster-domain (upstream's default is empty; k8ts server passes cluster.local). */
+  clusterDomain?: string;
+  /** Upstream --resolv-conf (/etc/resolv.conf); '' gives Default pods no host nameservers. */
+  resolvConf?: string;
 }

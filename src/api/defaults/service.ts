@@ -25,6 +25,16 @@ export function defaultService(obj: Obj): void {
   }
   if (type === 'LoadBalancer') setIfUnset(spec, 'allocateLoadBalancerNodePorts', true);
   if (type !== 'ExternalName') {
+    // An old client's singular clusterIP also fills the plural (upstream's NormalizeClusterIPs).
+    if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && (unset(spec.clusterIPs) || (Array.isArray(spec.clusterIPs) && spec.clusterIPs.length === 0))) {
+      spec.clusterIPs = [spec.clusterIP];
+    }
+    // Headless without a selector is dual-stack by default, even on a single-stack cluster (upstream's initIPFamilyFields).
+    const selectorless = !spec.selector || Object.keys(spec.selector as object).length === 0;
+    if (spec.clusterIP === 'None' && selectorless && unset(spec.ipFamilyPolicy)) {
+      spec.ipFamilyPolicy = 'RequireDualStack';
+      if (unset(spec.ipFamilies) || (Array.isArray(spec.ipFamilies) && spec.ipFamilies.length === 0)) spec.ipFamilies = ['IPv4', 'IPv6'];
+    }
     setIfUnset(spec, 'ipFamilyPolicy', 'SingleStack');
     if (unset(spec.ipFamilies) || (Array.isArray(spec.ipFamilies) && spec.ipFamilies.length === 0)) spec.ipFamilies = ['IPv4'];
   }

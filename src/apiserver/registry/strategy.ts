@@ -155,8 +155,66 @@ function pdbStrategy(info: ResourceInfo): Strategy {
   };
 }
 
+function sameJSON(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * Upstream's dropTypeDependentFields: a type change clears the values the
+ * old type needed (cluster IPs for ExternalName, node ports for ClusterIP)
+ * when the client sent them back unchanged, so `kubectl patch -p
+ * '{"spec":{"type":"ClusterIP"}}'` works on a NodePort Service.
+ */
+function dropTypeDependentFields(spec: any, old: any): void {
+  if (spec.type === old.type) return;
+  const nodePorts = (s: any) => (s.ports ?? []).map((p: any) => p?.nodePort ?? 0);
+  if (spec.type === 'ExternalName') {
+    if (sameJSON(spec.clusterIP, old.clusterIP) && sameJSON(spec.clusterIPs, old.clusterIPs)) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (sameJSON(spec.ipFamilies, old.ipFamilies)) delete spec.ipFamilies;
+    if (sameJSON(spec.ipFamilyPolicy, old.ipFamilyPolicy)) delete spec.ipFamilyPolicy;
+  }
+  if (spec.type !== 'NodePort' && spec.type !== 'LoadBalancer' && sameJSON(nodePorts(spec), nodePorts(old))) {
+    for (const p of spec.ports ?? []) if (p) delete p.nodePort;
+  }
+  if (spec.type !== 'LoadBalancer') {
+    if (sameJSON(spec.healthCheckNodePort, old.healthCheckNodePort)) delete spec.healthCheckNodePort;
+    if (sameJSON(spec.allocateLoadBalancerNodePorts, old.allocateLoadBalancerNodePorts)) delete spec.allocateLoadBalancerNodePorts;
+    if (sameJSON(spec.loadBalancerClass, old.loadBalancerClass)) delete spec.loadBalancerClass;
+  }
+  const external = (s: any) => s.type === 'NodePort' || s.type === 'LoadBalancer' || (s.type === 'ClusterIP' && (s.externalIPs ?? []).length > 0);
+  if (!external(spec) && sameJSON(spec.externalTrafficPolicy, old.externalTrafficPolicy)) delete spec.externalTrafficPolicy;
+  if (spec.type === 'ExternalName' && sameJSON(spec.internalTrafficPolicy, old.internalTrafficPolicy)) delete spec.internalTrafficPolicy;
+}
+
+function serviceStrategy(info: ResourceInfo): Strategy {
+  const base = baseStrategy(info);
+  return {
+    ...base,
+    prepareForCreate(obj) {
+      obj.status = { loadBalancer: {} };
+    },
+    prepareForUpdate(obj, old) {
+      base.prepareForUpdate(obj, old);
+      const spec = (obj.spec ??= {}) as any;
+      const oldSpec = (old.spec ?? {}) as any;
+      dropTypeDependentFields(spec, oldSpec);
+      // Upstream's NormalizeClusterIPs: an old client that changed only the singular field changed both.
+      if (spec.type !== 'ExternalName' && (spec.clusterIP ?? '') !== (oldSpec.clusterIP ?? '')) {
+        if (!spec.clusterIP) delete spec.clusterIPs;
+        else if (sameJSON(spec.clusterIPs, oldSpec.clusterIPs)) spec.clusterIPs = [spec.clusterIP];
+      }
+      // A Service that stops being a LoadBalancer has no load balancer to report.
+      if (spec.type !== 'LoadBalancer' && oldSpec.type === 'LoadBalancer') obj.status = { loadBalancer: {} };
+    },
+  };
+}
+
 export function strategyFor(info: ResourceInfo): Strategy {
   if (info.group === 'policy' && info.resource === 'poddisruptionbudgets') return pdbStrategy(info);
+  if (info.group === '' && info.resource === 'services') return serviceStrategy(info);
   if (info.group === '' && info.resource === 'pods') return podStrategy(info);
   if (info.group === '' && info.resource === 'namespaces') return namespaceStrategy(info);
   if (info.group === '' && (info.resource === 'persistentvolumes' || info.resource === 'persistentvolumeclaims')) return persistentStrategy(info);

@@ -170,6 +170,8 @@ export const CLUSTER_ROLES: RoleDef[] = [
     ],
   },
   { name: 'system:kube-dns', rules: [rule(['list', 'watch'], [''], ['endpoints', 'services'])] },
+  // k8ts's cluster DNS (CoreDNS's role, less what it does not read: endpoints, pods, namespaces).
+  { name: 'system:coredns', rules: [rule(['list', 'watch'], [''], ['services']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])] },
   {
     name: 'system:persistent-volume-provisioner',
     rules: [
@@ -239,6 +241,7 @@ export const CLUSTER_ROLE_BINDINGS: BindingDef[] = [
   { name: 'system:public-info-viewer', role: 'system:public-info-viewer', subjects: [group('system:authenticated'), group('system:unauthenticated')] },
   { name: 'system:node-proxier', role: 'system:node-proxier', subjects: [user('system:kube-proxy')] },
   { name: 'system:kube-controller-manager', role: 'system:kube-controller-manager', subjects: [user('system:kube-controller-manager')] },
+  { name: 'system:coredns', role: 'system:coredns', subjects: [user('system:coredns')] },
   { name: 'system:kube-dns', role: 'system:kube-dns', subjects: [{ kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }] },
   { name: 'system:kube-scheduler', role: 'system:kube-scheduler', subjects: [user('system:kube-scheduler')] },
   { name: 'system:volume-scheduler', role: 'system:volume-scheduler', subjects: [user('system:kube-scheduler')] },

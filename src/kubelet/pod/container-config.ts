@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { podDnsConfig, type DnsSettings, type DnsWarn } from './dns.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseQuantity } from '../../api/quantity.js';
@@ -39,7 +40,7 @@ export function podLabels(pod: Pod, nodeName: string): Record<string, string> {
   };
 }
 
-export function sandboxConfig(pod: Pod, nodeName: string, rootDir: string, attempt: number): PodSandboxConfig {
+export function sandboxConfig(pod: Pod, nodeName: string, rootDir: string, attempt: number, dns?: { settings: DnsSettings; warn: DnsWarn }): PodSandboxConfig {
   const portMappings: PortMapping[] = [];
   for (const c of pod.spec.containers) {
     for (const p of c.ports ?? []) {
@@ -47,7 +48,7 @@ export function sandboxConfig(pod: Pod, nodeName: string, rootDir: string, attem
       portMappings.push({ protocol: p.protocol ?? 'TCP', containerPort: p.containerPort, hostPort: p.hostPort, ...(p.hostIP ? { hostIp: p.hostIP } : {}) });
     }
   }
-  const dns = pod.spec.dnsConfig as { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] } | undefined;
+  const podDns = pod.spec.dnsConfig as { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] } | undefined;
   const cfg: PodSandboxConfig = {
     metadata: { name: pod.metadata.name ?? '', namespace: pod.metadata.namespace ?? 'default', uid: pod.metadata.uid ?? '', attempt },
     hostname: pod.spec.hostNetwork ? nodeName : (pod.spec.hostname ?? pod.metadata.name ?? '').slice(0, 63),
@@ -59,8 +60,11 @@ export function sandboxConfig(pod: Pod, nodeName: string, rootDir: string, attem
     annotations: { ...(pod.metadata.annotations ?? {}) },
     podDir: join(rootDir, 'pods', pod.metadata.uid ?? ''),
   };
-  if (dns && (dns.nameservers?.length || dns.searches?.length || dns.options?.length)) {
-    cfg.dnsConfig = { servers: dns.nameservers ?? [], searches: dns.searches ?? [], options: (dns.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : o.name)) };
+  if (dns) {
+    cfg.dnsConfig = podDnsConfig(pod as Parameters<typeof podDnsConfig>[0], dns.settings, dns.warn);
+  } else if (podDns && (podDns.nameservers?.length || podDns.searches?.length || podDns.options?.length)) {
+    // Without the kubelet's DNS settings (hollow nodes, bare tests) only the pod's own dnsConfig applies.
+    cfg.dnsConfig = { servers: podDns.nameservers ?? [], searches: podDns.searches ?? [], options: (podDns.options ?? []).map((o) => (o.value ? `${o.name}:${o.value}` : o.name)) };
   }
   return cfg;
 }

@@ -115,7 +115,9 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, ws: PodWorkerState,
     return { status: statusFor(ctx, pod, await readPodState(ctx.runtime, uid), ws, prober) };
   }
 
-  const sbConfig = sandboxConfig(pod, ctx.nodeName, ctx.rootDir, actions.sandboxAttempt);
+  // DNS warnings are events only when a sandbox is made, not on every sync.
+  const dns = ctx.dns ? { settings: ctx.dns, warn: (reason: string, msg: string) => actions.createSandbox && ctx.recorder.event(pod, 'Warning', reason, msg) } : undefined;
+  const sbConfig = sandboxConfig(pod, ctx.nodeName, ctx.rootDir, actions.sandboxAttempt, dns);
   let sandboxId = state.sandboxes[0]?.id;
   if (actions.createSandbox) {
     try {
