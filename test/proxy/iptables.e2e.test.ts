@@ -47,6 +47,8 @@ describe('kube-proxy iptables mode (network namespaces)', { skip: netnsSkip() },
   let topo: Topology;
   let proxy: RunningProxy;
   let a: Pod, b: Pod, c: Pod, client: Pod, outside: Pod;
+  const syncErrors: string[] = [];
+  let partialSyncs = 0;
   const apply = (yaml: string) => kubectlOk(ts.kubeconfig, ['apply', '-f', '-'], { input: yaml });
   /** Wait until the proxy has written whatever the API server holds now. */
   const synced = async (check: (save: string) => boolean) => {
@@ -67,7 +69,12 @@ describe('kube-proxy iptables mode (network namespaces)', { skip: netnsSkip() },
     outside = await topo.addPod('outside', 'external');
     for (const p of [a, b, c]) await topo.serve(p);
     await topo.serve(a, 8080);
-    proxy = await startProxy({ clientConfig: loadKubeconfig(ts.kubeconfig), mode: 'iptables', netns: topo.node, nodeName: 'node-1', clusterCIDR: CLUSTER_CIDR, minSyncPeriodMs: 100 });
+    proxy = await startProxy({ clientConfig: loadKubeconfig(ts.kubeconfig), mode: 'iptables', netns: topo.node, nodeName: 'node-1', clusterCIDR: CLUSTER_CIDR, minSyncPeriodMs: 100,
+      onSync: (r) => {
+        if (!r.ok) syncErrors.push(r.error!.message);
+        else if (r.result && !r.result.full && r.result.bytes > 0) partialSyncs++;
+      },
+    });
     await proxy.ready;
   });
 
@@ -212,6 +219,11 @@ describe('kube-proxy iptables mode (network namespaces)', { skip: netnsSkip() },
     const chain = svcChain('default/self:http', 'tcp');
     await kubectlOk(ts.kubeconfig, ['delete', 'service', 'self']);
     await synced((s) => !s.includes(chain) && !s.includes('10.0.0.18'));
+  });
+
+  it('made every change with a partial sync that iptables-restore accepted', () => {
+    assert.deepEqual(syncErrors, []);
+    assert.ok(partialSyncs >= 5, `only ${partialSyncs} partial syncs`);
   });
 
   it('k8ts proxy --cleanup removes every chain and jump of ours and exits 0', async () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { portProtoHash, svcChain, sepChain } from '../../src/proxy/names.js';
-import { renderService, assemble, probability, type RuleOptions } from '../../src/proxy/iptables/rules.js';
+import { renderService, assemble, assemblePartial, probability, type RuleOptions } from '../../src/proxy/iptables/rules.js';
 import { ProxyState, categorize, servicePorts, endpointsByPortName } from '../../src/proxy/state.js';
 import { parseSave } from '../../src/proxy/iptables/save.js';
 import { loopbackFor } from '../../src/proxy/userspace/proxier.js';
@@ -110,6 +110,20 @@ describe('proxy rule rendering', () => {
     assert.equal(lines.at(-1), 'COMMIT');
     const parsed = parseSave(text);
     assert.ok(parsed.get('nat')!.chains.has(svcChain('default/web:http', 'tcp')));
+  });
+
+  it('a partial sync deletes and inserts single top-level rules, new ClusterIP rules first', () => {
+    const state = new ProxyState('n1');
+    state.setService(svc('web', { clusterIP: '10.0.0.10', ports: [{ name: 'http', port: 80 }] }), 'default/web');
+    const before = renderService(state.resolve('default/web'), OPTS, false);
+    state.setSlice(slice('web', [['10.244.1.2']]), false);
+    const after = renderService(state.resolve('default/web'), OPTS, false);
+    const text = assemblePartial([{ before, after }], []);
+    assert.match(text, /^\*filter\n-D KUBE-SERVICES -m comment --comment "default\/web has no endpoints" .* -j REJECT\nCOMMIT\n/);
+    assert.match(text, /\n-I KUBE-SERVICES 1 -m comment --comment "default\/web cluster IP" .* -j KUBE-SVC-/);
+    assert.doesNotMatch(text, /:KUBE-SERVICES/);
+    // Nothing changed: nothing to send.
+    assert.equal(assemblePartial([{ before: after, after }], []), '');
   });
 
   it('marks only changed services dirty', () => {

@@ -2,7 +2,7 @@ import type { Logger } from '../../util/log.js';
 import type { Exec } from '../exec.js';
 import type { ProxyState } from '../state.js';
 import { isServiceChain } from '../names.js';
-import { assemble, renderService, type RuleOptions, type ServiceRules } from './rules.js';
+import { assemble, assemblePartial, renderService, type RuleOptions, type ServiceRules } from './rules.js';
 import { JUMPS, jumpRule } from './chains.js';
 import { parseSave, ruleTarget } from './save.js';
 import { nodeAddresses } from '../addresses.js';
@@ -30,6 +30,8 @@ export interface SyncResult {
   rendered: number;
   endpoints: number;
   bytes: number;
+  /** Time to render the restore input (including iptables-save on full syncs). */
+  renderMs: number;
   /** Time spent in iptables-restore alone. */
   restoreMs: number;
   totalMs: number;
@@ -118,7 +120,11 @@ export class IptablesProxier {
       for (const r of changed) for (const c of r.chains.keys()) this.active.add(c);
     }
 
-    const text = assemble({ all: this.rendered.values(), changed, deleteChains, jumps }, this.opts);
+    const text = full
+      ? assemble({ all: this.rendered.values(), changed, deleteChains, jumps }, this.opts)
+      : assemblePartial([...previous].map(([key, before]) => ({ before, after: this.rendered.get(key) })), deleteChains);
+    const renderMs = performance.now() - t0;
+    if (!text) return { full, services: this.rendered.size, rendered: 0, endpoints, bytes: 0, renderMs, restoreMs: 0, totalMs: performance.now() - t0 };
     const tr = performance.now();
     const r = await this.o.exec.run(this.o.restoreCommand ?? 'iptables-restore', ['-w', '5', '--noflush'], text);
     const restoreMs = performance.now() - tr;
@@ -128,7 +134,7 @@ export class IptablesProxier {
       throw new Error(`iptables-restore failed (exit ${r.code}): ${r.stderr.trim()}${near.length ? `; near: ${near.join(' | ')}` : ''}`);
     }
     if (full) this.needFull = false;
-    return { full, services: this.rendered.size, rendered: changed.length, endpoints, bytes: text.length, restoreMs, totalMs: performance.now() - t0 };
+    return { full, services: this.rendered.size, rendered: changed.length, endpoints, bytes: text.length, renderMs, restoreMs, totalMs: performance.now() - t0 };
   }
 
   private async save(): Promise<string> {

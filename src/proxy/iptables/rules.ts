@@ -199,3 +199,51 @@ export function assemble(inp: AssembleInput, o: RuleOptions): string {
   // Chain declarations come before any rule that jumps to them.
   return `${filter.join('\n')}\n${nat.join('\n')}\n${natRules.join('\n')}\nCOMMIT\n`;
 }
+
+/**
+ * A partial sync: only the changed services' lines. Their own chains are
+ * redeclared (flushed) and refilled; their lines in the shared top-level
+ * chains are deleted and inserted one by one (-D/-I) instead of rewriting
+ * those chains, whose size grows with the cluster. Order inside the shared
+ * chains does not matter (each rule matches its own address and port),
+ * except the NodePort catch-all that ends KUBE-SERVICES: new lines go first.
+ */
+export function assemblePartial(changes: Array<{ before?: ServiceRules; after?: ServiceRules }>, deleteChains: Iterable<string>): string {
+  const filter: string[] = [];
+  const natDecl: string[] = [];
+  const natChainRules: string[] = [];
+  const natTop: string[] = [];
+  const natDelete: string[] = [];
+  const diff = (before: string[] = [], after: string[] = [], out: string[], insertFirst: boolean): void => {
+    const a = new Set(after);
+    const b = new Set(before);
+    for (const l of before) if (!a.has(l)) out.push(`-D${l.slice(2)}`);
+    for (const l of after) {
+      if (b.has(l)) continue;
+      if (insertFirst) {
+        const sp = l.indexOf(' ', 3);
+        out.push(`-I ${l.slice(3, sp)} 1${l.slice(sp)}`);
+      } else out.push(l);
+    }
+  };
+  for (const { before, after } of changes) {
+    diff(before?.filterServices, after?.filterServices, filter, false);
+    diff(before?.filterExternal, after?.filterExternal, filter, false);
+    for (const [chain, rules] of after?.chains ?? []) {
+      natDecl.push(`:${chain} - [0:0]`);
+      natChainRules.push(...rules);
+    }
+    diff(before?.natServices, after?.natServices, natTop, true);
+    diff(before?.natNodePorts, after?.natNodePorts, natTop, false);
+  }
+  for (const c of deleteChains) {
+    natDecl.push(`:${c} - [0:0]`);
+    natDelete.push(`-X ${c}`);
+  }
+  let text = '';
+  if (filter.length) text += `*filter\n${filter.join('\n')}\nCOMMIT\n`;
+  // Chains first, then their rules, then the jumps into them; deletes last, once nothing refers to them.
+  const nat = [...natDecl, ...natChainRules, ...natTop, ...natDelete];
+  if (nat.length) text += `*nat\n${nat.join('\n')}\nCOMMIT\n`;
+  return text;
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hostExec } from '../../src/proxy/exec.js';
+import { ProxyState } from '../../src/proxy/state.js';
+import { IptablesProxier, type SyncResult } from '../../src/proxy/iptables/proxier.js';
+import { intToIp, ipToInt } from '../../src/proxy/addresses.js';
+import { logger } from '../../src/util/log.js';
+import type { EndpointSlice, Service } from '../../src/proxy/types.js';
+
+// Rule sync time of the iptables proxier for N Services × 5 endpoints: the
+// rule builder is fed synthetic objects and the real iptables-restore runs in
+// a throw-away network namespace, so the host's tables are untouched.
+
+export interface SyncFigures {
+  services: number;
+  backend: string;
+  full: SyncResult;
+  fullAgain: SyncResult;
+  oneChange: SyncResult[];
+  nftFileMs?: number;
+}
+
+function syntheticService(i: number): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: 'bench' }, spec: { type: 'ClusterIP', clusterIP: intToIp(ipToInt('10.96.0.0') + i + 1), ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } };
+}
+
+function syntheticSlice(i: number, endpoints: number, gen = 0): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `svc-${i}-abc`, namespace: 'bench', labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+    addressType: 'IPv4',
+    endpoints: Array.from({ length: endpoints }, (_, e) => ({ addresses: [intToIp(ipToInt('10.128.0.0') + i * 8 + e + gen)] , conditions: { ready: true }, nodeName: `node-${e}` })),
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+export async function measureSync(services: number, backend: 'nft' | 'legacy', changes = 10): Promise<SyncFigures> {
+  const ns = `k8tsp-bench-${randomBytes(3).toString('hex')}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    const state = new ProxyState('node-0');
+    for (let i = 0; i < services; i++) {
+      const s = syntheticService(i);
+      state.setService(s, `bench/svc-${i}`);
+      state.setSlice(syntheticSlice(i, 5), false);
+    }
+    const log = logger('bench-proxy');
+    const proxier = new IptablesProxier({
+      exec: hostExec(ns),
+      state,
+      log,
+      clusterCIDR: '10.128.0.0/9',
+      restoreCommand: backend === 'legacy' ? 'iptables-legacy-restore' : 'iptables-restore',
+      saveCommand: backend === 'legacy' ? 'iptables-legacy-save' : 'iptables-save',
+    });
+    const full = await proxier.sync();
+    proxier.requestFullSync();
+    const fullAgain = await proxier.sync();
+    const oneChange: SyncResult[] = [];
+    for (let c = 0; c < changes; c++) {
+      const i = Math.floor(Math.random() * services);
+      // One endpoint replaced: a pod of one service rolled.
+      state.setSlice(syntheticSlice(i, 5, c + 1), false);
+      oneChange.push(await proxier.sync());
+    }
+    let nftFileMs: number | undefined;
+    if (backend === 'nft') nftFileMs = await nftFileTime(ns);
+    return { services, backend, full, fullAgain, oneChange, nftFileMs };
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+/** The same ruleset loaded by `nft -f` in one go (translated from what iptables-restore loaded), into an empty namespace. */
+async function nftFileTime(ns: string): Promise<number | undefined> {
+  const save = execFileSync('ip', ['netns', 'exec', ns, 'iptables-save'], { maxBuffer: 1 << 30 }).toString();
+  const file = join(tmpdir(), `${ns}.rules`);
+  await writeFile(file, save);
+  try {
+    const nftText = execFileSync('iptables-restore-translate', ['-f', file], { maxBuffer: 1 << 30 }).toString();
+    await writeFile(`${file}.nft`, nftText);
+    const fresh = `${ns}-nft`;
+    execFileSync('ip', ['netns', 'add', fresh]);
+    try {
+      const t0 = performance.now();
+      execFileSync('ip', ['netns', 'exec', fresh, 'nft', '-f', `${file}.nft`], { maxBuffer: 1 << 30 });
+      return performance.now() - t0;
+    } finally {
+      execFileSync('ip', ['netns', 'del', fresh]);
+    }
+  } catch (err) {
+    console.error(`nft -f comparison unavailable: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  } finally {
+    await rm(file, { force: true });
+    await rm(`${file}.nft`, { force: true });
+  }
+}
