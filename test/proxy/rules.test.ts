@@ -119,8 +119,8 @@ describe('proxy rule rendering', () => {
     state.setSlice(slice('web', [['10.244.1.2']]), false);
     const after = renderService(state.resolve('default/web'), OPTS, false);
     const text = assemblePartial([{ before, after }], []);
-    assert.match(text, /^\*filter\n-D KUBE-SERVICES -m comment --comment "default\/web has no endpoints" .* -j REJECT\nCOMMIT\n/);
-    assert.match(text, /\n-I KUBE-SERVICES 1 -m comment --comment "default\/web cluster IP" .* -j KUBE-SVC-/);
+    assert.match(text, /^\*filter\n-D KUBE-SERVICES -m comment --comment "default\/web:http has no endpoints" .* -j REJECT\nCOMMIT\n/);
+    assert.match(text, /\n-I KUBE-SERVICES 1 -m comment --comment "default\/web:http cluster IP" .* -j KUBE-SVC-CDGGSHYLG3RE2FKL/);
     assert.doesNotMatch(text, /:KUBE-SERVICES/);
     // Nothing changed: nothing to send.
     assert.equal(assemblePartial([{ before: after, after }], []), '');
