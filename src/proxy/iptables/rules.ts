@@ -230,6 +230,8 @@ export function assemblePartial(changes: Array<{ before?: ServiceRules; after?: 
     diff(before?.filterServices, after?.filterServices, filter, false);
     diff(before?.filterExternal, after?.filterExternal, filter, false);
     for (const [chain, rules] of after?.chains ?? []) {
+      const old = before?.chains.get(chain);
+      if (old && old.length === rules.length && old.every((l, i) => l === rules[i])) continue;
       natDecl.push(`:${chain} - [0:0]`);
       natChainRules.push(...rules);
     }
