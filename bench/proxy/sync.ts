@@ -81,7 +81,10 @@ async function nftFileTime(ns: string): Promise<number | undefined> {
   const file = join(tmpdir(), `${ns}.rules`);
   await writeFile(file, save);
   try {
-    const nftText = execFileSync('iptables-restore-translate', ['-f', file], { maxBuffer: 1 << 30 }).toString();
+    // The translator drops the protocol match in front of a DNAT with a port, which nft then refuses; put it back.
+    const nftText = execFileSync('iptables-restore-translate', ['-f', file], { maxBuffer: 1 << 30 })
+      .toString()
+      .replace(/ counter dnat to /g, ' meta l4proto tcp counter dnat to ');
     await writeFile(`${file}.nft`, nftText);
     const fresh = `${ns}-nft`;
     execFileSync('ip', ['netns', 'add', fresh]);

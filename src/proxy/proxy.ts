@@ -112,16 +112,23 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
       fullNext = true;
     },
   );
+  const setService = (s: Service | undefined, key: string): void => {
+    state.setService(s, key);
+    runner.run();
+  };
   services.addEventHandler({
-    onAdd: (s) => (state.setService(s, metaNamespaceKey(s)), runner.run()),
-    onUpdate: (_old, s) => {
+    onAdd: (s) => setService(s, metaNamespaceKey(s)),
+    onUpdate: (old, s) => {
       // Resyncs deliver the same object: nothing to re-render.
-      if (_old !== s) (state.setService(s, metaNamespaceKey(s)), runner.run());
+      if (old !== s) setService(s, metaNamespaceKey(s));
     },
-    onDelete: (s) => (state.setService(undefined, metaNamespaceKey(s)), runner.run()),
+    onDelete: (s) => setService(undefined, metaNamespaceKey(s)),
   });
   slices.addEventHandler({
-    onAdd: (s) => (state.setSlice(s, false), runner.run()),
+    onAdd: (s) => {
+      state.setSlice(s, false);
+      runner.run();
+    },
     onUpdate: (old, s) => {
       if (old === s) return;
       // A slice whose service label changed leaves the old service.
@@ -129,7 +136,10 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
       state.setSlice(s, false);
       runner.run();
     },
-    onDelete: (s) => (state.setSlice(s, true), runner.run()),
+    onDelete: (s) => {
+      state.setSlice(s, true);
+      runner.run();
+    },
   });
   log.info({ mode, nodeName, minSyncPeriodMs: minSync, syncPeriodMs: syncPeriod, clusterCIDR: o.clusterCIDR, masqueradeAll: !!o.masqueradeAll }, 'starting kube-proxy');
   factory.start();
