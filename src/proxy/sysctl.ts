@@ -8,8 +8,13 @@ import type { Exec } from './exec.js';
 // br_netfilter for the same reason). Only values that are wrong are changed,
 // each with a log line.
 
+/** A missing tool (no sysctl, no modprobe in a slim image) is a failed command, not a crash. */
+function run(exec: Exec, cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return exec.run(cmd, args).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+}
+
 async function read(exec: Exec, key: string): Promise<string | undefined> {
-  const r = await exec.run('sysctl', ['-n', key]);
+  const r = await run(exec, 'sysctl', ['-n', key]);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -17,7 +22,7 @@ async function ensure(exec: Exec, log: Logger, key: string, want: string, why: s
   const have = await read(exec, key);
   if (have === undefined) return false;
   if (have === want) return true;
-  const w = await exec.run('sysctl', ['-w', `${key}=${want}`]);
+  const w = await run(exec, 'sysctl', ['-w', `${key}=${want}`]);
   if (w.code !== 0) {
     log.warn({ sysctl: key, value: have, want, err: w.stderr.trim() }, `cannot set sysctl: ${why}`);
     return false;
@@ -30,7 +35,7 @@ export async function ensureSysctls(exec: Exec, log: Logger): Promise<void> {
   await ensure(exec, log, 'net.ipv4.ip_forward', '1', 'service traffic DNATed to a pod is forwarded');
   let bridge = await read(exec, 'net.bridge.bridge-nf-call-iptables');
   if (bridge === undefined) {
-    const m = await exec.run('modprobe', ['br_netfilter']);
+    const m = await run(exec, 'modprobe', ['br_netfilter']);
     if (m.code === 0) log.info({ module: 'br_netfilter' }, 'loaded kernel module: pods on one bridge reaching a ClusterIP need bridged traffic in iptables');
     bridge = await read(exec, 'net.bridge.bridge-nf-call-iptables');
     if (bridge === undefined) {
