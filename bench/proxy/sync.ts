@@ -46,7 +46,17 @@ function benchExec(ns: string, capSeconds: number): Exec & { nftNext: boolean; n
           const nftText = execFileSync('iptables-restore-translate', ['-f', file], { maxBuffer: 1 << 30 })
             .toString()
             .replace(/ counter dnat to /g, ' meta l4proto tcp counter dnat to ');
-          await writeFile(`${file}.nft`, nftText);
+          // iptables-restore finds the built-in tables and chains; nft -f into an empty namespace must create them as iptables-nft does.
+          const base = [
+            'add table ip filter',
+            ...['INPUT', 'FORWARD', 'OUTPUT'].map((c) => `add chain ip filter ${c} { type filter hook ${c.toLowerCase()} priority 0; policy accept; }`),
+            'add table ip nat',
+            'add chain ip nat PREROUTING { type nat hook prerouting priority -100; policy accept; }',
+            'add chain ip nat INPUT { type nat hook input priority 100; policy accept; }',
+            'add chain ip nat OUTPUT { type nat hook output priority -100; policy accept; }',
+            'add chain ip nat POSTROUTING { type nat hook postrouting priority 100; policy accept; }',
+          ];
+          await writeFile(`${file}.nft`, `${base.join('\n')}\n${nftText}`);
           const t0 = performance.now();
           const r = await inner.run('timeout', [String(capSeconds), 'nft', '-f', `${file}.nft`]);
           e.nftMs = performance.now() - t0;
