@@ -126,6 +126,18 @@ describe('proxy rule rendering', () => {
     assert.equal(assemblePartial([{ before: after, after }], []), '');
   });
 
+  it('--masquerade-all marks every ClusterIP connection; --nodeport-addresses limits the NodePort catch-all', () => {
+    const state = new ProxyState('n1');
+    state.setService(svc('web', { clusterIP: '10.0.0.10', ports: [{ name: 'http', port: 80 }] }), 'default/web');
+    state.setSlice(slice('web', [['10.244.1.2']]), false);
+    const opts = { ...OPTS, masqueradeAll: true, nodePortIPs: ['192.168.1.5'] };
+    const r = renderService(state.resolve('default/web'), opts, false);
+    assert.match(r.chains.get(svcChain('default/web:http', 'tcp'))![0]!, /--dport 80 -j KUBE-MARK-MASQ$/);
+    const text = assemble({ all: [r], changed: [r], deleteChains: [], jumps: { filter: [], nat: [] } }, opts);
+    assert.match(text, /-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -d 192.168.1.5 -j KUBE-NODEPORTS/);
+    assert.doesNotMatch(text, /--dst-type LOCAL ! -d 127/);
+  });
+
   it('marks only changed services dirty', () => {
     const state = new ProxyState('n1');
     state.setService(svc('a', { clusterIP: '10.0.0.20', ports: [{ port: 80 }] }), 'default/a');
