@@ -24,8 +24,18 @@ function base32Prefix(buf: Buffer, chars: number): string {
   return out;
 }
 
+// A full sync names every chain again; remembering names saves most of its rendering time.
+const memo = new Map<string, string>();
+const MEMO_MAX = 500_000;
+
 function hash16(s: string): string {
-  return base32Prefix(createHash('sha256').update(s).digest(), 16);
+  let h = memo.get(s);
+  if (h === undefined) {
+    h = base32Prefix(createHash('sha256').update(s).digest(), 16);
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(s, h);
+  }
+  return h;
 }
 
 /** protocol is lower-case ("tcp"), as upstream passes strings.ToLower(protocol). */

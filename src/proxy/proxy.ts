@@ -108,7 +108,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     minSync,
     syncPeriod,
     () => {
-      iptables?.requestFullSync();
+      iptables?.periodic();
       fullNext = true;
     },
   );

@@ -10,6 +10,7 @@ import { nodeAddresses } from '../addresses.js';
 // upstream: above this many endpoints comments are left out of the per-endpoint
 // rules, which makes the restore input ~40% smaller.
 const LARGE_CLUSTER_ENDPOINTS = 1000;
+const FULL_SYNC_PERIOD_MS = 3_600_000;
 
 export interface IptablesProxierOptions {
   exec: Exec;
@@ -48,9 +49,20 @@ export class IptablesProxier {
     this.opts = { masqueradeAll: !!o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortIPs: [], masqueradeMark: '0x4000', randomFully: true };
   }
 
-  /** Force the next sync to rewrite every service (the --sync-period resync). */
+  private lastFull = -Infinity;
+
+  /** Force the next sync to rewrite every service. */
   requestFullSync(): void {
     this.needFull = true;
+  }
+
+  /**
+   * The --sync-period tick: as upstream, a periodic sync is partial, and a
+   * full one (re-render everything, iptables-save, restore stale jumps) runs
+   * once an hour, since it costs seconds at ten thousand services.
+   */
+  periodic(): void {
+    if (performance.now() - this.lastFull > FULL_SYNC_PERIOD_MS) this.needFull = true;
   }
 
   async sync(): Promise<SyncResult> {
@@ -133,7 +145,10 @@ export class IptablesProxier {
       const near = line ? text.split('\n').slice(Math.max(0, Number(line) - 3), Number(line) + 2) : [];
       throw new Error(`iptables-restore failed (exit ${r.code}): ${r.stderr.trim()}${near.length ? `; near: ${near.join(' | ')}` : ''}`);
     }
-    if (full) this.needFull = false;
+    if (full) {
+      this.needFull = false;
+      this.lastFull = performance.now();
+    }
     return { full, services: this.rendered.size, rendered: changed.length, endpoints, bytes: text.length, renderMs, restoreMs, totalMs: performance.now() - t0 };
   }
 
