@@ -25,10 +25,11 @@ export interface TrafficFigures {
   seconds: number;
   concurrency: number;
   rounds: number;
-  iptablesDirect: Run;
-  iptablesClusterIP: Run;
-  userspaceDirect: Run;
-  userspace: Run;
+  /** One entry per round, direct and proxied measured back to back. */
+  iptablesDirect: Run[];
+  iptablesClusterIP: Run[];
+  userspaceDirect: Run[];
+  userspace: Run[];
 }
 
 function load(prefix: string[], url: string, seconds: number, concurrency: number): Promise<Run> {
@@ -49,8 +50,6 @@ function server(prefix: string[], host: string, port: number): Promise<ChildProc
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
   });
 }
-
-const best = (runs: Run[]): Run => runs.reduce((a, b) => (b.rps > a.rps ? b : a));
 
 function objects(name: string, clusterIP: string, port: number, ip: string, targetPort: number): { svc: Service; slice: EndpointSlice } {
   return {
@@ -106,7 +105,7 @@ export async function measureTraffic(o: { seconds: number; concurrency: number; 
       udirect.push(await load([], 'http://127.0.10.50:18080/', o.seconds, o.concurrency));
       uproxied.push(await load([], `http://${loopbackFor('10.0.0.51')}:18081/`, o.seconds, o.concurrency));
     }
-    return { ...o, iptablesDirect: best(direct), iptablesClusterIP: best(vip), userspaceDirect: best(udirect), userspace: best(uproxied) };
+    return { ...o, iptablesDirect: direct, iptablesClusterIP: vip, userspaceDirect: udirect, userspace: uproxied };
   } finally {
     us?.stop();
     for (const p of procs) p.kill('SIGTERM');
