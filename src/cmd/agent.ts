@@ -3,15 +3,17 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { startKubelet } from './kubelet.js';
-import { componentClientConfig, kubeletIdentity } from './identities.js';
+import { componentClientConfig, kubeletIdentity, PROXY } from './identities.js';
+import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
 
-// The node half of `k8ts server`: a kubelet (and, as it lands, a proxy) in the
+// The node half of `k8ts server`: a kubelet and a kube-proxy in the
 // same process, each with its own identity, unless --disable-agent.
 
-export interface AgentFlags {
+export interface AgentFlags extends Partial<ProxyFlags> {
   disableAgent?: boolean;
+  disableKubeProxy?: boolean;
   runtime: string;
   nodeName?: string;
   podManifestPath?: string;
@@ -20,8 +22,9 @@ export interface AgentFlags {
 }
 
 export function addAgentFlags(cmd: Command): Command {
-  return cmd
+  return addProxyFlags(cmd)
     .option('--disable-agent', 'do not run a kubelet and proxy in this process')
+    .option('--disable-kube-proxy', 'run the kubelet without the proxy')
     .option('--runtime <kind>', 'container runtime of the local kubelet: auto (docker when its socket answers, else exec), docker, exec or fake', 'auto')
     .option('--node-name <name>', 'name of the local node (default: the hostname)')
     .option('--pod-manifest-path <dir>', 'directory of static pod manifests for the local kubelet')
@@ -62,8 +65,10 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
     clusterDomain: dns.clusterDomain,
   });
   progress(`kubelet registered node ${nodeName} (runtime ${runtime}, server on port ${kubelet.port})`);
+  const proxy = flags.disableKubeProxy ? undefined : await runProxy({ ...proxySettings(flags), nodeName }, await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY));
   return {
     async stop() {
+      await proxy?.stop();
       await kubelet.stop();
     },
   };

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, (p: Command) => Promise<unknown>> = {
   kubelet: async (p) => (await import('./kubelet.js')).addKubeletCommand(p),
   scheduler: async (p) => (await import('./scheduler.js')).addSchedulerCommand(p),
   'controller-manager': async (p) => (await import('./controller-manager.js')).addControllerManagerCommand(p),
+  proxy: async (p) => (await import('./proxy.js')).addProxyCommand(p),
   'hollow-nodes': async (p) => (await import('./hollow-nodes.js')).addHollowNodesCommand(p),
 };
 

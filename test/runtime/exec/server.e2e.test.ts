@@ -27,7 +27,7 @@ async function freePort(): Promise<number> {
 test('k8ts server --runtime exec: node isolation condition a pod resolv.conf through kubectl, a hostPort', { skip: !isRoot && 'needs root' }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-exec-server-'));
   const node = `exec-e2e-${randomBytes(3).toString('hex')}`;
-  const server = await startK8ts(['server', '--data-dir', dir, '--port', '0', '--runtime', 'exec', '--node-name', node, '--kubelet-port', '0', '--pod-cidr', '10.244.209.0/24']);
+  const server = await startK8ts(['server', '--data-dir', dir, '--port', '0', '--runtime', 'exec', '--node-name', node, '--kubelet-port', '0', '--pod-cidr', '10.244.209.0/24', '--disable-kube-proxy']);
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   const runtimeDir = join(dir, 'kubelet', 'exec-runtime');
   try {

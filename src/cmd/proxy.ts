@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { loadDefaultConfig, type ClientConfig } from '../client/kubeconfig.js';
+import { parseGoDuration } from '../kubelet/util/duration.js';
+import { startProxy, defaultMode, type ProxyMode, type RunningProxy } from '../proxy/proxy.js';
+import { cleanupIptables } from '../proxy/iptables/cleanup.js';
+import { hostExec } from '../proxy/exec.js';
+import { isIPv4CIDR } from '../proxy/addresses.js';
+import { progress } from './progress.js';
+
+// `k8ts proxy`: kube-proxy's flags (the ones k8ts honours, by upstream's names).
+
+export interface ProxyFlags {
+  kubeconfig?: string;
+  proxyMode?: string;
+  cleanup?: boolean;
+  hostnameOverride?: string;
+  minSyncPeriod: string;
+  syncPeriod: string;
+  masqueradeAll?: boolean;
+  clusterCidr?: string;
+  nodeportAddresses?: string;
+}
+
+export interface ProxySettings {
+  mode: ProxyMode;
+  nodeName?: string;
+  minSyncPeriodMs: number;
+  syncPeriodMs: number;
+  masqueradeAll: boolean;
+  clusterCIDR?: string;
+  nodePortAddresses: string[];
+}
+
+export function proxySettings(f: Partial<ProxyFlags>): ProxySettings {
+  const mode = (f.proxyMode || defaultMode()) as ProxyMode;
+  if (mode !== 'iptables' && mode !== 'userspace') throw new Error(`--proxy-mode must be iptables or userspace, not ${f.proxyMode}`);
+  if (mode === 'iptables' && process.getuid?.() !== 0) throw new Error('--proxy-mode iptables needs root; use --proxy-mode userspace');
+  if (f.clusterCidr && !isIPv4CIDR(f.clusterCidr)) throw new Error(`--cluster-cidr must be an IPv4 CIDR, not ${f.clusterCidr}`);
+  const nodePortAddresses = (f.nodeportAddresses ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const c of nodePortAddresses) if (!isIPv4CIDR(c)) throw new Error(`--nodeport-addresses takes IPv4 CIDRs, not ${c}`);
+  const minSyncPeriodMs = parseGoDuration(f.minSyncPeriod ?? '1s');
+  const syncPeriodMs = parseGoDuration(f.syncPeriod ?? '30s');
+  if (!(syncPeriodMs > 0)) throw new Error('--sync-period must be greater than 0');
+  return { mode, nodeName: f.hostnameOverride, minSyncPeriodMs, syncPeriodMs, masqueradeAll: !!f.masqueradeAll, clusterCIDR: f.clusterCidr, nodePortAddresses };
+}
+
+export async function runProxy(settings: ProxySettings, clientConfig: ClientConfig): Promise<RunningProxy> {
+  progress(`proxy: starting in ${settings.mode} mode`);
+  const p = await startProxy({ clientConfig, ...settings, mode: settings.mode });
+  void p.ready.then(() => progress(`proxy: ${settings.mode} ${settings.mode === 'iptables' ? 'rules' : 'listeners'} in place for ${p.state.services.size} services (node ${p.nodeName})`));
+  return p;
+}
+
+export function addProxyFlags(cmd: Command): Command {
+  return cmd
+    .option('--proxy-mode <mode>', 'iptables (needs root; the default as root) or userspace (the default otherwise)')
+    .option('--cluster-cidr <cidr>', 'pod network: ClusterIP traffic from outside it is masqueraded')
+    .option('--masquerade-all', 'masquerade all traffic sent to a ClusterIP')
+    .option('--min-sync-period <d>', 'minimum interval between rule syncs; changes in between are batched', '1s')
+    .option('--sync-period <d>', 'interval of full re-syncs of the rules', '30s')
+    .option('--nodeport-addresses <cidrs>', 'comma-separated CIDRs: NodePorts answer only on local addresses inside them (default: all)');
+}
+
+export function addProxyCommand(program: Command): Command {
+  return addProxyFlags(
+    program
+      .command('proxy')
+      .description('run the network proxy (kube-proxy): Services to endpoints with iptables rules or userspace forwarding')
+      .option('--kubeconfig <path>', 'kubeconfig of the API server (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+      .option('--cleanup', 'remove every iptables chain and rule of the proxy, then exit')
+      .option('--hostname-override <name>', 'name of this node (default: the hostname)'),
+  ).action(async (flags: ProxyFlags) => {
+    if (flags.cleanup) {
+      const r = await cleanupIptables(hostExec());
+      progress(`proxy: removed ${r.chains} chains and ${r.jumps} jump rules`);
+      return;
+    }
+    const settings = proxySettings(flags);
+    const p = await runProxy(settings, loadDefaultConfig({ kubeconfig: flags.kubeconfig }));
+    await p.ready;
+    progress('proxy is ready');
+    let stopping = false;
+    const stop = (sig: string): void => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      progress(`${sig}: stopping proxy (rules stay in place; --cleanup removes them)`);
+      p.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,173 @@
+import { hostname } from 'node:os';
+import { RestClient } from '../client/rest.js';
+import { InformerFactory } from '../client/informer-factory.js';
+import type { ClientConfig } from '../client/kubeconfig.js';
+import { metaNamespaceKey } from '../client/store.js';
+import { logger } from '../util/log.js';
+import { hostExec, type Exec } from './exec.js';
+import { ProxyState } from './state.js';
+import type { EndpointSlice, Service } from './types.js';
+import { IptablesProxier, type SyncResult } from './iptables/proxier.js';
+import { UserspaceProxier } from './userspace/proxier.js';
+import { ensureSysctls } from './sysctl.js';
+import { BoundedRunner } from './runner.js';
+
+// kube-proxy: Services and EndpointSlices from the API server (informers,
+// with the proxy's own identity), turned into iptables rules (as root) or
+// into listeners that forward connections (userspace mode).
+
+const log = logger('kube-proxy');
+
+export type ProxyMode = 'iptables' | 'userspace';
+
+const SERVICES = { group: '', version: 'v1', resource: 'services', namespaced: true };
+const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
+// As upstream: services handled by another proxy, and headless services, are not ours.
+const SERVICE_SELECTOR = '!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless';
+const SLICE_SELECTOR = '!service.kubernetes.io/headless,!service.kubernetes.io/service-proxy-name';
+
+export interface ProxyOptions {
+  clientConfig: ClientConfig;
+  mode?: ProxyMode;
+  /** Node name (--hostname-override); endpoints on it are "local" for the Local traffic policies. */
+  nodeName?: string;
+  minSyncPeriodMs?: number;
+  syncPeriodMs?: number;
+  masqueradeAll?: boolean;
+  clusterCIDR?: string;
+  nodePortAddresses?: string[];
+  /** Run iptables/sysctl/ip in this network namespace (tests and benchmarks). */
+  netns?: string;
+  exec?: Exec;
+  /** Called after every sync attempt. */
+  onSync?: (r: { ok: boolean; result?: SyncResult; error?: Error }) => void;
+}
+
+export interface RunningProxy {
+  mode: ProxyMode;
+  nodeName: string;
+  state: ProxyState;
+  iptables?: IptablesProxier;
+  userspace?: UserspaceProxier;
+  /** Resolves after the first successful sync that followed the caches' sync. */
+  ready: Promise<void>;
+  /** Ask for a sync now (still bounded by --min-sync-period) and wait until no sync is pending. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function defaultMode(): ProxyMode {
+  return process.getuid?.() === 0 ? 'iptables' : 'userspace';
+}
+
+export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
+  const mode = o.mode ?? defaultMode();
+  const nodeName = (o.nodeName ?? hostname()).toLowerCase();
+  const exec = o.exec ?? hostExec(o.netns);
+  const state = new ProxyState(nodeName);
+  const client = new RestClient(o.clientConfig, { component: 'kube-proxy', qps: 5, burst: 10 });
+  const factory = new InformerFactory(client);
+  const services = factory.informerFor<Service>(SERVICES, { labelSelector: SERVICE_SELECTOR });
+  const slices = factory.informerFor<EndpointSlice>(SLICES, { labelSelector: SLICE_SELECTOR });
+  let iptables: IptablesProxier | undefined;
+  let userspace: UserspaceProxier | undefined;
+  if (mode === 'iptables') {
+    await ensureSysctls(exec, log);
+    iptables = new IptablesProxier({ exec, state, log, masqueradeAll: o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortAddresses: o.nodePortAddresses });
+  } else {
+    userspace = new UserspaceProxier({ state, log, nodePortAddresses: o.nodePortAddresses });
+  }
+  let synced = false;
+  let fullNext = false;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((r) => (resolveReady = r));
+  const minSync = o.minSyncPeriodMs ?? 1000;
+  const syncPeriod = o.syncPeriodMs ?? 30_000;
+  const runner: BoundedRunner = new BoundedRunner(
+    async () => {
+      if (!synced) return;
+      try {
+        let result: SyncResult | undefined;
+        if (iptables) {
+          result = await iptables.sync();
+          log.info({ full: result.full, services: result.services, rendered: result.rendered, endpoints: result.endpoints, bytes: result.bytes, ms: Math.round(result.totalMs) }, 'synced iptables rules');
+        } else {
+          const full = fullNext;
+          fullNext = false;
+          const u = await userspace!.sync(full);
+          log.debug(u, 'synced userspace listeners');
+        }
+        o.onSync?.({ ok: true, result });
+        resolveReady();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'sync failed; retrying');
+        o.onSync?.({ ok: false, error: err as Error });
+        runner.retryAfter(Math.min(syncPeriod, 5000));
+      }
+    },
+    minSync,
+    syncPeriod,
+    () => {
+      iptables?.periodic();
+      fullNext = true;
+    },
+  );
+  const setService = (s: Service | undefined, key: string): void => {
+    state.setService(s, key);
+    runner.run();
+  };
+  services.addEventHandler({
+    onAdd: (s) => setService(s, metaNamespaceKey(s)),
+    onUpdate: (old, s) => {
+      // Resyncs deliver the same object: nothing to re-render.
+      if (old !== s) setService(s, metaNamespaceKey(s));
+    },
+    onDelete: (s) => setService(undefined, metaNamespaceKey(s)),
+  });
+  slices.addEventHandler({
+    onAdd: (s) => {
+      state.setSlice(s, false);
+      runner.run();
+    },
+    onUpdate: (old, s) => {
+      if (old === s) return;
+      // A slice whose service label changed leaves the old service.
+      if (old.metadata?.labels?.['kubernetes.io/service-name'] !== s.metadata?.labels?.['kubernetes.io/service-name']) state.setSlice(old, true);
+      state.setSlice(s, false);
+      runner.run();
+    },
+    onDelete: (s) => {
+      state.setSlice(s, true);
+      runner.run();
+    },
+  });
+  log.info({ mode, nodeName, minSyncPeriodMs: minSync, syncPeriodMs: syncPeriod, clusterCIDR: o.clusterCIDR, masqueradeAll: !!o.masqueradeAll }, 'starting kube-proxy');
+  factory.start();
+  runner.start();
+  const ac = new AbortController();
+  void factory.waitForCacheSync(ac.signal).then((ok) => {
+    if (!ok) return;
+    synced = true;
+    log.info({ services: state.services.size }, 'caches synced; writing rules');
+    runner.run();
+  });
+  return {
+    mode,
+    nodeName,
+    state,
+    iptables,
+    userspace,
+    ready,
+    async flush() {
+      runner.run();
+      await runner.idle();
+    },
+    async stop() {
+      ac.abort();
+      runner.stop();
+      await factory.stop();
+      userspace?.stop();
+      client.close();
+    },
+  };
+}
