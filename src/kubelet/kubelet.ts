@@ -23,6 +23,8 @@ import { MirrorPods } from './static/mirror-pods.js';
 import { Backoff } from './util/backoff.js';
 import { defaultTicker, type TickerRegistration } from './util/ticker.js';
 import { DEFAULT_PLUGINS, VolumeManager } from './volumes/manager.js';
+import { startLocalPathProvisioner } from './volumes/local-path-provisioner.js';
+import { join } from 'node:path';
 
 // The kubelet: registers its Node and keeps it and its Lease fresh, runs
 // the pods bound to it (from the API) and the static pods of its manifest
@@ -191,6 +193,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       cleaning.delete(uid);
     }
   };
+  const localPath = (opts.localPathProvisioner ?? !lightweight) ? startLocalPathProvisioner({ client: opts.client, nodeName: opts.nodeName, dataDir: join(opts.rootDir, 'storage'), log }) : undefined;
   const pleg = new Pleg(opts.runtime, opts.nodeName, (uid) => workers.sync(uid));
   const relist = async (): Promise<void> => {
     try {
@@ -217,6 +220,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       await sub.stop();
       workers.stop();
       prober.stop();
+      await localPath?.stop();
       await server?.close();
       if (ownRecorder) await recorder.shutdown();
       log.info('kubelet stopped');

@@ -61,4 +61,6 @@ export interface KubeletOptions {
   /** Shared periodic-task wheel; default: the process-wide one. */
   ticker?: SharedTicker;
   volumePlugins?: VolumePlugin[];
+  /** Run the node half of the local-path StorageClass (default: unless lightweight); claim directories go under rootDir/storage. */
+  localPathProvisioner?: boolean;
 }

@@ -11,7 +11,7 @@ import { leasePrinter } from './printers/leases.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './printers/networking.js';
 import { nodePrinter } from './printers/nodes.js';
 import { podPrinter } from './printers/pods.js';
-import { persistentVolumeClaimPrinter, persistentVolumePrinter } from './printers/storage.js';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './printers/storage.js';
 import {
   controllerRevisionPrinter,
   daemonSetPrinter,
@@ -33,6 +33,7 @@ const PRINTERS = new Map<string, Printer>([
   ['/serviceaccounts', serviceAccountPrinter],
   ['/persistentvolumes', persistentVolumePrinter],
   ['/persistentvolumeclaims', persistentVolumeClaimPrinter],
+  ['storage.k8s.io/storageclasses', storageClassPrinter],
   ['/replicationcontrollers', replicationControllerPrinter],
   ['/resourcequotas', resourceQuotaPrinter],
   ['apps/deployments', deploymentPrinter],

@@ -9,6 +9,7 @@ import { admitNodeRestriction } from './noderestriction.js';
 import { mutateLimitRanger, validateLimitRanger } from './limitranger.js';
 import { validateResourceQuota } from './resourcequota.js';
 import { podSecurity, type PodSecurityDefaults } from './podsecurity/index.js';
+import { admitDefaultStorageClass, admitStorageObjectInUseProtection, validatePersistentVolumeClaimResize } from './storage.js';
 
 export type { AdmissionAttributes, Operation } from './types.js';
 export { admissionForbidden } from './types.js';
@@ -16,7 +17,7 @@ export { computeUsage, usageOf } from './resourcequota.js';
 export { podSecurityAuditViolations } from './podsecurity/index.js';
 
 /** Upstream's plugin names, in the order kube-apiserver runs them (NamespaceLifecycle is the lead's). */
-export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'DefaultTolerationSeconds', 'ResourceQuota'] as const;
+export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PersistentVolumeClaimResize', 'ResourceQuota'] as const;
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 export interface AdmissionOptions {
@@ -97,12 +98,15 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
     ['ServiceAccount', admitServiceAccount],
     ['NodeRestriction', (a, obj, old, c) => (a.operation === 'DELETE' ? Promise.resolve() : admitNodeRestriction(a, obj, old, c))],
     ['DefaultTolerationSeconds', admitDefaultTolerationSeconds],
+    ['DefaultStorageClass', admitDefaultStorageClass],
+    ['StorageObjectInUseProtection', admitStorageObjectInUseProtection],
   ];
   // ResourceQuota last: it charges usage, so nothing after it may refuse.
   const validating: [AdmissionPluginName, ValidatingPlugin][] = [
     ['LimitRanger', validateLimitRanger],
     ['NodeRestriction', async (a, obj, old, c) => (a.operation === 'DELETE' ? admitNodeRestriction(a, obj, old, c) : undefined)],
     ['PodSecurity', podSecurity(opts.podSecurity)],
+    ['PersistentVolumeClaimResize', validatePersistentVolumeClaimResize],
     ['ResourceQuota', validateResourceQuota],
   ];
   const m = mutating.filter(([n]) => !off.has(n)).map(([, f]) => f);
