@@ -19,6 +19,7 @@ export interface ComponentIdentity {
 export const SCHEDULER: ComponentIdentity = { name: 'scheduler', user: 'system:kube-scheduler', groups: [] };
 export const CONTROLLER_MANAGER: ComponentIdentity = { name: 'controller-manager', user: 'system:kube-controller-manager', groups: [] };
 export const PROXY: ComponentIdentity = { name: 'proxy', user: 'system:kube-proxy', groups: [] };
+export const LOCAL_PATH_PROVISIONER: ComponentIdentity = { name: 'local-path-provisioner', user: 'system:k8ts:local-path-provisioner', groups: [] };
 
 export function kubeletIdentity(nodeName: string): ComponentIdentity {
   return { name: 'kubelet', user: `system:node:${nodeName}`, groups: ['system:nodes'] };

@@ -193,7 +193,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       cleaning.delete(uid);
     }
   };
-  const localPath = (opts.localPathProvisioner ?? !lightweight) ? startLocalPathProvisioner({ client: opts.client, nodeName: opts.nodeName, dataDir: join(opts.rootDir, 'storage'), log }) : undefined;
+  const localPath = (opts.localPathProvisioner ?? !lightweight) ? startLocalPathProvisioner({ client: opts.localPathClient ?? opts.client, nodeName: opts.nodeName, dataDir: join(opts.rootDir, 'storage'), log }) : undefined;
   const pleg = new Pleg(opts.runtime, opts.nodeName, (uid) => workers.sync(uid));
   const relist = async (): Promise<void> => {
     try {

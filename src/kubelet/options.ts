@@ -63,4 +63,6 @@ export interface KubeletOptions {
   volumePlugins?: VolumePlugin[];
   /** Run the node half of the local-path StorageClass (default: unless lightweight); claim directories go under rootDir/storage. */
   localPathProvisioner?: boolean;
+  /** The client the local-path provisioner writes with (its own identity); default: the kubelet's. */
+  localPathClient?: RestClient;
 }
