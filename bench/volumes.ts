@@ -2,7 +2,7 @@
 //  1. Pod start-up (create → Running, one pod at a time, each the only user
 //     of the volume on the node so each pays the mount) with an inline
 //     glusterfs volume against the same pod with an emptyDir.
-//  2. Sequential write and read throughput (busybox dd, 1 MiB blocks, write
+//  2. Sequential write and read throughput (busybox dd timed by busybox time, 1 MiB blocks, write
 //     with fsync) inside a Docker pod on the Gluster volume against the same
 //     dd on the host through a direct mount of the same volume
 //     (target ≥ 0.95×: the pod's bind mount adds nothing to the FUSE path).
@@ -40,10 +40,10 @@ const NODE = 'bench-volumes';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const progress = (s: string) => console.log(`[bench volumes] ${s}`);
 
-/** busybox dd's summary: "... copied, 1.234567 seconds, 207.4MB/s" → MB/s from bytes and seconds. */
+/** busybox `time` lines ("real 0m 1.23s") around each dd of MB MiB → MiB/s. */
 function ddRates(log: string): number[] {
   const out: number[] = [];
-  for (const m of log.matchAll(/(\d+) bytes .*copied, ([\d.]+) seconds/g)) out.push(Number(m[1]) / 1048576 / Number(m[2]));
+  for (const m of log.matchAll(/real\s+(\d+)m\s*([\d.]+)s/g)) out.push(MB / (Number(m[1]) * 60 + Number(m[2])));
   return out;
 }
 
@@ -52,11 +52,11 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function ddScript(dir: string, tag: string): string {
+function ddScript(dir: string, tag: string, i: number): string {
   const lines: string[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    lines.push(`dd if=/dev/zero of=${dir}/${tag}-${i} bs=1048576 count=${MB} conv=fsync 2>> ${dir}/${tag}-write.log`);
-    lines.push(`dd if=${dir}/${tag}-${i} of=/dev/null bs=1048576 2>> ${dir}/${tag}-read.log`);
+  {
+    lines.push(`/bin/busybox time /bin/busybox dd if=/dev/zero of=${dir}/${tag}-${i} bs=1048576 count=${MB} conv=fsync 2>> ${dir}/${tag}-write.log`);
+    lines.push(`/bin/busybox time /bin/busybox dd if=${dir}/${tag}-${i} of=/dev/null bs=1048576 2>> ${dir}/${tag}-read.log`);
     lines.push(`rm -f ${dir}/${tag}-${i}`);
   }
   return lines.join(' && ');
@@ -112,36 +112,49 @@ async function main(): Promise<void> {
       // The next Gluster pod must pay the mount again.
       while ((await mountsUnder(join(rootDir, 'plugins'))).length > 0) await sleep(50);
     };
-    const startup = async (kind: string, volume: Record<string, unknown>): Promise<number[]> => {
-      const out: number[] = [];
-      for (let i = 0; i < PODS; i++) {
-        const name = `${kind}-${i}`;
-        const t = performance.now();
-        await client.create(PODS_INFO, 'default', pod(name, volume, 'sleep 3600'));
-        await waitRunning(name);
-        out.push(performance.now() - t);
-        await remove(name);
-      }
-      progress(`${kind}: ${out.map((x) => x.toFixed(0)).join(' ')} ms`);
-      return out;
+    const startOne = async (name: string, volume: Record<string, unknown>): Promise<number> => {
+      const t = performance.now();
+      await client.create(PODS_INFO, 'default', pod(name, volume, 'sleep 3600'));
+      await waitRunning(name);
+      const ms = performance.now() - t;
+      await remove(name);
+      return ms;
     };
     const gluster = { glusterfs: { endpoints: 'gluster', path: vol } };
-    // Alternate warm-up so neither kind gets a colder Docker.
-    await startup('warm-empty', { emptyDir: {} }).catch(() => undefined);
-    const empty = summarize(await startup('emptydir', { emptyDir: {} }));
-    const glus = summarize(await startup('glusterfs', gluster));
-
-    progress(`throughput in a pod: ${ROUNDS} × ${MB} MiB`);
-    await client.create(PODS_INFO, 'default', pod('dd', gluster, `${ddScript('/data', 'pod')} && touch /data/pod-done && sleep 3600`));
-    await mkdir(hostMount, { recursive: true });
-    await mountGluster([hostAddress()], vol, hostMount, { logFile: join(work, 'host-mount.log') });
-    for (;;) {
-      if (await readFile(join(hostMount, 'pod-done')).then(() => true, () => false)) break;
-      await sleep(200);
+    for (let i = 0; i < 3; i++) await startOne(`warm-${i}`, { emptyDir: {} });
+    // Interleaved so drift on a shared machine hits both kinds alike.
+    const emptyMs: number[] = [];
+    const glusterMs: number[] = [];
+    for (let i = 0; i < PODS; i++) {
+      emptyMs.push(await startOne(`emptydir-${i}`, { emptyDir: {} }));
+      glusterMs.push(await startOne(`glusterfs-${i}`, gluster));
     }
-    await remove('dd');
-    progress(`throughput on the host mount: ${ROUNDS} × ${MB} MiB`);
-    await run('/bin/busybox', ['sh', '-c', ddScript(hostMount, 'host')], { timeout: 1_800_000 });
+    progress(`emptyDir: ${emptyMs.map((x) => x.toFixed(0)).join(' ')} ms`);
+    progress(`glusterfs: ${glusterMs.map((x) => x.toFixed(0)).join(' ')} ms`);
+    const empty = summarize(emptyMs);
+    const glus = summarize(glusterMs);
+    // The mount alone, on the host, for reference.
+    await mkdir(hostMount, { recursive: true });
+    const mountMs: number[] = [];
+    for (let i = 0; i < PODS; i++) {
+      const t = performance.now();
+      await mountGluster([hostAddress()], vol, hostMount, { logFile: join(work, 'host-mount.log') });
+      mountMs.push(performance.now() - t);
+      await unmount(hostMount);
+    }
+    const mnt = summarize(mountMs);
+
+    progress(`throughput: ${ROUNDS} rounds of ${MB} MiB, in a pod and on the host mount, alternately`);
+    await mountGluster([hostAddress()], vol, hostMount, { logFile: join(work, 'host-mount.log') });
+    for (let r = 0; r < ROUNDS; r++) {
+      await client.create(PODS_INFO, 'default', pod(`dd-${r}`, gluster, `${ddScript('/data', 'pod', r)} && touch /data/pod-done-${r} && sleep 3600`));
+      for (;;) {
+        if (await readFile(join(hostMount, `pod-done-${r}`)).then(() => true, () => false)) break;
+        await sleep(200);
+      }
+      await remove(`dd-${r}`);
+      await run('/bin/busybox', ['sh', '-c', ddScript(hostMount, 'host', r)], { timeout: 1_800_000 });
+    }
     const podW = median(ddRates(await readFile(join(hostMount, 'pod-write.log'), 'utf8')));
     const podR = median(ddRates(await readFile(join(hostMount, 'pod-read.log'), 'utf8')));
     const hostW = median(ddRates(await readFile(join(hostMount, 'host-write.log'), 'utf8')));
@@ -151,19 +164,20 @@ async function main(): Promise<void> {
     const body = [
       `Real glusterd (Debian's glusterfs-server, one brick on the local disk, loopback), k8ts kubelet on the Docker runtime, busybox image. Run: \`node dist/bench/volumes.js --pods ${PODS} --mb ${MB} --rounds ${ROUNDS}\`. Measured ${new Date().toISOString().slice(0, 10)}.`,
       '',
-      `Pod start-up (create → Running, ${PODS} pods one after the other; each Gluster pod is the node's only user of the volume, so each pays the mount):`,
+      `Pod start-up (create → Running, ${PODS} pods of each kind one after the other, the kinds interleaved; each Gluster pod is the node's only user of the volume, so each pays the mount):`,
       '',
       table([
         ['volume', 'p50 ms', 'p99 ms', 'max ms'],
         ['emptyDir', fmt(empty.p50, 0), fmt(empty.p99, 0), fmt(empty.max, 0)],
         ['glusterfs (mount.glusterfs + bind)', fmt(glus.p50, 0), fmt(glus.p99, 0), fmt(glus.max, 0)],
         ['mount cost (p50 difference)', fmt(glus.p50 - empty.p50, 0), '', ''],
+        ['mount.glusterfs alone on the host', fmt(mnt.p50, 0), fmt(mnt.p99, 0), fmt(mnt.max, 0)],
       ]),
       '',
-      `Sequential throughput on the Gluster volume, busybox dd with 1 MiB blocks (write: ${MB} MiB with fsync; read: the file just written), median of ${ROUNDS}:`,
+      `Sequential throughput on the Gluster volume, busybox dd with 1 MiB blocks timed by busybox time (10 ms resolution) (write: ${MB} MiB with fsync; read: the file just written), median of ${ROUNDS} rounds, pod and host rounds alternating:`,
       '',
       table([
-        ['', 'in the pod MB/s', 'host mount MB/s', 'pod / host', 'target'],
+        ['', 'in the pod MiB/s', 'host mount MiB/s', 'pod / host', 'target'],
         ['write', fmt(podW, 1), fmt(hostW, 1), fmt(podW / hostW, 2), '≥ 0.95'],
         ['read', fmt(podR, 1), fmt(hostR, 1), fmt(podR / hostR, 2), '≥ 0.95'],
       ]),
