@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const runtime = new DockerRuntime({ nodeName: NODE, pauseImage });
   const kubelet = await startKubelet({ client, runtime, nodeName: NODE, rootDir, kubeletPort: null, address: '127.0.0.1', plegRelistPeriod: 50, syncFrequency: 2000, localPathProvisioner: false });
   try {
-    progress(`glusterd ${gd.started ? 'started' : 'already running, used'}; creating volume ${vol}`);
+    progress(`glusterd answers; creating volume ${vol}`);
     await createVolume(gd, vol);
     await client.create(ENDPOINTS, 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'gluster' }, subsets: [{ addresses: [{ ip: hostAddress() }], ports: [{ port: 24007 }] }] });
     await client.create(resourceFor('', 'v1', 'serviceaccounts')!, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });

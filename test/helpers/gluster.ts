@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 // A real GlusterFS for tests: the system glusterd when one runs (used and
-// left running), otherwise one started here and stopped by stopGlusterd().
+// left running), otherwise one started by the tests and stopped by the last
+// test process that used it.
 // Volumes are one brick on a test directory, created with `force` (a brick
 // on the root file system) on 127.0.0.2 so brick traffic stays on loopback,
 // and stopped and deleted by the test that made them.
@@ -42,41 +43,70 @@ async function glusterdAnswers(): Promise<boolean> {
 }
 
 export interface Glusterd {
-  /** True when this process started glusterd (and will stop it). */
-  started: boolean;
-  pid?: number;
+  /** Scratch directory of this test process (bricks, logs). */
   dir: string;
+}
+
+// Test processes run in parallel and share the one glusterd a host can run
+// (port 24007): each registers in STATE/users/<pid>; a glusterd started by a
+// test has its pid in STATE/pid, and the last test process to leave stops
+// it. A glusterd that was running before any test (the system's) has no
+// STATE/pid and is never stopped.
+const STATE = join(tmpdir(), 'k8ts-test-glusterd');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function liveUsers(): Promise<number[]> {
+  const names = await readdir(join(STATE, 'users')).catch(() => [] as string[]);
+  const out: number[] = [];
+  for (const n of names) {
+    const pid = Number(n);
+    if (alive(pid)) out.push(pid);
+    else await rm(join(STATE, 'users', n), { force: true });
+  }
+  return out;
 }
 
 export async function startGlusterd(): Promise<Glusterd> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-gluster-'));
-  if (await glusterdAnswers()) return { started: false, dir };
-  const pidFile = join(dir, 'glusterd.pid');
-  await run(GLUSTERD, ['-p', pidFile, `--log-file=${join(dir, 'glusterd.log')}`], { timeout: 60_000 });
+  await mkdir(join(STATE, 'users'), { recursive: true });
+  await writeFile(join(STATE, 'users', String(process.pid)), '');
+  if (await glusterdAnswers()) return { dir };
+  const pidFile = join(STATE, 'glusterd.pid');
+  try {
+    await run(GLUSTERD, ['-p', pidFile, `--log-file=${join(STATE, 'glusterd.log')}`], { timeout: 60_000 });
+  } catch (err) {
+    // Another test process may have started it a moment ago.
+    if (!(await glusterdAnswers())) throw err;
+  }
   for (let i = 0; i < 100 && !(await glusterdAnswers()); i++) await new Promise((r) => setTimeout(r, 100));
-  const pid = Number((await readFile(pidFile, 'utf8')).trim());
-  return { started: true, pid, dir };
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (pid) await writeFile(join(STATE, 'pid'), String(pid));
+  return { dir };
 }
 
-/** Kills the glusterd this process started (never a system one), and its temp dir. */
+/** Leaves; the last test process stops a glusterd a test started (never a system one). */
 export async function stopGlusterd(g: Glusterd | undefined): Promise<void> {
   if (!g) return;
-  if (g.started && g.pid) {
-    try {
-      process.kill(g.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    for (let i = 0; i < 50; i++) {
-      try {
-        process.kill(g.pid, 0);
-      } catch {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await rm(join(STATE, 'users', String(process.pid)), { force: true });
   await rm(g.dir, { recursive: true, force: true });
+  if ((await liveUsers()).length > 0) return;
+  const pid = Number((await readFile(join(STATE, 'pid'), 'utf8').catch(() => '')).trim());
+  if (!pid) return;
+  await rm(join(STATE, 'pid'), { force: true });
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** A started one-brick volume on a fresh directory; returns the brick path. */

@@ -19,6 +19,7 @@ import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { createVolume, deleteVolume, gluster, glusterSkip, hostAddress, mountsUnder, startGlusterd, stopGlusterd, type Glusterd } from '../helpers/gluster.js';
 import { eventually, eventsFor, FAST, PODS } from '../kubelet/harness.js';
+import { eventually as eventuallyOrFail } from '../controllers/workloads/harness.js';
 
 // Persistent volumes end to end: a real glusterd with a one-brick volume,
 // two real kubelets (two node names, two root dirs) on the Docker runtime,
@@ -270,6 +271,8 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
   });
 
   test('no mount is left behind', async () => {
+    // The kubelet tears volumes down just after the pod leaves the API: give it that moment, no more.
+    for (const n of nodes) await eventuallyOrFail(`no mount under ${n.rootDir}`, async () => (await mountsUnder(n.rootDir)).length === 0, 60_000);
     for (const n of nodes) assert.deepEqual(await mountsUnder(n.rootDir), []);
     const text = await readFile('/proc/mounts', 'utf8');
     assert.equal(text.split('\n').filter((l) => l.includes(vol)).length, 0);
