@@ -107,6 +107,7 @@ export async function stopGlusterd(g: Glusterd | undefined): Promise<void> {
     return;
   }
   for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if ((await liveUsers()).length === 0) await rm(STATE, { recursive: true, force: true });
 }
 
 /** A started one-brick volume on a fresh directory; returns the brick path. */
