@@ -3,8 +3,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { startKubelet } from './kubelet.js';
-import { componentClientConfig, kubeletIdentity, PROXY } from './identities.js';
+import { componentClientConfig, kubeletIdentity, LOCAL_PATH_PROVISIONER, PROXY } from './identities.js';
 import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
+import { RestClient } from '../client/rest.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
 
@@ -53,8 +54,10 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
   if (!['docker', 'exec', 'fake'].includes(runtime)) throw new Error(`--runtime must be auto, docker, exec or fake, not ${runtime}`);
   const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
   const clientConfig = await componentClientConfig(cp.pki, cp.server, cp.dataDir, kubeletIdentity(nodeName));
+  const localPathClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, LOCAL_PATH_PROVISIONER), { component: 'local-path-provisioner' });
   const kubelet = await startKubelet({
     clientConfig,
+    localPathClient,
     nodeName,
     runtime: runtime as 'docker' | 'exec' | 'fake',
     rootDir: join(cp.dataDir, 'kubelet'),
@@ -70,6 +73,7 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
     async stop() {
       await proxy?.stop();
       await kubelet.stop();
+      localPathClient.close();
     },
   };
 }

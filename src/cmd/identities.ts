@@ -21,6 +21,7 @@ export const CONTROLLER_MANAGER: ComponentIdentity = { name: 'controller-manager
 /** The cluster DNS reads Services and EndpointSlices as system:coredns (ClusterRole system:coredns). */
 export const DNS: ComponentIdentity = { name: 'dns', user: 'system:coredns', groups: [] };
 export const PROXY: ComponentIdentity = { name: 'proxy', user: 'system:kube-proxy', groups: [] };
+export const LOCAL_PATH_PROVISIONER: ComponentIdentity = { name: 'local-path-provisioner', user: 'system:k8ts:local-path-provisioner', groups: [] };
 
 export function kubeletIdentity(nodeName: string): ComponentIdentity {
   return { name: 'kubelet', user: `system:node:${nodeName}`, groups: ['system:nodes'] };

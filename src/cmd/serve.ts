@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { progress } from './progress.js';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
 import { addDnsFlags, startDnsAddon, type DnsFlags } from './dns.js';
+import { ensureDefaultStorageClass } from './default-storage.js';
 
 type Stoppable = { stop(): Promise<void> };
 
@@ -39,6 +40,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
   const cp = await runApiServer(flags);
   parts.push(cp);
   if (withComponents) {
+    await ensureDefaultStorageClass(cp.kubeconfig);
     const cmClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
     // A single server needs no election; several servers use `k8ts controller-manager` with --leader-elect.
     const cm = await runControllerManager({ ...flags, leaderElect: false, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);

@@ -9,6 +9,8 @@ import { endpointsController } from './endpoint/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { podGcController } from './podgc/controller.js';
 import { rootCaCertPublisher } from './rootcacertpublisher/controller.js';
+import { persistentVolumeBinderController } from './volume/controller.js';
+import { pvcProtectionController, pvProtectionController } from './volume/protection.js';
 
 // The registry of controllers the manager can run, in start order.
 
@@ -22,6 +24,9 @@ export const coreControllers: readonly ControllerDescriptor[] = [
   endpointSliceController,
   podGcController,
   rootCaCertPublisher,
+  persistentVolumeBinderController,
+  pvcProtectionController,
+  pvProtectionController,
 ];
 
 export function allControllers(): ControllerDescriptor[] {

@@ -27,6 +27,8 @@ import { Informer } from '../client/informer.js';
 import type { ServiceLister } from './pod/service-env.js';
 
 const SERVICES = { group: '', version: 'v1', resource: 'services', namespaced: true };
+import { startLocalPathProvisioner } from './volumes/local-path-provisioner.js';
+import { join } from 'node:path';
 
 // The kubelet: registers its Node and keeps it and its Lease fresh, runs
 // the pods bound to it (from the API) and the static pods of its manifest
@@ -203,6 +205,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       cleaning.delete(uid);
     }
   };
+  const localPath = (opts.localPathProvisioner ?? !lightweight) ? startLocalPathProvisioner({ client: opts.localPathClient ?? opts.client, nodeName: opts.nodeName, dataDir: join(opts.rootDir, 'storage'), log }) : undefined;
   const pleg = new Pleg(opts.runtime, opts.nodeName, (uid) => workers.sync(uid));
   const relist = async (): Promise<void> => {
     try {
@@ -230,6 +233,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       await serviceInformer?.stop();
       workers.stop();
       prober.stop();
+      await localPath?.stop();
       await server?.close();
       if (ownRecorder) await recorder.shutdown();
       log.info('kubelet stopped');

@@ -73,4 +73,8 @@ export interface KubeletOptions {
   clusterDomain?: string;
   /** Upstream --resolv-conf (/etc/resolv.conf); '' gives Default pods no host nameservers. */
   resolvConf?: string;
+  /** Run the node half of the local-path StorageClass (default: unless lightweight); claim directories go under rootDir/storage. */
+  localPathProvisioner?: boolean;
+  /** The client the local-path provisioner writes with (its own identity); default: the kubelet's. */
+  localPathClient?: RestClient;
 }

@@ -17,6 +17,7 @@ import { CycleState } from './framework/cycle-state.js';
 import { NAMESPACES, NODES, PODS, RestSchedulerApi } from './api.js';
 import { FailureHandler } from './failure.js';
 import { nodeSchedulingPropertiesChanged } from './util/node-changes.js';
+import { SchedulerVolumes } from './volumes.js';
 
 // The scheduler: informers feed the cache (bound pods, nodes) and the
 // queue (pending pods for our profiles); one loop pops a pod, refreshes the
@@ -51,6 +52,7 @@ export class Scheduler {
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly namespaces: Informer;
+  private readonly volumes: SchedulerVolumes;
   private readonly recorder: EventRecorder;
   private readonly api: RestSchedulerApi;
   private readonly failures: FailureHandler;
@@ -66,6 +68,7 @@ export class Scheduler {
     this.pods = new Informer<Pod>(client, PODS, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
     this.nodes = new Informer<Node>(client, NODES);
     this.namespaces = new Informer(client, NAMESPACES);
+    this.volumes = new SchedulerVolumes(client);
     const registry = opts.registry ?? inTreeRegistry();
     for (const profile of resolveProfiles(cfg)) {
       const fwk = new Framework(profile, registry, {
@@ -73,6 +76,7 @@ export class Scheduler {
         namespaceLabels: (ns) => this.namespaces.store.get(ns)?.metadata.labels,
         nominatedPodsForNode: (n) => this.queue.nominator.podsForNode(n),
         api: this.api,
+        volumes: this.volumes,
       });
       this.frameworks.set(profile.schedulerName, fwk);
     }
@@ -144,6 +148,10 @@ export class Scheduler {
     this.namespaces.addEventHandler({
       onUpdate: () => q.moveAllToActiveOrBackoff(ev.NAMESPACE_ANY),
     });
+    const on = (e: ev.ClusterEvent) => ({ onAdd: () => q.moveAllToActiveOrBackoff(e), onUpdate: () => q.moveAllToActiveOrBackoff(e), onDelete: () => q.moveAllToActiveOrBackoff(e) });
+    this.volumes.claims.addEventHandler(on(ev.PVC_ANY));
+    this.volumes.pvs.addEventHandler(on(ev.PV_ANY));
+    this.volumes.classes.addEventHandler(on(ev.STORAGECLASS_ANY));
   }
 
   /** Start the informers, wait for their caches, then schedule until stop(). */
@@ -151,7 +159,8 @@ export class Scheduler {
     this.nodes.start();
     this.namespaces.start();
     this.pods.start();
-    const ok = (await this.nodes.waitForSync(signal)) && (await this.namespaces.waitForSync(signal)) && (await this.pods.waitForSync(signal));
+    this.volumes.start();
+    const ok = (await this.nodes.waitForSync(signal)) && (await this.namespaces.waitForSync(signal)) && (await this.pods.waitForSync(signal)) && (await this.volumes.waitForSync(signal));
     if (!ok || this.stopped) return;
     this.queue.run();
     log.info({ profiles: [...this.frameworks.keys()], nodes: this.cache.nodeCount }, 'scheduler started');
@@ -165,7 +174,7 @@ export class Scheduler {
     this.queue.close();
     await this.loop;
     await Promise.allSettled([...this.bindings]);
-    await Promise.all([this.pods.stop(), this.nodes.stop(), this.namespaces.stop()]);
+    await Promise.all([this.pods.stop(), this.nodes.stop(), this.namespaces.stop(), this.volumes.stop()]);
     await this.recorder.shutdown();
   }
 
@@ -236,7 +245,8 @@ export class Scheduler {
 
   private async bindingCycle(fwk: Framework, state: CycleState, q: QueuedPodInfo, node: string, podCycle: number): Promise<void> {
     const pod = q.info.pod;
-    const s = await fwk.runBind(state, q.info, node);
+    const pre = await fwk.runPreBind(state, q.info, node);
+    const s = pre.isSuccess() ? await fwk.runBind(state, q.info, node) : pre;
     if (s.isSuccess()) {
       this.cache.finishBinding(q.info.key);
       this.queue.done(q.info.key);

@@ -10,7 +10,7 @@ import {
 } from './core.js';
 import { defaultPod } from './pod.js';
 import { defaultService } from './service.js';
-import { defaultPV, defaultPVC } from './storage.js';
+import { defaultPV, defaultPVC, defaultStorageClass } from './storage.js';
 import type { Obj } from './util.js';
 
 export { imageTag } from './pod.js';
@@ -31,6 +31,7 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'apps/ReplicaSet': defaultReplicaSet,
   'apps/DaemonSet': defaultDaemonSet,
   'apps/StatefulSet': defaultStatefulSet,
+  'storage.k8s.io/StorageClass': defaultStorageClass,
   'batch/Job': defaultJob,
   'batch/CronJob': defaultCronJob,
   'discovery.k8s.io/EndpointSlice': defaultEndpointSlice,

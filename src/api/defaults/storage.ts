@@ -21,3 +21,8 @@ export function defaultPV(obj: Obj): void {
   const status = ensure(obj, 'status');
   setIfEmpty(status, 'phase', 'Pending');
 }
+
+export function defaultStorageClass(obj: Obj): void {
+  setIfEmpty(obj, 'reclaimPolicy', 'Delete');
+  setIfEmpty(obj, 'volumeBindingMode', 'Immediate');
+}

@@ -21,6 +21,7 @@ import { validateNamespace } from './core/namespace.js';
 import { validateNode } from './core/node.js';
 import { validatePersistentVolume } from './core/persistentvolume.js';
 import { validatePersistentVolumeClaim } from './core/persistentvolumeclaim.js';
+import { validateStorageClass } from './storage/storageclass.js';
 import { validateEvent } from './core/event.js';
 import { validateLease } from './core/lease.js';
 import { validateEndpoints } from './core/endpoints.js';
@@ -56,6 +57,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   '/Node': validateNode,
   '/PersistentVolume': validatePersistentVolume,
   '/PersistentVolumeClaim': validatePersistentVolumeClaim,
+  'storage.k8s.io/StorageClass': validateStorageClass,
   '/Event': (obj, old) => validateEvent(obj, false, !old),
   '/Endpoints': validateEndpoints,
   '/ReplicationController': validateReplicationController,

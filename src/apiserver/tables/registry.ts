@@ -12,7 +12,7 @@ import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './printe
 import { nodePrinter } from './printers/nodes.js';
 import { podPrinter } from './printers/pods.js';
 import { podDisruptionBudgetPrinter, priorityClassPrinter } from './printers/policy.js';
-import { persistentVolumeClaimPrinter, persistentVolumePrinter } from './printers/storage.js';
+import { persistentVolumeClaimPrinter, persistentVolumePrinter, storageClassPrinter } from './printers/storage.js';
 import {
   controllerRevisionPrinter,
   daemonSetPrinter,
@@ -34,6 +34,7 @@ const PRINTERS = new Map<string, Printer>([
   ['/serviceaccounts', serviceAccountPrinter],
   ['/persistentvolumes', persistentVolumePrinter],
   ['/persistentvolumeclaims', persistentVolumeClaimPrinter],
+  ['storage.k8s.io/storageclasses', storageClassPrinter],
   ['/replicationcontrollers', replicationControllerPrinter],
   ['/resourcequotas', resourceQuotaPrinter],
   ['apps/deployments', deploymentPrinter],

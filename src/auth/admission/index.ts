@@ -10,6 +10,7 @@ import { mutateLimitRanger, validateLimitRanger } from './limitranger.js';
 import { validateResourceQuota } from './resourcequota.js';
 import { podSecurity, type PodSecurityDefaults } from './podsecurity/index.js';
 import { mutatePriority, validatePriorityClassDefault } from './priority.js';
+import { admitDefaultStorageClass, admitStorageObjectInUseProtection, validatePersistentVolumeClaimResize } from './storage.js';
 
 export type { AdmissionAttributes, Operation } from './types.js';
 export { admissionForbidden } from './types.js';
@@ -17,7 +18,7 @@ export { computeUsage, usageOf } from './resourcequota.js';
 export { podSecurityAuditViolations } from './podsecurity/index.js';
 
 /** Upstream's plugin names, in the order kube-apiserver runs them (NamespaceLifecycle is the lead's). */
-export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority', 'DefaultTolerationSeconds', 'ResourceQuota'] as const;
+export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'Priority', 'DefaultTolerationSeconds', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'PersistentVolumeClaimResize', 'ResourceQuota'] as const;
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 export interface AdmissionOptions {
@@ -101,6 +102,8 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
     ['NodeRestriction', (a, obj, old, c) => (a.operation === 'DELETE' ? Promise.resolve() : admitNodeRestriction(a, obj, old, c))],
     ['Priority', mutatePriority],
     ['DefaultTolerationSeconds', defaultTolerationSeconds(opts.tolerationDefaults)],
+    ['DefaultStorageClass', admitDefaultStorageClass],
+    ['StorageObjectInUseProtection', admitStorageObjectInUseProtection],
   ];
   // ResourceQuota last: it charges usage, so nothing after it may refuse.
   const validating: [AdmissionPluginName, ValidatingPlugin][] = [
@@ -108,6 +111,7 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
     ['NodeRestriction', async (a, obj, old, c) => (a.operation === 'DELETE' ? admitNodeRestriction(a, obj, old, c) : undefined)],
     ['PodSecurity', podSecurity(opts.podSecurity)],
     ['Priority', validatePriorityClassDefault],
+    ['PersistentVolumeClaimResize', validatePersistentVolumeClaimResize],
     ['ResourceQuota', validateResourceQuota],
   ];
   const m = mutating.filter(([n]) => !off.has(n)).map(([, f]) => f);

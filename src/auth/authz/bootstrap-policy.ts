@@ -245,6 +245,9 @@ export const CLUSTER_ROLE_BINDINGS: BindingDef[] = [
   { name: 'system:kube-dns', role: 'system:kube-dns', subjects: [{ kind: 'ServiceAccount', name: 'kube-dns', namespace: 'kube-system' }] },
   { name: 'system:kube-scheduler', role: 'system:kube-scheduler', subjects: [user('system:kube-scheduler')] },
   { name: 'system:volume-scheduler', role: 'system:volume-scheduler', subjects: [user('system:kube-scheduler')] },
+  // k8ts: the local-path provisioner beside each kubelet writes as its own user, not as the node
+  // (the Node authorizer keeps a kubelet to the claims of its own pods).
+  { name: 'k8ts:local-path-provisioner', role: 'system:persistent-volume-provisioner', subjects: [user('system:k8ts:local-path-provisioner')] },
   // Kept without subjects as upstream: the Node authorizer grants kubelets their rules.
   { name: 'system:node', role: 'system:node', subjects: [] },
   { name: 'system:service-account-issuer-discovery', role: 'system:service-account-issuer-discovery', subjects: [group('system:serviceaccounts')] },

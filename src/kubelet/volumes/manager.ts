@@ -7,6 +7,8 @@ import { Backoff } from '../util/backoff.js';
 import { configMapPlugin, downwardAPIPlugin, forgetPodWarnings, projectedPlugin, secretPlugin } from './api-volumes.js';
 import { emptyDirPlugin } from './emptydir.js';
 import { hostPathPlugin } from './hostpath.js';
+import { glusterfsPlugin, nfsPlugin } from './network.js';
+import { persistentClaimPlugin } from './pvc.js';
 import { pluginDirName, type VolumeHost, type VolumePlugin } from './plugin.js';
 
 // Makes a pod's volumes ready before its containers start and turns
@@ -15,7 +17,7 @@ import { pluginDirName, type VolumeHost, type VolumePlugin } from './plugin.js';
 // failing volume produces a FailedMount event and a retry with back-off;
 // the pod's containers wait as ContainerCreating meanwhile.
 
-export const DEFAULT_PLUGINS: readonly VolumePlugin[] = [emptyDirPlugin, hostPathPlugin, configMapPlugin, secretPlugin, downwardAPIPlugin, projectedPlugin];
+export const DEFAULT_PLUGINS: readonly VolumePlugin[] = [emptyDirPlugin, hostPathPlugin, configMapPlugin, secretPlugin, downwardAPIPlugin, projectedPlugin, persistentClaimPlugin, glusterfsPlugin, nfsPlugin];
 
 interface PodVolumes {
   paths: Map<string, string>;
@@ -43,6 +45,10 @@ export class VolumeManager {
     return this.plugins.find((p) => p.canSupport(v));
   }
 
+  private pluginDir(plugin: VolumePlugin): string {
+    return join(this.rootDir, 'plugins', pluginDirName(plugin));
+  }
+
   private volumeDir(uid: string, plugin: VolumePlugin, name: string): string {
     return join(this.podDir(uid), 'volumes', pluginDirName(plugin), name);
   }
@@ -62,14 +68,14 @@ export class VolumeManager {
     for (const v of volumes) {
       const plugin = this.pluginFor(v);
       if (!plugin) {
-        // Volume types this node has no plugin for (PVCs, cloud disks) cannot be mounted.
+        // Volume types this node has no plugin for (cloud disks, CSI) cannot be mounted.
         this.fail(pod, v.name, `volume plugin not found for volume ${v.name}`);
         failed = true;
         continue;
       }
       if (paths.has(v.name) && !(refresh && plugin.refreshable)) continue;
       try {
-        paths.set(v.name, await plugin.setUp({ pod, volume: v, dir: this.volumeDir(uid, plugin, v.name), host: this.host, podIP }));
+        paths.set(v.name, await plugin.setUp({ pod, volume: v, dir: this.volumeDir(uid, plugin, v.name), host: this.host, podIP, pluginDir: this.pluginDir(plugin) }));
       } catch (err) {
         this.fail(pod, v.name, (err as Error).message);
         failed = true;
@@ -118,7 +124,7 @@ export class VolumeManager {
       const names = volumes.filter((v) => plugin.canSupport(v)).map((v) => v.name);
       const onDisk = await readdir(base).catch(() => [] as string[]);
       for (const name of new Set([...names, ...onDisk])) {
-        await plugin.tearDown({ dir: join(base, name), volume: volumes.find((v) => v.name === name), host: this.host }).catch((err: Error) =>
+        await plugin.tearDown({ dir: join(base, name), volume: volumes.find((v) => v.name === name), host: this.host, pluginDir: this.pluginDir(plugin) }).catch((err: Error) =>
           this.host.log.warn({ uid, volume: name, err: err.message }, 'volume tear-down failed'),
         );
       }

@@ -6,8 +6,7 @@ import type { Pod, Volume } from '../api-types.js';
 // The seam for volume types, a small cut of upstream's VolumePlugin /
 // Mounter / Unmounter: a plugin recognises the volumes it serves, makes one
 // ready on this node (idempotently: it is called again on every resync) and
-// returns the host path containers bind, and cleans up after the pod. NFS,
-// glusterfs and the like become one more file implementing this.
+// returns the host path containers bind, and cleans up after the pod.
 
 export interface VolumeHost {
   client: RestClient;
@@ -28,6 +27,8 @@ export interface VolumeSetUpContext {
   host: VolumeHost;
   /** The pod's IP once its sandbox is up (downward API status.podIP). */
   podIP?: string;
+  /** rootDir/plugins/<plugin dir>: state a plugin shares between pods (node-wide mounts). */
+  pluginDir?: string;
 }
 
 export interface VolumePlugin {
@@ -38,7 +39,14 @@ export interface VolumePlugin {
   setUp(ctx: VolumeSetUpContext): Promise<string>;
   /** Content follows the API (configMap, secret, downwardAPI, projected): set up again on resync. */
   readonly refreshable?: boolean;
-  tearDown?(ctx: { dir: string; volume?: Volume; host: VolumeHost }): Promise<void>;
+  tearDown?(ctx: VolumeTearDownContext): Promise<void>;
+}
+
+export interface VolumeTearDownContext {
+  dir: string;
+  volume?: Volume;
+  host: VolumeHost;
+  pluginDir?: string;
 }
 
 export function pluginDirName(plugin: VolumePlugin): string {

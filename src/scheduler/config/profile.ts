@@ -6,7 +6,7 @@ import { UNIMPLEMENTED_UPSTREAM_PLUGINS } from '../framework/registry.js';
 // upstream's v1 default plugins (everything through multiPoint), merged
 // with a profile's enabled/disabled sets per extension point.
 
-export const EXTENSION_POINTS = ['queueSort', 'preEnqueue', 'preFilter', 'filter', 'postFilter', 'preScore', 'score', 'reserve', 'bind'] as const;
+export const EXTENSION_POINTS = ['queueSort', 'preEnqueue', 'preFilter', 'filter', 'postFilter', 'preScore', 'score', 'reserve', 'preBind', 'bind'] as const;
 export type ExtensionPoint = (typeof EXTENSION_POINTS)[number];
 
 export interface PluginRef {
@@ -65,6 +65,7 @@ const POINTS: Record<string, ExtensionPoint[]> = {
   PodTopologySpread: ['preFilter', 'filter', 'preScore', 'score'],
   InterPodAffinity: ['preFilter', 'filter', 'preScore', 'score'],
   DefaultPreemption: ['postFilter'],
+  VolumeBinding: ['preFilter', 'filter', 'reserve', 'preBind'],
   NodeResourcesBalancedAllocation: ['score'],
   DefaultBinder: ['bind'],
 };
@@ -79,6 +80,7 @@ export const DEFAULT_MULTIPOINT: { name: string; weight: number }[] = [
   { name: 'NodeAffinity', weight: 2 },
   { name: 'NodePorts', weight: 0 },
   { name: 'NodeResourcesFit', weight: 1 },
+  { name: 'VolumeBinding', weight: 0 },
   { name: 'PodTopologySpread', weight: 2 },
   { name: 'InterPodAffinity', weight: 2 },
   { name: 'DefaultPreemption', weight: 0 },

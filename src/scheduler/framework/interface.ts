@@ -88,6 +88,11 @@ export interface ReservePlugin extends Plugin {
   unreserve(state: CycleState, pod: PodInfo, nodeName: string): void;
 }
 
+export interface PreBindPlugin extends Plugin {
+  /** Runs in the binding cycle before the pod is bound (API writes the binding depends on). */
+  preBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status>;
+}
+
 export interface BindPlugin extends Plugin {
   /** Status with code Skip passes to the next binder. */
   bind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status>;
@@ -106,7 +111,23 @@ export interface Handle {
   /** API operations preemption needs. */
   api: SchedulerApi;
   schedulerName: string;
+  /** Claims, volumes and classes (informer caches) and the writes of volume binding; absent in harnesses without them. */
+  volumes?: VolumeAccess;
 }
+
+export interface VolumeAccess {
+  claim(namespace: string, name: string): VolumeBindingClaim | undefined;
+  volumes(): VolumeBindingVolume[];
+  volume(name: string): VolumeBindingVolume | undefined;
+  storageClass(name: string): { provisioner: string; volumeBindingMode?: string; metadata: { name?: string } } | undefined;
+  /** Writes the volume half of a binding (claimRef), as the scheduler's binder does. */
+  bindVolume(volume: VolumeBindingVolume, claim: VolumeBindingClaim): Promise<void>;
+  /** Sets volume.kubernetes.io/selected-node on a claim that waits for provisioning. */
+  selectNode(claim: VolumeBindingClaim, node: string): Promise<void>;
+}
+
+export type VolumeBindingClaim = import('../../controllers/volume/types.js').PersistentVolumeClaim;
+export type VolumeBindingVolume = import('../../controllers/volume/types.js').PersistentVolume;
 
 export interface SchedulerApi {
   bind(pod: Pod, nodeName: string): Promise<void>;

@@ -12,6 +12,7 @@ import { PodTopologySpread, NAME as POD_TOPOLOGY_SPREAD } from '../plugins/podto
 import { InterPodAffinity, NAME as INTER_POD_AFFINITY, type InterPodAffinityArgs } from '../plugins/interpodaffinity/inter-pod-affinity.js';
 import { DefaultPreemption, NAME as DEFAULT_PREEMPTION, type DefaultPreemptionArgs } from '../plugins/defaultpreemption/default-preemption.js';
 import { DefaultBinder, NAME as DEFAULT_BINDER } from '../plugins/defaultbinder/default-binder.js';
+import { VolumeBinding, NAME as VOLUME_BINDING, type VolumeBindingArgs } from '../plugins/volumebinding/volume-binding.js';
 
 // Plugin name → constructor: the in-tree registry of upstream's
 // plugins/registry.go, for the plugins k8ts implements.
@@ -33,6 +34,7 @@ export function inTreeRegistry(): Registry {
     [INTER_POD_AFFINITY, (args, h) => new InterPodAffinity(h, args as InterPodAffinityArgs)],
     [DEFAULT_PREEMPTION, (args, h) => new DefaultPreemption(h, args as DefaultPreemptionArgs)],
     [DEFAULT_BINDER, (_args, h) => new DefaultBinder(h)],
+    [VOLUME_BINDING, (args, h) => new VolumeBinding(h, args as VolumeBindingArgs)],
   ]);
 }
 
@@ -40,7 +42,6 @@ export function inTreeRegistry(): Registry {
 export const UNIMPLEMENTED_UPSTREAM_PLUGINS = new Set([
   'VolumeRestrictions',
   'NodeVolumeLimits',
-  'VolumeBinding',
   'VolumeZone',
   'ImageLocality',
   'DynamicResources',

@@ -9,11 +9,13 @@ import type {
   PreEnqueuePlugin,
   PreFilterPlugin,
   PreFilterResult,
+  PreBindPlugin,
   PreScorePlugin,
   QueueSortPlugin,
   ReservePlugin,
   SchedulerApi,
   ScorePlugin,
+  VolumeAccess,
 } from './interface.js';
 import type { CycleState } from './cycle-state.js';
 import type { NodeInfo } from './node-info.js';
@@ -35,6 +37,7 @@ export interface FrameworkDeps {
   namespaceLabels: NamespaceLabels;
   nominatedPodsForNode: (node: string) => PodInfo[];
   api: SchedulerApi;
+  volumes?: VolumeAccess;
 }
 
 interface WeightedScore {
@@ -55,7 +58,9 @@ export class Framework implements Handle {
   readonly preScore: PreScorePlugin[];
   readonly scorePlugins: WeightedScore[];
   readonly reserve: ReservePlugin[];
+  readonly preBind: PreBindPlugin[];
   readonly bind: BindPlugin[];
+  readonly volumes?: VolumeAccess;
   /** Which cluster events each plugin wants to hear about. */
   readonly pluginEvents = new Map<string, ClusterEvent[]>();
   readonly namespaceLabels: NamespaceLabels;
@@ -70,6 +75,7 @@ export class Framework implements Handle {
     this.percentageOfNodesToScore = profile.percentageOfNodesToScore;
     this.namespaceLabels = deps.namespaceLabels;
     this.api = deps.api;
+    this.volumes = deps.volumes;
     const instances = new Map<string, Plugin>();
     const get = (name: string): Plugin => {
       let p = instances.get(name);
@@ -102,6 +108,7 @@ export class Framework implements Handle {
       return { plugin: p as ScorePlugin, weight: weight || 1 };
     });
     this.reserve = at(profile.plugins.reserve, 'reserve', 'Reserve');
+    this.preBind = at(profile.plugins.preBind, 'preBind', 'PreBind');
     this.bind = at(profile.plugins.bind, 'bind', 'Bind');
     if (this.bind.length === 0) throw new Error('at least one bind plugin is needed');
   }
@@ -243,6 +250,14 @@ export class Framework implements Handle {
 
   runUnreserve(state: CycleState, pod: PodInfo, nodeName: string): void {
     for (let i = this.reserve.length - 1; i >= 0; i--) this.reserve[i]!.unreserve(state, pod, nodeName);
+  }
+
+  async runPreBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status> {
+    for (const p of this.preBind) {
+      const s = await p.preBind(state, pod, nodeName);
+      if (!s.isSuccess()) return s.withPlugin(p.name);
+    }
+    return SUCCESS;
   }
 
   async runBind(state: CycleState, pod: PodInfo, nodeName: string): Promise<Status> {

@@ -2,7 +2,7 @@
 // upstream's framework.ClusterEvent. "AssignedPod" is a pod bound to a node
 // (what frees or takes resources); "Pod" alone is the pending pod itself.
 
-export type EventResource = 'Node' | 'AssignedPod' | 'Pod' | 'Namespace' | '*';
+export type EventResource = 'Node' | 'AssignedPod' | 'Pod' | 'Namespace' | 'PersistentVolumeClaim' | 'PersistentVolume' | 'StorageClass' | '*';
 export type EventAction = 'Add' | 'Update' | 'Delete' | '*';
 
 export interface ClusterEvent {
@@ -26,5 +26,8 @@ export const ASSIGNED_POD_UPDATE: ClusterEvent = { resource: 'AssignedPod', acti
 export const ASSIGNED_POD_DELETE: ClusterEvent = { resource: 'AssignedPod', action: 'Delete' };
 export const POD_UPDATE: ClusterEvent = { resource: 'Pod', action: 'Update' };
 export const NAMESPACE_ANY: ClusterEvent = { resource: 'Namespace', action: '*' };
+export const PVC_ANY: ClusterEvent = { resource: 'PersistentVolumeClaim', action: '*' };
+export const PV_ANY: ClusterEvent = { resource: 'PersistentVolume', action: '*' };
+export const STORAGECLASS_ANY: ClusterEvent = { resource: 'StorageClass', action: '*' };
 /** The periodic flush of pods left unschedulable too long. */
 export const UNSCHEDULABLE_TIMEOUT: ClusterEvent = { resource: '*', action: '*' };

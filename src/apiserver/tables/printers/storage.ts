@@ -103,3 +103,29 @@ export const persistentVolumeClaimPrinter: Printer = {
     };
   },
 };
+
+/** StorageClasses: the default one carries " (default)" after its name, as kubectl shows it. */
+export const storageClassPrinter: Printer = {
+  columns: [
+    nameCol(),
+    col('Provisioner', 'string', 'provisioner indicates the type of the provisioner.'),
+    col('ReclaimPolicy', 'string', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.'),
+    col('VolumeBindingMode', 'string', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.'),
+    col('AllowVolumeExpansion', 'string', 'allowVolumeExpansion shows whether the storage class allow volume expand.'),
+    ageCol(),
+  ],
+  print(sc, now) {
+    const a = strMap(sc.metadata.annotations);
+    const isDefault = a['storageclass.kubernetes.io/is-default-class'] === 'true' || a['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+    return {
+      cells: [
+        `${str(sc.metadata.name)}${isDefault ? ' (default)' : ''}`,
+        str(sc.provisioner),
+        str(sc.reclaimPolicy) || 'Delete',
+        str(sc.volumeBindingMode) || 'Immediate',
+        sc.allowVolumeExpansion === true ? 'true' : 'false',
+        since(sc.metadata.creationTimestamp, now),
+      ],
+    };
+  },
+};
