@@ -22,6 +22,7 @@ import { admissionChain, type AdmissionPluginName } from '../auth/admission/inde
 import type { UserInfo } from '../auth/user.js';
 import { auditRequest } from './audit.js';
 import type { AuditLogger } from '../auth/audit.js';
+import { metricsServiceFor, type MetricsOptions } from './metrics/service.js';
 import { INSECURE_USER, authenticate, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
 
 const log = logger('apiserver');
@@ -51,6 +52,8 @@ export interface ApiServerOptions {
   secure?: SecureOptions;
   /** --insecure-port: an extra plain-HTTP listener on 127.0.0.1 that skips authentication (warned; for debugging). */
   insecurePort?: number;
+  /** metrics.k8s.io: how often kubelets are scraped (metrics-server's --metric-resolution). */
+  metrics?: MetricsOptions;
 }
 
 export interface RunningApiServer {
@@ -97,6 +100,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const registry = new StoreRegistry(opts.store);
+  const metrics = metricsServiceFor(registry, opts.metrics);
   await ensureSystemNamespaces(registry);
   let security: Security | undefined;
   let closeAuthz: (() => void) | undefined;
@@ -195,6 +199,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
               srv.closeAllConnections();
             }),
         ),
-      ).then(() => closeAuthz?.()),
+      ).then(() => {
+        metrics.close();
+        closeAuthz?.();
+      }),
   };
 }

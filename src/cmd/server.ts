@@ -10,6 +10,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { ensureClusterPki, type ClusterPki } from '../pki/index.js';
 import { ADMISSION_PLUGINS, type AdmissionPluginName } from '../auth/admission/index.js';
 import { logger } from '../util/log.js';
+import { parseGoDuration } from '../controllers/options.js';
 
 const log = logger('server');
 
@@ -30,6 +31,7 @@ export interface ServerFlags {
   encryptionProviderConfig?: string;
   auditPolicyFile?: string;
   auditLogPath?: string;
+  metricResolution: string;
 }
 
 /** Flags shared by `k8ts server` and `k8ts apiserver`, named as upstream's where it has one. */
@@ -50,7 +52,14 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are logged at which level')
     .option('--audit-log-path <file>', 'where audit events go, one JSON line each ("-" for standard output)')
-    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)');
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)')
+    .option('--metric-resolution <duration>', 'how often kubelets are scraped for metrics.k8s.io (metrics-server\'s flag)', '15s');
+}
+
+function metricResolutionMs(v: string): number {
+  const ms = parseGoDuration(v);
+  if (!(ms >= 100)) throw new Error(`--metric-resolution must be a duration of at least 100ms, not ${v}`);
+  return ms;
 }
 
 /** Every name and address this host answers to, for the serving certificate. */
@@ -132,6 +141,7 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     host: flags.bindAddress,
     secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[], audit },
     insecurePort,
+    metrics: { resolutionMs: metricResolutionMs(flags.metricResolution) },
   });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const host = flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? '127.0.0.1' : flags.bindAddress;

@@ -9,6 +9,7 @@ import { endpointsController } from './endpoint/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { podGcController } from './podgc/controller.js';
 import { rootCaCertPublisher } from './rootcacertpublisher/controller.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/controller.js';
 
 // The registry of controllers the manager can run, in start order.
 
@@ -22,6 +23,7 @@ export const coreControllers: readonly ControllerDescriptor[] = [
   endpointSliceController,
   podGcController,
   rootCaCertPublisher,
+  horizontalPodAutoscalerController,
 ];
 
 export function allControllers(): ControllerDescriptor[] {
