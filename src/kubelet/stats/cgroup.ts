@@ -36,7 +36,7 @@ function v1Dir(root: string, controller: string): string | undefined {
 /** The cgroup directories of a process, from the lines of /proc/PID/cgroup. */
 export function parseProcCgroup(text: string, mode: 'v1' | 'v2', root = ROOT): CgroupPaths | undefined {
   const lines = text.split('\n').filter(Boolean).map((l) => {
-    const [, controllers = '', path = ''] = /^(\d+):([^:]*):(.*)$/.exec(l) ?? [];
+    const [, , controllers = '', path = ''] = /^(\d+):([^:]*):(.*)$/.exec(l) ?? [];
     return { controllers: controllers.split(','), path };
   });
   if (mode === 'v2') {
