@@ -37,7 +37,7 @@ const repo = join(here, '..', '..', '..');
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const RUNS = Number(opt('--runs', '3'));
-const NODES_N = Number(opt('--nodes', '50'));
+const NODES_N = Number(opt('--nodes', '25'));
 const PODS_PER_NODE = Number(opt('--pods-per-node', '20'));
 const RESOLUTION_S = 5;
 const SYNC_S = 5;
@@ -157,7 +157,7 @@ async function metricsLatency(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-top-'));
   const total = NODES_N * PODS_PER_NODE;
   progress(`starting an API server and ${NODES_N} hollow nodes with kubelet servers`);
-  const api = await startProcess(['apiserver', '--data-dir', dir, '--port', '0', '--metric-resolution', '5s'], /listening on/);
+  const api = await startProcess(['apiserver', '--data-dir', dir, '--port', '0', '--metric-resolution', '10s'], /listening on/);
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   const hollow = await startProcess(['hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(NODES_N), '--kubelet-servers', '--name-prefix', 'top-node-'], new RegExp(`${NODES_N} hollow nodes running`));
   const client = RestClient.fromKubeconfig(kubeconfig, { component: 'bench-top', qps: 0 });
@@ -168,10 +168,14 @@ async function metricsLatency(): Promise<string> {
     await runConcurrent(total, 16, async (i) => {
       await client.create(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `top-${i}`, namespace: 'default', labels: { app: 'top' } }, spec: { nodeName: `top-node-${i % NODES_N}`, automountServiceAccountToken: false, containers: [{ name: 'c', image: 'k8ts.invalid/top:1', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } as any);
     });
-    await until(`metrics for all ${total} pods`, async () => {
+    let withMetrics = 0;
+    const waitStart = Date.now();
+    await until(`metrics for the pods`, async () => {
       const l = await client.request<any>('GET', '/apis/metrics.k8s.io/v1beta1/pods');
-      progress(`metrics for ${l.items.length}/${total} pods`);
-      return l.items.length >= total;
+      withMetrics = l.items.length;
+      progress(`metrics for ${withMetrics}/${total} pods`);
+      // All of them, or (on a loaded machine where scrapes time out) whatever there is after two minutes.
+      return withMetrics >= total || (withMetrics > 0 && Date.now() - waitStart > 120_000);
     }, 3000);
     let failures = 0;
     // A shared machine under load now and then stalls a TLS handshake past kubectl's 10 s: retried, and counted.
@@ -201,10 +205,10 @@ async function metricsLatency(): Promise<string> {
       rawGet.push(performance.now() - t0);
     }
     const [a, b, c, d] = [top, get, rawTop, rawGet].map(summarize);
-    const line = `kubectl top pods -A over ${total} pods on ${NODES_N} hollow nodes: p50 ${fmt(a!.p50, 0)} ms (kubectl get pods -A: ${fmt(b!.p50, 0)} ms, ratio ${fmt(a!.p50 / b!.p50, 2)}); API only: PodMetrics list p50 ${fmt(c!.p50, 0)} ms vs pod list ${fmt(d!.p50, 0)} ms (ratio ${fmt(c!.p50 / d!.p50, 2)})`;
+    const line = `kubectl top pods -A over ${total} pods (${withMetrics} with metrics) on ${NODES_N} hollow nodes: p50 ${fmt(a!.p50, 0)} ms (kubectl get pods -A: ${fmt(b!.p50, 0)} ms, ratio ${fmt(a!.p50 / b!.p50, 2)}); API only: PodMetrics list p50 ${fmt(c!.p50, 0)} ms vs pod list ${fmt(d!.p50, 0)} ms (ratio ${fmt(c!.p50 / d!.p50, 2)})`;
     console.log(line);
     return [
-      `${total} pods (100m / 64Mi requests) on ${NODES_N} hollow nodes, each serving synthetic /metrics/resource on its own 127.96.x.y address; the API server (\`--metric-resolution 5s\`) and the hollow nodes in two processes; ${N} runs each, taken while the scrape loop keeps running. kubectl times include starting kubectl; ${failures} kubectl runs failed (TLS handshake timeouts on the loaded machine) and were retried.`,
+      `${total} pods (100m / 64Mi requests; ${withMetrics} had metrics when measured) on ${NODES_N} hollow nodes, each serving synthetic /metrics/resource on its own 127.96.x.y address; the API server (\`--metric-resolution 10s\`) and the hollow nodes in two processes; ${N} runs each, taken while the scrape loop keeps running. kubectl times include starting kubectl; ${failures} kubectl runs failed (TLS handshake timeouts on the loaded machine) and were retried.`,
       '',
       table([
         ['request', 'p50', 'p99', 'reference', 'reference p50', 'ratio'],

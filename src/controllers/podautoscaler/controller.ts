@@ -12,7 +12,7 @@ import { scaleDownRules, scaleUpRules } from '../../api/defaults/autoscaling.js'
 import { PODS } from '../shared/resources.js';
 import { KeyWorker, keyOf } from '../shared/worker.js';
 import { workersFor } from '../shared/options.js';
-import { extraDurationMs, extraNumber } from '../options.js';
+import { DEFAULT_EXTRA, extraDurationMs, extraNumber } from '../options.js';
 import type { Pod } from '../shared/types.js';
 import { setCondition, type HpaCondition } from './conditions.js';
 import { getResourceMetric } from './metrics-client.js';
@@ -70,13 +70,8 @@ class MetricError extends Error {
   }
 }
 
-export const DEFAULT_HPA_EXTRA: Readonly<Record<string, string>> = {
-  'horizontal-pod-autoscaler-sync-period': '15s',
-  'horizontal-pod-autoscaler-downscale-stabilization': '5m',
-  'horizontal-pod-autoscaler-tolerance': '0.1',
-  'horizontal-pod-autoscaler-cpu-initialization-period': '5m',
-  'horizontal-pod-autoscaler-initial-readiness-delay': '30s',
-};
+/** The --horizontal-pod-autoscaler-* flags and their upstream defaults. */
+export const DEFAULT_HPA_EXTRA: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(DEFAULT_EXTRA).filter(([k]) => k.startsWith('horizontal-pod-autoscaler-')));
 
 const milli = (n: number): string => new Quantity(BigInt(Math.round(n)), -3).toString();
 
@@ -93,7 +88,7 @@ export class HorizontalController {
   constructor(ctx: ControllerContext) {
     this.client = ctx.client;
     this.recorder = ctx.recorder('horizontal-pod-autoscaler');
-    const o = { ...ctx.options, extra: { ...DEFAULT_HPA_EXTRA, ...ctx.options.extra } };
+    const o = ctx.options;
     this.syncPeriodMs = extraDurationMs(o, 'horizontal-pod-autoscaler-sync-period');
     this.calc = {
       tolerance: extraNumber(o, 'horizontal-pod-autoscaler-tolerance'),
