@@ -132,10 +132,12 @@ async function hpaReaction(): Promise<string> {
   return [
     `Settings: \`--metric-resolution ${RESOLUTION_S}s\` (API server), \`--horizontal-pod-autoscaler-sync-period ${SYNC_S}s\`, \`--horizontal-pod-autoscaler-downscale-stabilization ${STABILIZATION_S}s\`; one Docker kubelet (PLEG relist 200 ms), busybox pods requesting 50m CPU (limit 100m) that burn while a switch file exists; HPA at 50 %, min 1, max 2 (\`kubectl autoscale\`). Everything in one process.`,
     '',
+    '```',
     table([
       ['runs', 'median', 'min', 'max', 'reference (resolution + sync period)', 'ratio'],
       [String(RUNS), `${fmt(median, 1)} s`, `${fmt(sorted[0]!, 1)} s`, `${fmt(sorted.at(-1)!, 1)} s`, `${ref} s`, fmt(median / ref, 2)],
     ]),
+    '```',
   ].join('\n');
 }
 
@@ -210,11 +212,13 @@ async function metricsLatency(): Promise<string> {
     return [
       `${total} pods (100m / 64Mi requests; ${withMetrics} had metrics when measured) on ${NODES_N} hollow nodes, each serving synthetic /metrics/resource on its own 127.96.x.y address; the API server (\`--metric-resolution 10s\`) and the hollow nodes in two processes; ${N} runs each, taken while the scrape loop keeps running. kubectl times include starting kubectl; ${failures} kubectl runs failed (TLS handshake timeouts on the loaded machine) and were retried.`,
       '',
+      '```',
       table([
         ['request', 'p50', 'p99', 'reference', 'reference p50', 'ratio'],
         ['`kubectl top pods -A`', `${fmt(a!.p50, 0)} ms`, `${fmt(a!.p99, 0)} ms`, '`kubectl get pods -A`', `${fmt(b!.p50, 0)} ms`, fmt(a!.p50 / b!.p50, 2)],
         ['GET /apis/metrics.k8s.io/v1beta1/pods', `${fmt(c!.p50, 0)} ms`, `${fmt(c!.p99, 0)} ms`, 'GET /api/v1/pods', `${fmt(d!.p50, 0)} ms`, fmt(c!.p50 / d!.p50, 2)],
       ]),
+      '```',
     ].join('\n');
   } finally {
     client.close();
