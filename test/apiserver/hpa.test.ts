@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { hpaFromV1, hpaToV1, METRIC_SPECS_ANNOTATION, CONDITIONS_ANNOTATION, BEHAVIOR_ANNOTATION, METRIC_STATUSES_ANNOTATION } from '../../src/api/conversion/hpa.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import * as k8s from '@kubernetes/client-node';
 
 // HorizontalPodAutoscaler in both served versions over one storage, with
 // upstream's defaults, validation messages and table, driven by the real
@@ -102,6 +103,26 @@ describe('HorizontalPodAutoscaler through kubectl', () => {
     assert.match(out, /^web\s+Deployment\/web\s+cpu: <unknown>\/60%, memory: <unknown>\/200Mi\s+2\s+10\s+0\s+\d+s$/m);
     const front = JSON.parse(await k(['get', 'hpa', 'front', '-o', 'json']));
     assert.deepEqual(front.spec.metrics, [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }]);
+  });
+
+  test('@kubernetes/client-node: AutoscalingV1Api writes, AutoscalingV2Api reads; Metrics reads metrics.k8s.io', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(server.kubeconfig);
+    kc.loadFromOptions({ clusters: kc.clusters.map((c) => ({ ...c, skipTLSVerify: true })), users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
+    const v1 = kc.makeApiClient(k8s.AutoscalingV1Api);
+    const v2api = kc.makeApiClient(k8s.AutoscalingV2Api);
+    await v1.createNamespacedHorizontalPodAutoscaler({ namespace: 'default', body: { metadata: { name: 'cn' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cn' }, maxReplicas: 7, targetCPUUtilizationPercentage: 40 } } });
+    const got = await v2api.readNamespacedHorizontalPodAutoscaler({ name: 'cn', namespace: 'default' });
+    assert.equal(got.spec?.maxReplicas, 7);
+    assert.equal(got.spec?.metrics?.[0]?.resource?.target.averageUtilization, 40);
+    const back = await v1.readNamespacedHorizontalPodAutoscaler({ name: 'cn', namespace: 'default' });
+    assert.equal(back.spec?.targetCPUUtilizationPercentage, 40);
+    const metrics = new k8s.Metrics(kc);
+    const nodes = await metrics.getNodeMetrics();
+    assert.equal(nodes.kind, 'NodeMetricsList');
+    assert.deepEqual(nodes.items, []);
+    const pods = await metrics.getPodMetrics('default');
+    assert.equal(pods.kind, 'PodMetricsList');
   });
 
   test('bad input gets upstream\'s messages', async () => {
