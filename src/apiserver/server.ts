@@ -22,6 +22,7 @@ import { admissionChain, type AdmissionPluginName } from '../auth/admission/inde
 import type { UserInfo } from '../auth/user.js';
 import { auditFailedAuthentication, auditRequest } from './audit.js';
 import type { AuditLogger } from '../auth/audit.js';
+import { metricsServiceFor, type MetricsOptions } from './metrics/service.js';
 import { ServiceStore } from './registry/service/service-store.js';
 import { ServiceAllocators } from './registry/service/allocators.js';
 import { RangeAllocator } from './registry/service/range-allocator.js';
@@ -74,6 +75,8 @@ export interface ApiServerOptions {
    * (upstream --advertise-address); off for bare test servers.
    */
   kubernetesService?: { advertiseAddress: string; leaseTTLSeconds?: number; intervalMs?: number };
+  /** metrics.k8s.io: how often kubelets are scraped (metrics-server's --metric-resolution). */
+  metrics?: MetricsOptions;
 }
 
 export interface RunningApiServer {
@@ -132,6 +135,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     new RangeAllocator(opts.store, new PortRange(opts.serviceNodePortRange ?? '30000-32767'), 'servicenodeports', 'port', 'ports'),
   );
   const registry = new StoreRegistry(opts.store, serviceAllocators);
+  const metrics = metricsServiceFor(registry, opts.metrics);
   await ensureSystemNamespaces(registry);
   await ensureSystemPriorityClasses(registry);
   const services = resourceFor('', 'v1', 'services')!;
@@ -265,6 +269,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
             }),
         ),
       );
+      metrics.close();
       closeAuthz?.();
     },
   };

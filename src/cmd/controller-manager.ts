@@ -4,6 +4,7 @@ import { RestClient } from '../client/rest.js';
 import { startControllerManager, type RunningControllerManager } from '../controllers/manager.js';
 import { DEFAULT_CONCURRENT_SYNCS, DEFAULT_EXTRA, defaultControllerManagerOptions, parseDurationSeconds, parseGoDuration } from '../controllers/options.js';
 import type { ControllerManagerOptions } from '../controllers/types.js';
+import { DEFAULT_HPA_EXTRA } from '../controllers/podautoscaler/controller.js';
 import { progress } from './progress.js';
 
 export { startControllerManager } from '../controllers/manager.js';
@@ -50,6 +51,7 @@ export function addControllerManagerFlags(cmd: Command): Command {
     .option('--root-ca-file <path>', 'the cluster CA, published to every namespace as ConfigMap kube-root-ca.crt')
     .option('--kube-api-qps <qps>', 'requests per second to the API server', '20')
     .option('--kube-api-burst <n>', 'burst of requests to the API server', '30');
+  for (const [name, v] of Object.entries(DEFAULT_HPA_EXTRA)) cmd.option(`--${name} <${name.endsWith('tolerance') ? 'fraction' : 'duration'}>`, `HPA: ${name.replace('horizontal-pod-autoscaler-', '')} (upstream's flag)`, v);
   for (const [stem, n] of Object.entries(DEFAULT_CONCURRENT_SYNCS)) cmd.option(`--concurrent-${stem}-syncs <n>`, `workers of the ${stem} controller`, String(n));
   return cmd;
 }
@@ -83,6 +85,12 @@ export function optionsFromFlags(flags: ControllerManagerFlags): ControllerManag
   }
   o.extra['max-endpoints-per-slice'] = String(num(flags, 'max-endpoints-per-slice'));
   if (typeof flags.rootCaFile === 'string' && flags.rootCaFile) o.extra['root-ca-file'] = flags.rootCaFile;
+  for (const name of Object.keys(DEFAULT_HPA_EXTRA)) {
+    const v = str(flags, name);
+    if (name.endsWith('tolerance')) num(flags, name);
+    else parseGoDuration(v);
+    o.extra[name] = v;
+  }
   return o;
 }
 

@@ -21,6 +21,7 @@ interface HollowFlags {
   controlPort: string;
   rootDir?: string;
   kubeApiQps?: string;
+  kubeletServers?: boolean;
 }
 
 function positiveInt(flag: string, v: string, min = 0): number {
@@ -41,6 +42,7 @@ export function addHollowNodesCommand(program: Command): Command {
     .option('--control-port <n>', 'port of the control API on 127.0.0.1 (0: any free port)', '0')
     .option('--root-dir <dir>', 'directory for the kubelets\' files (default: a temp dir, removed on exit)')
     .option('--kube-api-qps <n>', 'client-side request rate limit (default: none)')
+    .option('--kubelet-servers', 'run a kubelet server per node on 127.96.x.y with synthetic /metrics/resource (for kubectl top and the HPA)', false)
     .action(async (f: HollowFlags) => {
       const count = positiveInt('--count', f.count, 1);
       const ownDir = !f.rootDir;
@@ -53,6 +55,7 @@ export function addHollowNodesCommand(program: Command): Command {
         leaseDurationSeconds: positiveInt('--lease-duration', f.leaseDuration, 1),
         rootDir,
         qps: f.kubeApiQps ? positiveInt('--kube-api-qps', f.kubeApiQps, 1) : undefined,
+        kubeletServers: f.kubeletServers === true,
       });
       const control = await startControlServer(cluster, positiveInt('--control-port', f.controlPort));
       progress(`hollow-nodes control API on http://127.0.0.1:${control.port} (GET /nodes, POST /nodes/NAME/stop|start)`);

@@ -10,6 +10,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { ensureClusterPki, type ClusterPki } from '../pki/index.js';
 import { ADMISSION_PLUGINS, type AdmissionPluginName } from '../auth/admission/index.js';
 import { logger } from '../util/log.js';
+import { parseGoDuration } from '../controllers/options.js';
 
 const log = logger('server');
 
@@ -32,6 +33,7 @@ export interface ServerFlags {
   encryptionProviderConfig?: string;
   auditPolicyFile?: string;
   auditLogPath?: string;
+  metricResolution: string;
   defaultNotReadyTolerationSeconds: string;
   defaultUnreachableTolerationSeconds: string;
 }
@@ -64,7 +66,14 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--audit-log-path <file>', 'where audit events go, one JSON line each ("-" for standard output)')
     .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the not-ready toleration added to every pod without one', '300')
     .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds of the unreachable toleration added to every pod without one', '300')
-    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)');
+    .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)')
+    .option('--metric-resolution <duration>', 'how often kubelets are scraped for metrics.k8s.io (metrics-server\'s flag)', '15s');
+}
+
+function metricResolutionMs(v: string): number {
+  const ms = parseGoDuration(v);
+  if (!(ms >= 100)) throw new Error(`--metric-resolution must be a duration of at least 100ms, not ${v}`);
+  return ms;
 }
 
 /** Every name and address this host answers to, for the serving certificate. */
@@ -159,6 +168,7 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     serviceClusterIPRange: flags.serviceClusterIpRange,
     serviceNodePortRange: flags.serviceNodePortRange,
     kubernetesService: { advertiseAddress: advertiseAddress(flags) },
+    metrics: { resolutionMs: metricResolutionMs(flags.metricResolution) },
   });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const host = flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? '127.0.0.1' : flags.bindAddress;

@@ -11,6 +11,7 @@ import { podGcController } from './podgc/controller.js';
 import { rootCaCertPublisher } from './rootcacertpublisher/controller.js';
 import { persistentVolumeBinderController } from './volume/controller.js';
 import { pvcProtectionController, pvProtectionController } from './volume/protection.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/controller.js';
 
 // The registry of controllers the manager can run, in start order.
 
@@ -27,6 +28,7 @@ export const coreControllers: readonly ControllerDescriptor[] = [
   persistentVolumeBinderController,
   pvcProtectionController,
   pvProtectionController,
+  horizontalPodAutoscalerController,
 ];
 
 export function allControllers(): ControllerDescriptor[] {

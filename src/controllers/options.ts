@@ -34,6 +34,12 @@ export const DEFAULT_EXTRA: Readonly<Record<string, string>> = {
   'k8ts-gc-resync-period': '30s',
   /** How often zone tainting queues are drained (upstream NodeEvictionPeriod). */
   'k8ts-node-eviction-period': '100ms',
+  /** The HPA's flags (kube-controller-manager --horizontal-pod-autoscaler-*). */
+  'horizontal-pod-autoscaler-sync-period': '15s',
+  'horizontal-pod-autoscaler-downscale-stabilization': '5m',
+  'horizontal-pod-autoscaler-tolerance': '0.1',
+  'horizontal-pod-autoscaler-cpu-initialization-period': '5m',
+  'horizontal-pod-autoscaler-initial-readiness-delay': '30s',
 };
 
 export function defaultControllerManagerOptions(): ControllerManagerOptions {

@@ -14,7 +14,7 @@ import { SharedPodSource } from '../kubelet/pod/source.js';
 import { FakeRuntime } from '../runtime/fake/index.js';
 import { logger } from '../util/log.js';
 import { HollowNode } from './hollow-node.js';
-import { nodeAddress } from './addresses.js';
+import { loopbackNodeAddress, nodeAddress } from './addresses.js';
 import { SmoothTicker } from './smooth-ticker.js';
 
 const log = logger('hollow');
@@ -37,6 +37,13 @@ export interface HollowOptions {
   containerStartDelayMs?: number;
   /** Client-side request rate limit for the shared client (default: none; the API server's own limits apply). */
   qps?: number;
+  /**
+   * Run a kubelet server per node on a loopback address of its own
+   * (127.96.x.y, reported as the InternalIP), serving synthetic
+   * /metrics/resource and /stats/summary so metrics.k8s.io covers hollow
+   * nodes. Default off: 100.96.x.y addresses and no server.
+   */
+  kubeletServers?: boolean;
 }
 
 export interface HollowNodeInfo {
@@ -74,8 +81,8 @@ export class HollowCluster {
           nodeName: name,
           runtime: this.runtime,
           rootDir: opts.rootDir,
-          kubeletPort: null,
-          address: nodeAddress(i),
+          kubeletPort: opts.kubeletServers ? 0 : null,
+          address: opts.kubeletServers ? loopbackNodeAddress(i) : nodeAddress(i),
           podSource: this.source,
           recorder: this.recorder,
           ticker: this.ticker,

@@ -17,6 +17,7 @@ import { killPod, removePod } from './pod/terminate.js';
 import { PodWorkers } from './pod/workers.js';
 import { ProberManager } from './prober/manager.js';
 import { startKubeletServer, type KubeletServer, type ContainerLookup } from './server/server.js';
+import { statsRoutes } from './server/stats.js';
 import { StaticPodFileSource } from './static/file-source.js';
 import { ANNOTATION_CONFIG_SOURCE, isMirrorPod } from './static/manifest.js';
 import { MirrorPods } from './static/mirror-pods.js';
@@ -137,7 +138,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       const reason = st?.state?.waiting?.reason ?? ev.ContainerCreating;
       return { status: 400, message: `container "${container}" in pod "${name}" is waiting to start: ${reason}` };
     };
-    server = await startKubeletServer({ address, port: opts.kubeletPort ?? 10250, runtime: opts.runtime, lookup, log });
+    const stats = statsRoutes({ nodeName: opts.nodeName, runtime: opts.runtime, pods: () => workers.pods(), synthetic: version.runtimeName === 'fake' });
+    server = await startKubeletServer({ address, port: opts.kubeletPort ?? 10250, runtime: opts.runtime, lookup, log, stats });
     facts = { ...facts, kubeletPort: server.port };
   }
 

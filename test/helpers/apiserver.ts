@@ -26,14 +26,14 @@ export interface TestServer {
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** An API server on a free loopback port over a fresh SQLite store in a temp dir. */
-export async function startTestServer(opts: { storage?: 'sqlite' | 'etcd'; etcdEndpoints?: string[]; secure?: boolean; anonymous?: boolean; tokenAuthFile?: string; api?: Partial<ApiServerOptions> } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { storage?: 'sqlite' | 'etcd'; etcdEndpoints?: string[]; secure?: boolean; anonymous?: boolean; tokenAuthFile?: string; api?: Partial<ApiServerOptions>; metricResolutionMs?: number } = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-test-'));
   const store =
     opts.storage === 'etcd'
       ? await openStore({ kind: 'etcd', endpoints: opts.etcdEndpoints ?? [], prefix: `/k8ts-test-${process.pid}-${Date.now()}` })
       : await openStore({ kind: 'sqlite', path: join(dir, 'state.db') });
   const pki = opts.secure ? await ensureClusterPki(dir, { hostnames: ['localhost'], ips: ['127.0.0.1'] }) : undefined;
-  const server = await startApiServer({ store, port: 0, host: '127.0.0.1', secure: pki ? { pki, anonymous: opts.anonymous, tokenAuthFile: opts.tokenAuthFile } : undefined, ...opts.api });
+  const server = await startApiServer({ store, port: 0, host: '127.0.0.1', secure: pki ? { pki, anonymous: opts.anonymous, tokenAuthFile: opts.tokenAuthFile } : undefined, metrics: opts.metricResolutionMs ? { resolutionMs: opts.metricResolutionMs } : undefined, ...opts.api });
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   const caData = pki ? b64(pki.caCertPem) : undefined;
   if (pki) await writeKubeconfig(kubeconfig, { server: server.url, caData, clientCertData: b64(pki.adminCertPem), clientKeyData: b64(pki.adminKeyPem) });

@@ -12,6 +12,7 @@ import { defaultPod } from './pod.js';
 import { defaultService } from './service.js';
 import { defaultPV, defaultPVC, defaultStorageClass } from './storage.js';
 import type { Obj } from './util.js';
+import { defaultHorizontalPodAutoscalerV1, defaultHorizontalPodAutoscalerV2 } from './autoscaling.js';
 
 export { imageTag } from './pod.js';
 
@@ -38,10 +39,13 @@ const DEFAULTERS: Record<string, (obj: Obj) => void> = {
   'scheduling.k8s.io/PriorityClass': (obj) => {
     if (obj.preemptionPolicy === undefined || obj.preemptionPolicy === null) obj.preemptionPolicy = 'PreemptLowerPriority';
   },
+  // Kinds served in more than one version default per version: group/version/kind.
+  'autoscaling/v2/HorizontalPodAutoscaler': defaultHorizontalPodAutoscalerV2,
+  'autoscaling/v1/HorizontalPodAutoscaler': defaultHorizontalPodAutoscalerV1,
 };
 
 /** Fill in defaults in place. */
 export function applyDefaults(info: ResourceInfo, obj: KubeObject): void {
   if (!obj.metadata) obj.metadata = {};
-  DEFAULTERS[`${info.group}/${info.kind}`]?.(obj as Obj);
+  (DEFAULTERS[`${info.group}/${info.version}/${info.kind}`] ?? DEFAULTERS[`${info.group}/${info.kind}`])?.(obj as Obj);
 }

@@ -95,6 +95,11 @@ const defs: Def[] = [
   { group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], subresources: ['status'] },
   // autoscaling/v2
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: ['status'] },
+  // autoscaling/v1: the same stored objects (v2 is the storage version), converted (registry/hpa-conversion.ts)
+  { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: ['status'] },
+  // metrics.k8s.io/v1beta1: computed from kubelet scrapes by the API server itself (src/apiserver/metrics), never stored
+  { group: 'metrics.k8s.io', version: 'v1beta1', kind: 'NodeMetrics', resource: 'nodes', namespaced: false, verbs: ['get', 'list'], hasStatus: false },
+  { group: 'metrics.k8s.io', version: 'v1beta1', kind: 'PodMetrics', resource: 'pods', namespaced: true, verbs: ['get', 'list'], hasStatus: false },
   // certificates.k8s.io/v1
   { group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', resource: 'certificatesigningrequests', namespaced: false, shortNames: ['csr'], subresources: ['status', 'approval'] },
 ];

@@ -31,6 +31,8 @@ import { validateBinding } from './core/binding.js';
 import { validatePodDisruptionBudget } from './policy/poddisruptionbudget.js';
 import { validatePriorityClass } from './scheduling/priorityclass.js';
 import { asArray, asRecord, str } from './util.js';
+import { validateHorizontalPodAutoscaler } from './autoscaling/hpa.js';
+import { hpaFromV1 } from '../conversion/hpa.js';
 
 export type { FieldError } from './field.js';
 export { validateObjectMeta, validateName, validatePathSegmentName } from './meta.js';
@@ -76,6 +78,9 @@ const VALIDATORS: Record<string, KindValidator> = {
   'events.k8s.io/Event': (obj, old) => validateEvent(obj, true, !old),
   'policy/PodDisruptionBudget': validatePodDisruptionBudget,
   'scheduling.k8s.io/PriorityClass': validatePriorityClass,
+  'autoscaling/HorizontalPodAutoscaler': validateHorizontalPodAutoscaler,
+  // v1 objects are checked in their v2 form, as upstream checks the internal type.
+  'autoscaling/v1/HorizontalPodAutoscaler': (obj) => validateHorizontalPodAutoscaler(hpaFromV1(obj)),
 };
 
 // Kinds whose registries skip ObjectMeta validation (legacy events check only their namespace).
@@ -86,7 +91,7 @@ export function validateObject(info: ResourceInfo, obj: KubeObject, old?: KubeOb
   const k = `${info.group}/${info.kind}`;
   const errs: FieldError[] = [];
   if (!NO_META.has(k)) errs.push(...validateObjectMeta(info, obj.metadata ?? {}, old?.metadata));
-  const v = VALIDATORS[k];
+  const v = VALIDATORS[`${info.group}/${info.version}/${info.kind}`] ?? VALIDATORS[k];
   if (v) errs.push(...v(obj, old));
   return errs;
 }

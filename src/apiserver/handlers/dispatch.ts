@@ -13,6 +13,7 @@ import { handleWatch } from './watch.js';
 import { handleCreate, handleUpdate } from './write.js';
 import { handlePatch } from './patch.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
+import { handleMetrics, isMetrics } from '../metrics/handler.js';
 
 function fieldManagerOf(req: IncomingMessage, query: URLSearchParams): string {
   const fm = query.get('fieldManager');
@@ -76,6 +77,7 @@ export async function dispatchResource(
     security,
   };
   if (isReview(info)) return handleReview(ctx);
+  if (isMetrics(info)) return handleMetrics(ctx);
   if (info.resource === 'serviceaccounts' && rr.subresource === 'token') return handleTokenRequest(ctx);
   switch (rr.verb) {
     case 'get':

@@ -15,6 +15,7 @@ import { decodeKV, encodeForStorage, eventObject, eventPrevObject, stampResource
 import { fieldsOf, selectableFields } from './fieldsets.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
+import { hpaFromV1, hpaToV1 } from '../../api/conversion/hpa.js';
 
 export interface ListParams {
   namespace?: string;
@@ -67,6 +68,13 @@ export function parseResourceVersion(rv: string | undefined): number {
   return Number(rv);
 }
 
+/** Endpoints served from another version's stored objects: events.k8s.io/v1 over core Events, autoscaling/v1 over v2 HPAs. */
+function conversionFor(info: ResourceInfo): Conversion | undefined {
+  if (info.group === 'events.k8s.io') return eventsV1Conversion;
+  if (info.group === 'autoscaling' && info.version === 'v1' && info.resource === 'horizontalpodautoscalers') return { toExternal: hpaToV1, toStorage: hpaFromV1 };
+  return undefined;
+}
+
 /**
  * The generic REST storage of one resource: it maps objects onto the Store,
  * applies the resource's strategy, defaults and validation, and implements
@@ -86,7 +94,7 @@ export class ResourceStore {
     this.strategy = strategyFor(info);
     this.fieldGetters = selectableFields(info);
     this.gr = { group: info.group, resource: info.resource };
-    this.conversion = info.group === 'events.k8s.io' ? eventsV1Conversion : undefined;
+    this.conversion = conversionFor(info);
   }
 
   private decode(kv: KeyValue): KubeObject {

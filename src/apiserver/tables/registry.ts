@@ -4,6 +4,7 @@
 import type { ResourceInfo } from '../../api/scheme/resources.js';
 import { defaultPrinter } from './default-table.js';
 import type { Printer } from './model.js';
+import { horizontalPodAutoscalerPrinter } from './printers/autoscaling.js';
 import { cronJobPrinter, jobPrinter } from './printers/batch.js';
 import { configMapPrinter, namespacePrinter, resourceQuotaPrinter, secretPrinter, serviceAccountPrinter } from './printers/config.js';
 import { coreEventPrinter, eventsV1Printer } from './printers/events.js';
@@ -49,6 +50,7 @@ const PRINTERS = new Map<string, Printer>([
   ['events.k8s.io/events', eventsV1Printer],
   ['policy/poddisruptionbudgets', podDisruptionBudgetPrinter],
   ['scheduling.k8s.io/priorityclasses', priorityClassPrinter],
+  ['autoscaling/horizontalpodautoscalers', horizontalPodAutoscalerPrinter],
 ]);
 
 /** The printer for a resource; limitranges and anything unlisted get the default NAME / CREATED AT table. */

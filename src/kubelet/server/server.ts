@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ContainerRuntime, LogOptions } from '../../runtime/interface.js';
 import type { Logger } from '../../util/log.js';
+import type { StatsHandler } from './stats.js';
 
 // The kubelet's HTTP endpoint (plain HTTP for now; TLS and authn/z come
 // with the security work): /healthz and upstream's
@@ -16,6 +17,8 @@ export interface KubeletServerOptions {
   runtime: ContainerRuntime;
   lookup: ContainerLookup;
   log: Logger;
+  /** /metrics/resource and /stats/summary (see stats.ts). */
+  stats?: StatsHandler;
 }
 
 export interface KubeletServer {
@@ -58,6 +61,7 @@ export function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServ
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
       return;
     }
+    if (o.stats?.(req, res, url)) return;
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
     if (!m || req.method !== 'GET') {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('404 page not found\n');

@@ -8,6 +8,7 @@ import type { ClientModel, ModelField } from './client-models.js';
 import { classCandidates, parseClassName, referencedClasses } from './naming.js';
 import { BODY_ONLY_KINDS, META_PACKAGE, packageOf, type SchemaGroupVersion } from '../groups.js';
 import { ATOMIC_STRUCTS, LIST_EXTENSIONS } from '../list-extensions.js';
+import { METRICS_DEFINITIONS, METRICS_KINDS } from '../metrics-types.js';
 import {
   ANY_FIELDS, CORE_TYPES_USED_ELSEWHERE, INT_OR_STRING, META_TYPES, MICRO_TIME, QUANTITY, QUANTITY_FIELDS,
   RAW_EXTENSION, SPECIAL_DEFINITIONS, TIME,
@@ -54,6 +55,7 @@ export function deriveDefinitions(models: ReadonlyMap<string, ClientModel>, gvs:
       for (const k of kinds) {
         const cn = classCandidates(gv.group, gv.version, k).find((c) => models.has(c));
         if (!cn) {
+          if (METRICS_KINDS.has(`${gv.group}/${gv.version} ${k}`)) continue;
           missingKinds.push(`${gv.group}/${gv.version} ${k}`);
           continue;
         }
@@ -99,6 +101,7 @@ export function deriveDefinitions(models: ReadonlyMap<string, ClientModel>, gvs:
     definitions[name] = sortKeys(def);
   }
   for (const [name, def] of Object.entries(SPECIAL_DEFINITIONS)) definitions[name] = def;
+  for (const [name, def] of Object.entries(METRICS_DEFINITIONS)) definitions[name] = def;
 
   const unmatched: string[] = [];
   for (const [pkg, types] of Object.entries(LIST_EXTENSIONS)) {
