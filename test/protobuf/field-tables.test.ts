@@ -5,8 +5,14 @@ import { fieldIndex } from '../../src/apiserver/protobuf/fields/index.js';
 import { WELL_KNOWN } from '../../src/apiserver/protobuf/well-known.js';
 import { schemas } from './schemas.js';
 
-/** Never sent as a request body: watch events are a response format. */
-const NOT_DECODED = new Set(['io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent']);
+/** Never sent as a request body: watch events are a response format, and metrics.k8s.io is read-only (get and list). */
+const NOT_DECODED = new Set([
+  'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent',
+  'io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetrics',
+  'io.k8s.metrics.pkg.apis.metrics.v1beta1.NodeMetricsList',
+  'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics',
+  'io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetricsList',
+]);
 
 /** The JSON properties a table covers, following inlined structs. */
 function coveredProperties(type: string): string[] {
