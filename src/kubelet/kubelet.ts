@@ -149,7 +149,8 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
   regs.push(ticker.every(opts.nodeStatusUpdateFrequency ?? 10_000, () => void reporter.tick().then(() => mirrors.reconcile())));
   const lease = new NodeLease(ctx, opts.nodeLeaseDurationSeconds ?? 40, () => reporter.nodeUID);
   void lease.renew();
-  regs.push(ticker.every(opts.leaseRenewInterval ?? 10_000, () => void lease.renew()));
+  // Upstream renews at a quarter of the lease's duration (NodeLeaseRenewIntervalFraction): 10 s for 40 s.
+  regs.push(ticker.every(opts.leaseRenewInterval ?? (opts.nodeLeaseDurationSeconds ?? 40) * 250, () => void lease.renew()));
 
   // Static pods: the file is the source of truth, with or without an API server.
   let staticSeen = !opts.podManifestPath;
