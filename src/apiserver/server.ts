@@ -1,6 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { KubeletClientConfig } from './kubelet-client.js';
+import { recordUpgrade } from './handlers/pod-connect.js';
 import type { Store } from '../storage/interface.js';
 import { RESOURCES, type ResourceInfo } from '../api/scheme/resources.js';
 import type { SchemaRegistry } from '../api/schema/types.js';
@@ -51,6 +54,8 @@ export interface ApiServerOptions {
   secure?: SecureOptions;
   /** --insecure-port: an extra plain-HTTP listener on 127.0.0.1 that skips authentication (warned; for debugging). */
   insecurePort?: number;
+  /** --kubelet-client-certificate/--kubelet-client-key/--kubelet-certificate-authority: how pods/log, exec, attach and portforward reach kubelets. */
+  kubeletClient?: KubeletClientConfig;
 }
 
 export interface RunningApiServer {
@@ -66,7 +71,10 @@ class StoreRegistry implements Registry {
   private readonly stores = new Map<ResourceInfo, ResourceStore>();
   private schemaRegistry: SchemaRegistry | undefined;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    readonly kubeletClient?: KubeletClientConfig,
+  ) {}
 
   storeFor(info: ResourceInfo): ResourceStore {
     let s = this.stores.get(info);
@@ -96,7 +104,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const registry = new StoreRegistry(opts.store);
+  const registry = new StoreRegistry(opts.store, opts.kubeletClient);
   await ensureSystemNamespaces(registry);
   let security: Security | undefined;
   let closeAuthz: (() => void) | undefined;
@@ -168,6 +176,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const server = security
     ? https.createServer({ ...serverTlsOptions(security.pki), keepAlive: true, requestTimeout: 0 }, handlerFor(security))
     : http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
+  // Streaming requests (exec, attach, port-forward: WebSocket or SPDY) arrive as upgrades; they take the
+  // same authentication, authorization and audit path as any request, on a response bound to the raw socket.
+  const upgraded = new Set<Duplex>();
+  const onUpgrade = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => undefined);
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    recordUpgrade(req, socket, head);
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end());
+    handler(req, res);
+  };
+  server.on('upgrade', onUpgrade(handlerFor(security)));
   const servers: http.Server[] = [server];
   const host = opts.host ?? '127.0.0.1';
   await listen(server, opts.port ?? 0, host);
@@ -176,6 +199,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   log.info({ url }, 'API server listening');
   if (security && opts.insecurePort !== undefined) {
     const plain = http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
+    plain.on('upgrade', onUpgrade(handlerFor(undefined)));
     await listen(plain, opts.insecurePort, '127.0.0.1');
     servers.push(plain);
     log.warn({ url: `http://127.0.0.1:${(plain.address() as AddressInfo).port}` }, 'insecure port open: requests on it skip authentication and authorization');
@@ -186,8 +210,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     host,
     registry,
     security,
-    close: () =>
-      Promise.all(
+    close: () => {
+      for (const s of upgraded) s.destroy();
+      return Promise.all(
         servers.map(
           (srv) =>
             new Promise<void>((resolve) => {
@@ -195,6 +220,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
               srv.closeAllConnections();
             }),
         ),
-      ).then(() => closeAuthz?.()),
+      ).then(() => closeAuthz?.());
+    },
   };
 }

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { startKubelet } from './kubelet.js';
-import { componentClientConfig, kubeletIdentity } from './identities.js';
+import { componentClientConfig, kubeletIdentity, kubeletServingTls } from './identities.js';
+import { defaultNodeIP } from '../kubelet/node/machine.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
 
@@ -50,9 +51,12 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags): Pr
   if (!['docker', 'exec', 'fake'].includes(runtime)) throw new Error(`--runtime must be auto, docker, exec or fake, not ${runtime}`);
   const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
   const clientConfig = await componentClientConfig(cp.pki, cp.server, cp.dataDir, kubeletIdentity(nodeName));
+  const address = defaultNodeIP();
   const kubelet = await startKubelet({
     clientConfig,
     nodeName,
+    address,
+    tls: await kubeletServingTls(cp.pki, nodeName, [address, '127.0.0.1']),
     runtime: runtime as 'docker' | 'exec' | 'fake',
     rootDir: join(cp.dataDir, 'kubelet'),
     podManifestPath: flags.podManifestPath,

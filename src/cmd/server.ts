@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openStore } from '../storage/open.js';
@@ -10,6 +10,8 @@ import { hostname, networkInterfaces } from 'node:os';
 import { ensureClusterPki, type ClusterPki } from '../pki/index.js';
 import { ADMISSION_PLUGINS, type AdmissionPluginName } from '../auth/admission/index.js';
 import { logger } from '../util/log.js';
+import type { KubeletClientConfig } from '../apiserver/kubelet-client.js';
+import { apiserverKubeletClient } from './identities.js';
 
 const log = logger('server');
 
@@ -30,6 +32,9 @@ export interface ServerFlags {
   encryptionProviderConfig?: string;
   auditPolicyFile?: string;
   auditLogPath?: string;
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+  kubeletCertificateAuthority?: string;
 }
 
 /** Flags shared by `k8ts server` and `k8ts apiserver`, named as upstream's where it has one. */
@@ -50,6 +55,9 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--service-cluster-ip-range <cidr>', 'Service IP range; its first address is in the serving certificate', '10.0.0.0/24')
     .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: which requests are logged at which level')
     .option('--audit-log-path <file>', 'where audit events go, one JSON line each ("-" for standard output)')
+    .option('--kubelet-client-certificate <file>', 'client certificate the API server shows kubelets (default: kube-apiserver-kubelet-client, issued from the cluster CA)')
+    .option('--kubelet-client-key <file>', 'key of --kubelet-client-certificate')
+    .option('--kubelet-certificate-authority <file>', 'verify kubelets\' serving certificates against this CA (default: not verified, as upstream)')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)');
 }
 
@@ -126,10 +134,19 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     audit = createAuditLogger({ policyFile: resolve(flags.auditPolicyFile), logPath: flags.auditLogPath === '-' ? '-' : resolve(flags.auditLogPath) });
     progress(`audit log: ${flags.auditLogPath}`);
   }
+  let kubeletClient: KubeletClientConfig;
+  if (flags.kubeletClientCertificate || flags.kubeletClientKey) {
+    if (!flags.kubeletClientCertificate || !flags.kubeletClientKey) throw new Error('--kubelet-client-certificate and --kubelet-client-key go together');
+    kubeletClient = { certPem: await readFile(resolve(flags.kubeletClientCertificate), 'utf8'), keyPem: await readFile(resolve(flags.kubeletClientKey), 'utf8') };
+  } else {
+    kubeletClient = await apiserverKubeletClient(pki, false);
+  }
+  if (flags.kubeletCertificateAuthority) kubeletClient.caPem = await readFile(resolve(flags.kubeletCertificateAuthority), 'utf8');
   const api = await startApiServer({
     store,
     port,
     host: flags.bindAddress,
+    kubeletClient,
     secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[], audit },
     insecurePort,
   });

@@ -123,7 +123,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       const reason = st?.state?.waiting?.reason ?? ev.ContainerCreating;
       return { status: 400, message: `container "${container}" in pod "${name}" is waiting to start: ${reason}` };
     };
-    server = await startKubeletServer({ address, port: opts.kubeletPort ?? 10250, runtime: opts.runtime, lookup, log });
+    server = await startKubeletServer({ address, port: opts.kubeletPort ?? 10250, runtime: opts.runtime, lookup, pods: () => workers.pods(), tls: opts.tls, log });
     facts = { ...facts, kubeletPort: server.port };
   }
 

@@ -158,6 +158,8 @@ export interface AttachOptions {
   stderr?: NodeJS.WritableStream;
   tty?: boolean;
   resize?: AsyncIterable<{ width: number; height: number }>;
+  /** Aborted when the client hangs up: attach then detaches (the container keeps running). */
+  signal?: AbortSignal;
 }
 
 export interface RuntimeVersion {

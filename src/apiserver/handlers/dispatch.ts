@@ -13,6 +13,7 @@ import { handleWatch } from './watch.js';
 import { handleCreate, handleUpdate } from './write.js';
 import { handlePatch } from './patch.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
+import { CONNECT_SUBRESOURCES, handlePodConnect } from './pod-connect.js';
 
 function fieldManagerOf(req: IncomingMessage, query: URLSearchParams): string {
   const fm = query.get('fieldManager');
@@ -77,6 +78,7 @@ export async function dispatchResource(
   };
   if (isReview(info)) return handleReview(ctx);
   if (info.resource === 'serviceaccounts' && rr.subresource === 'token') return handleTokenRequest(ctx);
+  if (info.resource === 'pods' && info.group === '' && CONNECT_SUBRESOURCES.has(rr.subresource ?? '') && (rr.verb === 'get' || rr.verb === 'create')) return handlePodConnect(ctx);
   switch (rr.verb) {
     case 'get':
       return handleGet(ctx);
