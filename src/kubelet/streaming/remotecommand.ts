@@ -76,7 +76,7 @@ function toSize(o: unknown): { width: number; height: number } | undefined {
 async function endWritable(w: Writable | undefined): Promise<void> {
   if (!w || w.destroyed) return;
   w.end();
-  await finished(w).catch(() => undefined);
+  await finished(w, { readable: false }).catch(() => undefined);
 }
 
 function wsStreams(ws: WebSocket, protocol: string, o: StreamOptions): RemoteStreams {

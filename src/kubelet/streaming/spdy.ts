@@ -96,7 +96,13 @@ export function decodeHeaderBlock(buf: Buffer): Record<string, string> {
   return out;
 }
 
-/** A zlib stream of stored blocks: a valid deflate stream any inflater (Go's included) reads, written synchronously. */
+/**
+ * A zlib stream of stored blocks: valid deflate that any inflater (Go's
+ * included) reads, written synchronously. Each header block ends with an
+ * empty stored block, as a zlib sync flush does: Go's inflater hands out a
+ * block's bytes only when it reaches the next block header, so without that
+ * marker it would read past the frame and fail the next one.
+ */
 class StoredZlibWriter {
   private started = false;
 
@@ -107,17 +113,18 @@ class StoredZlibWriter {
       parts.push(Buffer.from([0x78, 0x01]));
       this.started = true;
     }
-    for (let off = 0; off < data.length || off === 0; off += 0xffff) {
-      const chunk = data.subarray(off, off + 0xffff);
-      const h = Buffer.alloc(5);
-      h[0] = 0x00; // BFINAL=0, BTYPE=00 (stored); the header ends byte-aligned
-      h.writeUInt16LE(chunk.length, 1);
-      h.writeUInt16LE(~chunk.length & 0xffff, 3);
-      parts.push(h, chunk);
-      if (data.length === 0) break;
-    }
+    for (let off = 0; off < data.length; off += 0xffff) parts.push(storedBlock(data.subarray(off, off + 0xffff)));
+    parts.push(storedBlock(Buffer.alloc(0)));
     return Buffer.concat(parts);
   }
+}
+
+/** BFINAL=0, BTYPE=00 (stored): the 3 header bits are padded to a byte, then LEN, NLEN and the bytes. */
+function storedBlock(chunk: Buffer): Buffer {
+  const h = Buffer.alloc(5);
+  h.writeUInt16LE(chunk.length, 1);
+  h.writeUInt16LE(~chunk.length & 0xffff, 3);
+  return Buffer.concat([h, chunk]);
 }
 
 /** Inflates each header block in order with one persistent zlib context, as the spec requires. */

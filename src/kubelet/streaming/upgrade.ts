@@ -44,9 +44,13 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
     return Promise.resolve(undefined);
   }
   return new Promise((resolve) => {
-    const ws = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, handleProtocols: () => protocol });
-    ws.handleUpgrade(req, socket, head, (client) => {
-      ws.close();
+    // ws rejects subprotocols that are not RFC 7230 tokens, and upstream's
+    // "SPDY/3.1+portforward.k8s.io" has a '/': negotiate here, answer the header ourselves.
+    delete req.headers['sec-websocket-protocol'];
+    const server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+    server.once('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${protocol}`));
+    server.handleUpgrade(req, socket, head, (client) => {
+      server.close();
       resolve({ ws: client, protocol });
     });
   });
