@@ -25,7 +25,7 @@ export interface StreamingEnv {
   nodeName: string;
   image: string;
   /** Creates a pod on this node in `default` and waits until all its containers run. */
-  runPod(name: string, containers: Record<string, unknown>[], extra?: Record<string, unknown>): Promise<any>;
+  runPod(name: string, containers: Record<string, unknown>[], extra?: Record<string, unknown>, labels?: Record<string, string>): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -61,9 +61,9 @@ export async function startStreamingEnv(kind: RuntimeKind): Promise<StreamingEnv
     kubelet,
     nodeName,
     image,
-    async runPod(name, containers, extra = {}) {
+    async runPod(name, containers, extra = {}, labels) {
       const spec = { nodeName, terminationGracePeriodSeconds: 1, automountServiceAccountToken: false, containers: containers.map((c) => ({ image, imagePullPolicy: 'Never', ...c })), ...extra };
-      await client.create(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec });
+      await client.create(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec });
       return eventually(async () => {
         const p = await client.get<any>(PODS, 'default', name);
         const cs = p.status?.containerStatuses ?? [];

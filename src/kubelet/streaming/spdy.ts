@@ -234,11 +234,15 @@ export class SpdyStream extends Duplex {
     this.maybeDone();
   }
 
-  /** @internal: the peer reset the stream or the connection ended. */
+  /** Why the stream ended early (reset by the peer, connection gone), if it did. */
+  resetReason: string | undefined;
+
+  /** @internal: the peer reset the stream or the connection ended. Closes without an 'error' nobody may be listening for. */
   onReset(reason: string): void {
     this.remoteFinished = true;
     this.localFinished = true;
-    this.destroy(new Error(reason));
+    this.resetReason = reason;
+    this.destroy();
   }
 
   private maybeDone(): void {
