@@ -47,8 +47,16 @@ for (const kind of RUNTIMES) {
     });
 
     after(async () => {
+      const nodeName = env?.nodeName;
       await env?.close();
       if (work) await rm(work, { recursive: true, force: true });
+      // Nothing left behind: no container of this node, no kubectl or tmux this suite started.
+      if (nodeName) {
+        const left = (await run('/usr/bin/docker', ['ps', '-aq', '--filter', `label=io.k8ts.node.name=${nodeName}`])).stdout.trim();
+        assert.equal(left, '', 'containers left behind');
+      }
+      const children = (await run('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)])).stdout.split('\n').filter((l) => /kubectl|tmux/.test(l));
+      assert.deepEqual(children, [], 'child processes left behind');
     });
 
     test('exec runs a command and reports its exit code', async () => {
