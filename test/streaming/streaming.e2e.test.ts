@@ -90,6 +90,13 @@ for (const kind of RUNTIMES) {
         await tmux('resize-window', '-t', 'k', '-x', '100', '-y', '30');
         await tmux('send-keys', '-t', 'k', 'clear; stty size', 'Enter');
         await eventually(async () => /^30 100$/m.test(await screen()), 'resized terminal');
+        // Ctrl-C goes through the terminal to the foreground process, not to kubectl.
+        await tmux('send-keys', '-t', 'k', 'sleep 300; echo after-$((40+2))', 'Enter');
+        await eventually(async () => /sleep 300; echo after/.test(await screen()), 'sleep started');
+        await tmux('send-keys', '-t', 'k', 'C-c');
+        await tmux('send-keys', '-t', 'k', 'echo interrupted-$((1+1))', 'Enter');
+        await eventually(async () => /^interrupted-2$/m.test(await screen()), 'shell back after Ctrl-C');
+        assert.doesNotMatch(await screen(), /after-42/);
         await tmux('send-keys', '-t', 'k', 'exit', 'Enter');
         await eventually(async () => !(await tmux('has-session', '-t', 'k').then(() => true, () => false)), 'kubectl exits with the shell');
       } finally {
