@@ -20,6 +20,13 @@ function podOf(ctx: KubeletServerContext, ns: string, name: string): Pod | undef
 async function runningContainer(ctx: KubeletServerContext, ns: string, podName: string, container: string): Promise<Found> {
   const pod = podOf(ctx, ns, podName);
   if (!pod) return { status: 404, message: 'pod does not exist' };
+  // The status the kubelet reported names the running container: one inspect instead of a filtered list.
+  const reported = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container && c.state?.running && c.containerID);
+  if (reported) {
+    const id = reported.containerID!.replace(/^[a-z]+:\/\//, '');
+    const st = await ctx.runtime.containerStatus(id).catch(() => undefined);
+    if (st?.state === 'CONTAINER_RUNNING' && st.labels[LABEL_POD_UID] === pod.metadata.uid && st.metadata.name === container) return { pod, id: st.id };
+  }
   const all = (await ctx.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid! } })).filter((c) => c.metadata.name === container && c.state === 'CONTAINER_RUNNING');
   all.sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAt - a.createdAt);
   if (!all[0]) return { status: 500, message: `container not found ("${container}")` };
