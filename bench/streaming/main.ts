@@ -59,6 +59,8 @@ async function main(): Promise<void> {
 
     process.stdout.write(`  kubectl exec -- true, ${RUNS} runs\n`);
     const kExec = summarize(await timed(RUNS, () => kubectlOk(kc, ['exec', 'bench', '--', 'true'])));
+    process.stdout.write(`  kubectl get pod (kubectl's own start-up and one request), ${RUNS} runs\n`);
+    const kGet = summarize(await timed(RUNS, () => kubectlOk(kc, ['get', 'pod', 'bench'])));
     process.stdout.write(`  docker exec true, ${RUNS} runs\n`);
     const dExec = summarize(await timed(RUNS, () => run('/usr/bin/docker', ['exec', c!.id, 'true'])));
 
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
     const rows = [
       ['measure', 'value', 'reference', 'ratio'],
       [`kubectl exec pod -- true, p50 / p99 ms (${RUNS} runs)`, `${fmt(kExec.p50)} / ${fmt(kExec.p99)}`, `docker exec: ${fmt(dExec.p50)} / ${fmt(dExec.p99)}`, `${fmt(kExec.p50 / dExec.p50)} / ${fmt(kExec.p99 / dExec.p99)}`],
+      [`kubectl get pod bench, p50 / p99 ms (kubectl's floor: start-up, TLS, one request)`, `${fmt(kGet.p50)} / ${fmt(kGet.p99)}`, '', `${fmt(kGet.p50 / dExec.p50)} / ${fmt(kGet.p99 / dExec.p99)}`],
       [`port-forward throughput, ${MB} MB over HTTP (best of 3, MB/s)`, fmt(best(forwarded), 1), `direct to pod IP: ${fmt(best(direct), 1)}`, fmt(best(forwarded) / best(direct))],
       [`concurrent exec sessions held by one kubelet (target ${SESSIONS})`, `${heldOpen} open, ${echoed} echoed`, `opened in ${fmt(openSeconds, 1)} s`, `RSS of the test process (API server + kubelet) ${fmt(rssMB, 0)} MB`],
     ];
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
     await writeSection(
       join(repo, 'docs', 'benchmarks.md'),
       'Streaming (exec, port-forward)',
-      `Measured ${when} with \`node dist/bench/streaming/main.js\`: a secure API server and a kubelet (Docker runtime, HTTPS) in one process, kubectl ${KUBECTL.split('/').pop()} as the client; the exec sessions are WebSocket (v5.channel.k8s.io) clients through the API server, each running \`cat\`.\nTargets: exec round trip ≤ 1.3× \`docker exec\`; ≥ 500 concurrent exec sessions.\n\n\`\`\`\n${table(rows)}\n\`\`\``,
+      `Measured ${when} with \`node dist/bench/streaming/main.js\`: a secure API server and a kubelet (Docker runtime, HTTPS) in one process, kubectl ${KUBECTL.split('/').pop()} as the client; the exec sessions are WebSocket (v5.channel.k8s.io) clients through the API server, each running \`cat\`.\nTargets: exec round trip ≤ 1.3× \`docker exec\`; ≥ 500 concurrent exec sessions.\n\n\`kubectl exec\` makes two requests (GET of the pod, then the upgrade) on two TLS connections and the API server opens a third to the kubelet, where \`docker exec\` makes three calls on a unix socket; the \`kubectl get pod\` row is kubectl's own share. Port-forward bytes cross two extra TLS hops (kubectl → API server → kubelet) and SPDY-in-WebSocket framing; the direct reference is the host reading the pod's IP.\n\n\`\`\`\n${table(rows)}\n\`\`\``,
     );
   } finally {
     await env.close();
