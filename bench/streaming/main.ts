@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
 import { LABEL_POD_UID } from '../../src/runtime/interface.js';
-import { kubectlOk, KUBECTL } from '../../test/helpers/kubectl.js';
+import { kubectlOk } from '../../test/helpers/kubectl.js';
 import { startStreamingEnv } from '../../test/streaming/harness.js';
 import { portForward } from '../../test/streaming/kubectl-run.js';
 import { fmt, summarize, table, writeSection } from '../lib/stats.js';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     await writeSection(
       join(repo, 'docs', 'benchmarks.md'),
       'Streaming (exec, port-forward)',
-      `Measured ${when} with \`node dist/bench/streaming/main.js\`: a secure API server and a kubelet (Docker runtime, HTTPS) in one process, kubectl ${KUBECTL.split('/').pop()} as the client; the exec sessions are WebSocket (v5.channel.k8s.io) clients through the API server, each running \`cat\`.\nTargets: exec round trip ≤ 1.3× \`docker exec\`; ≥ 500 concurrent exec sessions.\n\n\`kubectl exec\` makes two requests (GET of the pod, then the upgrade) on two TLS connections and the API server opens a third to the kubelet, where \`docker exec\` makes three calls on a unix socket; the \`kubectl get pod\` row is kubectl's own share. Port-forward bytes cross two extra TLS hops (kubectl → API server → kubelet) and SPDY-in-WebSocket framing; the direct reference is the host reading the pod's IP.\n\n\`\`\`\n${table(rows)}\n\`\`\``,
+      `Measured ${when} with \`node dist/bench/streaming/main.js\`: a secure API server and a kubelet (Docker runtime, HTTPS) in one process, kubectl 1.32 (the test helpers' pinned build) as the client; the exec sessions are WebSocket (v5.channel.k8s.io) clients through the API server, each running \`cat\`.\nTargets: exec round trip ≤ 1.3× \`docker exec\`; ≥ 500 concurrent exec sessions.\n\n\`kubectl exec\` makes two requests (GET of the pod, then the upgrade) on two TLS connections and the API server opens a third to the kubelet, where \`docker exec\` makes three calls on a unix socket; the \`kubectl get pod\` row is kubectl's own share. Port-forward bytes cross two extra TLS hops (kubectl → API server → kubelet) and SPDY-in-WebSocket framing; the direct reference is the host reading the pod's IP.\n\n\`\`\`\n${table(rows)}\n\`\`\``,
     );
   } finally {
     await env.close();
