@@ -1,6 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { KubeletClientConfig } from './kubelet-client.js';
+import { recordUpgrade } from './handlers/pod-connect.js';
 import type { Store } from '../storage/interface.js';
 import { RESOURCES, resourceFor, type ResourceInfo } from '../api/scheme/resources.js';
 import type { SchemaRegistry } from '../api/schema/types.js';
@@ -77,6 +80,8 @@ export interface ApiServerOptions {
   kubernetesService?: { advertiseAddress: string; leaseTTLSeconds?: number; intervalMs?: number };
   /** metrics.k8s.io: how often kubelets are scraped (metrics-server's --metric-resolution). */
   metrics?: MetricsOptions;
+  /** --kubelet-client-certificate/--kubelet-client-key/--kubelet-certificate-authority: how pods/log, exec, attach and portforward reach kubelets. */
+  kubeletClient?: KubeletClientConfig;
 }
 
 export interface RunningApiServer {
@@ -99,6 +104,7 @@ class StoreRegistry implements Registry {
   constructor(
     private readonly store: Store,
     private readonly serviceAllocators: ServiceAllocators,
+    readonly kubeletClient?: KubeletClientConfig,
   ) {}
 
   storeFor(info: ResourceInfo): ResourceStore {
@@ -134,7 +140,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     new RangeAllocator(opts.store, ipRange, 'serviceips', 'IP', 'IPs'),
     new RangeAllocator(opts.store, new PortRange(opts.serviceNodePortRange ?? '30000-32767'), 'servicenodeports', 'port', 'ports'),
   );
-  const registry = new StoreRegistry(opts.store, serviceAllocators);
+  const registry = new StoreRegistry(opts.store, serviceAllocators, opts.kubeletClient);
   const metrics = metricsServiceFor(registry, opts.metrics);
   await ensureSystemNamespaces(registry);
   await ensureSystemPriorityClasses(registry);
@@ -233,6 +239,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const server = security
     ? https.createServer({ ...serverTlsOptions(security.pki), keepAlive: true, requestTimeout: 0 }, handlerFor(security))
     : http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
+  // Streaming requests (exec, attach, port-forward: WebSocket or SPDY) arrive as upgrades; they take the
+  // same authentication, authorization and audit path as any request, on a response bound to the raw socket.
+  const upgraded = new Set<Duplex>();
+  const onUpgrade = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) => (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => undefined);
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    recordUpgrade(req, socket, head);
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.shouldKeepAlive = false;
+    res.once('finish', () => socket.end());
+    handler(req, res);
+  };
+  server.on('upgrade', onUpgrade(handlerFor(security)));
   const servers: http.Server[] = [server];
   const host = opts.host ?? '127.0.0.1';
   await listen(server, opts.port ?? 0, host);
@@ -241,6 +262,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   log.info({ url }, 'API server listening');
   if (security && opts.insecurePort !== undefined) {
     const plain = http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
+    plain.on('upgrade', onUpgrade(handlerFor(undefined)));
     await listen(plain, opts.insecurePort, '127.0.0.1');
     servers.push(plain);
     log.warn({ url: `http://127.0.0.1:${(plain.address() as AddressInfo).port}` }, 'insecure port open: requests on it skip authentication and authorization');
@@ -260,6 +282,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     close: async () => {
       clearInterval(repairTimer);
       await kubernetesService?.stop();
+      for (const s of upgraded) s.destroy();
       await Promise.all(
         servers.map(
           (srv) =>

@@ -3,9 +3,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { startKubelet } from './kubelet.js';
-import { componentClientConfig, kubeletIdentity, LOCAL_PATH_PROVISIONER, PROXY } from './identities.js';
+import { componentClientConfig, kubeletIdentity, kubeletServingTls, LOCAL_PATH_PROVISIONER, PROXY } from './identities.js';
 import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
 import { RestClient } from '../client/rest.js';
+import { defaultNodeIP } from '../kubelet/node/machine.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
 
@@ -55,10 +56,13 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
   const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
   const clientConfig = await componentClientConfig(cp.pki, cp.server, cp.dataDir, kubeletIdentity(nodeName));
   const localPathClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, LOCAL_PATH_PROVISIONER), { component: 'local-path-provisioner' });
+  const address = defaultNodeIP();
   const kubelet = await startKubelet({
     clientConfig,
     localPathClient,
     nodeName,
+    address,
+    tls: await kubeletServingTls(cp.pki, nodeName, [address, '127.0.0.1']),
     runtime: runtime as 'docker' | 'exec' | 'fake',
     rootDir: join(cp.dataDir, 'kubelet'),
     podManifestPath: flags.podManifestPath,

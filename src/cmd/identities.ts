@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ClientConfig } from '../client/kubeconfig.js';
-import { issueClientCert, type ClusterPki } from '../pki/index.js';
+import { issueClientCert, issueServingCert, type ClusterPki } from '../pki/index.js';
+import type { KubeletClientConfig } from '../apiserver/kubelet-client.js';
+import type { KubeletServingTls } from '../kubelet/server/auth.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 
 // Every component inside `k8ts server` talks to the API server as itself,
@@ -45,4 +47,21 @@ export async function componentClientConfig(pki: ClusterPki, server: string, dat
     keyData: Buffer.from(cert.keyPem),
     namespace: 'default',
   };
+}
+
+/**
+ * The API server's identity towards kubelets (upstream kubeadm's
+ * kube-apiserver-kubelet-client): kubelets let in only this certificate.
+ */
+export const APISERVER_KUBELET_CLIENT = { commonName: 'kube-apiserver-kubelet-client', organizations: [] as string[] };
+
+export async function apiserverKubeletClient(pki: ClusterPki, verifyKubelets: boolean): Promise<KubeletClientConfig> {
+  const cert = await issueClientCert(pki, APISERVER_KUBELET_CLIENT);
+  return { certPem: cert.certPem, keyPem: cert.keyPem, caPem: verifyKubelets ? pki.caCertPem : undefined };
+}
+
+/** A kubelet's serving certificate from the cluster CA (node name and IPs as its names), and that CA for its clients. */
+export async function kubeletServingTls(pki: ClusterPki, nodeName: string, ips: string[]): Promise<KubeletServingTls> {
+  const cert = await issueServingCert(pki, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], hostnames: [nodeName], ips });
+  return { certPem: cert.certPem, keyPem: cert.keyPem, clientCaPem: pki.caCertPem };
 }

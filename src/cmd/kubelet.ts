@@ -8,6 +8,12 @@ import type { KubeletOptions } from '../kubelet/options.js';
 import { parseGoDuration } from '../kubelet/util/duration.js';
 import type { ContainerRuntime } from '../runtime/interface.js';
 import { progress } from './progress.js';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { KubeletServingTls } from '../kubelet/server/auth.js';
+import { defaultNodeIP } from '../kubelet/node/machine.js';
+import { logger } from '../util/log.js';
+
+const log = logger('kubelet');
 
 // `k8ts kubelet`: upstream's flag names for what k8ts's kubelet honours,
 // and the choice of container runtime. The docker and exec runtimes are
@@ -36,6 +42,9 @@ export interface KubeletFlags {
   clusterDns?: string;
   clusterDomain?: string;
   resolvConf: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
 }
 
 export interface StartKubeletOptions extends Omit<KubeletOptions, 'client' | 'runtime'> {
@@ -48,6 +57,11 @@ export interface StartKubeletOptions extends Omit<KubeletOptions, 'client' | 'ru
   containerRuntimeEndpoint?: string;
   qps?: number;
   burst?: number;
+  /** Upstream --tls-cert-file/--tls-private-key-file (default: a self-signed pair in ROOT/pki, as upstream's --cert-dir). */
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  /** Upstream --client-ca-file (default: the CA of the kubeconfig's cluster, which signs the API server's client certificate). */
+  clientCaFile?: string;
 }
 
 export interface RuntimeChoice {
@@ -93,7 +107,8 @@ export async function startKubelet(o: StartKubeletOptions): Promise<RunningKubel
   const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'docker', { nodeName: o.nodeName, rootDir: o.rootDir, endpoint: o.containerRuntimeEndpoint, podCIDR: o.podCIDR });
   let k: RunningKubelet;
   try {
-    k = await runKubelet({ ...o, client, runtime });
+    const tls = o.tls ?? (o.kubeletPort === null ? undefined : await servingTls(o, cfg));
+    k = await runKubelet({ ...o, client, runtime, tls });
   } catch (err) {
     if (ownRuntime) await runtime.close();
     client.close();
@@ -109,6 +124,35 @@ export async function startKubelet(o: StartKubeletOptions): Promise<RunningKubel
       client.close();
     },
   };
+}
+
+/** The serving certificate and client CA of a kubelet started on its own; undefined (plain HTTP) without any CA to trust. */
+async function servingTls(o: StartKubeletOptions, cfg: ClientConfig): Promise<KubeletServingTls | undefined> {
+  const clientCaPem = o.clientCaFile ? await readFile(resolve(o.clientCaFile), 'utf8') : cfg.caData?.toString('utf8');
+  if (!clientCaPem) {
+    log.warn('no --client-ca-file and no cluster CA in the kubeconfig: the kubelet server speaks plain HTTP and checks no client');
+    return undefined;
+  }
+  if (o.tlsCertFile || o.tlsPrivateKeyFile) {
+    if (!o.tlsCertFile || !o.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+    return { certPem: await readFile(resolve(o.tlsCertFile), 'utf8'), keyPem: await readFile(resolve(o.tlsPrivateKeyFile), 'utf8'), clientCaPem };
+  }
+  const dir = join(o.rootDir, 'pki');
+  const certPath = join(dir, 'kubelet.crt');
+  const keyPath = join(dir, 'kubelet.key');
+  try {
+    return { certPem: await readFile(certPath, 'utf8'), keyPem: await readFile(keyPath, 'utf8'), clientCaPem };
+  } catch {
+    // First start: a self-signed pair, as upstream's kubelet makes when given none.
+    const { createCa, issueLeaf } = await import('../pki/x509.js');
+    const self = await createCa(`${o.nodeName}-ca@${Math.floor(Date.now() / 1000)}`, 365);
+    const ips = [o.address ?? defaultNodeIP(), '127.0.0.1'];
+    const leaf = await issueLeaf(self, { subject: { commonName: o.nodeName }, days: 365, usages: ['server'], dnsNames: [o.nodeName], ips });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(keyPath, leaf.keyPem, { mode: 0o600 });
+    await writeFile(certPath, leaf.certPem + self.certPem, { mode: 0o644 });
+    return { certPem: leaf.certPem + self.certPem, keyPem: leaf.keyPem, clientCaPem };
+  }
 }
 
 function parseLabels(s: string | undefined): Record<string, string> | undefined {
@@ -145,6 +189,9 @@ export function kubeletOptionsFromFlags(f: KubeletFlags): StartKubeletOptions {
     clusterDNS: (f.clusterDns ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     clusterDomain: f.clusterDomain ?? '',
     resolvConf: f.resolvConf,
+    tlsCertFile: f.tlsCertFile,
+    tlsPrivateKeyFile: f.tlsPrivateKeyFile,
+    clientCaFile: f.clientCaFile,
   };
 }
 
@@ -174,6 +221,9 @@ export function addKubeletCommand(program: Command): Command {
     .option('--cluster-dns <ips>', 'comma-separated cluster DNS addresses, the nameservers of dnsPolicy ClusterFirst pods')
     .option('--cluster-domain <domain>', 'the cluster\'s DNS domain (e.g. cluster.local): pods search NS.svc.DOMAIN svc.DOMAIN DOMAIN')
     .option('--resolv-conf <file>', 'resolver configuration pods with dnsPolicy Default copy (\'\' for none)', '/etc/resolv.conf')
+    .option('--tls-cert-file <file>', 'serving certificate of the kubelet server (default: self-signed, kept in ROOT_DIR/pki)')
+    .option('--tls-private-key-file <file>', 'key of --tls-cert-file')
+    .option('--client-ca-file <file>', 'CA the API server\'s client certificate must chain to (default: the kubeconfig\'s cluster CA)')
     .action(async (flags: KubeletFlags) => {
       const k = await startKubelet(kubeletOptionsFromFlags(flags));
       progress(`kubelet is running as node ${k.nodeName} (server on port ${k.port})`);

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openStore } from '../storage/open.js';
@@ -11,6 +11,8 @@ import { ensureClusterPki, type ClusterPki } from '../pki/index.js';
 import { ADMISSION_PLUGINS, type AdmissionPluginName } from '../auth/admission/index.js';
 import { logger } from '../util/log.js';
 import { parseGoDuration } from '../controllers/options.js';
+import type { KubeletClientConfig } from '../apiserver/kubelet-client.js';
+import { apiserverKubeletClient } from './identities.js';
 
 const log = logger('server');
 
@@ -36,6 +38,9 @@ export interface ServerFlags {
   metricResolution: string;
   defaultNotReadyTolerationSeconds: string;
   defaultUnreachableTolerationSeconds: string;
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+  kubeletCertificateAuthority?: string;
 }
 
 function seconds(v: string, flag: string): number {
@@ -67,7 +72,10 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--default-not-ready-toleration-seconds <n>', 'tolerationSeconds of the not-ready toleration added to every pod without one', '300')
     .option('--default-unreachable-toleration-seconds <n>', 'tolerationSeconds of the unreachable toleration added to every pod without one', '300')
     .option('--encryption-provider-config <file>', 'EncryptionConfiguration (apiserver.config.k8s.io/v1): encrypt resources such as secrets at rest (aesgcm, aescbc, identity)')
-    .option('--metric-resolution <duration>', 'how often kubelets are scraped for metrics.k8s.io (metrics-server\'s flag)', '15s');
+    .option('--metric-resolution <duration>', 'how often kubelets are scraped for metrics.k8s.io (metrics-server\'s flag)', '15s')
+    .option('--kubelet-client-certificate <file>', 'client certificate the API server shows kubelets (default: kube-apiserver-kubelet-client, issued from the cluster CA)')
+    .option('--kubelet-client-key <file>', 'key of --kubelet-client-certificate')
+    .option('--kubelet-certificate-authority <file>', 'verify kubelets\' serving certificates against this CA (default: not verified, as upstream)');
 }
 
 function metricResolutionMs(v: string): number {
@@ -159,11 +167,20 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     progress(`audit log: ${flags.auditLogPath}`);
   }
   const tolerationDefaults = { notReadySeconds: seconds(flags.defaultNotReadyTolerationSeconds, '--default-not-ready-toleration-seconds'), unreachableSeconds: seconds(flags.defaultUnreachableTolerationSeconds, '--default-unreachable-toleration-seconds') };
+  let kubeletClient: KubeletClientConfig;
+  if (flags.kubeletClientCertificate || flags.kubeletClientKey) {
+    if (!flags.kubeletClientCertificate || !flags.kubeletClientKey) throw new Error('--kubelet-client-certificate and --kubelet-client-key go together');
+    kubeletClient = { certPem: await readFile(resolve(flags.kubeletClientCertificate), 'utf8'), keyPem: await readFile(resolve(flags.kubeletClientKey), 'utf8') };
+  } else {
+    kubeletClient = await apiserverKubeletClient(pki, false);
+  }
+  if (flags.kubeletCertificateAuthority) kubeletClient.caPem = await readFile(resolve(flags.kubeletCertificateAuthority), 'utf8');
   const api = await startApiServer({
     store,
     port,
     host: flags.bindAddress,
     secure: { pki, anonymous: flags.anonymousAuth, tokenAuthFile: flags.tokenAuthFile, disabledAdmissionPlugins: disabled as AdmissionPluginName[], audit, tolerationDefaults },
+    kubeletClient,
     insecurePort,
     serviceClusterIPRange: flags.serviceClusterIpRange,
     serviceNodePortRange: flags.serviceNodePortRange,

@@ -139,7 +139,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       return { status: 400, message: `container "${container}" in pod "${name}" is waiting to start: ${reason}` };
     };
     const stats = statsRoutes({ nodeName: opts.nodeName, runtime: opts.runtime, pods: () => workers.pods(), synthetic: version.runtimeName === 'fake' });
-    server = await startKubeletServer({ address, port: opts.kubeletPort ?? 10250, runtime: opts.runtime, lookup, log, stats });
+    server = await startKubeletServer({ address, port: opts.kubeletPort ?? 10250, runtime: opts.runtime, lookup, pods: () => workers.pods(), tls: opts.tls, log, stats });
     facts = { ...facts, kubeletPort: server.port };
   }
 

@@ -5,6 +5,7 @@ import type { NodePodSource } from './pod/source.js';
 import type { SharedTicker } from './util/ticker.js';
 import type { ServiceLister } from './pod/service-env.js';
 import type { VolumePlugin } from './volumes/plugin.js';
+import type { KubeletServingTls } from './server/auth.js';
 
 // startKubelet's options, named after upstream's flags/config fields.
 // Durations are milliseconds unless the name says Seconds.
@@ -43,6 +44,12 @@ export interface KubeletOptions {
   address?: string;
   /** Upstream --port (10250); 0 picks a free port; null runs no server (hollow nodes). */
   kubeletPort?: number | null;
+  /**
+   * Serving certificate and the CA client certificates must chain to (upstream
+   * --tls-cert-file, --tls-private-key-file, --client-ca-file). Without it the
+   * server speaks plain HTTP to anyone: tests of the kubelet alone only.
+   */
+  tls?: KubeletServingTls;
   /** Upstream --max-pods (110). */
   maxPods?: number;
   /** Upstream --node-labels. */

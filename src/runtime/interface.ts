@@ -160,6 +160,8 @@ export interface AttachOptions {
   stderr?: NodeJS.WritableStream;
   tty?: boolean;
   resize?: AsyncIterable<{ width: number; height: number }>;
+  /** Aborted when the client hangs up: attach then detaches (the container keeps running). */
+  signal?: AbortSignal;
 }
 
 /** One of CRI's RuntimeStatus conditions (RuntimeReady, NetworkReady, or one of the runtime's own). */

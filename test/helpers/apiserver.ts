@@ -6,6 +6,8 @@ import { startApiServer, type ApiServerOptions, type RunningApiServer } from '..
 import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
 import type { Store } from '../../src/storage/interface.js';
 import { ensureClusterPki, issueClientCert, type ClusterPki } from '../../src/pki/index.js';
+import { apiserverKubeletClient, kubeletServingTls } from '../../src/cmd/identities.js';
+import type { KubeletServingTls } from '../../src/kubelet/server/auth.js';
 
 export interface TestServer {
   url: string;
@@ -18,6 +20,8 @@ export interface TestServer {
   pki?: ClusterPki;
   /** A kubeconfig for a client certificate with this user and groups (secure servers only). */
   kubeconfigFor(user: string, groups?: string[]): Promise<string>;
+  /** A serving certificate from the cluster CA for a kubelet this server will call (secure servers only). */
+  kubeletTls(nodeName: string, ips?: string[]): Promise<KubeletServingTls>;
   /** A kubeconfig that presents a bearer token (or none at all with ''). */
   kubeconfigWithToken(token: string): Promise<string>;
   close(): Promise<void>;
@@ -33,7 +37,9 @@ export async function startTestServer(opts: { storage?: 'sqlite' | 'etcd'; etcdE
       ? await openStore({ kind: 'etcd', endpoints: opts.etcdEndpoints ?? [], prefix: `/k8ts-test-${process.pid}-${Date.now()}` })
       : await openStore({ kind: 'sqlite', path: join(dir, 'state.db') });
   const pki = opts.secure ? await ensureClusterPki(dir, { hostnames: ['localhost'], ips: ['127.0.0.1'] }) : undefined;
-  const server = await startApiServer({ store, port: 0, host: '127.0.0.1', secure: pki ? { pki, anonymous: opts.anonymous, tokenAuthFile: opts.tokenAuthFile } : undefined, metrics: opts.metricResolutionMs ? { resolutionMs: opts.metricResolutionMs } : undefined, ...opts.api });
+  // A secure server calls kubelets as kube-apiserver-kubelet-client and checks their certificates against the CA.
+  const kubeletClient = pki ? await apiserverKubeletClient(pki, true) : undefined;
+  const server = await startApiServer({ store, port: 0, host: '127.0.0.1', kubeletClient, secure: pki ? { pki, anonymous: opts.anonymous, tokenAuthFile: opts.tokenAuthFile } : undefined, metrics: opts.metricResolutionMs ? { resolutionMs: opts.metricResolutionMs } : undefined, ...opts.api });
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   const caData = pki ? b64(pki.caCertPem) : undefined;
   if (pki) await writeKubeconfig(kubeconfig, { server: server.url, caData, clientCertData: b64(pki.adminCertPem), clientKeyData: b64(pki.adminKeyPem) });
@@ -52,6 +58,10 @@ export async function startTestServer(opts: { storage?: 'sqlite' | 'etcd'; etcdE
       const path = join(dir, `kubeconfig-${++n}.yaml`);
       await writeKubeconfig(path, { server: server.url, caData, user, clientCertData: b64(cert.certPem), clientKeyData: b64(cert.keyPem) });
       return path;
+    },
+    async kubeletTls(nodeName, ips = ['127.0.0.1']) {
+      if (!pki) throw new Error('kubeletTls needs startTestServer({ secure: true })');
+      return kubeletServingTls(pki, nodeName, ips);
     },
     async kubeconfigWithToken(token) {
       const path = join(dir, `kubeconfig-${++n}.yaml`);

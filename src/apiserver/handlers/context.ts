@@ -6,11 +6,14 @@ import type { ResourceStore } from '../registry/resource-store.js';
 import type { OutputFormat } from '../http/respond.js';
 import type { UserInfo } from '../../auth/user.js';
 import type { Security } from '../security.js';
+import type { KubeletClientConfig } from '../kubelet-client.js';
 
 /** The registry of every resource's store, shared by all handlers. */
 export interface Registry {
   storeFor(info: ResourceInfo): ResourceStore;
   schemas(): SchemaRegistry;
+  /** How to reach kubelets (pods/log, exec, attach, portforward); plain HTTP when absent. */
+  kubeletClient?: KubeletClientConfig;
 }
 
 /** One resource request, parsed once and handed to the verb's handler. */

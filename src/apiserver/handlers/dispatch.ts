@@ -14,6 +14,7 @@ import { handleCreate, handleUpdate } from './write.js';
 import { handlePatch } from './patch.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { handleMetrics, isMetrics } from '../metrics/handler.js';
+import { CONNECT_SUBRESOURCES, handlePodConnect } from './pod-connect.js';
 
 function fieldManagerOf(req: IncomingMessage, query: URLSearchParams): string {
   const fm = query.get('fieldManager');
@@ -79,6 +80,7 @@ export async function dispatchResource(
   if (isReview(info)) return handleReview(ctx);
   if (isMetrics(info)) return handleMetrics(ctx);
   if (info.resource === 'serviceaccounts' && rr.subresource === 'token') return handleTokenRequest(ctx);
+  if (info.resource === 'pods' && info.group === '' && CONNECT_SUBRESOURCES.has(rr.subresource ?? '') && (rr.verb === 'get' || rr.verb === 'create')) return handlePodConnect(ctx);
   switch (rr.verb) {
     case 'get':
       return handleGet(ctx);

@@ -1,8 +1,8 @@
-import http from 'node:http';
 import { StatusError, badRequest } from '../../api/errors.js';
 import { resourceFor } from '../../api/scheme/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import type { RequestContext } from './context.js';
+import { kubeletGet } from '../kubelet-client.js';
 
 const nodes = resourceFor('', 'v1', 'nodes')!;
 const LOG_PARAMS = ['follow', 'previous', 'sinceSeconds', 'sinceTime', 'timestamps', 'tailLines', 'limitBytes'];
@@ -55,7 +55,7 @@ export async function handlePodLog(ctx: RequestContext): Promise<void> {
   }
   const path = `/containerLogs/${encodeURIComponent(ctx.rr.namespace!)}/${encodeURIComponent(pod.metadata.name!)}/${encodeURIComponent(container)}?${q}`;
   await new Promise<void>((resolve, reject) => {
-    const upstream = http.get({ host, port, path, timeout: 30_000 }, (res) => {
+    const upstream = kubeletGet(ctx.registry.kubeletClient, host, port, path, (res) => {
       if (res.statusCode !== 200) {
         let body = '';
         res.setEncoding('utf8');

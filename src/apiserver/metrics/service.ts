@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { resourceFor } from '../../api/scheme/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { logger } from '../../util/log.js';
@@ -54,6 +55,7 @@ export class MetricsService {
   private readonly timeoutMs: number;
   private readonly nodes = new Map<string, NodeState>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private firstScrape?: Promise<void>;
@@ -114,7 +116,7 @@ export class MetricsService {
         const node = ready[next++]!;
         const name = node.metadata.name!;
         try {
-          const text = await kubeletGet(node, '/metrics/resource', { timeoutMs: this.timeoutMs, agent: this.agent });
+          const text = await kubeletGet(node, '/metrics/resource', { timeoutMs: this.timeoutMs, agent: this.agent, httpsAgent: this.httpsAgent, client: this.registry.kubeletClient });
           const scrape = decodeScrape(text, Date.now());
           const old = this.nodes.get(name);
           this.nodes.set(name, { last: scrape, prev: old?.last });
@@ -162,6 +164,7 @@ export class MetricsService {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.agent.destroy();
+    this.httpsAgent.destroy();
   }
 }
 

@@ -26,7 +26,7 @@ export async function execInContainer(client: DockerClient, containerId: string,
 
   let done = false;
   // Not awaited: the caller's resize source may never end on its own.
-  if (opts.resize) void forwardResizes(client, execId, opts.resize, () => done);
+  if (opts.resize) void forwardResizes(client, `/exec/${execId}/resize`, opts.resize, () => done);
   try {
     await pump(socket, head, opts, tty);
   } finally {
@@ -36,7 +36,7 @@ export async function execInContainer(client: DockerClient, containerId: string,
 }
 
 /** Copies the socket's output to the caller's streams and stdin to the socket; resolves when the process ends. */
-function pump(socket: Socket, head: Buffer, opts: ExecOptions, tty: boolean): Promise<void> {
+export function pump(socket: Socket, head: Buffer, opts: Pick<ExecOptions, 'stdin' | 'stdout' | 'stderr'>, tty: boolean): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const write = (target: NodeJS.WritableStream | undefined, data: Buffer): void => {
       // Output nobody asked for is read and dropped, so the process never blocks on it.
@@ -86,9 +86,9 @@ function pump(socket: Socket, head: Buffer, opts: ExecOptions, tty: boolean): Pr
   });
 }
 
-async function forwardResizes(
+export async function forwardResizes(
   client: DockerClient,
-  execId: string,
+  resizePath: string,
   sizes: AsyncIterable<{ width: number; height: number }>,
   isDone: () => boolean,
 ): Promise<void> {
@@ -96,13 +96,13 @@ async function forwardResizes(
     for await (const { width, height } of sizes) {
       if (isDone()) break;
       try {
-        await client.call('POST', `/exec/${execId}/resize`, { query: { h: height, w: width } });
+        await client.call('POST', resizePath, { query: { h: height, w: width } });
       } catch (err) {
-        log.debug({ execId, err: (err as Error).message }, 'exec resize failed');
+        log.debug({ resizePath, err: (err as Error).message }, 'resize failed');
       }
     }
   } catch (err) {
-    log.debug({ execId, err: (err as Error).message }, 'exec resize source failed');
+    log.debug({ resizePath, err: (err as Error).message }, 'resize source failed');
   }
 }
 

@@ -2,6 +2,7 @@
 // state: sandboxes and containers are found again by their labels (scoped
 // to this node's name), so a restarted kubelet adopts what is running.
 import { mkdir, readlink, rm, symlink } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
 import { dirname } from 'node:path';
 import {
   LABEL_NODE_NAME,
@@ -11,6 +12,7 @@ import {
   type ContainerFilter,
   type ContainerRuntime,
   type ContainerStatus,
+  type AttachOptions,
   type ExecOptions,
   type ImageInfo,
   type LogOptions,
@@ -28,6 +30,8 @@ import { DockerApiError, DockerClient, endpointFromEnv, type DockerEndpoint } fr
 import { containerCreateBody, containerFromSummary, containerStatusFromInspect } from './container.js';
 import { isConflict, isNotFound, mapped } from './errors.js';
 import { execInContainer } from './exec.js';
+import { attachToContainer } from './attach.js';
+import { portForward } from './portforward.js';
 import * as images from './images.js';
 import { LABEL_LOG_PATH, LABEL_SANDBOX_ID, LABEL_TYPE, TYPE_CONTAINER, TYPE_SANDBOX, labelFilters, sandboxMetadataFromLabels, unfold } from './labels.js';
 import { containerLogs } from './logs.js';
@@ -240,6 +244,16 @@ export class DockerRuntime implements ContainerRuntime {
 
   exec(containerId: string, opts: ExecOptions): Promise<number> {
     return execInContainer(this.client, containerId, opts);
+  }
+
+  attach(containerId: string, opts: AttachOptions): Promise<void> {
+    return attachToContainer(this.client, containerId, opts);
+  }
+
+  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+    const status = await this.podSandboxStatus(podSandboxId);
+    const inspect = await this.inspect(podSandboxId);
+    return portForward({ ip: status.ips[0], hostNetwork: status.hostNetwork, pid: inspect.State.Pid || undefined }, port);
   }
 
   async containerPid(id: string): Promise<number | undefined> {

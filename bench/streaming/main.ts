@@ -1,0 +1,156 @@
+// Streaming figures (issue #13: bench/streaming): `kubectl exec pod -- true`
+// round trip against `docker exec` of the same container; port-forward
+// throughput against a direct connection to the pod IP; and how many
+// concurrent exec sessions one kubelet holds (WebSocket v5 clients through
+// the API server, each running `cat` and echoing a line).
+// Run: npm run build && node dist/bench/streaming/main.js [--runs N] [--sessions N]
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { WebSocket } from 'ws';
+import { LABEL_POD_UID } from '../../src/runtime/interface.js';
+import { kubectlOk } from '../../test/helpers/kubectl.js';
+import { startStreamingEnv } from '../../test/streaming/harness.js';
+import { portForward } from '../../test/streaming/kubectl-run.js';
+import { fmt, summarize, table, writeSection } from '../lib/stats.js';
+
+const run = promisify(execFile);
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const args = process.argv.slice(2);
+const opt = (name: string, def: number): number => Number(args[args.indexOf(name) + 1] || 0) || def;
+const RUNS = opt('--runs', 30);
+const SESSIONS = opt('--sessions', 500);
+const MB = 64;
+
+async function timed(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    out.push(performance.now() - t);
+  }
+  return out;
+}
+
+/** Seconds to fetch the big file over plain HTTP/1.0 from host:port. */
+function download(host: string, port: number): Promise<{ bytes: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    let bytes = 0;
+    http
+      .get({ host, port, path: '/big', agent: false }, (res) => {
+        res.on('data', (d: Buffer) => (bytes += d.length));
+        res.on('end', () => resolve({ bytes, seconds: (performance.now() - t) / 1000 }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const env = await startStreamingEnv('docker');
+  const kc = env.server.kubeconfig;
+  try {
+    const pod = await env.runPod('bench', [{ name: 'main', command: ['sh', '-c', `mkdir -p /www && dd if=/dev/urandom of=/www/big bs=1M count=${MB} 2>/dev/null && exec httpd -f -p 8080 -h /www`] }]);
+    const [c] = await env.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid } });
+    await kubectlOk(kc, ['exec', 'bench', '--', 'true']);
+
+    process.stdout.write(`  kubectl exec -- true, ${RUNS} runs\n`);
+    const kExec = summarize(await timed(RUNS, () => kubectlOk(kc, ['exec', 'bench', '--', 'true'])));
+    process.stdout.write(`  kubectl get pod (kubectl's own start-up and one request), ${RUNS} runs\n`);
+    const kGet = summarize(await timed(RUNS, () => kubectlOk(kc, ['get', 'pod', 'bench'])));
+    process.stdout.write(`  docker exec true, ${RUNS} runs\n`);
+    const dExec = summarize(await timed(RUNS, () => run('/usr/bin/docker', ['exec', c!.id, 'true'])));
+
+    // The file exists once httpd runs; wait for it to be whole.
+    for (;;) {
+      const size = (await kubectlOk(kc, ['exec', 'bench', '--', 'sh', '-c', 'wc -c < /www/big'])).trim();
+      if (Number(size) === MB * 1024 * 1024) break;
+    }
+    const ip = pod.status.podIP as string;
+    process.stdout.write(`  ${MB} MB downloads: direct to ${ip} and through kubectl port-forward\n`);
+    const direct: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const d = await download(ip, 8080);
+      direct.push(d.bytes / 1048576 / d.seconds);
+    }
+    const pf = await portForward(kc, 'pod/bench', 8080);
+    const forwarded: number[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const d = await download('127.0.0.1', pf.port);
+        if (d.bytes !== MB * 1048576) throw new Error(`port-forward delivered ${d.bytes} bytes`);
+        forwarded.push(d.bytes / 1048576 / d.seconds);
+      }
+    } finally {
+      await pf.stop();
+    }
+    const best = (xs: number[]) => Math.max(...xs);
+
+    process.stdout.write(`  opening ${SESSIONS} concurrent exec sessions (WebSocket v5, cat)\n`);
+    const pki = env.server.pki!;
+    const url = `${env.server.url.replace('https', 'wss')}/api/v1/namespaces/default/pods/bench/exec?command=cat&stdin=true&stdout=true&container=main`;
+    const sockets: WebSocket[] = [];
+    let echoed = 0;
+    const t0 = performance.now();
+    const open = (i: number) =>
+      new Promise<void>((resolve) => {
+        const ws = new WebSocket(url, ['v5.channel.k8s.io'], { cert: pki.adminCertPem, key: pki.adminKeyPem, ca: pki.caCertPem });
+        sockets.push(ws);
+        let got = '';
+        ws.on('message', (d: Buffer) => {
+          if (d[0] !== 1) return;
+          got += d.subarray(1).toString();
+          if (got.includes(`line-${i}\n`)) {
+            echoed++;
+            resolve();
+          }
+        });
+        ws.on('open', () => ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(`line-${i}\n`)])));
+        ws.on('error', () => resolve());
+        ws.on('close', () => resolve());
+      });
+    for (let i = 0; i < SESSIONS; i += 50) {
+      await Promise.all(Array.from({ length: Math.min(50, SESSIONS - i) }, (_, j) => open(i + j)));
+      process.stdout.write(`    ${Math.min(i + 50, SESSIONS)} opened, ${echoed} echoing\n`);
+    }
+    const openSeconds = (performance.now() - t0) / 1000;
+    const heldOpen = sockets.filter((s) => s.readyState === WebSocket.OPEN).length;
+    const rssMB = process.memoryUsage().rss / 1048576;
+    // Closing stdin (v5 close signal) ends each cat; the sessions then close with a Success status.
+    await Promise.all(
+      sockets.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState !== WebSocket.OPEN) return resolve();
+            ws.once('close', () => resolve());
+            ws.send(Buffer.from([255, 0]));
+          }),
+      ),
+    );
+
+    const rows = [
+      ['measure', 'value', 'reference', 'ratio'],
+      [`kubectl exec pod -- true, p50 / p99 ms (${RUNS} runs)`, `${fmt(kExec.p50)} / ${fmt(kExec.p99)}`, `docker exec: ${fmt(dExec.p50)} / ${fmt(dExec.p99)}`, `${fmt(kExec.p50 / dExec.p50)} / ${fmt(kExec.p99 / dExec.p99)}`],
+      [`kubectl get pod bench, p50 / p99 ms (kubectl's floor: start-up, TLS, one request)`, `${fmt(kGet.p50)} / ${fmt(kGet.p99)}`, '', `${fmt(kGet.p50 / dExec.p50)} / ${fmt(kGet.p99 / dExec.p99)}`],
+      [`port-forward throughput, ${MB} MB over HTTP (best of 3, MB/s)`, fmt(best(forwarded), 1), `direct to pod IP: ${fmt(best(direct), 1)}`, fmt(best(forwarded) / best(direct))],
+      [`concurrent exec sessions held by one kubelet (target ${SESSIONS})`, `${heldOpen} open, ${echoed} echoed`, `opened in ${fmt(openSeconds, 1)} s`, `RSS of the test process (API server + kubelet) ${fmt(rssMB, 0)} MB`],
+    ];
+    console.log(table(rows));
+    const when = new Date().toISOString().slice(0, 10);
+    await writeSection(
+      join(repo, 'docs', 'benchmarks.md'),
+      'Streaming (exec, port-forward)',
+      `Measured ${when} with \`node dist/bench/streaming/main.js\`: a secure API server and a kubelet (Docker runtime, HTTPS) in one process, kubectl 1.32 (the test helpers' pinned build) as the client; the exec sessions are WebSocket (v5.channel.k8s.io) clients through the API server, each running \`cat\`.\nTargets: exec round trip ≤ 1.3× \`docker exec\`; ≥ 500 concurrent exec sessions.\n\n\`kubectl exec\` makes two requests (GET of the pod, then the upgrade) on two TLS connections and the API server opens a third to the kubelet, where \`docker exec\` makes three calls on a unix socket; the \`kubectl get pod\` row is kubectl's own share. Port-forward bytes cross two extra TLS hops (kubectl → API server → kubelet) and SPDY-in-WebSocket framing; the direct reference is the host reading the pod's IP.\n\n\`\`\`\n${table(rows)}\n\`\`\``,
+    );
+  } finally {
+    await env.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

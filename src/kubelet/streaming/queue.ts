@@ -1,0 +1,72 @@
+/** An unbounded async queue: producers push, one consumer iterates until end(). */
+export class AsyncQueue<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private waiter: ((r: IteratorResult<T>) => void) | undefined;
+  private ended = false;
+
+  push(item: T): void {
+    if (this.ended) return;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w({ value: item, done: false });
+    } else this.items.push(item);
+  }
+
+  end(): void {
+    this.ended = true;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => {
+        if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
+        if (this.ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.waiter = resolve));
+      },
+      return: () => {
+        this.end();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
+
+/** Reads a stream of concatenated JSON objects ({"Width":80,"Height":24}{...}) as the resize streams carry them. */
+export class JsonObjectSplitter {
+  private buf = '';
+
+  push(text: string): unknown[] {
+    this.buf += text;
+    const out: unknown[] = [];
+    let depth = 0;
+    let inString = false;
+    let start = -1;
+    for (let i = 0; i < this.buf.length; i++) {
+      const c = this.buf[i];
+      if (inString) {
+        if (c === '\\') i++;
+        else if (c === '"') inString = false;
+        continue;
+      }
+      if (c === '"') inString = true;
+      else if (c === '{') {
+        if (depth++ === 0) start = i;
+      } else if (c === '}' && depth > 0 && --depth === 0) {
+        try {
+          out.push(JSON.parse(this.buf.slice(start, i + 1)));
+        } catch {
+          // a malformed size is skipped, as upstream logs and ignores it
+        }
+        this.buf = this.buf.slice(i + 1);
+        i = -1;
+      }
+    }
+    return out;
+  }
+}
