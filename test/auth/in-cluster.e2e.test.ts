@@ -16,19 +16,11 @@ import { test } from 'node:test';
 import { defaultBridgeName } from '../../src/runtime/exec/network.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { REPO, startK8ts } from '../helpers/k8ts-process.js';
+import { until } from '../helpers/wait.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && !process.env.CI ? 'needs root (exec runtime pod namespaces, iptables)' : false;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('a pod lists pods with client-node in-cluster config through the kubernetes Service', { skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-in-cluster-'));
@@ -58,7 +50,7 @@ try {
     await until('the default service account', async () => ((await kubectl(kubeconfig, ['get', 'serviceaccount', 'default'])).code === 0 ? true : undefined));
     await kubectlOk(kubeconfig, ['create', 'rolebinding', 'default-view', '--clusterrole=view', '--serviceaccount=default:default']);
     await kubectlOk(kubeconfig, ['run', 'incluster', '--image=node', '--restart=Never', '--command', '--', process.execPath, script]);
-    await until('the pod to succeed', async () => ((await kubectl(kubeconfig, ['get', 'pod', 'incluster', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded' ? true : undefined));
+    await until('the pod to succeed', async () => ((await kubectl(kubeconfig, ['get', 'pod', 'incluster', '-o', 'jsonpath={.status.phase}'])).stdout === 'Succeeded' ? true : undefined), 180_000);
     const out = await kubectlOk(kubeconfig, ['logs', 'incluster']);
     assert.match(out, /^listed incluster via https:\/\/10\.0\.0\.1:443$/m);
     // view does not include Secrets: RBAC applies to the pod's service account.

@@ -19,6 +19,7 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { RestClient } from '../../src/client/rest.js';
 import { resourceFor } from '../../src/api/scheme/resources.js';
 import type { KubeObject } from '../../src/api/types.js';
+import { until } from '../helpers/wait.js';
 
 const PODS = resourceFor('', 'v1', 'pods')!;
 const NODES = resourceFor('', 'v1', 'nodes')!;
@@ -49,15 +50,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function nodeReady(n: KubeObject): string | undefined {
   const conds = ((n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);

@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { REPO, startK8ts, type K8tsProcess } from '../helpers/k8ts-process.js';
+import { until } from '../helpers/wait.js';
 
 const skip = (await dockerSkip()) || (process.getuid?.() !== 0 && !process.env.CI ? 'needs root (iptables proxy)' : false);
 
@@ -33,15 +34,6 @@ function get(ip: string): Promise<string> {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('rolling update behind a Service', { skip }, () => {
   let dir: string;
