@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -164,6 +165,33 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     assert.equal((await fileOnBrick('patient.txt')).toString(), 'ok\n');
     await deletePod('patient');
     await eventually(async () => (await mountsUnder(nodes[0]!.rootDir)).length === 0, 'unmounted');
+  });
+
+  test('several Gluster servers in the Endpoints: one that refuses is passed over, the next one mounts', async () => {
+    // The first "server" is an address in a network namespace this test makes, where nothing listens.
+    const ns = `k8ts-gl-${tag}`;
+    const ip = (...a: string[]) => execFileSync('ip', a, { stdio: 'ignore' });
+    ip('netns', 'add', ns);
+    try {
+      ip('link', 'add', `k8tsgl${tag}`, 'type', 'veth', 'peer', 'name', `k8tsgp${tag}`);
+      ip('link', 'set', `k8tsgp${tag}`, 'netns', ns);
+      ip('addr', 'add', '198.51.100.1/30', 'dev', `k8tsgl${tag}`);
+      ip('link', 'set', `k8tsgl${tag}`, 'up');
+      ip('netns', 'exec', ns, 'ip', 'addr', 'add', '198.51.100.2/30', 'dev', `k8tsgp${tag}`);
+      ip('netns', 'exec', ns, 'ip', 'link', 'set', `k8tsgp${tag}`, 'up');
+      await k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'glusterfs-two', namespace: 'default' }, subsets: [{ addresses: [{ ip: '198.51.100.2' }, { ip: hostAddress() }], ports: [{ port: 24007 }] }] }));
+      await k(['create', '-f', '-'], podSpec('second-server', nodes[0]!.name, 'echo via-second > /data/second.txt && sleep 3600', [{ name: 'data', glusterfs: { endpoints: 'glusterfs-two', path: vol } }]));
+      await running('second-server');
+      assert.equal((await fileOnBrick('second.txt')).toString(), 'via-second\n');
+      const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(nodes[0]!.rootDir) && l.includes('fuse.glusterfs'));
+      assert.ok(mounts.some((l) => l.startsWith(`${hostAddress()}:`)), `mounted from the server that answers: ${mounts.join('; ')}`);
+      await deletePod('second-server');
+      await eventually(async () => (await mountsUnder(nodes[0]!.rootDir)).length === 0, 'unmounted');
+      await k(['delete', 'endpoints', 'glusterfs-two']);
+    } finally {
+      execFileSync('ip', ['link', 'del', `k8tsgl${tag}`], { stdio: 'ignore' });
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    }
   });
 
   test('local-path: a claim without a class binds once its pod is scheduled; data under the node dir; Delete removes it, Retain keeps it', async () => {
