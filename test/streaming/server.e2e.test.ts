@@ -25,7 +25,7 @@ test('kubectl exec and logs reach pods on the server\'s node and on a joined nod
   const suffix = randomBytes(3).toString('hex');
   const local = `k8ts-srv-${suffix}`;
   const joined = `k8ts-join-${suffix}`;
-  const server = await startK8ts(['server', '--data-dir', dir, '--port', '0', '--runtime', 'docker', '--kubelet-port', '0', '--node-name', local]);
+  const server = await startK8ts(['server', '--data-dir', dir, '--port', '0', '--runtime', 'docker', '--kubelet-port', '0', '--node-name', local, '--disable-kube-proxy']);
   const kc = join(dir, 'kubeconfig.yaml');
   const kubelet = spawn(process.execPath, ['bin/k8ts.js', 'kubelet', '--kubeconfig', kc, '--node-name', joined, '--runtime', 'docker', '--root-dir', join(dir, 'joined'), '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   let kubeletOut = '';

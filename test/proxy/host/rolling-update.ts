@@ -13,10 +13,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
-import { kubectl, kubectlOk } from '../helpers/kubectl.js';
-import { REPO, startK8ts, type K8tsProcess } from '../helpers/k8ts-process.js';
-import { until } from '../helpers/wait.js';
+import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../../helpers/images.js';
+import { kubectl, kubectlOk } from '../../helpers/kubectl.js';
+import { REPO, startK8ts, type K8tsProcess } from '../../helpers/k8ts-process.js';
+import { until } from '../../helpers/wait.js';
 
 const skip = (await dockerSkip()) || (process.getuid?.() !== 0 && !process.env.CI ? 'needs root (iptables proxy)' : false);
 

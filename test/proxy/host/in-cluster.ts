@@ -13,10 +13,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultBridgeName } from '../../src/runtime/exec/network.js';
-import { kubectl, kubectlOk } from '../helpers/kubectl.js';
-import { REPO, startK8ts } from '../helpers/k8ts-process.js';
-import { until } from '../helpers/wait.js';
+import { defaultBridgeName } from '../../../src/runtime/exec/network.js';
+import { kubectl, kubectlOk } from '../../helpers/kubectl.js';
+import { REPO, startK8ts } from '../../helpers/k8ts-process.js';
+import { until } from '../../helpers/wait.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && !process.env.CI ? 'needs root (exec runtime pod namespaces, iptables)' : false;
