@@ -9,7 +9,6 @@ import { InformerFactory } from '../../src/client/informer-factory.js';
 import { EventRecorder } from '../../src/client/events/recorder.js';
 import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
-import { LABEL_NODE_NAME } from '../../src/runtime/interface.js';
 import { defaultControllerManagerOptions } from '../../src/controllers/options.js';
 import { deploymentController } from '../../src/controllers/deployment/controller.js';
 import { replicaSetController } from '../../src/controllers/replicaset/controller.js';
@@ -19,6 +18,7 @@ import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { eventually, FAST } from '../kubelet/harness.js';
+import { removeNodeFromDocker } from '../helpers/docker-node.js';
 
 // The issue's HPA test: a CPU-burning Deployment on Docker under an HPA at
 // 50 % (made with `kubectl autoscale`) scales up while the load lasts and
@@ -75,10 +75,7 @@ describe('HorizontalPodAutoscaler on Docker', { skip, timeout: 900_000 }, () => 
     await informers?.stop();
     for (const r of recorders) await r.shutdown();
     await kubelet?.stop();
-    const sel = { labelSelector: { [LABEL_NODE_NAME]: nodeName } };
-    for (const c of (await runtime?.listContainers(sel)) ?? []) await runtime.removeContainer(c.id).catch(() => undefined);
-    for (const s of (await runtime?.listPodSandboxes(sel)) ?? []) await runtime.removePodSandbox(s.id).catch(() => undefined);
-    await runtime?.removeImage(pauseImage).catch(() => undefined);
+    if (runtime) await removeNodeFromDocker(runtime, nodeName, pauseImage);
     await runtime?.close();
     client?.close();
     await server?.close();

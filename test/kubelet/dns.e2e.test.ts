@@ -12,10 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { RestClient } from '../../src/client/rest.js';
 import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
-import { LABEL_NODE_NAME } from '../../src/runtime/interface.js';
 import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { eventually, FAST, PODS } from './harness.js';
+import { removeNodeFromDocker } from '../helpers/docker-node.js';
 
 const run = promisify(execFile);
 const skip = await dockerSkip();
@@ -62,10 +62,7 @@ describe('pod resolv.conf on docker', { skip }, () => {
 
   after(async () => {
     await kubelet?.stop();
-    const sel = { labelSelector: { [LABEL_NODE_NAME]: nodeName } };
-    for (const c of (await runtime?.listContainers(sel)) ?? []) await runtime.removeContainer(c.id).catch(() => undefined);
-    for (const s of (await runtime?.listPodSandboxes(sel)) ?? []) await runtime.removePodSandbox(s.id).catch(() => undefined);
-    await runtime?.removeImage(pauseImage).catch(() => undefined);
+    if (runtime) await removeNodeFromDocker(runtime, nodeName, pauseImage);
     await runtime?.close();
     client?.close();
     await server?.close();

@@ -10,11 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { RestClient } from '../../src/client/rest.js';
 import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
-import { LABEL_NODE_NAME, LABEL_POD_UID } from '../../src/runtime/interface.js';
+import { LABEL_POD_UID } from '../../src/runtime/interface.js';
 import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { eventually, eventsFor, FAST, NODES, PODS } from './harness.js';
+import { removeNodeFromDocker } from '../helpers/docker-node.js';
 
 // The kubelet on the real Docker runtime: pods made of busybox containers,
 // failures injected with `docker kill`.
@@ -53,10 +54,7 @@ describe('kubelet on docker', { skip }, () => {
   after(async () => {
     await kubelet?.stop();
     // Remove every pod this suite made, then the pause image it built.
-    const sel = { labelSelector: { [LABEL_NODE_NAME]: nodeName } };
-    for (const c of (await runtime?.listContainers(sel)) ?? []) await runtime.removeContainer(c.id).catch(() => undefined);
-    for (const s of (await runtime?.listPodSandboxes(sel)) ?? []) await runtime.removePodSandbox(s.id).catch(() => undefined);
-    await runtime?.removeImage(pauseImage).catch(() => undefined);
+    if (runtime) await removeNodeFromDocker(runtime, nodeName, pauseImage);
     await runtime?.close();
     client?.close();
     await server?.close();

@@ -9,11 +9,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RestClient } from '../../src/client/rest.js';
 import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
-import { LABEL_NODE_NAME } from '../../src/runtime/interface.js';
 import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { eventually, FAST, PODS } from '../kubelet/harness.js';
+import { removeNodeFromDocker } from '../helpers/docker-node.js';
 
 // `kubectl top` (the real 1.32 client) against metrics.k8s.io served by the
 // API server, scraping a kubelet on Docker: the figures must agree within
@@ -90,10 +90,7 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
 
   after(async () => {
     await kubelet?.stop();
-    const sel = { labelSelector: { [LABEL_NODE_NAME]: nodeName } };
-    for (const c of (await runtime?.listContainers(sel)) ?? []) await runtime.removeContainer(c.id).catch(() => undefined);
-    for (const s of (await runtime?.listPodSandboxes(sel)) ?? []) await runtime.removePodSandbox(s.id).catch(() => undefined);
-    await runtime?.removeImage(pauseImage).catch(() => undefined);
+    if (runtime) await removeNodeFromDocker(runtime, nodeName, pauseImage);
     await runtime?.close();
     client?.close();
     await server?.close();
