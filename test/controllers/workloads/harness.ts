@@ -27,8 +27,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(controllers: ControllerDescriptor[], options: Partial<ControllerManagerOptions> = {}): Promise<Harness> {
-  const server = await startTestServer();
+/** `secure`: an HTTPS API server with authentication, RBAC and the admission chain (which an insecure one skips). */
+export async function startHarness(controllers: ControllerDescriptor[], options: Partial<ControllerManagerOptions> = {}, serverOptions: { secure?: boolean } = {}): Promise<Harness> {
+  const server = await startTestServer({ secure: serverOptions.secure });
   const client = new RestClient(loadKubeconfig(server.kubeconfig), { component: 'kube-controller-manager' });
   const informers = new InformerFactory(client);
   const recorders: EventRecorder[] = [];
