@@ -218,8 +218,11 @@ describe('kubelet on docker', { skip }, () => {
 
   test('missing image: ErrImagePull / ImagePullBackOff in describe', async () => {
     await client.create(PODS, 'default', mkPod('noimg', { containers: [{ name: 'c', image: 'k8ts-test/doesnotexist:never', imagePullPolicy: 'IfNotPresent' }] }));
-    await eventually(async () => /ImagePullBackOff|ErrImagePull/.test(await kubectlOk(server.kubeconfig, ['describe', 'pod', 'noimg'])));
-    const desc = await kubectlOk(server.kubeconfig, ['describe', 'pod', 'noimg']);
+    // Events are posted apart from the status update, so the waiting reason can show before the Failed event does.
+    const desc = await eventually(async () => {
+      const d = await kubectlOk(server.kubeconfig, ['describe', 'pod', 'noimg']);
+      return /ImagePullBackOff|ErrImagePull/.test(d) && /Failed to pull image/.test(d) ? d : undefined;
+    });
     assert.match(desc, /Failed to pull image "k8ts-test\/doesnotexist:never"/);
   });
 

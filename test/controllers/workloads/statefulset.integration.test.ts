@@ -123,9 +123,25 @@ describe('StatefulSet controller against a real API server', () => {
   test('kubectl scale down removes the highest ordinals one at a time and keeps their claims; scale up reuses them', async () => {
     await eventually('3 ready', async () => (await getSts('web')).status?.readyReplicas === 3);
     const uids = await Promise.all(['data-web-1', 'data-web-2'].map(async (n) => (await pvc(n))!.metadata.uid));
-    await h.k(['scale', 'sts', 'web', '--replicas=1']);
-    await eventually('web-2 gone first', async () => JSON.stringify(await names('web')) === '["web-0","web-1"]');
-    await eventually('web-1 gone', async () => JSON.stringify(await names('web')) === '["web-0"]');
+    // The state with web-2 gone and web-1 still there may last only milliseconds, so a poll can miss it: the
+    // order is read from a watch instead. OrderedReady deletes web-1 only after web-2 is gone for good.
+    const seen: string[] = [];
+    const rv = (await h.client.list<Pod>(PODS, 'default', { labelSelector: 'app=web' })).metadata.resourceVersion;
+    const w = h.client.watch<Pod>(PODS, 'default', { labelSelector: 'app=web', resourceVersion: rv }, (ev) => {
+      const name = ev.object.metadata?.name;
+      if (ev.type === 'DELETED') seen.push(`${name} gone`);
+      else if (ev.object.metadata?.deletionTimestamp && !seen.includes(`${name} terminating`)) seen.push(`${name} terminating`);
+    });
+    w.done.catch(() => undefined);
+    try {
+      await h.k(['scale', 'sts', 'web', '--replicas=1']);
+      await eventually('web-1 and web-2 gone', async () => JSON.stringify(await names('web')) === '["web-0"]' && seen.includes('web-1 gone'));
+    } finally {
+      w.stop();
+    }
+    const at = (e: string): number => seen.indexOf(e);
+    assert.ok(at('web-2 gone') >= 0 && at('web-2 gone') < at('web-1 gone'), seen.join(', '));
+    assert.ok(at('web-1 terminating') < 0 || at('web-2 gone') < at('web-1 terminating'), `web-1 goes only after web-2 is gone: ${seen.join(', ')}`);
     assert.deepEqual(await Promise.all(['data-web-1', 'data-web-2'].map(async (n) => (await pvc(n))?.metadata.uid)), uids);
     await h.k(['scale', 'sts', 'web', '--replicas=3']);
     await eventually('web-1 back', async () => (await names('web')).includes('web-1'));
