@@ -24,6 +24,9 @@ export interface NftablesProxierOptions {
 
 export class NftablesProxier {
   private readonly rendered = new Map<string, ServiceNft>();
+  /** The state version each rendered service was made from, and the options all of them were made with. */
+  private readonly renderedVersion = new Map<string, number>();
+  private renderedWith = '';
   /** Endpoint address → number of services that may send it traffic (its endpoint-hairpin element lives while > 0). */
   private readonly hairpin = new Map<string, number>();
   private needFull = true;
@@ -52,6 +55,7 @@ export class NftablesProxier {
     } catch (err) {
       // What the kernel holds is now unknown: rewrite the table next time.
       this.needFull = true;
+      this.renderedWith = '';
       throw err;
     }
   }
@@ -59,12 +63,29 @@ export class NftablesProxier {
   private async syncFull(t0: number): Promise<SyncResult> {
     const state = this.o.state;
     this.opts.nodePortIPs = this.o.nodePortAddresses?.length ? await nodeAddresses(this.o.exec, this.o.nodePortAddresses) : [];
-    this.rendered.clear();
+    // Every service is written again, but rendered again only if it changed since it was rendered.
+    const with_ = this.opts.nodePortIPs.join(',');
+    const reuse = with_ === this.renderedWith;
+    this.renderedWith = with_;
+    for (const key of this.rendered.keys()) {
+      if (state.services.has(key)) continue;
+      this.rendered.delete(key);
+      this.renderedVersion.delete(key);
+    }
     this.hairpin.clear();
     let endpoints = 0;
     for (const key of state.services.keys()) {
-      const r = renderService(state.resolve(key), this.opts);
-      if (isEmpty(r)) continue;
+      const v = state.version(key);
+      let r = this.rendered.get(key);
+      if (!r || !reuse || this.renderedVersion.get(key) !== v) {
+        r = renderService(state.resolve(key), this.opts);
+        this.renderedVersion.set(key, v);
+      }
+      if (isEmpty(r)) {
+        this.rendered.delete(key);
+        this.renderedVersion.delete(key);
+        continue;
+      }
       this.rendered.set(key, r);
       endpoints += r.endpointCount;
       for (const ip of r.endpointIPs) this.hairpin.set(ip, (this.hairpin.get(ip) ?? 0) + 1);
@@ -94,8 +115,13 @@ export class NftablesProxier {
       if (isEmpty(after)) after = undefined;
       if (!before && !after) continue;
       changes.push({ before, after });
-      if (after) this.rendered.set(key, after);
-      else this.rendered.delete(key);
+      if (after) {
+        this.rendered.set(key, after);
+        this.renderedVersion.set(key, state.version(key));
+      } else {
+        this.rendered.delete(key);
+        this.renderedVersion.delete(key);
+      }
       for (const ip of after?.endpointIPs ?? []) count(ip, 1);
       for (const ip of before?.endpointIPs ?? []) count(ip, -1);
     }
