@@ -56,6 +56,8 @@ export interface ServiceNft {
   /** Fingerprint of the endpoints each affinity map remembers: a change empties that map. */
   affinityKey: string;
   endpointCount: number;
+  /** Its lines of a full sync, made once: a full re-sync of unchanged services only joins them. */
+  text?: { chains: string; elements: Record<MapName, string> };
 }
 
 /** upstream's chain suffix: an 8-character hash, then "ns/name/protocol/port" to read. */
@@ -233,15 +235,24 @@ export function assembleFull(all: Iterable<ServiceNft>, o: NftOptions, hairpinIP
   const L: string[] = [`add table ${T} ${tableComment}`, `delete table ${T}`, `add table ${T} ${tableComment}`, ...skeleton(o)];
   const els: Record<MapName, string[]> = { [SERVICE_IPS]: [], [SERVICE_NODEPORTS]: [], [NO_ENDPOINT_SERVICES]: [], [NO_ENDPOINT_NODEPORTS]: [] };
   for (const s of all) {
-    for (const m of s.affinity) L.push(affinityDecl(m));
-    for (const c of s.chains.keys()) L.push(`add chain ${T} ${c}`);
-    for (const [c, rules] of s.chains) for (const rule of rules) L.push(`add rule ${T} ${c} ${rule}`);
-    for (const m of MAPS) for (const [k, v] of s.elements[m]) els[m].push(`${k} : ${v}`);
+    const t = (s.text ??= fullText(s));
+    if (t.chains) L.push(t.chains);
+    for (const m of MAPS) if (t.elements[m]) els[m].push(t.elements[m]);
   }
   for (const m of MAPS) if (els[m].length) L.push(`add element ${T} ${m} { ${els[m].join(', ')} }`);
   const hp = [...hairpinIPs].map((ip) => `${ip} . ${ip}`);
   if (hp.length) L.push(`add element ${T} ${HAIRPIN} { ${hp.join(', ')} }`);
   return `${L.join('\n')}\n`;
+}
+
+function fullText(s: ServiceNft): NonNullable<ServiceNft['text']> {
+  const L: string[] = [];
+  for (const m of s.affinity) L.push(affinityDecl(m));
+  for (const c of s.chains.keys()) L.push(`add chain ${T} ${c}`);
+  for (const [c, rules] of s.chains) for (const rule of rules) L.push(`add rule ${T} ${c} ${rule}`);
+  const elements = {} as Record<MapName, string>;
+  for (const m of MAPS) elements[m] = [...s.elements[m]].map(([k, v]) => `${k} : ${v}`).join(', ');
+  return { chains: L.join('\n'), elements };
 }
 
 const affinityDecl = (m: string): string => `add map ${T} ${m} { type ipv4_addr : ipv4_addr . inet_service ; flags dynamic,timeout ; }`;
