@@ -86,19 +86,24 @@ describe('nftables rule rendering', () => {
     assert.ok(gone.findIndex((l) => l.startsWith('delete chain')) > gone.findLastIndex((l) => l.startsWith('flush chain')));
   });
 
-  it('ClientIP affinity: one dynamic map per balancing chain, emptied when the endpoints change', () => {
+  it('ClientIP affinity: a dynamic set per endpoint, checked first and refreshed by each connection', () => {
     const sticky = svc('s', { clusterIP: '10.0.0.11', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ name: 'http', port: 80 }] });
     const state = new ProxyState('n1');
     state.setService(sticky, 'default/s');
     state.setSlice(slice('s', ['10.244.1.2', '10.244.1.3']), false);
     const before = renderService(state.resolve('default/s'), OPTS);
     const chain = serviceChain(servicePorts(sticky)[0]!, 'tcp');
+    const set2 = `affinity-${chain.slice('service-'.length)}__10.244.1.2/8080`;
+    const set3 = `affinity-${chain.slice('service-'.length)}__10.244.1.3/8080`;
     const rules = before.chains.get(chain)!;
-    assert.equal(rules[1], `meta l4proto tcp dnat ip to ip saddr map @affinity-${chain}`);
-    assert.equal(rules[2], `meta l4proto tcp numgen random mod 2 0 update @affinity-${chain} { ip saddr timeout 60s : 10.244.1.2 . 8080 } dnat ip to 10.244.1.2:8080`);
-    assert.match(assembleFull([before], OPTS, []), new RegExp(`add map ip kube-proxy affinity-${chain.replace(/[/.]/g, '\\$&')} \\{ type ipv4_addr : ipv4_addr \\. inet_service ; flags dynamic,timeout ; \\}`));
+    assert.equal(rules[1], `ip saddr @${set2} meta l4proto tcp update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.equal(rules[3], `meta l4proto tcp numgen random mod 2 0 update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.ok(assembleFull([before], OPTS, []).includes(`add set ip kube-proxy ${set2} { type ipv4_addr ; flags dynamic,timeout ; }`));
+    // An endpoint leaves: its set goes, after the chain that used it was rewritten.
     state.setSlice(slice('s', ['10.244.1.2']), false);
     const after = renderService(state.resolve('default/s'), OPTS);
-    assert.ok(assemblePartial([{ before, after }], { add: [], del: [] }).includes(`flush map ip kube-proxy affinity-${chain}\n`));
+    const lines = assemblePartial([{ before, after }], { add: [], del: [] }).trim().split('\n');
+    assert.equal(lines.at(-1), `delete set ip kube-proxy ${set3}`);
+    assert.ok(lines.indexOf(`flush chain ip kube-proxy ${chain}`) < lines.length - 1);
   });
 });

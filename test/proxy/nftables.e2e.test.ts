@@ -223,7 +223,7 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
   it('sessionAffinity ClientIP pins a client to one endpoint', async () => {
     await apply(service('sticky', '10.0.0.16', { sessionAffinity: 'ClientIP' }));
     await apply(slice('sticky', [{ pod: a }, { pod: b }, { pod: c }]));
-    await synced((t) => /update @affinity-service-\S+ \{ ip saddr timeout 3h : /.test(t) && t.includes('10.0.0.16 . tcp . 80'));
+    await synced((t) => /ip saddr @affinity-\S+__10\.250\.\d+\.2\/80 meta l4proto tcp update @affinity-\S+ \{ ip saddr timeout 3h \} dnat to /.test(t) && t.includes('10.0.0.16 . tcp . 80'));
     for (const from of [client.ns, outside.ns]) {
       const n = counts(await topo.many(from, 'http://10.0.0.16/', 40));
       assert.equal(Object.keys(n).length, 1, `${from} was not pinned: ${JSON.stringify(n)}`);

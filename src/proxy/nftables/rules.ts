@@ -47,14 +47,12 @@ export interface NftOptions {
 export interface ServiceNft {
   /** Chains owned by the service: name → rule bodies. */
   chains: Map<string, string[]>;
-  /** ClientIP-affinity maps owned by the service. */
+  /** ClientIP-affinity sets owned by the service (one per endpoint of a sticky balancing chain). */
   affinity: Set<string>;
   /** Elements of the shared verdict maps: key → verdict. */
   elements: Record<MapName, Map<string, string>>;
   /** Endpoint addresses that may receive this service's traffic (for endpoint-hairpin). */
   endpointIPs: string[];
-  /** Fingerprint of the endpoints each affinity map remembers: a change empties that map. */
-  affinityKey: string;
   endpointCount: number;
   /** Its lines of a full sync, made once: a full re-sync of unchanged services only joins them. */
   text?: { chains: string; elements: Record<MapName, string> };
@@ -65,7 +63,8 @@ const base = (sp: ServicePort, proto: string): string => `${portProtoHash(sp.nam
 export const serviceChain = (sp: ServicePort, proto: string): string => `service-${base(sp, proto)}`;
 export const localChain = (sp: ServicePort, proto: string): string => `local-${base(sp, proto)}`;
 export const externalChain = (sp: ServicePort, proto: string): string => `external-${base(sp, proto)}`;
-const affinityMap = (chain: string): string => `affinity-${chain}`;
+/** upstream's affinity set name: the chain's suffix, then "__ip/port" of the endpoint. */
+const affinitySet = (chain: string, ep: Endpoint): string => `affinity-${chain.slice(chain.indexOf('-') + 1)}__${ep.ip}/${ep.port}`;
 
 /** Chains and sets kube-proxy always has. */
 const FIXED_CHAINS = new Set(['services', 'mark-for-masquerade', 'masquerading', 'nat-prerouting', 'nat-output', 'nat-postrouting', 'filter-input', 'filter-forward', 'filter-output', 'service-endpoints-check', 'nodeport-endpoints-check', 'reject-chain']);
@@ -77,7 +76,6 @@ function emptyService(): ServiceNft {
     affinity: new Set(),
     elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map() },
     endpointIPs: [],
-    affinityKey: '',
     endpointCount: 0,
   };
 }
@@ -85,10 +83,8 @@ function emptyService(): ServiceNft {
 export function renderService(ports: Array<{ sp: ServicePort; endpoints: Endpoint[] }>, o: NftOptions): ServiceNft {
   const r = emptyService();
   const ips = new Set<string>();
-  const aff: string[] = [];
-  for (const { sp, endpoints } of ports) renderPort(r, sp, endpoints, o, ips, aff);
+  for (const { sp, endpoints } of ports) renderPort(r, sp, endpoints, o, ips);
   r.endpointIPs = [...ips];
-  r.affinityKey = aff.join(',');
   return r;
 }
 
@@ -96,7 +92,7 @@ export function isEmpty(r: ServiceNft): boolean {
   return r.chains.size === 0 && MAPS.every((m) => r.elements[m].size === 0);
 }
 
-function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: NftOptions, ips: Set<string>, aff: string[]): void {
+function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: NftOptions, ips: Set<string>): void {
   const proto = sp.protocol.toLowerCase();
   const { cluster, local, reachable, hasAny } = categorize(sp, endpoints);
   r.endpointCount += endpoints.length;
@@ -149,32 +145,31 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   }
   const usesCluster = cluster.length > 0;
   const usesLocal = local.length > 0 && (sp.internalLocal || sp.externalLocal);
-  if (usesCluster) balance(r, add, sp, proto, clusterC, cluster, aff);
-  if (usesLocal) balance(r, add, sp, proto, localC, local, aff);
+  if (usesCluster) balance(r, add, sp, proto, clusterC, cluster);
+  if (usesLocal) balance(r, add, sp, proto, localC, local);
   // A chain referenced above but never filled (Local policy with the cluster chain in external-) must still exist.
   if (usesExt && sp.externalLocal && !r.chains.has(clusterC)) r.chains.set(clusterC, []);
   for (const ep of reachable) ips.add(ep.ip);
 }
 
 /** DNAT to one of eps, uniformly: rule i takes 1/(n-i) of what reaches it. */
-function balance(r: ServiceNft, add: (c: string, rule: string) => void, sp: ServicePort, proto: string, chain: string, eps: Endpoint[], aff: string[]): void {
+function balance(r: ServiceNft, add: (c: string, rule: string) => void, sp: ServicePort, proto: string, chain: string, eps: Endpoint[]): void {
   const l4 = `meta l4proto ${proto}`;
-  let remember = '';
+  // ClientIP affinity as upstream: each endpoint remembers its clients in a set; every new connection
+  // refreshes the client's timeout (the element's, so a changed timeout rewrites the chain, not the sets).
+  const remember = (ep: Endpoint): string => (sp.stickySeconds ? ` update @${affinitySet(chain, ep)} { ip saddr timeout ${sp.stickySeconds}s }` : '');
   if (sp.stickySeconds) {
-    const m = affinityMap(chain);
-    r.affinity.add(m);
-    aff.push(`${m}=${eps.map(endpointString).join('|')}`);
-    // A client seen within the timeout goes back to its endpoint; a new one is remembered where it lands.
-    add(chain, `${l4} dnat ip to ip saddr map @${m}`);
-    // The timeout is the element's, so a changed timeout rewrites the chain and the map stays.
-    remember = ` update @${m} { ip saddr timeout ${sp.stickySeconds}s : `;
+    for (const ep of eps) {
+      const set = affinitySet(chain, ep);
+      r.affinity.add(set);
+      add(chain, `ip saddr @${set} ${l4}${remember(ep)} dnat ip to ${endpointString(ep)}`);
+    }
   }
   const n = eps.length;
   for (let i = 0; i < n; i++) {
     const ep = eps[i]!;
     const pick = i < n - 1 ? ` numgen random mod ${n - i} 0` : '';
-    const upd = remember ? `${remember}${ep.ip} . ${ep.port} }` : '';
-    add(chain, `${l4}${pick}${upd} dnat ip to ${ep.ip}:${ep.port}`);
+    add(chain, `${l4}${pick}${remember(ep)} dnat ip to ${endpointString(ep)}`);
   }
 }
 
@@ -255,7 +250,7 @@ function fullText(s: ServiceNft): NonNullable<ServiceNft['text']> {
   return { chains: L.join('\n'), elements };
 }
 
-const affinityDecl = (m: string): string => `add map ${T} ${m} { type ipv4_addr : ipv4_addr . inet_service ; flags dynamic,timeout ; }`;
+const affinityDecl = (m: string): string => `add set ${T} ${m} { type ipv4_addr ; flags dynamic,timeout ; }`;
 
 export interface Change {
   before?: ServiceNft;
@@ -274,11 +269,7 @@ export function assemblePartial(changes: Iterable<Change>, hairpin: { add: strin
   const addEls: string[] = [];
   const drop: string[] = [];
   for (const { before, after } of changes) {
-    for (const m of after?.affinity ?? []) {
-      if (!before?.affinity.has(m)) create.push(affinityDecl(m));
-      // Clients remembered on endpoints that changed start over.
-      else if (before.affinityKey !== after!.affinityKey) rewrite.push(`flush map ${T} ${m}`);
-    }
+    for (const m of after?.affinity ?? []) if (!before?.affinity.has(m)) create.push(affinityDecl(m));
     for (const [c, rules] of after?.chains ?? []) {
       const old = before?.chains.get(c);
       if (old && old.length === rules.length && old.every((l, i) => l === rules[i])) continue;
@@ -300,7 +291,7 @@ export function assemblePartial(changes: Iterable<Change>, hairpin: { add: strin
       if (after?.chains.has(c)) continue;
       drop.push(`flush chain ${T} ${c}`, `delete chain ${T} ${c}`);
     }
-    for (const m of before?.affinity ?? []) if (!after?.affinity.has(m)) drop.push(`delete map ${T} ${m}`);
+    for (const m of before?.affinity ?? []) if (!after?.affinity.has(m)) drop.push(`delete set ${T} ${m}`);
   }
   if (hairpin.del.length) delEls.push(`delete element ${T} ${HAIRPIN} { ${hairpin.del.map((ip) => `${ip} . ${ip}`).join(', ')} }`);
   if (hairpin.add.length) addEls.push(`add element ${T} ${HAIRPIN} { ${hairpin.add.map((ip) => `${ip} . ${ip}`).join(', ')} }`);
