@@ -22,6 +22,13 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Extra attempts for requests that are safe to repeat. */
   maxRetries: number;
+  /**
+   * Connections to the server at most (default: no limit). Every open TLS
+   * connection costs native memory; a process with thousands of callers in
+   * flight (hollow nodes) queues them on a few connections instead. A watch
+   * holds its connection for as long as it runs.
+   */
+  maxSockets?: number;
 }
 
 export interface RawResponse {
@@ -61,13 +68,14 @@ export class Transport {
     this.agent = isHttps
       ? new https.Agent({
           keepAlive: true,
+          maxSockets: opts.maxSockets,
           ca: config.caData,
           cert: config.certData,
           key: config.keyData,
           rejectUnauthorized: !config.insecureSkipTLSVerify,
           servername: config.tlsServerName,
         })
-      : new http.Agent({ keepAlive: true });
+      : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
     if (config.tokenFile) this.tokenSource = new FileTokenSource(config.tokenFile);
     this.limiter = new TokenBucket(opts.qps, opts.burst);
   }

@@ -1,7 +1,7 @@
 import { nowMicroTime } from '../../api/types.js';
 import type { KubeObject } from '../../api/types.js';
 import { isConflict, isNotFound } from '../../client/status.js';
-import type { KubeletContext } from '../context.js';
+import type { NodeAgentContext } from '../context.js';
 
 // The node's heartbeat as upstream's nodelease controller: a Lease named
 // after the node in kube-node-lease, owned by the Node, its renewTime moved
@@ -20,7 +20,7 @@ export class NodeLease {
   private busy = false;
 
   constructor(
-    private readonly ctx: KubeletContext,
+    private readonly ctx: NodeAgentContext,
     private readonly durationSeconds: number,
     private readonly nodeUID: () => string | undefined,
   ) {}

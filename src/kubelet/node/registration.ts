@@ -1,7 +1,7 @@
 import { nowTimestamp } from '../../api/types.js';
 import { isAlreadyExists, isNotFound } from '../../client/status.js';
 import type { Node, NodeStatus } from '../api-types.js';
-import type { KubeletContext } from '../context.js';
+import type { NodeAgentContext } from '../context.js';
 import * as ev from '../events.js';
 import { initialNode, nodeLabels, nodeStatus, statusChanged, type ConditionState, type NodeFacts } from './node-object.js';
 
@@ -22,7 +22,7 @@ export class NodeStatusReporter {
   private busy = false;
 
   constructor(
-    private readonly ctx: KubeletContext,
+    private readonly ctx: NodeAgentContext,
     private readonly facts: () => NodeFacts,
     private readonly reportFrequencyMs: number,
   ) {}
