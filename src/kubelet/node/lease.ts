@@ -59,7 +59,7 @@ export class NodeLease {
     const c = this.ctx.client;
     if (this.lease) {
       try {
-        this.lease = await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(this.lease));
+        this.lease = withoutManagedFields(await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(this.lease)));
         return;
       } catch (err) {
         if (!isConflict(err) && !isNotFound(err)) throw err;
@@ -71,6 +71,17 @@ export class NodeLease {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    this.lease = current ? await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(current)) : await c.create<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired());
+    this.lease = withoutManagedFields(current ? await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(current)) : await c.create<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired()));
   }
+}
+
+/**
+ * The cached Lease only feeds the next PUT, which may leave managedFields
+ * out (the server keeps them); a node among thousands then holds a few
+ * hundred bytes instead of its field-ownership tree.
+ */
+function withoutManagedFields(l: Lease): Lease {
+  if (!l.metadata.managedFields) return l;
+  const { managedFields: _drop, ...metadata } = l.metadata;
+  return { ...l, metadata };
 }

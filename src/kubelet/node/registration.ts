@@ -16,7 +16,8 @@ const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false }
 export class NodeStatusReporter {
   private registered = false;
   private uid?: string;
-  private lastReported?: NodeStatus;
+  /** Only the conditions of what we last sent are ever read again; thousands of hollow nodes keep just those. */
+  private lastConditionsSent?: NodeStatus['conditions'];
   private lastReportAt = 0;
   private lastConditions = new Map<string, string>();
   private busy = false;
@@ -85,7 +86,7 @@ export class NodeStatusReporter {
     }
     this.registered = true;
     this.uid = created.metadata.uid;
-    this.lastReported = node.status;
+    this.lastConditionsSent = node.status?.conditions;
     this.lastReportAt = Date.now();
     this.recordTransitions(node.status!);
   }
@@ -107,7 +108,7 @@ export class NodeStatusReporter {
       }
     }
     const now = nowTimestamp();
-    const status = nodeStatus(this.facts(), await this.conditionState(), (current ?? this.lastReported)?.conditions, now);
+    const status = nodeStatus(this.facts(), await this.conditionState(), current ? current.conditions : this.lastConditionsSent, now);
     const due = Date.now() - this.lastReportAt >= this.reportFrequencyMs;
     if (!force && !due && !statusChanged(current, status)) return;
     try {
@@ -121,7 +122,7 @@ export class NodeStatusReporter {
       }
       throw err;
     }
-    this.lastReported = status;
+    this.lastConditionsSent = status.conditions;
     this.lastReportAt = Date.now();
     this.recordTransitions(status);
   }
