@@ -106,8 +106,13 @@ export class LeaderElector {
 
   private async campaign(): Promise<void> {
     // Acquire: retry every retryPeriod (jittered) until we hold the lease.
+    let acquiredAt = 0;
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew()) break;
+      const started = this.clock.now();
+      if (await this.tryAcquireOrRenew()) {
+        acquiredAt = started;
+        break;
+      }
       await sleep(jitter(this.retryPeriodMs, JITTER_FACTOR), this.stopAc.signal);
     }
     if (this.stopped) return;
@@ -119,19 +124,34 @@ export class LeaderElector {
       .then(() => this.cfg.callbacks.onStartedLeading(leadAc.signal))
       .catch((err: unknown) => log.error({ err }, 'onStartedLeading failed'));
 
-    // Renew: each round must succeed within renewDeadline or leadership is lost.
+    // Renew: leadership ends renewDeadline after the start of the last
+    // attempt that succeeded. That start precedes the write others observe,
+    // and they wait leaseDuration (> renewDeadline) from their observation,
+    // so we stop before anyone may take over. An attempt that hangs (an API
+    // server cut off from etcd) does not extend it: it is raced against the
+    // deadline, and leadership is dropped the moment the deadline passes.
+    let validUntil = acquiredAt + this.renewDeadlineMs;
     while (!this.stopped) {
-      const deadline = this.clock.now() + this.renewDeadlineMs;
+      await sleep(this.retryPeriodMs, this.stopAc.signal);
       let renewed = false;
-      while (!this.stopped && this.clock.now() < deadline) {
-        if (await this.tryAcquireOrRenew()) {
+      while (!this.stopped && this.clock.now() < validUntil) {
+        const started = this.clock.now();
+        const expired = new AbortController();
+        const verdict = await Promise.race([
+          this.tryAcquireOrRenew(),
+          sleep(Math.max(0, validUntil - started), expired.signal).then(() => 'deadline' as const),
+        ]);
+        expired.abort();
+        if (verdict === true) {
+          validUntil = started + this.renewDeadlineMs;
           renewed = true;
           break;
         }
-        await sleep(Math.min(this.retryPeriodMs, Math.max(0, deadline - this.clock.now())), this.stopAc.signal);
+        // Someone else holds it now: it is lost, whatever time is left.
+        if (verdict === 'deadline' || this.lostToAnother()) break;
+        await sleep(Math.min(this.retryPeriodMs, Math.max(0, validUntil - this.clock.now())), this.stopAc.signal);
       }
       if (!renewed) break;
-      await sleep(this.retryPeriodMs, this.stopAc.signal);
     }
 
     this.leading = false;
@@ -143,6 +163,11 @@ export class LeaderElector {
     } catch (err) {
       log.error({ err }, 'onStoppedLeading failed');
     }
+  }
+
+  private lostToAnother(): boolean {
+    const holder = this.observed?.spec?.holderIdentity ?? '';
+    return holder !== '' && holder !== this.cfg.identity;
   }
 
   private observe(lease: Lease): void {

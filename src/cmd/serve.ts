@@ -42,11 +42,14 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
   if (withComponents) {
     await ensureDefaultStorageClass(cp.kubeconfig);
     const cmClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
-    // A single server needs no election; several servers use `k8ts controller-manager` with --leader-elect.
-    const cm = await runControllerManager({ ...flags, leaderElect: false, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);
+    // Over etcd several servers may share the cluster: the controller manager and the scheduler are
+    // leader-elected (upstream's --leader-elect*, on by default). SQLite has exactly one server: no election.
+    const leaderElect = flags.storage === 'etcd' && flags.leaderElect !== false;
+    const cm = await runControllerManager({ ...flags, leaderElect, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);
     parts.push({ stop: async () => { await cm.stop(); cmClient.close(); } });
-    progress('controller manager started');
-    const scheduler = await startScheduler({ clientConfig: await componentClientConfig(cp.pki, cp.server, cp.dataDir, SCHEDULER), leaderElect: false, qps: 5000, burst: 5000 });
+    progress(`controller manager started (identity ${cm.identity}${leaderElect ? ', leader-elected' : ''})`);
+    const election = { leaseDuration: String(flags.leaderElectLeaseDuration), renewDeadline: String(flags.leaderElectRenewDeadline), retryPeriod: String(flags.leaderElectRetryPeriod) };
+    const scheduler = await startScheduler({ clientConfig: await componentClientConfig(cp.pki, cp.server, cp.dataDir, SCHEDULER), config: { leaderElection: election }, leaderElect, qps: 5000, burst: 5000 });
     parts.push(scheduler);
     progress('scheduler started');
     const dns = flags.disableDns ? undefined : await startDnsAddon(cp, flags);

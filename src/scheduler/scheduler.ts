@@ -246,6 +246,12 @@ export class Scheduler {
   private async bindingCycle(fwk: Framework, state: CycleState, q: QueuedPodInfo, node: string, podCycle: number): Promise<void> {
     const pod = q.info.pod;
     const pre = await fwk.runPreBind(state, q.info, node);
+    if (this.stopped) {
+      // Stopped meanwhile (a lost lease): another scheduler may own this pod now, so never bind it.
+      fwk.runUnreserve(state, q.info, node);
+      this.cache.forgetPod(q.info.key);
+      return;
+    }
     const s = pre.isSuccess() ? await fwk.runBind(state, q.info, node) : pre;
     if (s.isSuccess()) {
       this.cache.finishBinding(q.info.key);
