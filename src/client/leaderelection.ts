@@ -66,6 +66,8 @@ export class LeaderElector {
   private observedTime = 0;
   private reportedLeader?: string;
   private leading = false;
+  /** While leading: the end of the time we may act, renewDeadline after the last renewal that succeeded. */
+  private validUntil = 0;
   private running?: Promise<void>;
 
   constructor(
@@ -82,6 +84,16 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * Leading and still within the renew deadline, by the clock now. Checked
+   * right before an action that must never be taken twice (a binding): a
+   * process frozen past its deadline (SIGSTOP, a long pause) wakes with its
+   * timers overdue and might act before the renew loop notices.
+   */
+  holdsLease(): boolean {
+    return this.leading && this.clock.now() < this.validUntil;
   }
 
   /** The holder last observed in the lease ("" when none). */
@@ -130,30 +142,47 @@ export class LeaderElector {
     // so we stop before anyone may take over. An attempt that hangs (an API
     // server cut off from etcd) does not extend it: it is raced against the
     // deadline, and leadership is dropped the moment the deadline passes.
-    let validUntil = acquiredAt + this.renewDeadlineMs;
+    // A watchdog timer due at the deadline drops leadership even while this
+    // loop sleeps: after a freeze (SIGSTOP, a stalled host) overdue timers
+    // run in due order before any I/O callback, so it fires before a
+    // controller acts on a watch event that arrived meanwhile.
+    let watchdog: NodeJS.Timeout | undefined;
+    const arm = (until: number): void => {
+      this.validUntil = until;
+      if (watchdog) clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        if (this.leading && this.clock.now() >= this.validUntil) {
+          this.leading = false;
+          leadAc.abort();
+        }
+      }, Math.max(0, until - this.clock.now()));
+      watchdog.unref();
+    };
+    arm(acquiredAt + this.renewDeadlineMs);
     while (!this.stopped) {
       await sleep(this.retryPeriodMs, this.stopAc.signal);
       let renewed = false;
-      while (!this.stopped && this.clock.now() < validUntil) {
+      while (!this.stopped && this.clock.now() < this.validUntil) {
         const started = this.clock.now();
         const expired = new AbortController();
         const verdict = await Promise.race([
           this.tryAcquireOrRenew(),
-          sleep(Math.max(0, validUntil - started), expired.signal).then(() => 'deadline' as const),
+          sleep(Math.max(0, this.validUntil - started), expired.signal).then(() => 'deadline' as const),
         ]);
         expired.abort();
         if (verdict === true) {
-          validUntil = started + this.renewDeadlineMs;
+          arm(started + this.renewDeadlineMs);
           renewed = true;
           break;
         }
         // Someone else holds it now: it is lost, whatever time is left.
         if (verdict === 'deadline' || this.lostToAnother()) break;
-        await sleep(Math.min(this.retryPeriodMs, Math.max(0, validUntil - this.clock.now())), this.stopAc.signal);
+        await sleep(Math.min(this.retryPeriodMs, Math.max(0, this.validUntil - this.clock.now())), this.stopAc.signal);
       }
       if (!renewed) break;
     }
 
+    if (watchdog) clearTimeout(watchdog);
     this.leading = false;
     leadAc.abort();
     if (this.stopped && this.cfg.releaseOnCancel !== false) await this.release();

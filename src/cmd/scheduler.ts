@@ -62,12 +62,12 @@ export async function startScheduler(opts: StartSchedulerOptions = {}): Promise<
   const burst = opts.burst ?? cfg.clientConnection?.burst ?? 100;
   const client = new RestClient(clientConfig, { component: 'scheduler', qps, burst });
   const eventClient = new RestClient(clientConfig, { component: 'scheduler', qps, burst });
-  const make = (): Scheduler => new Scheduler({ client, eventClient, config: cfg });
-  let current = make();
   const le = cfg.leaderElection ?? {};
   const leaderElect = opts.leaderElect ?? le.leaderElect ?? false;
   const ac = new AbortController();
   let elector: LeaderElector | undefined;
+  const make = (lease?: LeaderElector): Scheduler => new Scheduler({ client, eventClient, config: cfg, mayBind: lease ? () => lease.holdsLease() : undefined });
+  let current = make();
   let done: Promise<void>;
   if (leaderElect) {
     const identity = `${hostname()}_${randomUUID()}`;
@@ -77,9 +77,8 @@ export async function startScheduler(opts: StartSchedulerOptions = {}): Promise<
     // as upstream's process would after its restart.
     done = (async () => {
       while (!ac.signal.aborted) {
-        const sched = current;
         let term: Promise<void> = Promise.resolve();
-        elector = new LeaderElector(client, {
+        const lease: LeaderElector = new LeaderElector(client, {
           namespace: le.resourceNamespace ?? 'kube-system',
           name: le.resourceName ?? 'kube-scheduler',
           identity,
@@ -94,7 +93,10 @@ export async function startScheduler(opts: StartSchedulerOptions = {}): Promise<
             },
           },
         });
-        const campaign = elector.run();
+        elector = lease;
+        // This term's scheduler binds only while this term's lease holds.
+        const sched = (current = make(lease));
+        const campaign = lease.run();
         await Promise.race([campaign, stopped]);
         // Stopped before the lease is released, so a successor never overlaps with us.
         await sched.stop();
@@ -102,7 +104,6 @@ export async function startScheduler(opts: StartSchedulerOptions = {}): Promise<
         if (ac.signal.aborted) break;
         await campaign;
         log.warn({ identity }, 'leaderelection lost');
-        current = make();
       }
     })();
   } else {

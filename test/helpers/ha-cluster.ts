@@ -34,12 +34,13 @@ export function advertiseOf(i: number): string {
   return `10.250.0.${i + 1}`;
 }
 
-export async function startHaCluster(n: number, etcdEndpoints: string[], extra: string[] = []): Promise<HaCluster> {
+/** `extra`: more flags for every server, or per server from its index and data dir. */
+export async function startHaCluster(n: number, etcdEndpoints: string[], extra: string[] | ((i: number, dataDir: string) => string[]) = []): Promise<HaCluster> {
   const root = await mkdtemp(join(tmpdir(), 'k8ts-ha-'));
   const servers: HaServer[] = [];
   const launch = async (i: number): Promise<HaServer> => {
     const dataDir = join(root, `server-${i}`);
-    const args = ['server', '--storage', 'etcd', '--etcd-endpoints', etcdEndpoints.join(','), '--data-dir', dataDir, '--port', '0', '--disable-agent', '--disable-dns', '--advertise-address', advertiseOf(i), ...extra];
+    const args = ['server', '--storage', 'etcd', '--etcd-endpoints', etcdEndpoints.join(','), '--data-dir', dataDir, '--port', '0', '--disable-agent', '--disable-dns', '--advertise-address', advertiseOf(i), ...(typeof extra === 'function' ? extra(i, dataDir) : extra)];
     const proc = await startK8ts(args);
     const s: HaServer = {
       index: i,
@@ -68,6 +69,7 @@ export async function startHaCluster(n: number, etcdEndpoints: string[], extra: 
         servers.map(async (s) => {
           if (!s.alive) return;
           s.alive = false;
+          s.proc.child.kill('SIGCONT');
           const code = await Promise.race([s.proc.stop(), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref())]);
           if (code === 'hung') {
             s.proc.child.kill('SIGKILL');
