@@ -54,7 +54,7 @@ const cluster = await startHaCluster(3, etcd.endpoints, ['--node-monitor-grace-p
 const clients = new Map<HaServer, RestClient>();
 const client = (s: HaServer): RestClient => {
   let c = clients.get(s);
-  if (!c) clients.set(s, (c = new RestClient(loadKubeconfig(s.kubeconfig), { qps: 1e6, burst: 1e6, maxRetries: 0, timeoutMs: 10_000 })));
+  if (!c) clients.set(s, (c = new RestClient(loadKubeconfig(s.kubeconfig), { qps: 1e6, burst: 1e6, maxRetries: 2, timeoutMs: 10_000 })));
   return c;
 };
 const rows: string[][] = [['figure', 'value', 'reference', 'ratio']];

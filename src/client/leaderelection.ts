@@ -125,7 +125,7 @@ export class LeaderElector {
         acquiredAt = started;
         break;
       }
-      await sleep(jitter(this.retryPeriodMs, JITTER_FACTOR), this.stopAc.signal);
+      await sleep(this.untilNextAttempt(), this.stopAc.signal);
     }
     if (this.stopped) return;
 
@@ -192,6 +192,19 @@ export class LeaderElector {
     } catch (err) {
       log.error({ err }, 'onStoppedLeading failed');
     }
+  }
+
+  /**
+   * The jittered retry period, cut short to the moment the lease we saw
+   * held by another expires by our clock: a dead leader is replaced a lease
+   * duration after we saw its last renewal, not up to a retry period later.
+   */
+  private untilNextAttempt(): number {
+    const retry = jitter(this.retryPeriodMs, JITTER_FACTOR);
+    const spec = this.observed?.spec;
+    if (!spec?.holderIdentity || spec.holderIdentity === this.cfg.identity) return retry;
+    const expiresIn = this.observedTime + (spec.leaseDurationSeconds ?? 0) * 1000 - this.clock.now();
+    return expiresIn >= 0 ? Math.min(retry, expiresIn + 1) : retry;
   }
 
   private lostToAnother(): boolean {
