@@ -70,7 +70,7 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
     await writeFile(policy, POLICY);
     etcd = await startEtcdCluster(3);
     cluster = await startHaCluster(3, etcd.endpoints, (_i, dir) => [
-      '--leader-elect-lease-duration', '4s',
+      '--leader-elect-lease-duration', '6s',
       '--leader-elect-renew-deadline', '3s',
       '--leader-elect-retry-period', '500ms',
       '--node-monitor-grace-period', '1h',

@@ -83,8 +83,10 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
     const policy = join(policyDir, 'audit-policy.yaml');
     await writeFile(policy, POLICY);
     etcd = await startEtcd();
+    // Lease 6 s, renew deadline 3 s: a binding a leader sends just before its deadline has 3 s to land
+    // before a successor may start, even on a loaded machine.
     cluster = await startHaCluster(3, etcd.endpoints, (_i, dir) => [
-      '--leader-elect-lease-duration', '4s',
+      '--leader-elect-lease-duration', '6s',
       '--leader-elect-renew-deadline', '3s',
       '--leader-elect-retry-period', '500ms',
       // The test's nodes have no kubelet: never mark them unhealthy.
@@ -124,7 +126,11 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
     const cm = await until('a controller-manager leader', () => holder(s0, 'kube-controller-manager'));
     assert.ok(schedulerLeader(sched), `the holder ${sched} is one of the servers' schedulers`);
     assert.ok(managerLeader(cm), `the holder ${cm} is one of the servers' controller managers`);
-    assert.equal(cluster.servers.filter((s) => /scheduler \S+ is the leader/.test(s.proc.output())).length, 1, 'only one scheduler ever led');
+    // Normally one server leads from the start; on a loaded machine a short lease may change hands, but
+    // only through the Lease: every server that led took it in a recorded transition.
+    const lease = await coord(s0).readNamespacedLease({ name: 'kube-scheduler', namespace: 'kube-system' });
+    const led = cluster.servers.filter((s) => /scheduler \S+ is the leader/.test(s.proc.output())).length;
+    assert.ok(led >= 1 && led <= (lease.spec!.leaseTransitions ?? 0) + 1, `${led} servers led with ${lease.spec!.leaseTransitions} lease transitions`);
     await kubectlOk(cluster.servers[1]!.kubeconfig, ['create', 'deployment', 'web', '--image=busybox', '--replicas=6', '--', 'sleep', '3600']);
     const pods = await until('6 bound pods', async () => {
       const p = await boundPods(cluster.servers[2]!, 'app=web');
@@ -154,7 +160,7 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
       return h && h !== oldCm ? h : undefined;
     });
     assert.ok(managerLeader(newCm)?.alive, 'the new controller-manager leader is a live server');
-    console.log(`# scheduler lease handed over ${handoverMs} ms after SIGKILL (lease duration 4 s)`);
+    console.log(`# scheduler lease handed over ${handoverMs} ms after SIGKILL (lease duration 6 s)`);
     // The new controller manager scales the ReplicaSet; the new scheduler binds.
     await kubectlOk(via.kubeconfig, ['scale', 'deployment', 'web', '--replicas=12']);
     const pods = await until('12 bound pods', async () => {
