@@ -32,6 +32,11 @@ export interface SchedulerOptions {
   eventClient?: RestClient;
   config?: SchedulerConfiguration;
   registry?: Registry;
+  /**
+   * Asked right before each binding; false skips it (the pod goes back to
+   * the informer's say). Leader election passes "the lease is still ours".
+   */
+  mayBind?: () => boolean;
 }
 
 export interface SchedulerStats {
@@ -246,6 +251,13 @@ export class Scheduler {
   private async bindingCycle(fwk: Framework, state: CycleState, q: QueuedPodInfo, node: string, podCycle: number): Promise<void> {
     const pod = q.info.pod;
     const pre = await fwk.runPreBind(state, q.info, node);
+    if (this.stopped || this.opts.mayBind?.() === false) {
+      // Stopped meanwhile, or the lease ran out: another scheduler may own this pod now, so never bind it.
+      fwk.runUnreserve(state, q.info, node);
+      this.cache.forgetPod(q.info.key);
+      this.queue.done(q.info.key);
+      return;
+    }
     const s = pre.isSuccess() ? await fwk.runBind(state, q.info, node) : pre;
     if (s.isSuccess()) {
       this.cache.finishBinding(q.info.key);
