@@ -38,9 +38,12 @@ const ALL_CASES: Case[] = quick
     ];
 const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : undefined;
 const CASES = sizesArg ? ALL_CASES.filter((c) => sizesArg.includes(c.nodes)) : ALL_CASES;
+// --cpu-prof DIR: the API server and scheduler processes write V8 CPU profiles there on exit.
+const profDir = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
+const profArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
 
 function spawnReady(argv: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, argv, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...profArgs, ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -168,7 +171,8 @@ async function runCase(c: Case): Promise<Result> {
     const exited = (ch: ChildProcess) => new Promise((r) => (ch.exitCode !== null || ch.signalCode !== null ? r(null) : ch.once('exit', r)));
     const s = sched as ChildProcess | undefined;
     if (s) {
-      s.kill('SIGKILL');
+      // A profiled scheduler must exit by itself to write its profile.
+      s.kill(profDir ? 'SIGTERM' : 'SIGKILL');
       await exited(s);
     }
     api.child.kill('SIGTERM');
