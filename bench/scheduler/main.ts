@@ -6,7 +6,7 @@
 // Run: npm run build && node dist/bench/scheduler/main.js [--quick] [--sizes 500,5000,15000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RestClient } from '../../src/client/rest.js';
@@ -99,9 +99,12 @@ interface Result {
   p99: number;
   rss: number;
   createRate: number;
+  /** 1-minute load average when the case started (the machine is shared). */
+  load: number;
 }
 
 async function runCase(c: Case): Promise<Result> {
+  const load = loadavg()[0]!;
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-sched-bench-'));
   const api = await spawnReady(['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], /listening on (https?:\/\/\S+)/);
   let sched: ChildProcess | undefined;
@@ -164,7 +167,7 @@ async function runCase(c: Case): Promise<Result> {
     process.stdout.write(`done in ${fmt((performance.now() - t0) / 1000)} s; in-process cycle… `);
     const algorithm = algorithmThroughput(c.nodes, c.initPods, c.pods);
     process.stdout.write('\n');
-    return { c, seconds, throughput: c.pods / seconds, p50: lat.p50, p99: lat.p99, rss, createRate, drain, algorithm };
+    return { c, seconds, throughput: c.pods / seconds, p50: lat.p50, p99: lat.p99, rss, createRate, drain, algorithm, load };
   } finally {
     client.close();
     // The scheduler first (it flushes its events), then the API server.
@@ -185,7 +188,7 @@ const results: Result[] = [];
 for (const c of CASES) results.push(await runCase(c));
 
 const rows = [
-  ['nodes', 'placed first', 'measured pods', 'pods/s create→bound', 'vs upstream CI min 270', 'p50 ms', 'p99 ms', 'API create pods/s', 'backlog drain pods/s', 'cycle alone pods/s', 'scheduler peak RSS MiB'],
+  ['nodes', 'placed first', 'measured pods', 'pods/s create→bound', 'vs upstream CI min 270', 'p50 ms', 'p99 ms', 'API create pods/s', 'backlog drain pods/s', 'cycle alone pods/s', 'scheduler peak RSS MiB', 'load at start (2 cores)'],
   ...results.map((r) => [
     String(r.c.nodes),
     String(r.c.initPods),
@@ -198,6 +201,7 @@ const rows = [
     fmt(r.drain, 0),
     fmt(r.algorithm, 0),
     fmt(r.rss, 0),
+    fmt(r.load, 1),
   ]),
 ];
 const body = [
