@@ -48,8 +48,20 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   req.on('close', finish);
   res.on('error', finish);
 
+  // Events delivered in one burst (the watch cache hands them over together) go out in one socket write:
+  // each write is a syscall and, under TLS, a record of its own, and a busy watch sends thousands a second.
+  let corked: { uncork(): void } | undefined;
   const send = (type: string, obj: unknown): void => {
     if (closed) return;
+    const socket = res.socket;
+    if (!corked && socket) {
+      socket.cork();
+      corked = socket;
+      process.nextTick(() => {
+        corked = undefined;
+        socket.uncork();
+      });
+    }
     res.write(JSON.stringify({ type, object: obj }) + '\n');
   };
   // Tables carry column definitions on the first event only, as upstream.

@@ -216,6 +216,8 @@ export const CLUSTER_ROLES: RoleDef[] = [
       rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
       rule(READ, [''], ['nodes']),
       rule(['get', 'list', 'watch', 'delete'], [''], ['pods']),
+      // Beyond upstream's role: k8ts's scheduler records its per-node diagnosis in a pod annotation (scheduler.k8ts.io/diagnosis).
+      rule(['patch'], [''], ['pods']),
       rule(['create'], [''], ['pods/binding', 'bindings']),
       rule(['patch', 'update'], [''], ['pods/status']),
       rule(READ, [''], ['services', 'replicationcontrollers']),
