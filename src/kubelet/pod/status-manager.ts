@@ -13,10 +13,29 @@ const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 /** Status keys the kubelet owns; anything else in the API's status is left alone. */
 const OWNED = ['phase', 'conditions', 'message', 'reason', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'initContainerStatuses', 'containerStatuses'] as const;
 
-function canonical(s: PodStatus | undefined): string {
+/**
+ * The owned part of a status as a string that two equal statuses share
+ * whatever their key order, with null taken for absent: the API server drops
+ * `lastProbeTime: null` and may reorder keys, and a status that only looked
+ * different used to be written again on every informer event. Two kubelet
+ * syncs racing on stale informer copies then wrote their two transition
+ * times in turn, each write's event provoking the other (30 writes a pod
+ * under load instead of 2).
+ */
+export function canonicalStatus(s: PodStatus | undefined): string {
   const o: Record<string, unknown> = {};
-  for (const k of OWNED) if (s?.[k] !== undefined) o[k] = s[k];
-  return JSON.stringify(o);
+  for (const k of OWNED) if (s?.[k] !== undefined && s[k] !== null) o[k] = s[k];
+  return sorted(o);
+}
+
+function sorted(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(sorted).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined && obj[k] !== null)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${sorted(obj[k])}`).join(',')}}`;
 }
 
 export class StatusManager {
@@ -30,8 +49,8 @@ export class StatusManager {
    */
   async update(target: Pod, status: PodStatus): Promise<boolean> {
     const uid = target.metadata.uid!;
-    const json = canonical(status);
-    if (json === canonical(target.status)) {
+    const json = canonicalStatus(status);
+    if (json === canonicalStatus(target.status)) {
       this.lastSent.set(uid, { json, rv: target.metadata.resourceVersion });
       return true;
     }
