@@ -17,7 +17,8 @@ import { eventually } from '../kubelet/harness.js';
 // DNS, controllers, endpoint slices) resolves web-N.web-svc.default.svc.cluster.local
 // to pod N's IP, for a client on the host and for another pod; the pod's own
 // hostname and /etc/hosts carry the same name. Each ordinal has its claim
-// (volumeClaimTemplates on the default local-path class).
+// (volumeClaimTemplates on the default local-path class) and keeps it, with
+// its data, when the pod is deleted and recreated.
 
 const run = promisify(execFile);
 const skip = await dockerSkip();
@@ -97,6 +98,22 @@ test('StatefulSet ordinals resolve through the cluster DNS to their pods, from t
       assert.equal(await kubectlOk(kc, ['exec', `web-${i}`, '--', 'cat', '/data/id']), `web-${i}\n`);
       assert.equal(await kubectlOk(kc, ['get', 'pvc', `data-web-${i}`, '-o', 'jsonpath={.status.phase}']), 'Bound');
     }
+
+    // A deleted ordinal comes back under its name, on its claim, with its data; the name resolves to its new address.
+    const claimUid = await kubectlOk(kc, ['get', 'pvc', 'data-web-1', '-o', 'jsonpath={.metadata.uid}']);
+    const oldUid = await kubectlOk(kc, ['get', 'pod', 'web-1', '-o', 'jsonpath={.metadata.uid}']);
+    await kubectlOk(kc, ['exec', 'web-1', '--', 'sh', '-c', 'echo kept > /data/mark']);
+    await kubectlOk(kc, ['delete', 'pod', 'web-1']);
+    const again = await eventually(async () => {
+      const r = await kubectl(kc, ['get', 'pod', 'web-1', '-o', 'jsonpath={.metadata.uid} {.status.podIP} {.status.containerStatuses[0].ready}']);
+      const [uid, ip, ready] = r.stdout.split(' ');
+      return r.code === 0 && uid !== oldUid && ready === 'true' ? ip : undefined;
+    }, 'web-1 recreated and ready');
+    assert.equal(await kubectlOk(kc, ['get', 'pod', 'web-1', '-o', 'jsonpath={.spec.volumes[?(@.name=="data")].persistentVolumeClaim.claimName}']), 'data-web-1');
+    assert.equal(await kubectlOk(kc, ['get', 'pvc', 'data-web-1', '-o', 'jsonpath={.metadata.uid}']), claimUid);
+    assert.equal(await kubectlOk(kc, ['exec', 'web-1', '--', 'cat', '/data/mark']), 'kept\n');
+    await eventually(async () => (await resolve('web-1.web-svc.default.svc.cluster.local')).join() === again, 'web-1 resolves to its new address');
+    ips.set('web-1', again!);
 
     // The pod knows itself by the same name: hostname, and the FQDN in /etc/hosts as upstream's kubelet writes it.
     assert.equal(await kubectlOk(kc, ['exec', 'web-2', '--', 'hostname']), 'web-2\n');
