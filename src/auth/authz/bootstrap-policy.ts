@@ -134,6 +134,12 @@ export const CLUSTER_ROLES: RoleDef[] = [
       rule(READ, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
     ],
   },
+  // What metrics-server's manifest adds (k8ts serves metrics.k8s.io itself): the view, edit and admin roles read pod and node metrics.
+  {
+    name: 'system:aggregated-metrics-reader',
+    labels: { [AGGREGATE_TO_VIEW]: 'true', [AGGREGATE_TO_EDIT]: 'true', [AGGREGATE_TO_ADMIN]: 'true' },
+    rules: [rule(READ, ['metrics.k8s.io'], ['pods', 'nodes'])],
+  },
   {
     name: 'system:heapster',
     rules: [rule(READ, [''], ['events', 'pods', 'nodes', 'namespaces']), rule(READ, ['extensions'], ['deployments'])],

@@ -14,26 +14,28 @@ const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 const OWNED = ['phase', 'conditions', 'message', 'reason', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'initContainerStatuses', 'containerStatuses'] as const;
 
 /**
- * The owned part of a status as a string that is equal whenever the API
- * would store the same thing: keys sorted, nulls dropped (a merge patch's
- * null deletes a field, so the stored copy never has them). A plain
- * JSON.stringify saw our `lastProbeTime: null` as a difference every time.
+ * The owned part of a status as a string that two equal statuses share
+ * whatever their key order, with null taken for absent: the API server drops
+ * `lastProbeTime: null` and may reorder keys, and a status that only looked
+ * different used to be written again on every informer event. Two kubelet
+ * syncs racing on stale informer copies then wrote their two transition
+ * times in turn, each write's event provoking the other (30 writes a pod
+ * under load instead of 2).
  */
-function canonical(s: PodStatus | undefined): string {
+export function canonicalStatus(s: PodStatus | undefined): string {
   const o: Record<string, unknown> = {};
-  for (const k of OWNED) if (s?.[k] !== undefined) o[k] = s[k];
-  return JSON.stringify(normalized(o));
+  for (const k of OWNED) if (s?.[k] !== undefined && s[k] !== null) o[k] = s[k];
+  return sorted(o);
 }
 
-function normalized(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalized);
-  if (v === null || typeof v !== 'object') return v;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v).sort()) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x !== null && x !== undefined) out[k] = normalized(x);
-  }
-  return out;
+function sorted(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(sorted).join(',')}]`;
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined && obj[k] !== null)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${sorted(obj[k])}`).join(',')}}`;
 }
 
 /**
@@ -65,8 +67,8 @@ export class StatusManager {
     const uid = target.metadata.uid!;
     const last = this.lastSent.get(uid);
     const status = keepTimes(computed, last?.status);
-    const json = canonical(status);
-    if (json === canonical(target.status)) {
+    const json = canonicalStatus(status);
+    if (json === canonicalStatus(target.status)) {
       this.lastSent.set(uid, { json, rv: target.metadata.resourceVersion, status });
       return true;
     }
