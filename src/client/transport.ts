@@ -46,7 +46,7 @@ function isConnectionError(err: unknown): boolean {
 
 export class Transport {
   readonly base: URL;
-  private readonly agent: http.Agent;
+  private agent: http.Agent;
   private readonly mod: typeof http | typeof https;
   private readonly tokenSource?: FileTokenSource;
   readonly limiter: TokenBucket;
@@ -170,6 +170,26 @@ export class Transport {
       throw responseError(code, Buffer.concat(chunks).toString('utf8'));
     }
     return r;
+  }
+
+  /**
+   * A rotated client certificate (the kubelet's certificate manager): new
+   * connections present it, and the open ones are closed so watches and
+   * keep-alive requests reconnect with it, as upstream's closeAllConns.
+   */
+  setClientCertificate(certPem: Buffer, keyPem: Buffer): void {
+    const old = this.agent;
+    this.config.certData = certPem;
+    this.config.keyData = keyPem;
+    this.agent = new https.Agent({
+      keepAlive: true,
+      ca: this.config.caData,
+      cert: certPem,
+      key: keyPem,
+      rejectUnauthorized: !this.config.insecureSkipTLSVerify,
+      servername: this.config.tlsServerName,
+    });
+    old.destroy();
   }
 
   close(): void {

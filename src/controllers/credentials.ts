@@ -29,6 +29,10 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   endpointslice: 'endpointslice-controller',
   podgc: 'pod-garbage-collector',
   'root-ca-certificate-publisher': 'root-ca-cert-publisher',
+  csrapproving: 'certificate-controller',
+  csrsigning: 'certificate-controller',
+  csrcleaner: 'certificate-controller',
+  bootstrapsigner: 'bootstrap-signer',
 };
 
 const TOKEN_SECONDS = 3600;

@@ -36,6 +36,9 @@ export interface LeafOptions {
   publicKey?: CryptoKey | x509.PublicKey;
   /** Extra key usages beyond digitalSignature (keyEncipherment for RSA CSRs). */
   keyEncipherment?: boolean;
+  /** Exact validity, overriding `days` (the CSR signer's policy). */
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 export interface Issuer {
@@ -128,7 +131,7 @@ export async function issueLeaf(ca: Issuer, opts: LeafOptions): Promise<{ certPe
     serialNumber: serial(),
     subject: nameOf(opts.subject),
     issuer: caCert.subjectName,
-    ...validity(opts.days),
+    ...(opts.notBefore && opts.notAfter ? { notBefore: opts.notBefore, notAfter: opts.notAfter } : validity(opts.days)),
     publicKey,
     signingKey,
     signingAlgorithm: SIGN,
@@ -156,6 +159,39 @@ export async function parseCsr(csrPem: string): Promise<{ subject: SubjectName; 
     ips,
     rsa: csr.publicKey.algorithm.name.startsWith('RSA'),
   };
+}
+
+/** A PKCS#10 request for a fresh P-256 key: the PEM request and the key. */
+export async function createCsr(subject: SubjectName, opts: { dnsNames?: string[]; ips?: string[] } = {}): Promise<{ csrPem: string; keyPem: string }> {
+  const keys = await generateEcKeys();
+  const sans = [...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: nameOf(subject),
+    keys,
+    signingAlgorithm: SIGN,
+    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans, false)] : [],
+  });
+  return { csrPem: csr.toString('pem') + '\n', keyPem: await exportPrivatePem(keys.privateKey) };
+}
+
+/** A self-signed serving certificate (upstream kubelet's default when no --tls-cert-file is given). */
+export async function selfSignedServing(opts: { commonName: string; dnsNames: string[]; ips: string[]; days: number }): Promise<{ certPem: string; keyPem: string }> {
+  const keys = await generateEcKeys();
+  const sans = [...opts.dnsNames.map((value) => ({ type: 'dns' as const, value })), ...opts.ips.map((value) => ({ type: 'ip' as const, value }))];
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: nameOf({ commonName: opts.commonName }),
+    ...validity(opts.days),
+    keys,
+    signingAlgorithm: SIGN,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+      new x509.SubjectAlternativeNameExtension(sans, false),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportPrivatePem(keys.privateKey) };
 }
 
 export async function generateRsaKeyPairPem(): Promise<KeyPairPem> {

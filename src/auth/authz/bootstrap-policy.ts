@@ -251,4 +251,9 @@ export const CLUSTER_ROLE_BINDINGS: BindingDef[] = [
   // Kept without subjects as upstream: the Node authorizer grants kubelets their rules.
   { name: 'system:node', role: 'system:node', subjects: [] },
   { name: 'system:service-account-issuer-discovery', role: 'system:service-account-issuer-discovery', subjects: [group('system:serviceaccounts')] },
+  // Joining nodes (kubeadm's kubelet-bootstrap and node-autoapprove bindings): a bootstrap token may ask for a
+  // kubelet client certificate and have it approved; a node may renew its own.
+  { name: 'k8ts:kubelet-bootstrap', role: 'system:node-bootstrapper', subjects: [group('system:bootstrappers')] },
+  { name: 'k8ts:node-autoapprove-bootstrap', role: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', subjects: [group('system:bootstrappers')] },
+  { name: 'k8ts:node-autoapprove-certificate-rotation', role: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', subjects: [group('system:nodes')] },
 ];
