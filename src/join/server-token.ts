@@ -6,7 +6,8 @@ import type { KubeObject } from '../api/types.js';
 import type { Registry } from '../apiserver/handlers/context.js';
 import { BOOTSTRAP_TOKEN_SECRET_TYPE } from '../auth/authn/bootstrap-token.js';
 import { logger } from '../util/log.js';
-import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, clusterInfoKubeconfig, KUBECONFIG_KEY } from './cluster-info.js';
+import { CLUSTER_INFO_NAME, CLUSTER_INFO_NAMESPACE, clusterInfoKubeconfig, JWS_PREFIX, KUBECONFIG_KEY } from './cluster-info.js';
+import { detachedSignature } from './jws.js';
 import { caCertHash, formatJoinToken, JoinTokenError, parseJoinToken, randomTokenPart } from './token.js';
 
 // What `k8ts server` does for joining nodes at every start: the join token in
@@ -104,20 +105,24 @@ export async function ensureJoinSetup(registry: Registry, o: { dataDir: string; 
   const token = formatJoinToken(o.caCertPem, id, secret);
   await writeFile(tokenFile, token + '\n', { mode: 0o600 });
   await chmod(tokenFile, 0o600);
-  await ensureClusterInfo(registry, o.server, o.caCertPem);
+  // Signed here too, so an agent started the moment the server is ready finds its signature.
+  await ensureClusterInfo(registry, o.server, o.caCertPem, { id, secret });
   return { token, tokenFile, tokenId: id };
 }
 
-async function ensureClusterInfo(registry: Registry, server: string, caCertPem: string): Promise<void> {
+async function ensureClusterInfo(registry: Registry, server: string, caCertPem: string, token: { id: string; secret: string }): Promise<void> {
   const kubeconfig = clusterInfoKubeconfig(server, caCertPem);
+  const signature = { [`${JWS_PREFIX}${token.id}`]: detachedSignature(kubeconfig, token.id, token.secret) };
   const store = registry.storeFor(CONFIGMAPS);
   const have = await getOrNull(registry, CONFIGMAPS, CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_NAME);
+  const data = (have?.data ?? {}) as Record<string, string>;
   if (!have) {
-    await createIfMissing(registry, CONFIGMAPS, CLUSTER_INFO_NAMESPACE, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CLUSTER_INFO_NAME, namespace: CLUSTER_INFO_NAMESPACE }, data: { [KUBECONFIG_KEY]: kubeconfig } });
-  } else if ((have.data as Record<string, string> | undefined)?.[KUBECONFIG_KEY] !== kubeconfig) {
-    // A new CA or address: the signatures over the old content are void; the bootstrap signer makes new ones.
+    await createIfMissing(registry, CONFIGMAPS, CLUSTER_INFO_NAMESPACE, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CLUSTER_INFO_NAME, namespace: CLUSTER_INFO_NAMESPACE }, data: { [KUBECONFIG_KEY]: kubeconfig, ...signature } });
+  } else if (data[KUBECONFIG_KEY] !== kubeconfig || Object.entries(signature).some(([k, v]) => data[k] !== v)) {
+    // A new CA or address voids the signatures over the old content; the bootstrap signer redoes the other tokens'.
     await store.update(CLUSTER_INFO_NAMESPACE, CLUSTER_INFO_NAME, (cur) => {
-      cur.data = { [KUBECONFIG_KEY]: kubeconfig };
+      const keep = data[KUBECONFIG_KEY] === kubeconfig ? (cur.data as Record<string, string>) : {};
+      cur.data = { ...keep, [KUBECONFIG_KEY]: kubeconfig, ...signature };
       delete cur.metadata.resourceVersion;
       return cur;
     });
