@@ -4,7 +4,7 @@ import { logger } from '../../util/log.js';
 import type { KubeObject } from '../../api/types.js';
 import { isNotFound } from '../../client/status.js';
 import { signCsrWith } from '../../pki/index.js';
-import { parseGoDuration } from '../options.js';
+import { DEFAULT_EXTRA, parseGoDuration } from '../options.js';
 import { KeyWorker } from '../shared/worker.js';
 import { CSRS } from '../core-resources.js';
 import type { ControllerContext, ControllerDescriptor, RunningController } from '../types.js';
@@ -31,7 +31,7 @@ import {
 // its signer refuses gets a Failed condition (SignerValidationFailure).
 
 const log = logger('csrsigning');
-export const DEFAULT_CLUSTER_SIGNING_DURATION = '8760h';
+export const DEFAULT_CLUSTER_SIGNING_DURATION = DEFAULT_EXTRA['cluster-signing-duration']!;
 const BACKDATE_MS = 5 * 60_000;
 /** Upstream's PermissiveSigningPolicy.Short: shorter-lived certificates do not backdate their end. */
 const SHORT_MS = 8 * 3600_000;
