@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     };
     const join1 = async (name: string, withToken: boolean): Promise<{ ms: number; proc: ChildProcess }> => {
       const t0 = performance.now();
-      const a = spawnK8ts(['agent', '--server', url, '--node-name', name, '--runtime', RUNTIME, '--kubelet-port', '0', '--data-dir', join(dir, name), ...(withToken ? ['--token', token] : [])]);
+      const a = spawnK8ts(['agent', '--server', url, '--node-name', name, '--runtime', RUNTIME, '--kubelet-port', '0', '--disable-kube-proxy', '--data-dir', join(dir, name), ...(withToken ? ['--token', token] : [])]);
       await waitFor(ready(name), `node ${name} Ready:\n${a.out()}`);
       return { ms: performance.now() - t0, proc: a.child };
     };

@@ -9,7 +9,8 @@ import { RestClient } from '../client/rest.js';
 import { resourceFor } from '../api/scheme/resources.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
 import { parseJoinToken, type JoinToken } from '../join/token.js';
-import { identityFiles, nodeClientConfig, obtainNodeIdentity } from '../join/agent-identity.js';
+import { identityFiles, loadSavedCertificate, nodeClientConfig, obtainNodeIdentity, requestClientCertificate, saveIdentity, type NodeIdentity } from '../join/agent-identity.js';
+import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
 import { startCertificateRotation } from '../join/rotation.js';
 import { logger } from '../util/log.js';
 
@@ -21,7 +22,8 @@ import { logger } from '../util/log.js';
 const log = logger('agent');
 const SERVICES = resourceFor('', 'v1', 'services')!;
 
-export interface JoinAgentFlags {
+export interface JoinAgentFlags extends Partial<ProxyFlags> {
+  disableKubeProxy?: boolean;
   server?: string;
   token?: string;
   tokenFile?: string;
@@ -89,6 +91,7 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
     localPathProvisioner: false,
   });
   progress(`kubelet registered node ${nodeName} (runtime ${runtime}, address ${address}, server on port ${kubelet.port})`);
+  const proxy = flags.disableKubeProxy ? undefined : await startAgentProxy(server, nodeName, identity, join(dataDir, 'agent', 'pki'), flags, () => rotation.current());
   const rotation = startCertificateRotation({
     server,
     nodeName,
@@ -103,14 +106,52 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
   return {
     async stop() {
       rotation.stop();
+      await proxy?.stop();
       await kubelet.stop();
     },
   };
 }
 
+const PROXY_REQUEST = { commonName: 'system:kube-proxy', organizations: [], signerName: 'kubernetes.io/kube-apiserver-client', prefix: 'proxy-csr' };
+
+/**
+ * The node's kube-proxy, as system:kube-proxy (its system:node-proxier role):
+ * the certificate is asked for as the node and kept beside the node's, as
+ * k3s's agent gets one from its server; it is renewed like the node's.
+ */
+async function startAgentProxy(server: string, nodeName: string, node: NodeIdentity, pkiDir: string, flags: JoinAgentFlags, currentNode: () => NodeIdentity): Promise<{ stop(): Promise<void> }> {
+  const files = identityFiles(pkiDir, 'kube-proxy-client');
+  let id = await loadSavedCertificate(files, PROXY_REQUEST.commonName);
+  if (!id) {
+    const asNode = new RestClient(nodeClientConfig(server, node), { component: 'kubelet' });
+    try {
+      id = await requestClientCertificate(asNode, node.caPem, PROXY_REQUEST, progress);
+    } finally {
+      asNode.close();
+    }
+    await saveIdentity(files, id);
+  }
+  const p = await runProxy({ ...proxySettings(flags), nodeName }, nodeClientConfig(server, id));
+  const rotation = startCertificateRotation({
+    server,
+    nodeName,
+    files,
+    identity: id,
+    what: 'kube-proxy client',
+    authAs: currentNode,
+    renew: (client, current) => requestClientCertificate(client, current.caPem, PROXY_REQUEST, (msg) => log.info({ node: nodeName }, msg)),
+    onRotated: (next) => p.client.transport.setClientCertificate(Buffer.from(next.certPem), Buffer.from(next.keyPem)),
+  });
+  return {
+    async stop() {
+      rotation.stop();
+      await p.stop();
+    },
+  };
+}
+
 export function addJoinAgentCommand(program: Command): Command {
-  return program
-    .command('agent')
+  return addProxyFlags(program.command('agent'))
     .description('join this host to a k8ts cluster: runs a kubelet whose identity comes from the server\'s join token')
     .option('--server <url>', 'the API server to join, https://HOST:PORT', process.env.K8TS_URL)
     .option('--token <token>', 'join token (DIR/node-token of the server; also $K8TS_TOKEN); not needed once the node has its certificate')
@@ -125,6 +166,7 @@ export function addJoinAgentCommand(program: Command): Command {
     .option('--pod-manifest-path <dir>', 'directory of static pod manifests')
     .option('--cluster-dns <ips>', 'nameservers of ClusterFirst pods (default: the kube-dns Service\'s address)')
     .option('--cluster-domain <domain>', 'the cluster\'s DNS domain', 'cluster.local')
+    .option('--disable-kube-proxy', 'run the kubelet without the proxy')
     .action(async (flags: JoinAgentFlags) => {
       const agent = await runJoinAgent(flags);
       let stopping = false;

@@ -39,8 +39,8 @@ export interface IdentityFiles {
   current: string;
 }
 
-export function identityFiles(pkiDir: string): IdentityFiles {
-  return { dir: pkiDir, ca: join(pkiDir, 'ca.crt'), current: join(pkiDir, 'kubelet-client-current.pem') };
+export function identityFiles(pkiDir: string, stem = 'kubelet-client'): IdentityFiles {
+  return { dir: pkiDir, ca: join(pkiDir, 'ca.crt'), current: join(pkiDir, `${stem}-current.pem`) };
 }
 
 async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
@@ -63,6 +63,11 @@ function identityOf(caPem: string, certPem: string, keyPem: string): NodeIdentit
 
 /** The saved identity when it is still good for this node: not expired, issued to system:node:NAME by the saved CA. */
 export async function loadSavedIdentity(files: IdentityFiles, nodeName: string, now = Date.now()): Promise<NodeIdentity | null> {
+  return loadSavedCertificate(files, `system:node:${nodeName}`, now);
+}
+
+/** A saved certificate for `commonName`, still valid and issued by the saved CA; null otherwise. */
+export async function loadSavedCertificate(files: IdentityFiles, commonName: string, now = Date.now()): Promise<NodeIdentity | null> {
   let caPem: string;
   let both: string;
   try {
@@ -75,7 +80,7 @@ export async function loadSavedIdentity(files: IdentityFiles, nodeName: string, 
   try {
     const cert = new X509Certificate(certPem);
     if (!cert.verify(new X509Certificate(caPem).publicKey)) return null;
-    if (!cert.subject.split('\n').includes(`CN=system:node:${nodeName}`)) return null;
+    if (!cert.subject.split('\n').includes(`CN=${commonName}`)) return null;
     const id = identityOf(caPem, certPem, keyPem);
     return id.notAfter.getTime() > now ? id : null;
   } catch {
@@ -137,8 +142,8 @@ export async function discoverCa(server: string, token: JoinToken): Promise<stri
   return caPem;
 }
 
-function csrName(publicKeyPem: string, nodeName: string): string {
-  return `node-csr-${createHash('sha256').update(publicKeyPem).update(nodeName).digest('hex').slice(0, 40)}`;
+function csrName(publicKeyPem: string, subject: string): string {
+  return createHash('sha256').update(publicKeyPem).update(subject).digest('hex').slice(0, 40);
 }
 
 /**
@@ -147,16 +152,29 @@ function csrName(publicKeyPem: string, nodeName: string): string {
  * signed. `onWait` is told every few seconds, so nobody wonders if it hung.
  */
 export async function requestNodeCertificate(client: RestClient, caPem: string, nodeName: string, onWait: (msg: string) => void = () => {}): Promise<NodeIdentity> {
+  return requestClientCertificate(client, caPem, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], signerName: KUBELET_CLIENT_SIGNER, prefix: 'node-csr' }, onWait);
+}
+
+export interface ClientCertificateRequest {
+  commonName: string;
+  organizations: string[];
+  signerName: string;
+  /** CSR name prefix: node-csr (the kubelet's), proxy-csr. */
+  prefix: string;
+}
+
+/** Any client certificate through a CSR: created with `client`, waited for until approved and signed. */
+export async function requestClientCertificate(client: RestClient, caPem: string, want: ClientCertificateRequest, onWait: (msg: string) => void = () => {}): Promise<NodeIdentity> {
   const { createCsr } = await import('../pki/x509.js');
-  const { csrPem, keyPem } = await createCsr({ commonName: `system:node:${nodeName}`, organizations: ['system:nodes'] });
+  const { csrPem, keyPem } = await createCsr({ commonName: want.commonName, organizations: want.organizations });
   const { createPublicKey, createPrivateKey } = await import('node:crypto');
-  const name = csrName(createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'pem' }).toString(), nodeName);
+  const name = `${want.prefix}-${csrName(createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'pem' }).toString(), want.commonName)}`;
   try {
     await client.create(CSRS, undefined, {
       apiVersion: 'certificates.k8s.io/v1',
       kind: 'CertificateSigningRequest',
       metadata: { name },
-      spec: { request: Buffer.from(csrPem).toString('base64'), signerName: KUBELET_CLIENT_SIGNER, usages: ['digital signature', 'client auth'] },
+      spec: { request: Buffer.from(csrPem).toString('base64'), signerName: want.signerName, usages: ['digital signature', 'client auth'] },
     } as KubeObject);
   } catch (err) {
     if (err instanceof StatusError && err.code === 401) throw new JoinError('the server refused the join token (401 Unauthorized): it is wrong or has expired', 'TokenRefused');

@@ -22,6 +22,12 @@ export interface RotationOptions {
   identity: NodeIdentity;
   /** Called with each new certificate, after it is saved. */
   onRotated(id: NodeIdentity): void;
+  /** What is renewed (default: the node's own certificate, asked for as itself). */
+  renew?: (client: RestClient, current: NodeIdentity) => Promise<NodeIdentity>;
+  /** Whose credentials ask for the renewal (default: the certificate being renewed). */
+  authAs?: () => NodeIdentity;
+  /** For the logs: "kubelet client", "kube-proxy client". */
+  what?: string;
 }
 
 export function startCertificateRotation(o: RotationOptions): { stop(): void; current(): NodeIdentity } {
@@ -38,14 +44,15 @@ export function startCertificateRotation(o: RotationOptions): { stop(): void; cu
   };
 
   const rotate = async () => {
-    const client = new RestClient(nodeClientConfig(o.server, current), { component: 'kubelet-certificate-manager' });
+    const client = new RestClient(nodeClientConfig(o.server, o.authAs?.() ?? current), { component: 'kubelet-certificate-manager' });
+    const what = o.what ?? 'kubelet client';
     try {
-      log.info({ node: o.nodeName, notAfter: current.notAfter.toISOString() }, 'rotating the kubelet client certificate');
-      const next = await requestNodeCertificate(client, current.caPem, o.nodeName, (msg) => log.info({ node: o.nodeName }, msg));
+      log.info({ node: o.nodeName, notAfter: current.notAfter.toISOString() }, `rotating the ${what} certificate`);
+      const next = o.renew ? await o.renew(client, current) : await requestNodeCertificate(client, current.caPem, o.nodeName, (msg) => log.info({ node: o.nodeName }, msg));
       await saveIdentity(o.files, next);
       current = next;
       failures = 0;
-      log.info({ node: o.nodeName, notAfter: next.notAfter.toISOString() }, 'kubelet client certificate rotated');
+      log.info({ node: o.nodeName, notAfter: next.notAfter.toISOString() }, `${what} certificate rotated`);
       o.onRotated(next);
       schedule(rotationDeadline(next).getTime());
     } catch (err) {

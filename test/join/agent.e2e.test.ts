@@ -33,8 +33,10 @@ async function startServer(extra: string[] = []): Promise<Server> {
   return { proc, dir, kubeconfig: join(dir, 'server', 'kubeconfig.yaml'), url: m[1]!, token };
 }
 
+/** Agents run without the proxy (it would write host iptables rules as root) unless a test asks for the userspace one. */
 function agentArgs(s: Server, name: string, more: string[]): string[] {
-  return ['agent', '--server', s.url, '--node-name', name, '--runtime', 'fake', '--kubelet-port', '0', '--data-dir', join(s.dir, name), ...more];
+  const proxy = more.includes('--proxy-mode') ? [] : ['--disable-kube-proxy'];
+  return ['agent', '--server', s.url, '--node-name', name, '--runtime', 'fake', '--kubelet-port', '0', '--data-dir', join(s.dir, name), ...proxy, ...more];
 }
 
 /** An agent that must fail: its exit code and what it printed. */
@@ -142,6 +144,20 @@ describe('k8ts agent joins a k8ts server', () => {
     const after = await readFile(join(s.dir, 'join-a', 'agent', 'pki', 'kubelet-client-current.pem'), 'utf8');
     assert.equal(SERIAL(after), SERIAL(before));
     await until('node join-a Ready after the restart', () => nodeReady(s.kubeconfig, 'join-a'));
+  });
+
+  test('the agent\'s proxy runs as system:kube-proxy with a certificate the node asked for', async () => {
+    const p = await startK8ts(agentArgs(s, 'join-p', ['--token', s.token, '--proxy-mode', 'userspace']), /proxy: userspace listeners in place/);
+    agents.push(p);
+    const csrs = JSON.parse(await kubectlOk(s.kubeconfig, ['get', 'csr', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { username: string; signerName: string }; status: { conditions?: { type: string; message: string }[]; certificate?: string } }[] };
+    const proxyCsr = csrs.items.find((c) => c.metadata.name.startsWith('proxy-csr-') && c.spec.username === 'system:node:join-p');
+    assert.ok(proxyCsr, 'the node asked for the proxy certificate');
+    assert.equal(proxyCsr.spec.signerName, 'kubernetes.io/kube-apiserver-client');
+    assert.equal(proxyCsr.status.conditions?.[0]?.message, 'Auto approving kube-proxy client certificate for a node after SubjectAccessReview.');
+    const pem = await readFile(join(s.dir, 'join-p', 'agent', 'pki', 'kube-proxy-client-current.pem'), 'utf8');
+    assert.match(execFileSync('openssl', ['x509', '-noout', '-subject'], { input: pem, encoding: 'utf8' }), /CN = system:kube-proxy/);
+    assert.equal(await p.stop(), 0);
+    agents.pop();
   });
 
   test('bad joins: wrong secret, tampered CA hash, expired token — one line each, exit 1, no Node', async () => {

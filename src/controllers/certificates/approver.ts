@@ -3,7 +3,15 @@ import { isNotFound } from '../../client/status.js';
 import { KeyWorker } from '../shared/worker.js';
 import { CSRS, SUBJECT_ACCESS_REVIEWS } from '../core-resources.js';
 import type { ControllerContext, ControllerDescriptor, RunningController } from '../types.js';
-import { conditionsOf, hasCondition, certificateOf, kubeletClientProblem, KUBELET_CLIENT_SIGNER, now, parseRequest, specOf } from './csr.js';
+import { APISERVER_CLIENT_SIGNER, apiServerClientProblem, conditionsOf, hasCondition, certificateOf, kubeletClientProblem, KUBELET_CLIENT_SIGNER, now, parseRequest, specOf } from './csr.js';
+import type { ParsedCsr } from '../../pki/csr.js';
+
+/** A bare client certificate: no organization, no subject alternative names, client usages. */
+function proxyClientProblem(req: ParsedCsr, usages: string[]): string | null {
+  if (req.organizations.length || req.dnsNames.length || req.ips.length || req.emails.length || req.uris.length) return 'a kube-proxy certificate names no organization and no alternative names';
+  if (!usages.includes('client auth')) return 'a kube-proxy certificate needs client auth';
+  return apiServerClientProblem(usages);
+}
 
 // Upstream's csrapproving (sarapprove.go): a kubelet client certificate
 // request is approved when its requestor may create
@@ -13,12 +21,20 @@ import { conditionsOf, hasCondition, certificateOf, kubeletClientProblem, KUBELE
 // person (`kubectl certificate approve`).
 
 interface Recognizer {
-  subresource: 'selfnodeclient' | 'nodeclient';
+  subresource: 'selfnodeclient' | 'nodeclient' | 'nodeproxyclient';
   message: string;
   recognize(csr: KubeObject, cn: string, problem: string | null): boolean;
 }
 
+/** k8ts (as k3s, whose server hands every joined agent a kube-proxy certificate): a node may get system:kube-proxy's. */
+export const PROXY_USER = 'system:kube-proxy';
+
 const RECOGNIZERS: Recognizer[] = [
+  {
+    subresource: 'nodeproxyclient',
+    message: 'Auto approving kube-proxy client certificate for a node after SubjectAccessReview.',
+    recognize: (csr, cn, problem) => specOf(csr).signerName === APISERVER_CLIENT_SIGNER && problem === null && cn === PROXY_USER && (specOf(csr).groups ?? []).includes('system:nodes'),
+  },
   {
     subresource: 'selfnodeclient',
     message: 'Auto approving self kubelet client certificate after SubjectAccessReview.',
@@ -56,13 +72,15 @@ export async function startCsrApprover(ctx: ControllerContext): Promise<RunningC
     async sync(name) {
       const csr = csrs.store.get(name);
       if (!csr || certificateOf(csr) || hasCondition(csr, 'Approved') || hasCondition(csr, 'Denied')) return;
-      if (specOf(csr).signerName !== KUBELET_CLIENT_SIGNER) return;
+      const signer = specOf(csr).signerName;
+      if (signer !== KUBELET_CLIENT_SIGNER && signer !== APISERVER_CLIENT_SIGNER) return;
       const req = parseRequest(csr);
       if (req instanceof Error) {
         worker.log.info({ csr: name, err: req.message }, 'unable to parse csr');
         return;
       }
-      const problem = kubeletClientProblem(req, specOf(csr).usages ?? []);
+      const usages = specOf(csr).usages ?? [];
+      const problem = signer === KUBELET_CLIENT_SIGNER ? kubeletClientProblem(req, usages) : proxyClientProblem(req, usages);
       const tried: string[] = [];
       for (const r of RECOGNIZERS) {
         if (!r.recognize(csr, req.commonName, problem)) continue;
@@ -77,7 +95,7 @@ export async function startCsrApprover(ctx: ControllerContext): Promise<RunningC
           if (isNotFound(err)) return;
           throw err;
         }
-        worker.log.info({ csr: name, requestor: specOf(csr).username, as: r.subresource }, 'approved kubelet client certificate request');
+        worker.log.info({ csr: name, requestor: specOf(csr).username, as: r.subresource }, 'approved client certificate request');
         return;
       }
       if (tried.length) worker.log.info({ csr: name, recognizedAs: tried }, 'recognized csr but subject access review was not approved');
