@@ -13,6 +13,7 @@ import { JWS_PREFIX, KUBECONFIG_KEY, readClusterInfoKubeconfig } from './cluster
 import { caCertHash, type JoinToken } from './token.js';
 import { verifyDetachedSignature } from './jws.js';
 import { JoinError } from './errors.js';
+import { createEcCsr } from '../pki/csr.js';
 
 // The agent's side of joining, as kubeadm's discovery and the kubelet's TLS
 // bootstrap: read cluster-info without trusting the server, accept its CA
@@ -165,8 +166,7 @@ export interface ClientCertificateRequest {
 
 /** Any client certificate through a CSR: created with `client`, waited for until approved and signed. */
 export async function requestClientCertificate(client: RestClient, caPem: string, want: ClientCertificateRequest, onWait: (msg: string) => void = () => {}): Promise<NodeIdentity> {
-  const { createCsr } = await import('../pki/x509.js');
-  const { csrPem, keyPem } = await createCsr({ commonName: want.commonName, organizations: want.organizations });
+  const { csrPem, keyPem } = await createEcCsr({ commonName: want.commonName, organizations: want.organizations });
   const { createPublicKey, createPrivateKey } = await import('node:crypto');
   const name = `${want.prefix}-${csrName(createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'pem' }).toString(), want.commonName)}`;
   try {

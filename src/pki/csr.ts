@@ -154,3 +154,32 @@ export function parseCsrPem(pem: string): ParsedCsr {
   if (!ok) throw new CsrParseError(`x509: ${out.keyType === 'rsa' ? 'RSA' : 'ECDSA'} verification failure`);
   return out;
 }
+
+// Writing one: a P-256 key from node:crypto and a PKCS#10 request of a
+// subject (O before CN, as Go's pkix.Name) with no attributes, so a joining
+// agent does not load the certificate maker for its one request.
+
+function der(tag: number, body: Buffer): Buffer {
+  const n = body.length;
+  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), len, body]);
+}
+
+const seq = (...parts: Buffer[]) => der(0x30, Buffer.concat(parts));
+const OID_CN = Buffer.from([0x06, 0x03, 0x55, 0x04, 0x03]);
+const OID_O = Buffer.from([0x06, 0x03, 0x55, 0x04, 0x0a]);
+/** ecdsa-with-SHA256 */
+const ECDSA_SHA256 = seq(Buffer.from([0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02]));
+
+export async function createEcCsr(subject: { commonName: string; organizations?: string[] }): Promise<{ csrPem: string; keyPem: string }> {
+  const { generateKeyPairSync, sign } = await import('node:crypto');
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const rdn = (oid: Buffer, value: string) => der(0x31, seq(oid, der(0x0c, Buffer.from(value, 'utf8'))));
+  const name = seq(...(subject.organizations ?? []).map((o) => rdn(OID_O, o)), rdn(OID_CN, subject.commonName));
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const info = seq(Buffer.from([0x02, 0x01, 0x00]), name, spki, Buffer.from([0xa0, 0x00]));
+  const signature = sign('sha256', info, privateKey);
+  const request = seq(info, ECDSA_SHA256, der(0x03, Buffer.concat([Buffer.from([0]), signature])));
+  const b64 = request.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return { csrPem: `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----\n`, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
