@@ -161,39 +161,6 @@ export async function parseCsr(csrPem: string): Promise<{ subject: SubjectName; 
   };
 }
 
-/** A PKCS#10 request for a fresh P-256 key: the PEM request and the key. */
-export async function createCsr(subject: SubjectName, opts: { dnsNames?: string[]; ips?: string[] } = {}): Promise<{ csrPem: string; keyPem: string }> {
-  const keys = await generateEcKeys();
-  const sans = [...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(opts.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: nameOf(subject),
-    keys,
-    signingAlgorithm: SIGN,
-    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans, false)] : [],
-  });
-  return { csrPem: csr.toString('pem') + '\n', keyPem: await exportPrivatePem(keys.privateKey) };
-}
-
-/** A self-signed serving certificate (upstream kubelet's default when no --tls-cert-file is given). */
-export async function selfSignedServing(opts: { commonName: string; dnsNames: string[]; ips: string[]; days: number }): Promise<{ certPem: string; keyPem: string }> {
-  const keys = await generateEcKeys();
-  const sans = [...opts.dnsNames.map((value) => ({ type: 'dns' as const, value })), ...opts.ips.map((value) => ({ type: 'ip' as const, value }))];
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: nameOf({ commonName: opts.commonName }),
-    ...validity(opts.days),
-    keys,
-    signingAlgorithm: SIGN,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      new x509.SubjectAlternativeNameExtension(sans, false),
-    ],
-  });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await exportPrivatePem(keys.privateKey) };
-}
-
 export async function generateRsaKeyPairPem(): Promise<KeyPairPem> {
   const { generateKeyPair } = await import('node:crypto');
   return new Promise((resolve, reject) => {
