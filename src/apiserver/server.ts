@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { anonymousAllowedFor } from '../auth/authn/anonymous.js';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -193,7 +194,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           const attrsFor = (u: UserInfo) => (rr ? resourceAttributes(u, rr, url.searchParams) : nonResourceAttributes(u, req.method ?? 'GET', pathname));
           let authenticatedAs: UserInfo | null;
           try {
-            authenticatedAs = await sec.authn.authenticate(req);
+            authenticatedAs = (await sec.authn.authenticate(req)) ?? anonymousAllowedFor(req.method, pathname);
             if (!authenticatedAs) throw unauthorized();
           } catch (err) {
             if (sec.audit && err instanceof StatusError && err.code === 401) auditFailedAuthentication(sec.audit, req, res, attrsFor(ANONYMOUS_AUDIT_USER));

@@ -64,7 +64,7 @@ export class Transport {
   readonly endpoints: URL[];
   /** Index of the server requests go to now; moves on when it cannot be reached. */
   private current = 0;
-  private readonly agent: http.Agent;
+  private agent: http.Agent;
   private readonly mod: typeof http | typeof https;
   private readonly tokenSource?: FileTokenSource;
   readonly limiter: TokenBucket;
@@ -220,6 +220,27 @@ export class Transport {
       throw responseError(code, Buffer.concat(chunks).toString('utf8'));
     }
     return r;
+  }
+
+  /**
+   * A rotated client certificate (the kubelet's certificate manager): new
+   * connections present it, and the open ones are closed so watches and
+   * keep-alive requests reconnect with it, as upstream's closeAllConns.
+   */
+  setClientCertificate(certPem: Buffer, keyPem: Buffer): void {
+    const old = this.agent;
+    this.config.certData = certPem;
+    this.config.keyData = keyPem;
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: this.opts.maxSockets,
+      ca: this.config.caData,
+      cert: certPem,
+      key: keyPem,
+      rejectUnauthorized: !this.config.insecureSkipTLSVerify,
+      servername: this.config.tlsServerName,
+    });
+    old.destroy();
   }
 
   close(): void {

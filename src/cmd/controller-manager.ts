@@ -6,6 +6,7 @@ import { DEFAULT_CONCURRENT_SYNCS, DEFAULT_EXTRA, defaultControllerManagerOption
 import type { ControllerManagerOptions } from '../controllers/types.js';
 import { DEFAULT_HPA_EXTRA } from '../controllers/podautoscaler/controller.js';
 import { progress } from './progress.js';
+import { DEFAULT_CLUSTER_SIGNING_DURATION } from '../controllers/certificates/signer.js';
 
 export { startControllerManager } from '../controllers/manager.js';
 export type { ControllerManagerConfig, RunningControllerManager } from '../controllers/manager.js';
@@ -49,6 +50,9 @@ export function addControllerManagerFlags(cmd: Command): Command {
     .option('--max-endpoints-per-slice <n>', 'endpoints per EndpointSlice', DEFAULT_EXTRA['max-endpoints-per-slice'])
     .option('--use-service-account-credentials [bool]', 'run each controller as its own kube-system service account (its system:controller:* role)', parseBool, false)
     .option('--root-ca-file <path>', 'the cluster CA, published to every namespace as ConfigMap kube-root-ca.crt')
+    .option('--cluster-signing-cert-file <path>', 'CA certificate the csrsigning controller issues cluster certificates with (k8ts server: DIR/pki/ca.crt)')
+    .option('--cluster-signing-key-file <path>', 'key of --cluster-signing-cert-file')
+    .option('--cluster-signing-duration <duration>', 'longest validity of the certificates csrsigning issues', DEFAULT_CLUSTER_SIGNING_DURATION)
     .option('--kube-api-qps <qps>', 'requests per second to the API server', '20')
     .option('--kube-api-burst <n>', 'burst of requests to the API server', '30');
   for (const [name, v] of Object.entries(DEFAULT_HPA_EXTRA)) cmd.option(`--${name} <${name.endsWith('tolerance') ? 'fraction' : 'duration'}>`, `HPA: ${name.replace('horizontal-pod-autoscaler-', '')} (upstream's flag)`, v);
@@ -85,6 +89,12 @@ export function optionsFromFlags(flags: ControllerManagerFlags): ControllerManag
   }
   o.extra['max-endpoints-per-slice'] = String(num(flags, 'max-endpoints-per-slice'));
   if (typeof flags.rootCaFile === 'string' && flags.rootCaFile) o.extra['root-ca-file'] = flags.rootCaFile;
+  for (const name of ['cluster-signing-cert-file', 'cluster-signing-key-file']) {
+    const v = flags[camel(name)];
+    if (typeof v === 'string' && v) o.extra[name] = v;
+  }
+  if (!(parseGoDuration(str(flags, 'cluster-signing-duration')) > 0)) throw new Error('--cluster-signing-duration must be a positive duration');
+  o.extra['cluster-signing-duration'] = str(flags, 'cluster-signing-duration');
   for (const name of Object.keys(DEFAULT_HPA_EXTRA)) {
     const v = str(flags, name);
     if (name.endsWith('tolerance')) num(flags, name);

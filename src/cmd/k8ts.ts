@@ -15,6 +15,7 @@ const COMMANDS: Record<string, (p: Command) => Promise<unknown>> = {
   scheduler: async (p) => (await import('./scheduler.js')).addSchedulerCommand(p),
   'controller-manager': async (p) => (await import('./controller-manager.js')).addControllerManagerCommand(p),
   proxy: async (p) => (await import('./proxy.js')).addProxyCommand(p),
+  agent: async (p) => (await import('./join-agent.js')).addJoinAgentCommand(p),
   'hollow-nodes': async (p) => (await import('./hollow-nodes.js')).addHollowNodesCommand(p),
 };
 

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { addApiServerFlags, resolveStorage, runApiServer, type ServerFlags } from './server.js';
+import { addApiServerFlags, advertiseAddress, resolveStorage, runApiServer, type ServerFlags } from './server.js';
+import { ensureJoinSetup } from '../join/server-token.js';
+import { parseGoDuration } from '../controllers/options.js';
 import { addAgentFlags, startAgent, type AgentFlags } from './agent.js';
 import { startScheduler } from './scheduler.js';
 import { componentClientConfig, CONTROLLER_MANAGER, SCHEDULER } from './identities.js';
@@ -55,7 +57,18 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     // Over etcd several servers may share the cluster: the controller manager and the scheduler are
     // leader-elected (upstream's --leader-elect*, on by default). SQLite has exactly one server: no election.
     const leaderElect = flags.storage === 'etcd' && flags.leaderElect !== false;
-    const cm = await runControllerManager({ ...flags, leaderElect, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);
+    await announceJoin(cp, flags);
+    const cm = await runControllerManager(
+      {
+        ...flags,
+        leaderElect,
+        useServiceAccountCredentials: true,
+        rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt'),
+        clusterSigningCertFile: flags.clusterSigningCertFile ?? join(cp.dataDir, 'pki', 'ca.crt'),
+        clusterSigningKeyFile: flags.clusterSigningKeyFile ?? join(cp.dataDir, 'pki', 'ca.key'),
+      },
+      cmClient,
+    );
     parts.push({ stop: async () => { await cm.stop(); cmClient.close(); } });
     progress(`controller manager started (identity ${cm.identity}${leaderElect ? ', leader-elected' : ''})`);
     const election = { leaseDuration: String(flags.leaderElectLeaseDuration), renewDeadline: String(flags.leaderElectRenewDeadline), retryPeriod: String(flags.leaderElectRetryPeriod) };
@@ -69,12 +82,24 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
   progress(`${what} is ready (Kubernetes ${KUBERNETES_VERSION.gitVersion}): KUBECONFIG=${cp.kubeconfig} kubectl get ns`);
 }
 
+/** The join token (DIR/node-token) and the command that joins another host, as k3s prints them. */
+async function announceJoin(cp: Awaited<ReturnType<typeof runApiServer>>, flags: { tokenTtl?: string; port?: string; bindAddress?: string; advertiseAddress?: string }): Promise<void> {
+  const ttl = flags.tokenTtl && flags.tokenTtl !== '0' && flags.tokenTtl !== '0s' ? parseGoDuration(flags.tokenTtl) : undefined;
+  if (ttl !== undefined && !(ttl > 0)) throw new Error(`--token-ttl must be a duration such as 24h, or 0 for none, not ${flags.tokenTtl}`);
+  // A server on every interface is reached at its advertised address; one bound to an address, at that address.
+  const all = flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::';
+  const url = all ? `https://${advertiseAddress({ bindAddress: flags.bindAddress!, advertiseAddress: flags.advertiseAddress })}:${cp.api.port}` : cp.server;
+  const j = await ensureJoinSetup(cp.api.registry, { dataDir: cp.dataDir, caCertPem: cp.pki.caCertPem, server: url, ttlMs: ttl });
+  progress(`join token in ${j.tokenFile}; to add a node: k8ts agent --server ${url} --token $(cat ${j.tokenFile})`);
+}
+
 export function addServerCommand(program: Command): void {
   const serverCmd = addAgentFlags(addApiServerFlags(program.command('server').description('run the control plane (API server, controller manager, scheduler) and, unless --disable-agent, a kubelet for this host, in one process')));
   serverCmd
     .option('--cluster-init', 'start a new highly available cluster on a managed etcd (needs etcd storage; SQLite cannot be shared)')
     .option('--server <url>', 'join the highly available cluster of this server (needs etcd storage; SQLite cannot be shared)')
-    .option('--token <token>', 'the cluster\'s server token (with --server)');
+    .option('--token <token>', 'the cluster\'s server token (with --server)')
+    .option('--token-ttl <duration>', 'lifetime of the join token in DIR/node-token (0: never expires, as k3s)', '0');
   addDnsFlags(addControllerManagerFlags(serverCmd)).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags & ClusterFlags) => serve(flags, 'k8ts server', true));
 }
 

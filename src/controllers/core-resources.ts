@@ -18,3 +18,6 @@ export const SERVICEACCOUNTS = must('', 'v1', 'serviceaccounts');
 export const LEASES = must('coordination.k8s.io', 'v1', 'leases');
 export const ENDPOINTSLICES = must('discovery.k8s.io', 'v1', 'endpointslices');
 export const CONFIGMAPS = must('', 'v1', 'configmaps');
+export const SECRETS = must('', 'v1', 'secrets');
+export const CSRS = must('certificates.k8s.io', 'v1', 'certificatesigningrequests');
+export const SUBJECT_ACCESS_REVIEWS = must('authorization.k8s.io', 'v1', 'subjectaccessreviews');

@@ -36,6 +36,10 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   'persistentvolume-binder': 'persistent-volume-binder',
   'pvc-protection': 'pvc-protection-controller',
   'pv-protection': 'pv-protection-controller',
+  csrapproving: 'certificate-controller',
+  csrsigning: 'certificate-controller',
+  csrcleaner: 'certificate-controller',
+  bootstrapsigner: 'bootstrap-signer',
 };
 
 const TOKEN_SECONDS = 3600;

@@ -12,6 +12,10 @@ import { rootCaCertPublisher } from './rootcacertpublisher/controller.js';
 import { persistentVolumeBinderController } from './volume/controller.js';
 import { pvcProtectionController, pvProtectionController } from './volume/protection.js';
 import { horizontalPodAutoscalerController } from './podautoscaler/controller.js';
+import { csrApprovingController } from './certificates/approver.js';
+import { csrSigningController } from './certificates/signer.js';
+import { csrCleanerController } from './certificates/cleaner.js';
+import { bootstrapSignerController } from './bootstrap/signer.js';
 
 // The registry of controllers the manager can run, in start order.
 
@@ -29,6 +33,10 @@ export const coreControllers: readonly ControllerDescriptor[] = [
   pvcProtectionController,
   pvProtectionController,
   horizontalPodAutoscalerController,
+  csrApprovingController,
+  csrSigningController,
+  csrCleanerController,
+  bootstrapSignerController,
 ];
 
 export function allControllers(): ControllerDescriptor[] {

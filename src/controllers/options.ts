@@ -26,6 +26,8 @@ export const DEFAULT_EXTRA: Readonly<Record<string, string>> = {
   'node-startup-grace-period': '1m',
   'namespace-sync-period': '5m',
   'max-endpoints-per-slice': '100',
+  /** Upstream --cluster-signing-duration: the longest certificate csrsigning issues. */
+  'cluster-signing-duration': '8760h',
   /** How often the pod GC looks at pods (upstream gcCheckPeriod). */
   'k8ts-pod-gc-period': '20s',
   /** How long a pod's node must stay missing before the pod is deleted (upstream quarantineTime). */

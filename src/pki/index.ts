@@ -203,13 +203,20 @@ export async function issueServingCert(pki: ClusterPki, opts: { commonName: stri
  * subject and SANs come from the request, the usages from the CSR object.
  */
 export async function signCsr(pki: ClusterPki, csrPem: string, opts: { usages: string[]; days: number }): Promise<string> {
+  return signCsrWith(issuerOf(pki), csrPem, opts);
+}
+
+/** signCsr with any issuer (the controller manager's --cluster-signing-cert-file/--cluster-signing-key-file) and, optionally, an exact validity. */
+export async function signCsrWith(issuer: { certPem: string; keyPem: string }, csrPem: string, opts: { usages: string[]; days?: number; notBefore?: Date; notAfter?: Date }): Promise<string> {
   const csr = await (await maker()).parseCsr(csrPem);
   const usages: ('client' | 'server')[] = [];
   if (opts.usages.includes('client auth')) usages.push('client');
   if (opts.usages.includes('server auth')) usages.push('server');
-  const leaf = await (await maker()).issueLeaf(issuerOf(pki), {
+  const leaf = await (await maker()).issueLeaf(issuer, {
     subject: csr.subject,
-    days: opts.days,
+    days: opts.days ?? LEAF_DAYS,
+    notBefore: opts.notBefore,
+    notAfter: opts.notAfter,
     usages,
     dnsNames: csr.dnsNames,
     ips: csr.ips,

@@ -36,6 +36,9 @@ export interface LeafOptions {
   publicKey?: CryptoKey | x509.PublicKey;
   /** Extra key usages beyond digitalSignature (keyEncipherment for RSA CSRs). */
   keyEncipherment?: boolean;
+  /** Exact validity, overriding `days` (the CSR signer's policy). */
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 export interface Issuer {
@@ -128,7 +131,7 @@ export async function issueLeaf(ca: Issuer, opts: LeafOptions): Promise<{ certPe
     serialNumber: serial(),
     subject: nameOf(opts.subject),
     issuer: caCert.subjectName,
-    ...validity(opts.days),
+    ...(opts.notBefore && opts.notAfter ? { notBefore: opts.notBefore, notAfter: opts.notAfter } : validity(opts.days)),
     publicKey,
     signingKey,
     signingAlgorithm: SIGN,

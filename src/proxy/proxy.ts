@@ -59,6 +59,8 @@ export interface RunningProxy {
   /** Ask for a sync now (still bounded by --min-sync-period) and wait until no sync is pending. */
   flush(): Promise<void>;
   stop(): Promise<void>;
+  /** Its API client (a joined agent swaps the client certificate in when it is renewed). */
+  client: RestClient;
 }
 
 export function defaultMode(): ProxyMode {
@@ -179,6 +181,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     runner.run();
   });
   return {
+    client,
     mode,
     nodeName,
     state,

@@ -33,6 +33,7 @@ import { validatePriorityClass } from './scheduling/priorityclass.js';
 import { asArray, asRecord, str } from './util.js';
 import { validateHorizontalPodAutoscaler } from './autoscaling/hpa.js';
 import { hpaFromV1 } from '../conversion/hpa.js';
+import { validateCertificateSigningRequest } from './certificates/csr.js';
 
 export type { FieldError } from './field.js';
 export { validateObjectMeta, validateName, validatePathSegmentName } from './meta.js';
@@ -79,6 +80,7 @@ const VALIDATORS: Record<string, KindValidator> = {
   'policy/PodDisruptionBudget': validatePodDisruptionBudget,
   'scheduling.k8s.io/PriorityClass': validatePriorityClass,
   'autoscaling/HorizontalPodAutoscaler': validateHorizontalPodAutoscaler,
+  'certificates.k8s.io/CertificateSigningRequest': validateCertificateSigningRequest,
   // v1 objects are checked in their v2 form, as upstream checks the internal type.
   'autoscaling/v1/HorizontalPodAutoscaler': (obj) => validateHorizontalPodAutoscaler(hpaFromV1(obj)),
 };

@@ -4,6 +4,7 @@ import type { Registry, RequestContext } from './context.js';
 import type { KubeObject } from '../../api/types.js';
 import type { AdmissionAttributes, Operation } from '../../auth/admission/index.js';
 import { checkEscalation } from '../../auth/authz/escalation.js';
+import { admitCertificates } from '../../auth/admission/certificates.js';
 
 const namespaces = resourceFor('', 'v1', 'namespaces')!;
 const IMMORTAL = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -120,6 +121,7 @@ export function validatingAdmission(ctx: RequestContext, operation: Operation): 
     if (rbacWrite && sec.authz.rbacRules) {
       checkEscalation({ authz: sec.authz, resolver: sec.authz.rbacRules, user: ctx.user, resource: ctx.info.resource, namespace: ctx.rr.namespace ?? '', obj, old });
     }
+    if (ctx.info.group === 'certificates.k8s.io') admitCertificates(sec.authz, attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
     const warnings = await sec.admission.validate(attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
     ctx.warnings.push(...warnings);
   };

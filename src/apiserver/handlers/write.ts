@@ -10,6 +10,7 @@ import { applyScale, scaleOf } from './scale.js';
 import { handleBinding } from './binding.js';
 import { handleEviction } from './eviction.js';
 import type { RequestContext } from './context.js';
+import type { UserInfo } from '../../auth/user.js';
 
 export async function readObjectBody(ctx: RequestContext, expect = { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind }): Promise<KubeObject> {
   const raw = await readBody(ctx.req);
@@ -26,6 +27,17 @@ export function track(ctx: RequestContext, oldObj: KubeObject | null, obj: KubeO
     now: nowTimestamp(),
     schema: ctx.registry.schemas().forKind(ctx.info.group, ctx.info.version, ctx.info.kind),
   });
+}
+
+/** Upstream's csrStrategy.PrepareForCreate: who asked is recorded by the server, never taken from the client. */
+function stampRequestor(obj: KubeObject, user: UserInfo): void {
+  const spec = ((obj.spec ??= {}) as Record<string, unknown>);
+  delete spec.uid;
+  delete spec.extra;
+  spec.username = user.username;
+  if (user.uid) spec.uid = user.uid;
+  spec.groups = [...user.groups];
+  if (user.extra && Object.keys(user.extra).length) spec.extra = structuredClone(user.extra);
 }
 
 export async function handleCreate(ctx: RequestContext): Promise<void> {
@@ -47,6 +59,7 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
     });
   }
   await admitNamespaceLifecycle(ctx, obj.metadata.name);
+  if (info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests') stampRequestor(obj, ctx.user);
   await admitMutating(ctx, 'CREATE', obj, undefined);
   track(ctx, null, obj);
   const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun, admit: validatingAdmission(ctx, 'CREATE') });
@@ -68,7 +81,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
     writeRaw(ctx, 200, scaleOf(info, object));
     return;
   }
-  if (sub !== undefined && sub !== 'status' && !(sub === 'finalize' && info.resource === 'namespaces')) {
+  if (sub !== undefined && sub !== 'status' && !(sub === 'finalize' && info.resource === 'namespaces') && !(sub === 'approval' && info.resource === 'certificatesigningrequests')) {
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource ${info.resource}/${sub}`);
   }
   const obj = await readObjectBody(ctx);

@@ -377,6 +377,8 @@ export class ResourceStore {
     }
     if (subresource === 'status') {
       this.strategy.prepareForStatusUpdate(obj, old);
+    } else if (subresource === 'approval' && this.strategy.prepareForApprovalUpdate) {
+      this.strategy.prepareForApprovalUpdate(obj, old);
     } else {
       this.strategy.prepareForUpdate(obj, old);
       applyDefaults(this.info, obj);

@@ -20,6 +20,8 @@ export interface Strategy {
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
   /** The status subresource changes only status. */
   prepareForStatusUpdate(obj: KubeObject, old: KubeObject): void;
+  /** The approval subresource (CertificateSigningRequests) changes only the approval conditions. */
+  prepareForApprovalUpdate?(obj: KubeObject, old: KubeObject): void;
   /**
    * Seconds of grace for a delete, or 0 to delete at once. Only pods on a
    * node wait for their kubelet; everything else goes immediately.
@@ -212,7 +214,63 @@ function serviceStrategy(info: ResourceInfo): Strategy {
   };
 }
 
+const APPROVAL_TYPES = new Set(['Approved', 'Denied']);
+
+function conditionsOf(obj: KubeObject): Record<string, unknown>[] {
+  return ((obj.status as { conditions?: Record<string, unknown>[] } | undefined)?.conditions ?? []).filter((c) => c && typeof c === 'object');
+}
+
+/** Upstream's populateConditionTimestamps: unset times become now; an unchanged status keeps its transition time. */
+function stampConditions(obj: KubeObject, old: KubeObject): void {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const c of conditionsOf(obj)) {
+    c.lastUpdateTime ??= now;
+    if (c.lastTransitionTime) continue;
+    const before = conditionsOf(old).find((o) => o.type === c.type);
+    c.lastTransitionTime = before && before.status === c.status && before.lastTransitionTime ? before.lastTransitionTime : now;
+  }
+}
+
+/**
+ * Upstream's csrStrategy, csrStatusStrategy and csrApprovalStrategy: the spec
+ * never changes after create; /status may set the certificate and the
+ * non-approval conditions, /approval only Approved and Denied.
+ */
+function csrStrategy(info: ResourceInfo): Strategy {
+  const base = baseStrategy(info);
+  return {
+    ...base,
+    prepareForUpdate(obj, old) {
+      obj.spec = clone(old.spec);
+      if (old.status === undefined) delete obj.status;
+      else obj.status = clone(old.status);
+    },
+    prepareForStatusUpdate(obj, old) {
+      base.prepareForStatusUpdate(obj, old);
+      const status = (obj.status ??= {}) as { conditions?: Record<string, unknown>[] };
+      const kept = conditionsOf(obj).filter((c) => !APPROVAL_TYPES.has(String(c.type)));
+      const approvals = conditionsOf(old).filter((c) => APPROVAL_TYPES.has(String(c.type)));
+      status.conditions = [...approvals, ...kept];
+      if (!status.conditions.length) delete status.conditions;
+      stampConditions(obj, old);
+    },
+    prepareForApprovalUpdate(obj, old) {
+      base.prepareForStatusUpdate(obj, old);
+      const oldStatus = (old.status ?? {}) as Record<string, unknown>;
+      const approvals = conditionsOf(obj).filter((c) => APPROVAL_TYPES.has(String(c.type)));
+      const others = conditionsOf(old).filter((c) => !APPROVAL_TYPES.has(String(c.type)));
+      const status: Record<string, unknown> = { ...clone(oldStatus) };
+      const conditions = [...approvals, ...others];
+      if (conditions.length) status.conditions = conditions;
+      else delete status.conditions;
+      obj.status = status;
+      stampConditions(obj, old);
+    },
+  };
+}
+
 export function strategyFor(info: ResourceInfo): Strategy {
+  if (info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests') return csrStrategy(info);
   if (info.group === 'policy' && info.resource === 'poddisruptionbudgets') return pdbStrategy(info);
   if (info.group === '' && info.resource === 'services') return serviceStrategy(info);
   if (info.group === '' && info.resource === 'pods') return podStrategy(info);

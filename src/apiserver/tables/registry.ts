@@ -9,6 +9,7 @@ import { cronJobPrinter, jobPrinter } from './printers/batch.js';
 import { configMapPrinter, namespacePrinter, resourceQuotaPrinter, secretPrinter, serviceAccountPrinter } from './printers/config.js';
 import { coreEventPrinter, eventsV1Printer } from './printers/events.js';
 import { leasePrinter } from './printers/leases.js';
+import { certificateSigningRequestPrinter } from './printers/certificates.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './printers/networking.js';
 import { nodePrinter } from './printers/nodes.js';
 import { podPrinter } from './printers/pods.js';
@@ -51,6 +52,7 @@ const PRINTERS = new Map<string, Printer>([
   ['policy/poddisruptionbudgets', podDisruptionBudgetPrinter],
   ['scheduling.k8s.io/priorityclasses', priorityClassPrinter],
   ['autoscaling/horizontalpodautoscalers', horizontalPodAutoscalerPrinter],
+  ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestPrinter],
 ]);
 
 /** The printer for a resource; limitranges and anything unlisted get the default NAME / CREATED AT table. */

@@ -190,6 +190,8 @@ export const CLUSTER_ROLES: RoleDef[] = [
   },
   { name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'])] },
   { name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])] },
+  // k8ts: a joined node's kube-proxy identity (k3s hands one to every agent).
+  { name: 'k8ts:certificatesigningrequests:nodeproxyclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeproxyclient'])] },
   {
     name: 'system:volume-scheduler',
     rules: [rule(READ_UPDATE, [''], ['persistentvolumes']), rule(READ, ['storage.k8s.io'], ['storageclasses']), rule(READ_UPDATE, [''], ['persistentvolumeclaims'])],
@@ -259,4 +261,12 @@ export const CLUSTER_ROLE_BINDINGS: BindingDef[] = [
   // Kept without subjects as upstream: the Node authorizer grants kubelets their rules.
   { name: 'system:node', role: 'system:node', subjects: [] },
   { name: 'system:service-account-issuer-discovery', role: 'system:service-account-issuer-discovery', subjects: [group('system:serviceaccounts')] },
+  // Joining nodes (kubeadm's kubelet-bootstrap and node-autoapprove bindings): a bootstrap token may ask for a
+  // kubelet client certificate and have it approved; a node may renew its own.
+  { name: 'k8ts:kubelet-bootstrap', role: 'system:node-bootstrapper', subjects: [group('system:bootstrappers')] },
+  { name: 'k8ts:node-autoapprove-bootstrap', role: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', subjects: [group('system:bootstrappers')] },
+  { name: 'k8ts:node-autoapprove-certificate-rotation', role: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', subjects: [group('system:nodes')] },
+  { name: 'k8ts:node-autoapprove-proxy', role: 'k8ts:certificatesigningrequests:nodeproxyclient', subjects: [group('system:nodes')] },
+  // csrapproving approves those (and only those, its code decides) for the kube-apiserver-client signer.
+  { name: 'k8ts:certificate-controller-proxy-approver', role: 'system:certificates.k8s.io:kube-apiserver-client-approver', subjects: [{ kind: 'ServiceAccount', name: 'certificate-controller', namespace: 'kube-system' }] },
 ];

@@ -146,6 +146,8 @@ export const CONTROLLER_ROLES: RoleDef[] = [
   c('pv-protection-controller', [rule(['get', 'list', 'watch', 'update'], [''], ['persistentvolumes']), eventsRule()]),
   c('ttl-after-finished-controller', [rule(['get', 'list', 'watch', 'delete'], ['batch'], ['jobs']), eventsRule()]),
   c('root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps']), eventsRule()]),
+  // Upstream's is a Role in kube-public; reads come from the controller manager's informers.
+  c('bootstrap-signer', [rule(['update'], [''], ['configmaps'], ['cluster-info']), eventsRule()]),
 ];
 
 export const CONTROLLER_ROLE_BINDINGS: BindingDef[] = CONTROLLER_ROLES.map((r) => ({
