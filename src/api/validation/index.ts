@@ -37,6 +37,7 @@ import { hpaFromV1 } from '../conversion/hpa.js';
 export type { FieldError } from './field.js';
 export { validateObjectMeta, validateName, validatePathSegmentName } from './meta.js';
 export { validateLabelSelector } from './selector.js';
+export { validatePodEphemeralContainersUpdate } from './pod/ephemeral.js';
 
 type KindValidator = (obj: KubeObject, old?: KubeObject) => FieldError[];
 
