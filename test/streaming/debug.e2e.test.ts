@@ -32,13 +32,13 @@ async function onScreen(screen: () => Promise<string>, ok: (s: string) => boolea
 }
 
 for (const kind of RUNTIMES) {
-  describe(`kubectl debug on the ${kind} runtime`, { skip }, () => {
+  describe(`kubectl debug on the ${kind} runtime`, { skip: kind === 'docker' ? skip : false }, () => {
     let env: StreamingEnv;
     let kc: string;
     let work: string;
 
     before(async () => {
-      env = await startStreamingEnv(kind);
+      env = await startStreamingEnv(kind, 215);
       kc = env.server.kubeconfig;
       work = await mkdtemp(join(tmpdir(), 'k8ts-debug-work-'));
       await env.runPod('app', [{ name: 'main', command: ['sh', '-c', 'exec sleep 3601'] }]);
@@ -57,7 +57,7 @@ for (const kind of RUNTIMES) {
       const screen = async (): Promise<string> => (await tmux('capture-pane', '-p', '-t', 'k')).stdout;
       try {
         // The pane stays after kubectl exits, so a failure shows what kubectl said.
-        await tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'k', `${KUBECTL} --kubeconfig ${kc} debug -it app --image=${env.image} --image-pull-policy=Never --target=main --container=dbg -- sh; sleep 600`);
+        await tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'k', `${KUBECTL} --kubeconfig ${kc} debug -it app --image=${env.image} --image-pull-policy=${env.pullPolicy} --target=main --container=dbg -- sh; sleep 600`);
         await onScreen(screen, (s) => /[#$] ?$/m.test(s), 'debugger prompt');
         await tmux('send-keys', '-t', 'k', 'echo debug-$((6*7)); ps', 'Enter');
         await onScreen(screen, (s) => /debug-42/.test(s) && /sleep 3601/.test(s), 'the target\'s process seen from the debugger');
@@ -105,7 +105,7 @@ for (const kind of RUNTIMES) {
     });
 
     test('debug without a terminal: the command runs, its output is in kubectl logs', async () => {
-      await kubectlOk(kc, ['debug', 'app', `--image=${env.image}`, '--image-pull-policy=Never', '--container=once', '--', 'sh', '-c', 'echo from-the-debugger']);
+      await kubectlOk(kc, ['debug', 'app', `--image=${env.image}`, `--image-pull-policy=${env.pullPolicy}`, '--container=once', '--', 'sh', '-c', 'echo from-the-debugger']);
       await eventually(async () => {
         const p = await env.client.get<any>(PODS, 'default', 'app');
         return p.status.ephemeralContainerStatuses?.find((s: any) => s.name === 'once')?.state?.terminated;
@@ -127,7 +127,7 @@ for (const kind of RUNTIMES) {
         await writeFile(f, JSON.stringify(pod));
         return kubectl(kc, ['replace', '--raw', '/api/v1/namespaces/default/pods/app/ephemeralcontainers', '-f', f]);
       };
-      const base = { image: env.image, imagePullPolicy: 'Never', terminationMessagePolicy: 'File', command: ['sleep', '5'] };
+      const base = { image: env.image, imagePullPolicy: env.pullPolicy, terminationMessagePolicy: 'File', command: ['sleep', '5'] };
       let r = await put((p) => p.spec.ephemeralContainers.push({ ...base, name: 'main' }));
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /spec\.ephemeralContainers\[2\]\.name: Duplicate value: "main"/);
