@@ -113,6 +113,23 @@ for (const kind of RUNTIMES) {
       assert.equal(await kubectlOk(kc, ['logs', 'app', '-c', 'once']), 'from-the-debugger\n');
     });
 
+    // On the exec runtime the host-root volume would bind / under a /host made on the host itself: Docker only.
+    test('debug node/NAME runs a pod in the host\'s namespaces with its root at /host', { skip: kind !== 'docker' && 'the exec runtime shares the host filesystem' }, async () => {
+      await kubectlOk(kc, ['debug', `node/${env.nodeName}`, `--image=${env.image}`, `--image-pull-policy=${env.pullPolicy}`, '--', 'sh', '-c', 'cat /host/etc/hostname; cat /proc/1/comm']);
+      const pod = await eventually(async () => {
+        const list = await env.client.list<any>(PODS, 'default');
+        const p = list.items.find((x: any) => x.metadata.name.startsWith(`node-debugger-${env.nodeName}-`));
+        return p?.status?.phase === 'Succeeded' ? p : undefined;
+      }, 'node debugger pod done');
+      assert.equal(pod.spec.nodeName, env.nodeName);
+      assert.equal(pod.spec.hostPID, true);
+      assert.equal(pod.spec.hostNetwork, true);
+      const { readFile } = await import('node:fs/promises');
+      const expected = `${(await readFile('/etc/hostname', 'utf8')).trim()}\n${(await readFile('/proc/1/comm', 'utf8')).trim()}\n`;
+      assert.equal(await kubectlOk(kc, ['logs', pod.metadata.name]), expected);
+      await env.client.delete(PODS, 'default', pod.metadata.name);
+    });
+
     test('pods/ephemeralcontainers: GET, and the update rules', async () => {
       const raw = JSON.parse(await kubectlOk(kc, ['get', '--raw', '/api/v1/namespaces/default/pods/app/ephemeralcontainers']));
       assert.equal(raw.kind, 'Pod');
