@@ -115,12 +115,16 @@ for (const kind of RUNTIMES) {
 
     // On the exec runtime the host-root volume would bind / under a /host made on the host itself: Docker only.
     test('debug node/NAME runs a pod in the host\'s namespaces with its root at /host', { skip: kind !== 'docker' && 'the exec runtime shares the host filesystem' }, async () => {
+      // kubectl's node debugger mounts a service-account token: publish the CA as the root-CA publisher would.
+      await env.client.create({ group: '', version: 'v1', resource: 'configmaps', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt' }, data: { 'ca.crt': env.server.pki!.caCertPem } });
       await kubectlOk(kc, ['debug', `node/${env.nodeName}`, `--image=${env.image}`, `--image-pull-policy=${env.pullPolicy}`, '--', 'sh', '-c', 'cat /host/etc/hostname; cat /proc/1/comm']);
-      const pod = await eventually(async () => {
+      let pod: any;
+      for (const deadline = Date.now() + 300_000; ; await sleep(100)) {
         const list = await env.client.list<any>(PODS, 'default');
-        const p = list.items.find((x: any) => x.metadata.name.startsWith(`node-debugger-${env.nodeName}-`));
-        return p?.status?.phase === 'Succeeded' ? p : undefined;
-      }, 'node debugger pod done');
+        pod = list.items.find((x: any) => x.metadata.name.startsWith(`node-debugger-${env.nodeName}-`));
+        if (pod?.status?.phase === 'Succeeded') break;
+        if (Date.now() > deadline) assert.fail(`node debugger pod not done: ${JSON.stringify(pod?.status)}`);
+      }
       assert.equal(pod.spec.nodeName, env.nodeName);
       assert.equal(pod.spec.hostPID, true);
       assert.equal(pod.spec.hostNetwork, true);
