@@ -113,6 +113,20 @@ for (const kind of RUNTIMES) {
       assert.equal(await kubectlOk(kc, ['logs', 'app', '-c', 'once']), 'from-the-debugger\n');
     });
 
+    test('a pod that finishes ends its ephemeral containers too', async () => {
+      const gate = `${env.scratch}/brief-go`;
+      await env.runPod('brief', [{ name: 'main', command: ['sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.1; done`] }], { restartPolicy: 'Never' });
+      await kubectlOk(kc, ['debug', 'brief', `--image=${env.image}`, `--image-pull-policy=${env.pullPolicy}`, '--container=lingers', '--', 'sleep', '3600']);
+      await eventually(async () => (await env.client.get<any>(PODS, 'default', 'brief')).status.ephemeralContainerStatuses?.[0]?.state?.running, 'debugger running');
+      await kubectlOk(kc, ['exec', 'brief', '-c', 'main', '--', 'touch', gate]);
+      const done = await eventually(async () => {
+        const p = await env.client.get<any>(PODS, 'default', 'brief');
+        return p.status.phase === 'Succeeded' && p.status.ephemeralContainerStatuses?.[0]?.state?.terminated ? p : undefined;
+      }, 'pod and debugger finished');
+      assert.equal(done.status.containerStatuses[0].state.terminated.exitCode, 0);
+      await env.client.delete(PODS, 'default', 'brief');
+    });
+
     // On the exec runtime the host-root volume would bind / under a /host made on the host itself: Docker only.
     test('debug node/NAME runs a pod in the host\'s namespaces with its root at /host', { skip: kind !== 'docker' && 'the exec runtime shares the host filesystem' }, async () => {
       // kubectl's node debugger mounts a service-account token: publish the CA as the root-CA publisher would.
