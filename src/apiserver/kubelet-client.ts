@@ -35,10 +35,29 @@ export function kubeletGet(cfg: KubeletClientConfig | undefined, host: string, p
   return https.get({ host, port, path, timeout: 30_000, agent: false, ...tlsOptions(cfg, host) }, onResponse);
 }
 
+/**
+ * TLS sessions by kubelet: every exec, attach and port-forward opens a new connection (an upgraded one
+ * cannot be reused), and resuming the last session skips the certificate exchange and its signatures,
+ * the largest share of the API server's own part of a `kubectl exec` round trip.
+ */
+const sessions = new Map<string, Buffer>();
+const MAX_SESSIONS = 4096;
+
+function remember(key: string, session: Buffer): void {
+  if (!sessions.has(key) && sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+  sessions.set(key, session);
+}
+
 /** A raw (TLS) connection to a kubelet, for proxying upgraded requests. */
 export function dialKubelet(cfg: KubeletClientConfig | undefined, host: string, port: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const s = cfg ? tls.connect({ host, port, ...tlsOptions(cfg, host) }) : net.connect({ host, port });
+    const key = `${host}:${port}`;
+    let s: net.Socket;
+    if (cfg) {
+      const t = tls.connect({ host, port, ...tlsOptions(cfg, host), session: sessions.get(key) });
+      t.on('session', (session: Buffer) => remember(key, session));
+      s = t;
+    } else s = net.connect({ host, port });
     s.setNoDelay(true);
     const timer = setTimeout(() => s.destroy(new Error(`dial tcp ${host}:${port}: i/o timeout`)), 30_000);
     s.once(cfg ? 'secureConnect' : 'connect', () => {
@@ -49,6 +68,7 @@ export function dialKubelet(cfg: KubeletClientConfig | undefined, host: string, 
     s.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       s.destroy();
+      sessions.delete(key);
       const why = err.code === 'ECONNREFUSED' ? 'connect: connection refused' : err.code === 'EHOSTUNREACH' ? 'connect: no route to host' : err.message;
       reject(new Error(`dial tcp ${net.isIP(host) === 6 ? `[${host}]` : host}:${port}: ${why}`));
     });

@@ -1,10 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadKubeconfig } from '../client/kubeconfig.js';
 import { startControlServer } from '../hollow/control.js';
 import { HollowCluster } from '../hollow/harness.js';
+import type { KubeletServingTls } from '../kubelet/server/auth.js';
 import { progress } from './progress.js';
 
 // `k8ts hollow-nodes`: N kubelets with a fake runtime in one process, for
@@ -22,6 +23,16 @@ interface HollowFlags {
   rootDir?: string;
   kubeApiQps?: string;
   kubeletServers?: boolean;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+}
+
+async function servingTlsFromFlags(f: HollowFlags): Promise<KubeletServingTls | undefined> {
+  if (!f.tlsCertFile && !f.tlsPrivateKeyFile) return undefined;
+  if (!f.tlsCertFile || !f.tlsPrivateKeyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+  const clientCaPem = loadKubeconfig(f.kubeconfig).caData?.toString('utf8');
+  if (!clientCaPem) throw new Error('--tls-cert-file needs a kubeconfig with a CA (clients are checked against it)');
+  return { certPem: await readFile(resolve(f.tlsCertFile), 'utf8'), keyPem: await readFile(resolve(f.tlsPrivateKeyFile), 'utf8'), clientCaPem };
 }
 
 function positiveInt(flag: string, v: string, min = 0): number {
@@ -43,6 +54,8 @@ export function addHollowNodesCommand(program: Command): Command {
     .option('--root-dir <dir>', 'directory for the kubelets\' files (default: a temp dir, removed on exit)')
     .option('--kube-api-qps <n>', 'client-side request rate limit (default: none)')
     .option('--kubelet-servers', 'run a kubelet server per node on 127.96.x.y with synthetic /metrics/resource (for kubectl top and the HPA)', false)
+    .option('--tls-cert-file <file>', 'serving certificate of the kubelet servers, e.g. issued by the cluster CA (default: self-signed); clients must chain to the kubeconfig\'s CA')
+    .option('--tls-private-key-file <file>', 'key of --tls-cert-file')
     .action(async (f: HollowFlags) => {
       const count = positiveInt('--count', f.count, 1);
       const ownDir = !f.rootDir;
@@ -56,6 +69,7 @@ export function addHollowNodesCommand(program: Command): Command {
         rootDir,
         qps: f.kubeApiQps ? positiveInt('--kube-api-qps', f.kubeApiQps, 1) : undefined,
         kubeletServers: f.kubeletServers === true,
+        servingTls: await servingTlsFromFlags(f),
       });
       const control = await startControlServer(cluster, positiveInt('--control-port', f.controlPort));
       progress(`hollow-nodes control API on http://127.0.0.1:${control.port} (GET /nodes, POST /nodes/NAME/stop|start)`);

@@ -20,6 +20,8 @@ import type { KubeletOptions } from '../kubelet/options.js';
 import type { RuntimeVersion } from '../runtime/interface.js';
 import { loopbackNodeAddress, nodeAddress } from './addresses.js';
 import { SmoothTicker } from './smooth-ticker.js';
+import { hollowServingTls } from './serving-tls.js';
+import type { KubeletServingTls } from '../kubelet/server/auth.js';
 
 const log = logger('hollow');
 /** One logger for every idle node's agent (its lines name the node); a child logger each would cost more than the agent. */
@@ -47,9 +49,13 @@ export interface HollowOptions {
    * Run a kubelet server per node on a loopback address of its own
    * (127.96.x.y, reported as the InternalIP), serving synthetic
    * /metrics/resource and /stats/summary so metrics.k8s.io covers hollow
-   * nodes. Default off: 100.96.x.y addresses and no server.
+   * nodes. Default off: 100.96.x.y addresses and no server. The servers speak
+   * HTTPS (a self-signed pair; clients must chain to the kubeconfig's CA) when
+   * the kubeconfig names a CA, plain HTTP otherwise.
    */
   kubeletServers?: boolean;
+  /** The servers' certificate and client CA (upstream --tls-cert-file etc.); default a self-signed pair. */
+  servingTls?: KubeletServingTls;
 }
 
 export interface HollowNodeInfo {
@@ -72,6 +78,7 @@ export class HollowCluster {
   private readonly recorder: EventRecorder;
   private readonly ticker = new SmoothTicker();
   private closing = false;
+  private servingTls: KubeletServingTls | undefined;
 
   constructor(private readonly opts: HollowOptions) {
     // Thousands of kubelets share a few connections: one TLS connection per caller in flight
@@ -108,6 +115,7 @@ export class HollowCluster {
         runtime: this.runtime,
         rootDir: opts.rootDir,
         kubeletPort: opts.kubeletServers ? 0 : null,
+        tls: this.servingTls,
         address: opts.kubeletServers ? loopbackNodeAddress(i) : nodeAddress(i),
         podSource: this.source,
         recorder: this.recorder,
@@ -133,6 +141,7 @@ export class HollowCluster {
   /** Starts the shared watch, then every node (spaced by startDelayMs). */
   async start(onProgress?: (started: number) => void): Promise<void> {
     await mkdir(this.opts.rootDir, { recursive: true });
+    if (this.opts.kubeletServers && !this.servingTls) this.servingTls = this.opts.servingTls ?? (await hollowServingTls(this.opts.clientConfig, this.opts.count));
     this.informer.start();
     let n = 0;
     const delay = this.opts.startDelayMs ?? 0;

@@ -81,6 +81,12 @@ export interface Container {
   lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
 }
 
+/** A container added to a running pod through pods/ephemeralcontainers (kubectl debug). */
+export interface EphemeralContainer extends Container {
+  /** Share this container's process namespace where the runtime can. */
+  targetContainerName?: string;
+}
+
 export interface LifecycleHandler {
   exec?: { command?: string[] };
   httpGet?: Probe['httpGet'];
@@ -179,6 +185,7 @@ export interface PodStatus {
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   qosClass?: string;
   [other: string]: unknown;
 }
@@ -187,6 +194,7 @@ export interface PodSpec {
   nodeName?: string;
   containers: Container[];
   initContainers?: Container[];
+  ephemeralContainers?: EphemeralContainer[];
   volumes?: Volume[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   terminationGracePeriodSeconds?: number;

@@ -125,14 +125,14 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
     const lookup: ContainerLookup = async (ns, name, container, previous) => {
       const pod = workers.pods().find((p) => p.metadata.namespace === ns && p.metadata.name === name);
       if (!pod) return plainPodNotFound(ns, name);
-      const spec = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c) => c.name === container);
+      const spec = [...pod.spec.containers, ...(pod.spec.initContainers ?? []), ...(pod.spec.ephemeralContainers ?? [])].find((c) => c.name === container);
       if (!spec) return { status: 400, message: `container ${container} is not valid for pod ${name}` };
       const all = (await opts.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: pod.metadata.uid! } })).filter((c) => c.metadata.name === container);
       all.sort((a, b) => b.metadata.attempt - a.metadata.attempt || b.createdAt - a.createdAt);
       const pick = previous ? all[1] : all[0];
       if (pick) return { id: pick.id };
       if (previous) return { status: 400, message: `previous terminated container "${container}" in pod "${name}" not found` };
-      const st = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((s) => s.name === container);
+      const st = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])].find((s) => s.name === container);
       const reason = st?.state?.waiting?.reason ?? ev.ContainerCreating;
       return { status: 400, message: `container "${container}" in pod "${name}" is waiting to start: ${reason}` };
     };

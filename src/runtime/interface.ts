@@ -99,6 +99,11 @@ export interface ContainerConfig {
   tty?: boolean;
   resources?: LinuxResources;
   securityContext?: { runAsUser?: number; runAsGroup?: number; privileged?: boolean; readOnlyRootFilesystem?: boolean };
+  /**
+   * CRI's NamespaceMode TARGET: join this container's PID namespace (an ephemeral container's
+   * targetContainerName). A runtime whose pods already share one PID namespace ignores it.
+   */
+  pidTargetContainerId?: string;
 }
 
 export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';

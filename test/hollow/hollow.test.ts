@@ -122,3 +122,68 @@ describe('hollow nodes', () => {
     assert.equal((await fetch(`http://127.0.0.1:${control.port}/nodes/nope/stop`, { method: 'POST' })).status, 404);
   });
 });
+
+describe('hollow kubelet servers behind a secure API server', () => {
+  let server: TestServer;
+  let cluster: HollowCluster;
+  let client: RestClient;
+  let dir: string;
+
+  before(async () => {
+    server = await startTestServer({ secure: true });
+    dir = await mkdtemp(join(tmpdir(), 'k8ts-hollow-tls-'));
+    // This API server checks kubelets' certificates against the cluster CA: the hollow servers present one it issued,
+    // as real kubelets do (a self-signed pair is the default, for API servers that do not check).
+    const { loopbackNodeAddress } = await import('../../src/hollow/addresses.js');
+    const servingTls = await server.kubeletTls('hollow-nodes', [0, 1].map(loopbackNodeAddress));
+    cluster = new HollowCluster({ clientConfig: loadKubeconfig(server.kubeconfig), count: 2, namePrefix: 'hollow-s-', rootDir: dir, kubeletServers: true, servingTls });
+    await cluster.start();
+    client = new RestClient(loadKubeconfig(server.kubeconfig));
+  });
+
+  after(async () => {
+    client?.close();
+    await cluster?.close();
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serve HTTPS to the API server only; kubectl logs and exec give the fake runtime\'s answers', async () => {
+    // Without a certificate of its own a hollow server presents a self-signed pair that still checks clients.
+    const { hollowServingTls } = await import('../../src/hollow/serving-tls.js');
+    const self = (await hollowServingTls(loadKubeconfig(server.kubeconfig), 2))!;
+    assert.equal(self.clientCaPem, server.pki!.caCertPem);
+    assert.match(self.certPem, /^(-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\s*){2}$/);
+
+    const node = await until(async () => {
+      const n = await client.get<Node>(NODES, undefined, 'hollow-s-1');
+      return n.status?.daemonEndpoints?.kubeletEndpoint?.Port ? n : undefined;
+    });
+    const ip = node.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+    const port = node.status!.daemonEndpoints!.kubeletEndpoint!.Port;
+    // TLS, and a client without the API server's certificate is turned away as by a real kubelet.
+    const https = await import('node:https');
+    const anon = await new Promise<number>((resolve, reject) => {
+      https.get({ host: ip, port, path: '/containerLogs/default/talky/app', rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(anon, 401);
+
+    await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    await client.create(PODS, 'default', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'talky', namespace: 'default' },
+      spec: { nodeName: 'hollow-s-1', automountServiceAccountToken: false, containers: [{ name: 'app', image: 'nginx:1.27', command: ['sleep', 'infinity'] }] },
+    });
+    await until(async () => (await client.get<Pod>(PODS, 'default', 'talky')).status?.phase === 'Running');
+    const { kubectl, kubectlOk } = await import('../helpers/kubectl.js');
+    assert.match(await kubectlOk(server.kubeconfig, ['logs', 'talky']), /^fake container app started \(image \S*nginx:1\.27, attempt 0\)\n$/);
+    assert.equal((await kubectl(server.kubeconfig, ['exec', 'talky', '--', 'true'])).code, 0);
+    const failed = await kubectl(server.kubeconfig, ['exec', 'talky', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(failed.code, 3, failed.stderr);
+    assert.match(failed.stderr, /command terminated with exit code 3/);
+  });
+});

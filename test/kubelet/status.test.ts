@@ -197,3 +197,31 @@ test('status manager: a status the API already holds (nulls dropped, keys reorde
   assert.equal(await sm.update(target, later), true);
   assert.equal(patches.length, 1);
 });
+
+test('ephemeral containers: started once, before init containers, in the target\'s namespace; reported apart, never ready', () => {
+  const pod = mkPod({ initContainers: [{ name: 'i1', image: 'i' }], ephemeralContainers: [{ name: 'dbg', image: 'i', targetContainerName: 'a' }] });
+  // A new sandbox starts none: ephemeral containers join a pod that already runs.
+  assert.deepEqual(computePodActions(pod, { sandboxes: [], containers: [] }, noProbes).start.map((s) => s.container.name), ['i1']);
+  const waitingInit = computePodActions(pod, { sandboxes: [sandbox()], containers: [ctr('i1', 'CONTAINER_RUNNING')] }, noProbes);
+  assert.deepEqual(waitingInit.start.map((s) => [s.container.name, s.ephemeral, s.fieldPath, s.targetId]), [['dbg', true, 'spec.ephemeralContainers{dbg}', undefined]]);
+  assert.equal('targetContainerName' in waitingInit.start[0]!.container, false);
+  const running = { sandboxes: [sandbox()], containers: [ctr('i1', 'CONTAINER_EXITED', 0, 0), ctr('a', 'CONTAINER_RUNNING')] };
+  assert.equal(computePodActions(pod, running, noProbes).start[0]!.targetId, 'a-0');
+  // Once it has run, it never runs again, whatever its exit code.
+  const after = { sandboxes: [sandbox()], containers: [...running.containers, ctr('dbg', 'CONTAINER_EXITED', 0, 1)] };
+  const again = computePodActions(pod, after, noProbes);
+  assert.deepEqual(again.start, []);
+  assert.equal(again.done, false);
+
+  const s = generatePodStatus(inputs(pod, { sandboxes: [sandbox()], containers: [ctr('i1', 'CONTAINER_EXITED', 0, 0), ctr('a', 'CONTAINER_RUNNING'), ctr('dbg', 'CONTAINER_RUNNING')] }));
+  assert.equal(s.phase, 'Running');
+  assert.equal(cond(s, 'Ready').status, 'True');
+  assert.deepEqual(s.containerStatuses!.map((c) => c.name), ['a']);
+  const e = s.ephemeralContainerStatuses![0]!;
+  assert.equal(e.name, 'dbg');
+  assert.equal(e.ready, false);
+  assert.equal(e.started, undefined);
+  assert.ok(e.state.running);
+  assert.equal(e.containerID, 'fake://dbg-0');
+  assert.equal(generatePodStatus(inputs(mkPod(), { sandboxes: [sandbox()], containers: [ctr('a', 'CONTAINER_RUNNING')] })).ephemeralContainerStatuses, undefined);
+});

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,9 +14,9 @@ import { eventually, FAST, PODS } from '../kubelet/harness.js';
 // cluster CA) on a runtime chosen by name, so each streaming test runs on
 // every runtime that implements the streaming calls.
 
-export type RuntimeKind = 'docker';
-/** The runtimes the streaming suites run on; the exec runtime joins when its streaming side lands. */
-export const RUNTIMES: RuntimeKind[] = ['docker'];
+export type RuntimeKind = 'docker' | 'exec';
+/** The runtimes the streaming suites run on: the exec runtime isolates pods only as root. */
+export const RUNTIMES: RuntimeKind[] = process.getuid?.() === 0 ? ['docker', 'exec'] : ['docker'];
 
 export interface StreamingEnv {
   server: TestServer;
@@ -24,12 +25,30 @@ export interface StreamingEnv {
   kubelet: RunningKubelet;
   nodeName: string;
   image: string;
+  /** The pull policy that finds `image` on this runtime without a registry. */
+  pullPolicy: 'Never' | 'IfNotPresent';
+  /**
+   * A directory a container may write to: /tmp in a Docker container, a directory of
+   * the test's own under the exec runtime (its containers share the host's filesystem).
+   */
+  scratch: string;
   /** Creates a pod on this node in `default` and waits until all its containers run. */
   runPod(name: string, containers: Record<string, unknown>[], extra?: Record<string, unknown>, labels?: Record<string, string>): Promise<any>;
   close(): Promise<void>;
 }
 
-async function makeRuntime(kind: RuntimeKind, nodeName: string): Promise<{ runtime: ContainerRuntime; cleanup(): Promise<void> }> {
+async function makeRuntime(kind: RuntimeKind, nodeName: string, rootDir: string, subnet: number): Promise<{ runtime: ContainerRuntime; cleanup(): Promise<void> }> {
+  if (kind === 'exec') {
+    const { createExecRuntime } = await import('../../src/runtime/exec/index.js');
+    const runtime = createExecRuntime({ rootDir: join(rootDir, 'exec-runtime'), nodeName, podCIDR: `10.244.${subnet}.0/24` });
+    return {
+      runtime,
+      async cleanup() {
+        for (const c of await runtime.listContainers()) await runtime.removeContainer(c.id).catch(() => undefined);
+        for (const s of await runtime.listPodSandboxes()) await runtime.removePodSandbox(s.id).catch(() => undefined);
+      },
+    };
+  }
   const { DockerRuntime } = await import('../../src/runtime/docker/runtime.js');
   const pauseImage = `k8ts-test/pause:streaming-${process.pid}`;
   const runtime = new DockerRuntime({ nodeName, pauseImage });
@@ -44,13 +63,17 @@ async function makeRuntime(kind: RuntimeKind, nodeName: string): Promise<{ runti
   };
 }
 
-export async function startStreamingEnv(kind: RuntimeKind): Promise<StreamingEnv> {
-  const image = await ensureBusyboxImage();
+/** `subnet`: the exec runtime's pod CIDR is 10.244.<subnet>.0/24, one per suite (suites run in parallel). */
+export async function startStreamingEnv(kind: RuntimeKind, subnet = 214): Promise<StreamingEnv> {
+  const image = kind === 'docker' ? await ensureBusyboxImage() : 'busybox';
+  const pullPolicy = kind === 'docker' ? 'Never' : 'IfNotPresent';
   const server = await startTestServer({ secure: true });
   const client = RestClient.fromKubeconfig(server.kubeconfig, { component: 'streaming-e2e' });
   const nodeName = `k8ts-stream-${randomBytes(3).toString('hex')}`;
-  const { runtime, cleanup } = await makeRuntime(kind, nodeName);
   const rootDir = await mkdtemp(join(tmpdir(), 'k8ts-streaming-'));
+  const { runtime, cleanup } = await makeRuntime(kind, nodeName, rootDir, subnet);
+  const scratch = kind === 'docker' ? '/tmp' : join(rootDir, 'scratch');
+  if (kind === 'exec') await mkdir(scratch);
   // The ServiceAccount admission plugin wants the namespace's default account (no controller runs here).
   await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } });
   const kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir, tls: await server.kubeletTls(nodeName, ['127.0.0.1']) });
@@ -61,8 +84,10 @@ export async function startStreamingEnv(kind: RuntimeKind): Promise<StreamingEnv
     kubelet,
     nodeName,
     image,
+    pullPolicy,
+    scratch,
     async runPod(name, containers, extra = {}, labels) {
-      const spec = { nodeName, terminationGracePeriodSeconds: 1, automountServiceAccountToken: false, containers: containers.map((c) => ({ image, imagePullPolicy: 'Never', ...c })), ...extra };
+      const spec = { nodeName, terminationGracePeriodSeconds: 1, automountServiceAccountToken: false, containers: containers.map((c) => ({ image, imagePullPolicy: pullPolicy, ...c })), ...extra };
       await client.create(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec });
       return eventually(async () => {
         const p = await client.get<any>(PODS, 'default', name);
@@ -74,10 +99,18 @@ export async function startStreamingEnv(kind: RuntimeKind): Promise<StreamingEnv
       await kubelet.stop();
       await cleanup();
       await runtime.close();
+      if (kind === 'exec') {
+        // Nothing of the runtime's outlives the suite: no process of its root dir, no bridge.
+        const { processesMentioning } = await import('../runtime/exec/fixture.js');
+        const { defaultBridgeName } = await import('../../src/runtime/exec/network.js');
+        const left = processesMentioning(rootDir).map((p) => `process ${p}`);
+        if (existsSync(`/sys/class/net/${defaultBridgeName(nodeName)}`)) left.push(`bridge ${defaultBridgeName(nodeName)}`);
+        if (left.length) throw new Error(`the exec runtime left behind: ${left.join(', ')}`);
+      }
       client.close();
       await server.close();
       await rm(rootDir, { recursive: true, force: true });
-      await releaseBusyboxImage();
+      if (kind === 'docker') await releaseBusyboxImage();
     },
   };
 }

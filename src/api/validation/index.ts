@@ -38,6 +38,7 @@ import { validateCertificateSigningRequest } from './certificates/csr.js';
 export type { FieldError } from './field.js';
 export { validateObjectMeta, validateName, validatePathSegmentName } from './meta.js';
 export { validateLabelSelector } from './selector.js';
+export { validatePodEphemeralContainersUpdate } from './pod/ephemeral.js';
 
 type KindValidator = (obj: KubeObject, old?: KubeObject) => FieldError[];
 

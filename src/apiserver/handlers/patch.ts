@@ -33,7 +33,7 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
   const { rr, info, store } = ctx;
   if (rr.name === undefined) throw methodNotAllowed('the server does not allow this method on the requested resource');
   const sub = rr.subresource;
-  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && !(sub === 'approval' && info.resource === 'certificatesigningrequests')) {
+  if (sub !== undefined && sub !== 'status' && sub !== 'scale' && !(sub === 'approval' && info.resource === 'certificatesigningrequests') && !(sub === 'ephemeralcontainers' && info.resource === 'pods')) {
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource ${info.resource}/${sub}`);
   }
   const type = patchTypeOf(ctx);

@@ -13,6 +13,7 @@ export async function handleGet(ctx: RequestContext): Promise<void> {
   switch (rr.subresource) {
     case undefined:
     case 'status':
+    case 'ephemeralcontainers':
       writeObject(ctx, 200, obj);
       return;
     case 'scale':

@@ -81,7 +81,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
     writeRaw(ctx, 200, scaleOf(info, object));
     return;
   }
-  if (sub !== undefined && sub !== 'status' && !(sub === 'finalize' && info.resource === 'namespaces') && !(sub === 'approval' && info.resource === 'certificatesigningrequests')) {
+  if (sub !== undefined && sub !== 'status' && !(sub === 'finalize' && info.resource === 'namespaces') && !(sub === 'approval' && info.resource === 'certificatesigningrequests') && !(sub === 'ephemeralcontainers' && info.resource === 'pods')) {
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource ${info.resource}/${sub}`);
   }
   const obj = await readObjectBody(ctx);

@@ -8,7 +8,7 @@ import { StatusError, alreadyExists, badRequest, conflict, gone, internalError, 
 import { matchesLabels, type LabelSelector } from '../../api/selectors/labels.js';
 import { matchesFields, type FieldSelector } from '../../api/selectors/fields.js';
 import { applyDefaults } from '../../api/defaults/index.js';
-import { validateObject } from '../../api/validation/index.js';
+import { validateObject, validatePodEphemeralContainersUpdate } from '../../api/validation/index.js';
 import { objectKey, listPrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { decodeKV, encodeForStorage, eventObject, eventPrevObject, stampResourceVersion } from './codec.js';
@@ -375,6 +375,7 @@ export class ResourceStore {
       delete m.resourceVersion;
       return this.stamp(obj);
     }
+    if (subresource === 'ephemeralcontainers') return this.prepareEphemeralUpdate(obj, old);
     if (subresource === 'status') {
       this.strategy.prepareForStatusUpdate(obj, old);
     } else if (subresource === 'approval' && this.strategy.prepareForApprovalUpdate) {
@@ -388,6 +389,25 @@ export class ResourceStore {
     const errs = validateObject(this.info, obj, old);
     if (errs.length) throw invalid(this.info.kind, this.info.group, o.name!, errs);
     return this.stamp(obj);
+  }
+
+  /**
+   * pods/ephemeralcontainers, as upstream's EphemeralContainersStrategy: everything but
+   * spec.ephemeralContainers (and the field manager's record) is taken from the stored pod.
+   */
+  private prepareEphemeralUpdate(obj: KubeObject, old: KubeObject): KubeObject {
+    const next = structuredClone(old);
+    const wanted = (obj.spec as { ephemeralContainers?: unknown } | undefined)?.ephemeralContainers;
+    const spec = { ...(next.spec as Record<string, unknown>) };
+    if (wanted === undefined || wanted === null) delete spec.ephemeralContainers;
+    else spec.ephemeralContainers = wanted;
+    next.spec = spec;
+    if (obj.metadata.managedFields) next.metadata.managedFields = obj.metadata.managedFields;
+    applyDefaults(this.info, next);
+    delete next.metadata.resourceVersion;
+    const errs = validatePodEphemeralContainersUpdate(next, old);
+    if (errs.length) throw invalid(this.info.kind, this.info.group, old.metadata.name!, errs);
+    return this.stamp(next);
   }
 
   async delete(namespace: string | undefined, name: string, p: DeleteParams = {}): Promise<DeleteResult> {

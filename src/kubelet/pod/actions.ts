@@ -12,6 +12,10 @@ import { instancesOf, type PodRuntimeState } from './runtime-state.js';
 export interface StartStep {
   container: Container;
   init: boolean;
+  /** An ephemeral container (kubectl debug): started once, never restarted. */
+  ephemeral?: boolean;
+  /** The running container whose process namespace an ephemeral container joins (its targetContainerName). */
+  targetId?: string;
   fieldPath: string;
   /** The instance this one replaces; its attempt + 1 is the new restart count, its finish time feeds the back-off. */
   previous?: ContainerStatus;
@@ -50,6 +54,24 @@ export function shouldRestart(policy: string | undefined, exitCode: number): boo
 
 const fieldPathOf = (init: boolean, name: string): string => `spec.${init ? 'initContainers' : 'containers'}{${name}}`;
 
+/** Ephemeral containers never started yet; they may start before initialization completes, as upstream. */
+function ephemeralToStart(pod: Pod, state: PodRuntimeState): StartStep[] {
+  const steps: StartStep[] = [];
+  for (const c of pod.spec.ephemeralContainers ?? []) {
+    if (instancesOf(state, c.name).latest) continue;
+    const target = c.targetContainerName ? instancesOf(state, c.targetContainerName).latest : undefined;
+    const { targetContainerName: _t, ...common } = c;
+    steps.push({
+      container: common,
+      init: false,
+      ephemeral: true,
+      fieldPath: `spec.ephemeralContainers{${c.name}}`,
+      ...(target?.state === 'CONTAINER_RUNNING' ? { targetId: target.id } : {}),
+    });
+  }
+  return steps;
+}
+
 export function computePodActions(pod: Pod, state: PodRuntimeState, probes: ProbeVerdicts): PodActions {
   const policy = pod.spec.restartPolicy ?? 'Always';
   const inits = pod.spec.initContainers ?? [];
@@ -81,6 +103,7 @@ export function computePodActions(pod: Pod, state: PodRuntimeState, probes: Prob
     return actions;
   }
 
+  actions.start.push(...ephemeralToStart(pod, state));
   for (const c of inits) {
     const { latest } = instancesOf(state, c.name);
     const fp = fieldPathOf(true, c.name);

@@ -78,7 +78,7 @@ function formatMap(m: Record<string, string> | undefined): string {
 
 /** Values for resourceFieldRef: limits default to node allocatable, cpu rounds up to the divisor. */
 export function resourceFieldValue(pod: Pod, containerName: string, ref: { resource: string; divisor?: string | number }, allocatable: EnvLookups['allocatable']): string {
-  const c = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((x) => x.name === containerName);
+  const c = [...pod.spec.containers, ...(pod.spec.initContainers ?? []), ...(pod.spec.ephemeralContainers ?? [])].find((x) => x.name === containerName);
   if (!c) throw new ContainerConfigError(`container ${containerName} not found`);
   const [kind, res] = ref.resource.split('.', 2) as [string, string];
   if (!res || (kind !== 'limits' && kind !== 'requests')) throw new ContainerConfigError(`unsupported container resource : ${ref.resource}`);

@@ -120,6 +120,7 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
   const { command, args } = expandCommandAndArgs(container.command, container.args, envVars);
   const config = containerConfig({ pod, container, attempt, nodeName: ctx.nodeName, rootDir: ctx.rootDir, imageRef: image.imageRef, env: envVars, command, args, mounts });
   if (termination) config.annotations[ANNOTATION_TERMINATION_MESSAGE_HOST_PATH] = termination.hostPath;
+  if (step.targetId) config.pidTargetContainerId = step.targetId;
   if (!ctx.lightweight) await mkdir(dirname(config.logPath), { recursive: true }).catch(() => undefined);
 
   let id: string;

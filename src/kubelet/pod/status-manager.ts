@@ -11,7 +11,7 @@ import type { KubeletContext } from '../context.js';
 const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 
 /** Status keys the kubelet owns; anything else in the API's status is left alone. */
-const OWNED = ['phase', 'conditions', 'message', 'reason', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'initContainerStatuses', 'containerStatuses'] as const;
+const OWNED = ['phase', 'conditions', 'message', 'reason', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses'] as const;
 
 /**
  * The owned part of a status as a string that two equal statuses share

@@ -195,6 +195,17 @@ export function generatePodStatus(inp: StatusInputs): PodStatus {
   }
   if (initStatuses.length) status.initContainerStatuses = initStatuses;
   status.containerStatuses = statuses;
+  const ephemeral = pod.spec.ephemeralContainers ?? [];
+  if (ephemeral.length) {
+    // Never ready and without `started`, as upstream reports them: probes do not apply.
+    status.ephemeralContainerStatuses = ephemeral.map((c) => {
+      const { targetContainerName: _t, ...common } = c;
+      const s = containerStatus(common, inp, ContainerCreating);
+      delete s.started;
+      s.ready = false;
+      return s;
+    });
+  }
   if (old.qosClass) status.qosClass = old.qosClass;
   return status;
 }

@@ -110,6 +110,8 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, ws: PodWorkerState,
 
   if (actions.done) {
     ws.finished = true;
+    // Ephemeral containers may outlive the pod's own; nothing keeps running in a finished pod, as upstream.
+    if (state.containers.some((c) => c.state === 'CONTAINER_RUNNING')) state = await killPod(ctx, pod, gracePeriodOf(pod));
     for (const s of state.sandboxes) if (s.state === 'SANDBOX_READY') await ctx.runtime.stopPodSandbox(s.id).catch(() => undefined);
     prober.removePod(uid);
     return { status: statusFor(ctx, pod, await readPodState(ctx.runtime, uid), ws, prober) };

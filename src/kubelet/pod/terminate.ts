@@ -14,6 +14,7 @@ export function gracePeriodOf(pod: Pod): number {
 }
 
 export function containerFieldPath(pod: Pod, name: string): string {
+  if ((pod.spec.ephemeralContainers ?? []).some((c) => c.name === name)) return `spec.ephemeralContainers{${name}}`;
   return (pod.spec.initContainers ?? []).some((c) => c.name === name) ? `spec.initContainers{${name}}` : `spec.containers{${name}}`;
 }
 

@@ -21,7 +21,7 @@ async function runningContainer(ctx: KubeletServerContext, ns: string, podName: 
   const pod = podOf(ctx, ns, podName);
   if (!pod) return { status: 404, message: 'pod does not exist' };
   // The status the kubelet reported names the running container: one inspect instead of a filtered list.
-  const reported = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container && c.state?.running && c.containerID);
+  const reported = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])].find((c) => c.name === container && c.state?.running && c.containerID);
   if (reported) {
     const id = reported.containerID!.replace(/^[a-z]+:\/\//, '');
     const st = await ctx.runtime.containerStatus(id).catch(() => undefined);

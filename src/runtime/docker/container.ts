@@ -62,7 +62,7 @@ export function containerCreateBody(config: ContainerConfig, opts: ContainerCrea
     HostConfig: {
       NetworkMode: joinPod,
       IpcMode: joinPod,
-      PidMode: sandbox.hostPID ? 'host' : '',
+      PidMode: sandbox.hostPID ? 'host' : config.pidTargetContainerId ? `container:${config.pidTargetContainerId}` : '',
       // With hostNetwork the pod also sees the node's hostname.
       UTSMode: sandbox.hostNetwork ? 'host' : '',
       Binds: binds,

@@ -14,13 +14,23 @@ import { procRef, type ProcRef } from './proc.js';
 export const relaySocket = (sandboxDir: string): string => join(sandboxDir, 'portforward.sock');
 const RELAY = fileURLToPath(new URL('./relay.js', import.meta.url));
 
-/** Resolves once connected; rejects with the system's error (ECONNREFUSED...) as net.connect reports it. */
+const GO_WORDING: Record<string, string> = { ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host', ENETUNREACH: 'network is unreachable', ETIMEDOUT: 'connection timed out' };
+
+/** Go's wording of a dial error ("dial tcp4 …: connect: connection refused"), which kubectl users know; the code stays. */
+export function dialError(host: string, port: number, err: NodeJS.ErrnoException): NodeJS.ErrnoException {
+  const why = GO_WORDING[err.code ?? ''];
+  if (!why) return err;
+  return Object.assign(new Error(`dial tcp4 ${host}:${port}: connect: ${why}`), { code: err.code });
+}
+
+/** Resolves once connected; rejects with the system's error (code ECONNREFUSED...) in Go's wording. */
 export function tcpConnect(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, allowHalfOpen: true });
-    socket.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException): void => reject(dialError(host, port, err));
+    socket.once('error', fail);
     socket.once('connect', () => {
-      socket.removeListener('error', reject);
+      socket.removeListener('error', fail);
       resolve(socket);
     });
   });

@@ -112,7 +112,7 @@ function pathMap(list: unknown, pathKey: string): Map<string, string> {
   return m;
 }
 
-function validateContainerCommon(c: Obj, ctx: PodContext, field: string): FieldError[] {
+export function validateContainerCommon(c: Obj, ctx: PodContext, field: string): FieldError[] {
   const errs: FieldError[] = [];
   const name = str(c.name);
   if (!name) errs.push(required(child(field, 'name')));
