@@ -11,6 +11,9 @@ import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
 import { addDnsFlags, startDnsAddon, type DnsFlags } from './dns.js';
 import { ensureDefaultStorageClass } from './default-storage.js';
 
+/** The cluster's pod range when `k8ts server` allocates node CIDRs: its first /24 is the exec runtime's old default pod network. */
+export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
+
 type Stoppable = { stop(): Promise<void> };
 
 function onSignals(parts: Stoppable[]): void {
@@ -43,7 +46,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     await ensureDefaultStorageClass(cp.kubeconfig);
     const cmClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
     // A single server needs no election; several servers use `k8ts controller-manager` with --leader-elect.
-    const cm = await runControllerManager({ ...flags, leaderElect: false, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);
+    const cm = await runControllerManager({ ...flags, clusterCidr: flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR, leaderElect: false, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);
     parts.push({ stop: async () => { await cm.stop(); cmClient.close(); } });
     progress('controller manager started');
     const scheduler = await startScheduler({ clientConfig: await componentClientConfig(cp.pki, cp.server, cp.dataDir, SCHEDULER), leaderElect: false, qps: 5000, burst: 5000 });
@@ -58,7 +61,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
 
 export function addServerCommand(program: Command): void {
   const serverCmd = addAgentFlags(addApiServerFlags(program.command('server').description('run the control plane (API server, controller manager, scheduler) and, unless --disable-agent, a kubelet for this host, in one process')));
-  addDnsFlags(addControllerManagerFlags(serverCmd)).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags) => serve(flags, 'k8ts server', true));
+  addDnsFlags(addControllerManagerFlags(serverCmd, { allocateNodeCidrs: true })).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags) => serve(flags, 'k8ts server', true));
 }
 
 export function addApiServerCommand(program: Command): void {

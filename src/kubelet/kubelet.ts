@@ -147,6 +147,19 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
   const regs: TickerRegistration[] = [];
   void reporter.tick().then(() => mirrors.reconcile());
   regs.push(ticker.every(opts.nodeStatusUpdateFrequency ?? 10_000, () => void reporter.tick().then(() => mirrors.reconcile())));
+  // Upstream's fastStatusUpdateOnce: while the runtime waits for the Node's podCIDR (node IPAM sets it
+  // just after registration), look every 100 ms instead of every nodeStatusUpdateFrequency, so the node
+  // turns Ready as soon as its pod network can be built.
+  let stopped = false;
+  const fastStatusUpdate = async (): Promise<void> => {
+    while (!stopped) {
+      const network = (await opts.runtime.status?.().catch(() => undefined))?.conditions.find((c) => c.type === 'NetworkReady');
+      await reporter.tick();
+      if (!network || network.status) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  if (opts.runtime.updatePodCIDR) void fastStatusUpdate();
   const lease = new NodeLease(ctx, opts.nodeLeaseDurationSeconds ?? 40, () => reporter.nodeUID);
   void lease.renew();
   // Upstream renews at a quarter of the lease's duration (NodeLeaseRenewIntervalFraction): 10 s for 40 s.
@@ -222,7 +235,6 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
   regs.push(ticker.every(opts.plegRelistPeriod ?? 1000, () => void relist()));
   log.info({ runtime: facts.runtimeVersion, port: facts.kubeletPort, address }, 'kubelet started');
 
-  let stopped = false;
   return {
     nodeName: opts.nodeName,
     port: facts.kubeletPort,
