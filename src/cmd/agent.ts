@@ -77,13 +77,15 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
     clusterDomain: dns.clusterDomain,
   });
   progress(`kubelet registered node ${nodeName} (runtime ${runtime}, server on port ${kubelet.port})`);
-  const net = runtime === 'exec' ? await startNodePodNetwork({ ...kubelet, nodeName }, address, backendChoice(flags.flannelBackend)) : undefined;
+  const nodesClient = runtime === 'exec' ? new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY), { component: 'podnet' }) : undefined;
+  const net = nodesClient ? await startNodePodNetwork({ ...kubelet, nodeName }, nodesClient, address, backendChoice(flags.flannelBackend)) : undefined;
   const proxy = flags.disableKubeProxy ? undefined : await runProxy({ ...proxySettings(flags), nodeName }, await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY));
   return {
     async stop() {
       await proxy?.stop();
       await kubelet.stop();
       await net?.stop({ cleanup: true });
+      nodesClient?.close();
       localPathClient.close();
     },
   };

@@ -32,6 +32,7 @@ export interface KubeletFlags {
   port: string;
   podCidr?: string;
   flannelBackend?: string;
+  flannelKubeconfig?: string;
   maxPods: string;
   nodeLabels?: string;
   nodeStatusUpdateFrequency: string;
@@ -214,6 +215,7 @@ export function addKubeletCommand(program: Command): Command {
     .option('--root-dir <dir>', 'directory for pod volumes, logs and state', process.env.K8TS_KUBELET_ROOT ?? '.k8ts/kubelet')
     .option('--node-ip <ip>', 'InternalIP of the node and address of the kubelet server (default: first non-loopback IPv4)')
     .option('--port <n>', 'port of the kubelet server (container logs, healthz)', '10250')
+    .option('--flannel-kubeconfig <path>', 'kubeconfig the pod network agent reads all Nodes with (needs list/watch nodes, e.g. kube-proxy\'s; default: --kubeconfig)')
     .option('--pod-cidr <cidr>', 'spec.podCIDR of the Node (default: the one node IPAM gives the Node; with --flannel-backend none, 10.244.0.0/24 for the exec runtime)')
     .option('--max-pods <n>', 'pods capacity of the node', '110')
     .option('--node-labels <k=v,...>', 'labels to add when registering the node')
@@ -233,7 +235,8 @@ export function addKubeletCommand(program: Command): Command {
     .action(async (flags: KubeletFlags) => {
       const o = kubeletOptionsFromFlags(flags);
       const k = await startKubelet(o);
-      const net = flags.runtime === 'exec' ? await startNodePodNetwork({ ...k, nodeName: o.nodeName }, o.address ?? defaultNodeIP(), backendChoice(flags.flannelBackend)) : undefined;
+      const nodesClient = flags.runtime === 'exec' ? new RestClient(flags.flannelKubeconfig ? loadKubeconfig(flags.flannelKubeconfig) : k.client.config, { component: 'podnet' }) : undefined;
+      const net = nodesClient ? await startNodePodNetwork({ ...k, nodeName: o.nodeName }, nodesClient, o.address ?? defaultNodeIP(), backendChoice(flags.flannelBackend)) : undefined;
       progress(`kubelet is running as node ${k.nodeName} (server on port ${k.port})`);
       let stopping = false;
       const stop = (sig: string): void => {

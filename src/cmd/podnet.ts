@@ -7,7 +7,10 @@ import { progress } from './progress.js';
 
 // The pod network beside a kubelet of the exec runtime (k3s's embedded
 // flannel, with its flag name): `auto` routes directly to nodes on a shared
-// subnet (host-gw) and tunnels to the others (vxlan).
+// subnet (host-gw) and tunnels to the others (vxlan). It reads every Node,
+// which a kubelet may not (the Node authorizer lets it read its own only):
+// it runs with credentials allowed to list and watch Nodes, kube-proxy's
+// (system:node-proxier) in `k8ts server`, as k3s gives its flannel its own.
 
 export function addPodNetworkFlags(cmd: Command): Command {
   return cmd.option('--flannel-backend <kind>', 'pod network between nodes (exec runtime): auto (host-gw to nodes on a shared subnet, vxlan to the others), host-gw, vxlan or none', 'auto');
@@ -20,9 +23,9 @@ export function backendChoice(v: string | undefined): BackendChoice {
 }
 
 /** Runs the pod network agent for an exec-runtime kubelet: the runtime gets the Node's podCIDR from it, and routes go to every other node. */
-export async function startNodePodNetwork(k: { runtime: ContainerRuntime; client: RestClient; nodeName: string }, nodeIP: string, backend: BackendChoice): Promise<RunningPodNetwork> {
+export async function startNodePodNetwork(k: { runtime: ContainerRuntime; nodeName: string }, nodesClient: RestClient, nodeIP: string, backend: BackendChoice): Promise<RunningPodNetwork> {
   const net = await startPodNetwork({
-    client: k.client,
+    client: nodesClient,
     nodeName: k.nodeName,
     nodeIP,
     backend,

@@ -150,9 +150,10 @@ export async function startPodNetwork(o: PodNetworkOptions): Promise<RunningPodN
       await informer.stop();
       await running;
       if (opts.cleanup) {
-        await hostGw.cleanup();
-        await (vxlan ?? new VxlanBackend({ name: o.nodeName, ip: o.nodeIP, podCIDR: localCIDR ?? '0.0.0.0/0' }, log)).cleanup();
+        // Only what this agent made: another cluster's agent may share this host's routing table.
+        for (const { backend, peer } of programmed.values()) await backend.remove(peer).catch(() => undefined);
         programmed.clear();
+        await vxlan?.cleanup();
         log.info('removed the pod network routes and devices');
       }
     },
