@@ -290,7 +290,9 @@ export class ExecRuntime implements ContainerRuntime {
     if (isAlive(s.relay)) signal(s.relay!.pid, 'SIGKILL');
     if (s.hostPorts) await this.network?.removeHostPorts(id);
     if (s.veth) await this.network?.detach(s.veth);
-    if (s.ip && s.isolation === 'namespaces') this.reservedIPs.delete(s.ip);
+    // Only the first stop frees the address: a later one (removePodSandbox stops again) must not free it
+    // once a newer sandbox holds it.
+    if (s.ip && s.isolation === 'namespaces' && !s.stoppedAt) this.reservedIPs.delete(s.ip);
     s.stoppedAt ??= Date.now();
     await this.saveSandbox(s);
   }
