@@ -3,6 +3,7 @@ import { isNotFound } from '../../client/status.js';
 import { logger } from '../../util/log.js';
 import { NODES } from '../core-resources.js';
 import { KeyWorker } from '../shared/worker.js';
+import { DEFAULT_EXTRA } from '../options.js';
 import type { ControllerContext, ControllerDescriptor, ControllerManagerOptions, RunningController } from '../types.js';
 import { CidrSet, CidrSetFullError } from './cidrset.js';
 
@@ -27,9 +28,9 @@ export interface NodeIpamSettings {
 }
 
 export const NODE_IPAM_DEFAULTS: Readonly<Record<string, string>> = {
-  'allocate-node-cidrs': 'false',
+  'allocate-node-cidrs': DEFAULT_EXTRA['allocate-node-cidrs']!,
   'cluster-cidr': '',
-  'node-cidr-mask-size': '24',
+  'node-cidr-mask-size': DEFAULT_EXTRA['node-cidr-mask-size']!,
 };
 
 export function nodeIpamSettings(o: ControllerManagerOptions): NodeIpamSettings {
