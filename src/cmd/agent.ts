@@ -9,6 +9,7 @@ import { RestClient } from '../client/rest.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
+import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
 
 // The node half of `k8ts server`: a kubelet and a kube-proxy in the
 // same process, each with its own identity, unless --disable-agent.
@@ -21,17 +22,20 @@ export interface AgentFlags extends Partial<ProxyFlags> {
   podManifestPath?: string;
   kubeletPort: string;
   podCidr?: string;
+  flannelBackend?: string;
+  /** The controller manager's --allocate-node-cidrs: the local node then takes its podCIDR from its Node. */
+  allocateNodeCidrs?: boolean;
 }
 
 export function addAgentFlags(cmd: Command): Command {
-  return addProxyFlags(cmd)
+  return addPodNetworkFlags(addProxyFlags(cmd))
     .option('--disable-agent', 'do not run a kubelet and proxy in this process')
     .option('--disable-kube-proxy', 'run the kubelet without the proxy')
     .option('--runtime <kind>', 'container runtime of the local kubelet: auto (docker when its socket answers, else exec), docker, exec or fake', 'auto')
     .option('--node-name <name>', 'name of the local node (default: the hostname)')
     .option('--pod-manifest-path <dir>', 'directory of static pod manifests for the local kubelet')
     .option('--kubelet-port <n>', 'port of the local kubelet server', '10250')
-    .option('--pod-cidr <cidr>', 'pod network of the local node (exec runtime)', '10.244.0.0/24');
+    .option('--pod-cidr <cidr>', 'pod network of the local node (exec runtime; default: the podCIDR node IPAM gives its Node, or 10.244.0.0/24 with --allocate-node-cidrs=false)');
 }
 
 /** Docker is the seed's runtime; without it the embedded exec runtime runs pods as host processes. */
@@ -68,15 +72,20 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
     podManifestPath: flags.podManifestPath,
     kubeletPort: Number(flags.kubeletPort),
     podCIDR: flags.podCidr,
+    awaitPodCIDR: !flags.podCidr && flags.allocateNodeCidrs !== false,
     clusterDNS: dns.clusterDNS,
     clusterDomain: dns.clusterDomain,
   });
   progress(`kubelet registered node ${nodeName} (runtime ${runtime}, server on port ${kubelet.port})`);
+  const nodesClient = runtime === 'exec' ? new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY), { component: 'podnet' }) : undefined;
+  const net = nodesClient ? await startNodePodNetwork({ ...kubelet, nodeName }, nodesClient, address, backendChoice(flags.flannelBackend)) : undefined;
   const proxy = flags.disableKubeProxy ? undefined : await runProxy({ ...proxySettings(flags), nodeName }, await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY));
   return {
     async stop() {
       await proxy?.stop();
       await kubelet.stop();
+      await net?.stop({ cleanup: true });
+      nodesClient?.close();
       localPathClient.close();
     },
   };

@@ -7,6 +7,8 @@ import type { ControllerManagerOptions } from '../controllers/types.js';
 import { DEFAULT_HPA_EXTRA } from '../controllers/podautoscaler/controller.js';
 import { progress } from './progress.js';
 import { DEFAULT_CLUSTER_SIGNING_DURATION } from '../controllers/certificates/signer.js';
+import { NODE_IPAM_DEFAULTS } from '../controllers/nodeipam/controller.js';
+import { CidrSet } from '../controllers/nodeipam/cidrset.js';
 
 export { startControllerManager } from '../controllers/manager.js';
 export type { ControllerManagerConfig, RunningControllerManager } from '../controllers/manager.js';
@@ -27,9 +29,13 @@ function parseBool(v: string): boolean {
 }
 
 /** The controller-manager flags, for `k8ts controller-manager` and for `k8ts server` to reuse. */
-export function addControllerManagerFlags(cmd: Command): Command {
+export function addControllerManagerFlags(cmd: Command, ipam: { allocateNodeCidrs: boolean } = { allocateNodeCidrs: false }): Command {
   const d = defaultControllerManagerOptions();
+  // `k8ts server` has kube-proxy's --cluster-cidr already: one range, read by both (its default applies to IPAM only).
+  if (!cmd.options.some((o) => o.long === '--cluster-cidr')) cmd.option('--cluster-cidr <cidr>', 'CIDR range of the cluster\'s pods, cut into one subnet per node');
   cmd
+    .option('--allocate-node-cidrs [bool]', 'give every Node a spec.podCIDR from --cluster-cidr (node-ipam-controller)', parseBool, ipam.allocateNodeCidrs)
+    .option('--node-cidr-mask-size <n>', 'prefix length of each node\'s podCIDR', NODE_IPAM_DEFAULTS['node-cidr-mask-size'])
     .option('--kubeconfig <path>', 'path to a kubeconfig (default: $KUBECONFIG, else <data-dir>/kubeconfig.yaml)')
     .option('--controllers <list>', 'controllers to enable: "*" for all on by default, "foo" to enable, "-foo" to disable', '*')
     .option('--leader-elect [bool]', 'take the kube-system/kube-controller-manager Lease before running controllers', parseBool, true)
@@ -88,6 +94,13 @@ export function optionsFromFlags(flags: ControllerManagerFlags): ControllerManag
     o.extra[name] = str(flags, name);
   }
   o.extra['max-endpoints-per-slice'] = String(num(flags, 'max-endpoints-per-slice'));
+  if (flags.allocateNodeCidrs !== undefined) o.extra['allocate-node-cidrs'] = String(flags.allocateNodeCidrs !== false);
+  if (typeof flags.clusterCidr === 'string' && flags.clusterCidr) o.extra['cluster-cidr'] = flags.clusterCidr;
+  if (flags.nodeCidrMaskSize !== undefined) o.extra['node-cidr-mask-size'] = String(num(flags, 'node-cidr-mask-size'));
+  if (o.extra['allocate-node-cidrs'] === 'true') {
+    if (!o.extra['cluster-cidr']) throw new Error('--allocate-node-cidrs needs --cluster-cidr (e.g. --cluster-cidr 10.244.0.0/16)');
+    new CidrSet(o.extra['cluster-cidr'], Number(o.extra['node-cidr-mask-size'] ?? NODE_IPAM_DEFAULTS['node-cidr-mask-size']));
+  }
   if (typeof flags.rootCaFile === 'string' && flags.rootCaFile) o.extra['root-ca-file'] = flags.rootCaFile;
   for (const name of ['cluster-signing-cert-file', 'cluster-signing-key-file']) {
     const v = flags[camel(name)];

@@ -12,6 +12,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { KubeletServingTls } from '../kubelet/server/auth.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
 import { logger } from '../util/log.js';
+import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
 
 const log = logger('kubelet');
 
@@ -30,6 +31,8 @@ export interface KubeletFlags {
   nodeIp?: string;
   port: string;
   podCidr?: string;
+  flannelBackend?: string;
+  flannelKubeconfig?: string;
   maxPods: string;
   nodeLabels?: string;
   nodeStatusUpdateFrequency: string;
@@ -62,6 +65,8 @@ export interface StartKubeletOptions extends Omit<KubeletOptions, 'client' | 'ru
   tlsPrivateKeyFile?: string;
   /** Upstream --client-ca-file (default: the CA of the kubeconfig's cluster, which signs the API server's client certificate). */
   clientCaFile?: string;
+  /** Exec runtime without podCIDR: no pod network until the Node's spec.podCIDR is known (node IPAM). */
+  awaitPodCIDR?: boolean;
 }
 
 export interface RuntimeChoice {
@@ -69,6 +74,7 @@ export interface RuntimeChoice {
   rootDir: string;
   endpoint?: string;
   podCIDR?: string;
+  awaitPodCIDR?: boolean;
 }
 
 export async function createRuntime(kind: string, o: RuntimeChoice): Promise<ContainerRuntime> {
@@ -92,7 +98,7 @@ export async function createRuntime(kind: string, o: RuntimeChoice): Promise<Con
     }
     case 'exec': {
       const { createExecRuntime } = await import('../runtime/exec/index.js');
-      return createExecRuntime({ nodeName, rootDir: join(o.rootDir, 'exec-runtime'), podCIDR: o.podCIDR });
+      return createExecRuntime({ nodeName, rootDir: join(o.rootDir, 'exec-runtime'), podCIDR: o.podCIDR, awaitPodCIDR: o.awaitPodCIDR });
     }
     default:
       throw new Error(`unknown container runtime "${kind}" (docker, exec or fake)`);
@@ -104,7 +110,7 @@ export async function startKubelet(o: StartKubeletOptions): Promise<RunningKubel
   const cfg = o.clientConfig ?? (o.kubeconfig ? loadKubeconfig(o.kubeconfig) : loadDefaultConfig());
   const client = new RestClient(cfg, { component: 'kubelet', qps: o.qps, burst: o.burst });
   const ownRuntime = typeof o.runtime !== 'object';
-  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'docker', { nodeName: o.nodeName, rootDir: o.rootDir, endpoint: o.containerRuntimeEndpoint, podCIDR: o.podCIDR });
+  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'docker', { nodeName: o.nodeName, rootDir: o.rootDir, endpoint: o.containerRuntimeEndpoint, podCIDR: o.podCIDR, awaitPodCIDR: o.awaitPodCIDR });
   let k: RunningKubelet;
   try {
     const tls = o.tls ?? (o.kubeletPort === null ? undefined : await servingTls(o, cfg));
@@ -177,6 +183,7 @@ export function kubeletOptionsFromFlags(f: KubeletFlags): StartKubeletOptions {
     address: f.nodeIp,
     kubeletPort: Number(f.port),
     podCIDR: f.podCidr,
+    awaitPodCIDR: !f.podCidr && backendChoice(f.flannelBackend) !== 'none',
     maxPods: Number(f.maxPods),
     nodeLabels: parseLabels(f.nodeLabels),
     nodeStatusUpdateFrequency: parseGoDuration(f.nodeStatusUpdateFrequency),
@@ -196,8 +203,8 @@ export function kubeletOptionsFromFlags(f: KubeletFlags): StartKubeletOptions {
 }
 
 export function addKubeletCommand(program: Command): Command {
-  return program
-    .command('kubelet')
+  return addPodNetworkFlags(program
+    .command('kubelet'))
     .description('run the node agent (kubelet): registers a Node and runs the pods bound to it')
     .option('--kubeconfig <path>', 'kubeconfig of the API server (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--node-name <name>', 'name of the Node (default: the hostname)')
@@ -208,7 +215,8 @@ export function addKubeletCommand(program: Command): Command {
     .option('--root-dir <dir>', 'directory for pod volumes, logs and state', process.env.K8TS_KUBELET_ROOT ?? '.k8ts/kubelet')
     .option('--node-ip <ip>', 'InternalIP of the node and address of the kubelet server (default: first non-loopback IPv4)')
     .option('--port <n>', 'port of the kubelet server (container logs, healthz)', '10250')
-    .option('--pod-cidr <cidr>', 'spec.podCIDR of the Node')
+    .option('--flannel-kubeconfig <path>', 'kubeconfig the pod network agent reads all Nodes with (needs list/watch nodes, e.g. kube-proxy\'s; default: --kubeconfig)')
+    .option('--pod-cidr <cidr>', 'spec.podCIDR of the Node (default: the one node IPAM gives the Node; with --flannel-backend none, 10.244.0.0/24 for the exec runtime)')
     .option('--max-pods <n>', 'pods capacity of the node', '110')
     .option('--node-labels <k=v,...>', 'labels to add when registering the node')
     .option('--node-status-update-frequency <d>', 'how often node status is computed', '10s')
@@ -225,14 +233,17 @@ export function addKubeletCommand(program: Command): Command {
     .option('--tls-private-key-file <file>', 'key of --tls-cert-file')
     .option('--client-ca-file <file>', 'CA the API server\'s client certificate must chain to (default: the kubeconfig\'s cluster CA)')
     .action(async (flags: KubeletFlags) => {
-      const k = await startKubelet(kubeletOptionsFromFlags(flags));
+      const o = kubeletOptionsFromFlags(flags);
+      const k = await startKubelet(o);
+      const nodesClient = flags.runtime === 'exec' ? new RestClient(flags.flannelKubeconfig ? loadKubeconfig(flags.flannelKubeconfig) : k.client.config, { component: 'podnet' }) : undefined;
+      const net = nodesClient ? await startNodePodNetwork({ ...k, nodeName: o.nodeName }, nodesClient, o.address ?? defaultNodeIP(), backendChoice(flags.flannelBackend)) : undefined;
       progress(`kubelet is running as node ${k.nodeName} (server on port ${k.port})`);
       let stopping = false;
       const stop = (sig: string): void => {
         if (stopping) process.exit(1);
         stopping = true;
         progress(`${sig}: stopping kubelet (containers keep running and are adopted on restart)`);
-        k.stop().then(
+        k.stop().then(() => net?.stop({ cleanup: true })).then(
           () => process.exit(0),
           (err: unknown) => {
             console.error(err);

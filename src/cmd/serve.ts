@@ -13,6 +13,9 @@ import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
 import { addDnsFlags, startDnsAddon, type DnsFlags } from './dns.js';
 import { ensureDefaultStorageClass } from './default-storage.js';
 
+/** The cluster's pod range when `k8ts server` allocates node CIDRs: its first /24 is the exec runtime's old default pod network. */
+export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
+
 type Stoppable = { stop(): Promise<void> };
 
 function onSignals(parts: Stoppable[]): void {
@@ -61,6 +64,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     const cm = await runControllerManager(
       {
         ...flags,
+        clusterCidr: flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
         leaderElect,
         useServiceAccountCredentials: true,
         rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt'),
@@ -100,7 +104,7 @@ export function addServerCommand(program: Command): void {
     .option('--server <url>', 'join the highly available cluster of this server (needs etcd storage; SQLite cannot be shared)')
     .option('--token <token>', 'the cluster\'s server token (with --server)')
     .option('--token-ttl <duration>', 'lifetime of the join token in DIR/node-token (0: never expires, as k3s)', '0');
-  addDnsFlags(addControllerManagerFlags(serverCmd)).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags & ClusterFlags) => serve(flags, 'k8ts server', true));
+  addDnsFlags(addControllerManagerFlags(serverCmd, { allocateNodeCidrs: true })).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags & ClusterFlags) => serve(flags, 'k8ts server', true));
 }
 
 export function addApiServerCommand(program: Command): void {

@@ -23,6 +23,8 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   garbagecollector: 'generic-garbage-collector',
   serviceaccount: 'service-account-controller',
   nodelifecycle: 'node-controller',
+  // Upstream's node-ipam-controller runs with the node controller's client too.
+  nodeipam: 'node-controller',
   // Upstream 1.32 runs taint eviction as its own controller with the node controller's rights.
   'taint-eviction-controller': 'node-controller',
   endpoint: 'endpoint-controller',

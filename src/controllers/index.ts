@@ -5,6 +5,7 @@ import { garbageCollectorController } from './garbagecollector/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
 import { taintEvictionController } from './nodelifecycle/taint-eviction.js';
+import { nodeIpamController } from './nodeipam/controller.js';
 import { endpointsController } from './endpoint/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { podGcController } from './podgc/controller.js';
@@ -23,6 +24,7 @@ export const coreControllers: readonly ControllerDescriptor[] = [
   serviceAccountController,
   namespaceController,
   garbageCollectorController,
+  nodeIpamController,
   nodeLifecycleController,
   taintEvictionController,
   endpointsController,

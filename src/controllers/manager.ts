@@ -56,6 +56,7 @@ export const CONTROLLER_ALIASES: Readonly<Record<string, string>> = {
   garbagecollector: 'garbage-collector-controller',
   serviceaccount: 'serviceaccount-controller',
   nodelifecycle: 'node-lifecycle-controller',
+  nodeipam: 'node-ipam-controller',
   endpoint: 'endpoints-controller',
   endpointslice: 'endpointslice-controller',
   podgc: 'pod-garbage-collector-controller',

@@ -36,6 +36,9 @@ export const DEFAULT_EXTRA: Readonly<Record<string, string>> = {
   'k8ts-gc-resync-period': '30s',
   /** How often zone tainting queues are drained (upstream NodeEvictionPeriod). */
   'k8ts-node-eviction-period': '100ms',
+  /** Node IPAM (kube-controller-manager --allocate-node-cidrs, --node-cidr-mask-size; --cluster-cidr has no default). */
+  'allocate-node-cidrs': 'false',
+  'node-cidr-mask-size': '24',
   /** The HPA's flags (kube-controller-manager --horizontal-pod-autoscaler-*). */
   'horizontal-pod-autoscaler-sync-period': '15s',
   'horizontal-pod-autoscaler-downscale-stabilization': '5m',

@@ -146,6 +146,19 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
   agent.afterStatus = () => void mirrors.reconcile();
   // A handed-over agent (a hollow node's first pod) keeps ticking: no restart to announce.
   agent.start();
+  // Upstream's fastStatusUpdateOnce: while the runtime waits for the Node's podCIDR (node IPAM sets it
+  // just after registration), look every 100 ms instead of every nodeStatusUpdateFrequency, so the node
+  // turns Ready as soon as its pod network can be built.
+  let stopped = false;
+  const fastStatusUpdate = async (): Promise<void> => {
+    while (!stopped) {
+      const network = (await opts.runtime.status?.().catch(() => undefined))?.conditions.find((c) => c.type === 'NetworkReady');
+      await reporter.tick();
+      if (!network || network.status) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  if (opts.runtime.updatePodCIDR) void fastStatusUpdate();
 
   // Static pods: the file is the source of truth, with or without an API server.
   let staticSeen = !opts.podManifestPath;
@@ -217,7 +230,6 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
   regs.push(ticker.every(opts.plegRelistPeriod ?? 1000, () => void relist()));
   log.info({ runtime: facts.runtimeVersion, port: facts.kubeletPort, address }, 'kubelet started');
 
-  let stopped = false;
   return {
     nodeName: opts.nodeName,
     port: facts.kubeletPort,

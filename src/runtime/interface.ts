@@ -245,6 +245,11 @@ export interface ContainerRuntime {
    * (e.g. the exec runtime's PodIsolation when it cannot isolate pods). Optional.
    */
   status?(): Promise<{ conditions: RuntimeCondition[] }>;
+  /**
+   * CRI's UpdateRuntimeConfig: the kubelet hands over the Node's spec.podCIDR
+   * once the API server has one (node IPAM). Optional.
+   */
+  updatePodCIDR?(cidr: string): Promise<void>;
   /** Host process id of a container's main process (for probes, stats), if it has one. */
   containerPid?(id: string): Promise<number | undefined>;
 

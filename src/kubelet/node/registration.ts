@@ -21,6 +21,7 @@ export class NodeStatusReporter {
   private lastReportAt = 0;
   private lastConditions = new Map<string, string>();
   private busy = false;
+  private podCIDR?: string;
 
   constructor(
     private readonly ctx: NodeAgentContext,
@@ -81,11 +82,13 @@ export class NodeStatusReporter {
       created = await this.ctx.client.patch<Node>(NODES, undefined, this.ctx.nodeName, 'strategic', { metadata: { labels } });
       this.registered = true;
       this.uid = created.metadata.uid;
+      await this.syncPodCIDR(existing);
       await this.update(true, existing.status);
       return;
     }
     this.registered = true;
     this.uid = created.metadata.uid;
+    await this.syncPodCIDR(created);
     this.lastConditionsSent = node.status?.conditions;
     this.lastReportAt = Date.now();
     this.recordTransitions(node.status!);
@@ -98,7 +101,9 @@ export class NodeStatusReporter {
     let current = apiStatus;
     if (!current) {
       try {
-        current = (await this.ctx.client.get<Node>(NODES, undefined, this.ctx.nodeName)).status;
+        const node = await this.ctx.client.get<Node>(NODES, undefined, this.ctx.nodeName);
+        current = node.status;
+        await this.syncPodCIDR(node);
       } catch (err) {
         if (isNotFound(err)) {
           this.registered = false;
@@ -125,6 +130,19 @@ export class NodeStatusReporter {
     this.lastConditionsSent = status.conditions;
     this.lastReportAt = Date.now();
     this.recordTransitions(status);
+  }
+
+  /** As upstream's updatePodCIDR: the runtime learns the Node's podCIDR (set by node IPAM) when it appears or changes. */
+  private async syncPodCIDR(node: Node): Promise<void> {
+    const cidr = node.spec?.podCIDRs?.[0] ?? node.spec?.podCIDR;
+    if (!cidr || cidr === this.podCIDR || !this.ctx.runtime.updatePodCIDR) return;
+    try {
+      await this.ctx.runtime.updatePodCIDR(cidr);
+      this.podCIDR = cidr;
+      this.ctx.log.info({ node: this.ctx.nodeName, podCIDR: cidr }, 'updated the runtime\'s pod CIDR');
+    } catch (err) {
+      this.ctx.log.warn({ node: this.ctx.nodeName, podCIDR: cidr, err: (err as Error).message }, 'failed to update the runtime\'s pod CIDR');
+    }
   }
 
   private recordTransitions(status: NodeStatus): void {

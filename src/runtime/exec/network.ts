@@ -43,6 +43,8 @@ export async function checkNoOverlap(podCIDR: string, bridge: string): Promise<v
       continue;
     }
     if (theirs.bits === 32 && (r.dst.startsWith('127.') || theirs.base === 0)) continue;
+    // The podCIDR's network address on the pod network's VXLAN device (flannel's VTEP address): never a pod's.
+    if (theirs.bits === 32 && theirs.base === mine.base) continue;
     if (theirs.bits < 8) continue;
     if (overlaps(mine, theirs)) {
       throw new RuntimeError(

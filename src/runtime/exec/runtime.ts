@@ -57,6 +57,12 @@ export interface ExecRuntimeOptions {
   nodeName: string;
   /** Pod IPs (namespaces isolation); default 10.244.0.0/24. Refused when it overlaps a network of this machine. */
   podCIDR?: string;
+  /**
+   * Without podCIDR: start with no pod network (NetworkReady=false) until
+   * updatePodCIDR() hands over the Node's spec.podCIDR, as a CNI plugin fed
+   * by node IPAM; pods with a network of their own wait until then.
+   */
+  awaitPodCIDR?: boolean;
   /** Node bridge; default k8ts<hash of nodeName>. */
   bridgeName?: string;
   /** Default: namespaces as root (with unshare, nsenter and ip present), else host. */
@@ -89,7 +95,8 @@ export class ExecRuntime implements ContainerRuntime {
   private readonly mode: Isolation;
   private readonly modeReason: string;
   private readonly state: StateDir;
-  private readonly network?: NodeNetwork;
+  private network?: NodeNetwork;
+  private readonly bridgeName: string;
   private readonly cgroups?: Cgroups;
   private readonly images: ExecImages;
   private readonly hostIP: string;
@@ -113,6 +120,7 @@ export class ExecRuntime implements ContainerRuntime {
     this.state = new StateDir(opts.rootDir);
     this.images = new ExecImages(join(opts.rootDir, 'images.json'));
     this.hostIP = opts.hostIP ?? firstHostIPv4();
+    this.bridgeName = opts.bridgeName ?? defaultBridgeName(opts.nodeName);
     const root = process.getuid?.() === 0;
     const tools = ['unshare', 'nsenter', 'ip'].filter((t) => !onPath(t));
     if (opts.isolation) {
@@ -129,7 +137,7 @@ export class ExecRuntime implements ContainerRuntime {
       this.modeReason = 'each pod has its own PID, UTS, IPC, mount and network namespaces';
     }
     if (this.mode === 'namespaces') {
-      this.network = new NodeNetwork(opts.podCIDR ?? DEFAULT_POD_CIDR, opts.bridgeName ?? defaultBridgeName(opts.nodeName));
+      if (opts.podCIDR || !opts.awaitPodCIDR) this.network = new NodeNetwork(opts.podCIDR ?? DEFAULT_POD_CIDR, opts.bridgeName ?? defaultBridgeName(opts.nodeName));
       const version = detectCgroups();
       if (version) this.cgroups = new Cgroups(version);
     }
@@ -237,6 +245,7 @@ export class ExecRuntime implements ContainerRuntime {
       return id;
     }
     if (s.namespaces.net) {
+      if (!this.network) throw new RuntimeError('CreateFailed', 'network plugin is not ready: the node has no podCIDR yet (the exec runtime takes it from the Node\'s spec.podCIDR)');
       const ip = allocate(this.network!.cidr, this.reservedIPs);
       if (!ip) throw new RuntimeError('CreateFailed', `no free pod IP left in ${this.network!.podCIDR}`);
       this.reservedIPs.add(ip);
@@ -281,7 +290,9 @@ export class ExecRuntime implements ContainerRuntime {
     if (isAlive(s.relay)) signal(s.relay!.pid, 'SIGKILL');
     if (s.hostPorts) await this.network?.removeHostPorts(id);
     if (s.veth) await this.network?.detach(s.veth);
-    if (s.ip && s.isolation === 'namespaces') this.reservedIPs.delete(s.ip);
+    // Only the first stop frees the address: a later one (removePodSandbox stops again) must not free it
+    // once a newer sandbox holds it.
+    if (s.ip && s.isolation === 'namespaces' && !s.stoppedAt) this.reservedIPs.delete(s.ip);
     s.stoppedAt ??= Date.now();
     await this.saveSandbox(s);
   }
@@ -772,10 +783,41 @@ export class ExecRuntime implements ContainerRuntime {
     return {
       conditions: [
         { type: 'RuntimeReady', status: true, reason: '', message: '' },
-        { type: 'NetworkReady', status: true, reason: '', message: '' },
+        this.mode === 'namespaces' && !this.network
+          ? { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: the node has no podCIDR yet' }
+          : { type: 'NetworkReady', status: true, reason: '', message: '' },
         { type: 'PodIsolation', status: isolated, reason: isolated ? 'PodNamespaces' : 'NoPodIsolation', message: this.modeReason },
       ],
     };
+  }
+
+  /** The pod network in use (undefined until the Node's podCIDR is known, or without pod namespaces). */
+  podCIDR(): string | undefined {
+    return this.network?.podCIDR;
+  }
+
+  /**
+   * CRI's UpdateRuntimeConfig: the Node's spec.podCIDR. Taken when the runtime
+   * has no pod network yet, or has one no live pod uses (its bridge is
+   * readdressed); pods already holding addresses keep the network they have.
+   */
+  async updatePodCIDR(cidr: string): Promise<void> {
+    await this.live();
+    if (this.mode !== 'namespaces' || this.network?.podCIDR === cidr) return;
+    await this.serial('network', async () => {
+      if (this.network?.podCIDR === cidr) return;
+      if (this.network) {
+        const inUse = [...this.sandboxes.values()].some((s) => s.ip && !s.stoppedAt);
+        if (inUse) {
+          log.warn({ node: this.nodeName, podCIDR: this.network.podCIDR, nodePodCIDR: cidr }, 'the Node\'s podCIDR differs from the pod network in use; keeping it until no pod uses it');
+          return;
+        }
+        if (existsSync(`/sys/class/net/${this.network.bridge}`)) await this.network.removeBridge();
+      }
+      this.network = new NodeNetwork(cidr, this.bridgeName);
+      if (!existsSync(`/sys/class/net/${this.bridgeName}`)) await checkNoOverlap(cidr, this.bridgeName);
+      log.info({ node: this.nodeName, podCIDR: cidr }, 'pod network set from the Node\'s podCIDR');
+    });
   }
 
   async containerPid(id: string): Promise<number | undefined> {

@@ -1,0 +1,331 @@
+// Several hosts (network namespaces on a test switch, see harness.ts), the
+// exec runtime, and the real kubectl. host-gw: four nodes with their own
+// addresses and podCIDRs; a Deployment spread over them whose pods all reach
+// each other by pod IP; a Service answering on its ClusterIP and NodePort
+// from every host; failover when an agent is SIGKILLed and when a host is
+// cut off (and the pods that moved away stop when it returns: nothing lost,
+// nothing doubled); a host joining during a scale-up receives pods. vxlan:
+// the same reachability through the kernel's VXLAN device, and a clean exit
+// takes the device and routes away.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import { until } from '../helpers/wait.js';
+import { isRoot, nodeReadiness, startMultiHostCluster, type Host, type MultiHostCluster } from './harness.js';
+
+const skip = !isRoot && !process.env.CI ? 'needs root (network namespaces)' : false;
+const LONG = 240_000;
+
+interface PodView {
+  name: string;
+  node: string;
+  ip: string;
+  phase: string;
+  deleting: boolean;
+}
+
+async function pods(c: MultiHostCluster, selector = 'app=web'): Promise<PodView[]> {
+  const out = await kubectlOk(c.kubeconfig, ['get', 'pods', '-l', selector, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP} {.status.phase} {.metadata.deletionTimestamp}{"\\n"}{end}']);
+  return out.split('\n').filter(Boolean).map((l) => {
+    const [name, node, ip, phase, del] = l.split(' ');
+    return { name: name!, node: node ?? '', ip: ip ?? '', phase: phase ?? '', deleting: !!del };
+  });
+}
+
+async function runningPods(c: MultiHostCluster, want: number, ok: (p: PodView[]) => boolean = () => true): Promise<PodView[]> {
+  return until(`${want} running web pods`, async () => {
+    const all = await pods(c);
+    // Pods being deleted do not count: those of a dead node stay Terminating until its kubelet returns.
+    const live = all.filter((p) => p.phase === 'Running' && !p.deleting && p.ip);
+    return live.length === want && all.filter((p) => !p.deleting).length === want && ok(live) ? live : undefined;
+  }, LONG);
+}
+
+async function webDeployment(c: MultiHostCluster, replicas: number, docroot: string, whenUnsatisfiable = 'ScheduleAnyway'): Promise<void> {
+  await mkdir(docroot, { recursive: true });
+  await writeFile(join(docroot, 'index.html'), 'pod network ok\n');
+  const deploy = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable, labelSelector: { matchLabels: { app: 'web' } } }],
+          containers: [{ name: 'httpd', image: 'busybox', command: ['httpd', '-f', '-p', '8080', '-h', docroot], ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }],
+        },
+      },
+    },
+  };
+  await kubectlOk(c.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(deploy) });
+}
+
+/** From inside every pod, an HTTP GET to every pod IP; returns the failures ("from → to"). */
+async function unreachablePairs(c: MultiHostCluster, live: PodView[]): Promise<string[]> {
+  const ips = live.map((p) => p.ip).join(' ');
+  const failures: string[] = [];
+  for (const p of live) {
+    const script = `for ip in ${ips}; do if ${httpGet('$ip', 8080)} | grep -q 'pod network ok'; then echo "ok $ip"; else echo "fail $ip"; fi; done`;
+    const r = await kubectl(c.kubeconfig, ['exec', p.name, '--', 'sh', '-c', script]);
+    for (const ip of live.map((q) => q.ip)) if (!r.stdout.includes(`ok ${ip}\n`)) failures.push(`${p.name}@${p.node}(${p.ip}) → ${ip}: ${r.stdout.trim().replace(/\n/g, ', ')} ${r.stderr.trim()}`);
+  }
+  return failures;
+}
+
+/** An HTTP GET with busybox nc (this machine's busybox wget crashes). */
+const httpGet = (host: string, port: number): string => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 5 ${host} ${port}`;
+
+async function httpFrom(c: MultiHostCluster, h: Host, host: string, port: number): Promise<boolean> {
+  const r = await c.exec(h, ['sh', '-c', httpGet(host, port)]);
+  return r.code === 0 && r.stdout.includes('pod network ok');
+}
+
+/**
+ * The httpd processes serving this docroot right now, each with the pod IP of its network
+ * namespace: what really runs, whatever the API says.
+ */
+function podProcesses(docroot: string): string[] {
+  const ips: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmd.includes('httpd') || !cmd.includes(docroot)) continue;
+    try {
+      const out = execFileSync('nsenter', ['-t', name, '-n', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
+      if (m) ips.push(m[1]!);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ips.sort();
+}
+
+async function dump(c: MultiHostCluster): Promise<void> {
+  for (const args of [['get', 'nodes', '-o', 'wide'], ['get', 'pods', '-o', 'wide'], ['get', 'events', '--sort-by=.lastTimestamp']]) {
+    const r = await kubectl(c.kubeconfig, args);
+    console.log(`$ kubectl ${args.join(' ')}\n${r.stdout}${r.stderr}`);
+  }
+  for (const h of c.hosts) console.log(`${h.name} routes:\n${(await c.exec(h, ['ip', 'route'])).stdout}`);
+}
+
+describe('host-gw: four hosts, then a fifth', { skip }, () => {
+  let c: MultiHostCluster;
+  let docroot: string;
+  let failed = false;
+
+  before(async () => {
+    c = await startMultiHostCluster({
+      hosts: 5,
+      backend: 'host-gw',
+      deferred: [4],
+      // The fast profile, a little slower than the benchmark's so a loaded machine does not make live nodes flap.
+      serverArgs: ['--node-monitor-grace-period', '10s', '--node-monitor-period', '1s', '--default-not-ready-toleration-seconds', '0', '--default-unreachable-toleration-seconds', '0'],
+      kubeletArgs: ['--node-lease-duration-seconds', '8', '--node-status-update-frequency', '2s'],
+    });
+    docroot = join(c.dir, 'www');
+  });
+
+  after(async () => {
+    if (failed && c) await dump(c);
+    await c?.close();
+  });
+
+  const step = (name: string, fn: () => Promise<void>): void => {
+    test(name, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    });
+  };
+
+  step('four Ready nodes with their own InternalIPs, podCIDRs and nodeInfo (kubectl get nodes -o wide)', async () => {
+    const four = c.hosts.slice(0, 4);
+    await until('four Ready nodes', async () => {
+      const r = await nodeReadiness(c);
+      return four.every((h) => r.get(h.name) === 'True') ? true : undefined;
+    }, LONG);
+    const wide = await kubectlOk(c.kubeconfig, ['get', 'nodes', '-o', 'wide']);
+    assert.match(wide.split('\n')[0]!, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME/);
+    for (const h of four) assert.match(wide, new RegExp(`^${h.name}\\s+Ready\\s+<none>\\s+\\S+\\s+v1\\.32\\S*\\s+${h.ip.replace(/\./g, '\\.')}\\s+<none>\\s+.+exec://`, 'm'));
+    const out = await kubectlOk(c.kubeconfig, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.nodeInfo.kernelVersion} {.status.nodeInfo.kubeletVersion} {.status.nodeInfo.bootID}{"\\n"}{end}']);
+    const rows = out.split('\n').filter(Boolean).map((l) => l.split(' '));
+    assert.equal(rows.length, 4);
+    const cidrs = rows.map((r) => r[1]!);
+    assert.equal(new Set(cidrs).size, 4, `distinct podCIDRs: ${cidrs.join(' ')}`);
+    for (const r of rows) {
+      assert.match(r[1]!, /^10\.244\.\d+\.0\/24$/);
+      assert.ok(r[2] && r[3] && r[4], `nodeInfo of ${r[0]}: ${r.join(' ')}`);
+    }
+    // host-gw: each host routes every other node's podCIDR through that node's address, and no more.
+    for (const h of four) {
+      const want = rows
+        .filter((x) => x[0] !== h.name)
+        .map((r) => `${r[1]} via ${four.find((x) => x.name === r[0])!.ip} dev eth0`)
+        .sort();
+      const routes = await until(`${h.name}: a route to each other node's pods`, async () => {
+        const out = (await c.exec(h, ['ip', '-4', 'route', 'show', 'proto', '73'])).stdout.split('\n').filter(Boolean).map((l) => l.replace(/\s+proto 73.*$/, '').trim()).sort();
+        return out.length === want.length ? out : undefined;
+      }, LONG);
+      assert.deepEqual(routes, want);
+    }
+  });
+
+  let nodePort = 0;
+  let clusterIP = '';
+  step('six pods spread over the nodes reach each other by pod IP; the Service answers on ClusterIP and NodePort from every host', async () => {
+    await webDeployment(c, 6, docroot);
+    const live = await runningPods(c, 6);
+    assert.ok(new Set(live.map((p) => p.node)).size >= 3, `spread: ${live.map((p) => p.node).join(' ')}`);
+    assert.deepEqual(await until('every pod reaching every pod', async () => {
+      const f = await unreachablePairs(c, live);
+      return f.length === 0 ? f : undefined;
+    }, LONG), []);
+    await kubectlOk(c.kubeconfig, ['expose', 'deployment', 'web', '--port', '80', '--target-port', '8080', '--type', 'NodePort']);
+    clusterIP = await kubectlOk(c.kubeconfig, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']);
+    nodePort = Number(await kubectlOk(c.kubeconfig, ['get', 'svc', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
+    for (const h of c.hosts.slice(0, 4)) {
+      await until(`ClusterIP from ${h.name}`, async () => ((await httpFrom(c, h, clusterIP, 80)) ? true : undefined), LONG);
+      // Several tries: each lands on some endpoint, so every host reaches pods of other hosts through its rules.
+      for (let i = 0; i < 6; i++) assert.ok(await httpFrom(c, h, clusterIP, 80), `ClusterIP from ${h.name}, try ${i}`);
+      for (const target of c.hosts.slice(0, 4)) await until(`NodePort ${target.ip}:${nodePort} from ${h.name}`, async () => ((await httpFrom(c, h, target.ip, nodePort)) ? true : undefined), LONG);
+    }
+    // And from outside every host (the test network), on each host's address.
+    for (const h of c.hosts.slice(0, 4)) {
+      const body = await until(`NodePort on ${h.ip} from outside`, async () => {
+        const res = await fetch(`http://${h.ip}:${nodePort}/`).catch(() => undefined);
+        return res?.ok ? res.text() : undefined;
+      }, LONG);
+      assert.equal(body, 'pod network ok\n');
+    }
+    assert.deepEqual(podProcesses(docroot), live.map((p) => p.ip).sort());
+  });
+
+  step('failover: a SIGKILLed agent\'s node turns NotReady, its pods run elsewhere, the Service keeps answering; on return its evicted pods stop', async () => {
+    const victim = c.hosts[3]!;
+    const before = await pods(c);
+    const lost = before.filter((p) => p.node === victim.name);
+    assert.ok(lost.length > 0, `pods on ${victim.name}: ${before.map((p) => p.node).join(' ')}`);
+    await c.killNodeAgent(victim);
+    await until(`${victim.name} NotReady`, async () => ((await nodeReadiness(c)).get(victim.name) === 'Unknown' ? true : undefined), LONG);
+    const live = await runningPods(c, 6, (l) => l.every((p) => p.node !== victim.name) && lost.every((g) => !l.some((p) => p.name === g.name)));
+    assert.ok(await httpFrom(c, c.hosts[0]!, clusterIP, 80));
+    assert.deepEqual(await until('pods reaching each other after failover', async () => {
+      const f = await unreachablePairs(c, live);
+      return f.length === 0 ? f : undefined;
+    }, LONG), []);
+    // The agent comes back: the pods evicted from its node are stopped, not run beside their replacements.
+    await c.startNodeAgent(victim);
+    await until(`${victim.name} Ready again`, async () => ((await nodeReadiness(c)).get(victim.name) === 'True' ? true : undefined), LONG);
+    await until('evicted pods gone from the API', async () => ((await pods(c)).every((p) => !lost.some((g) => g.name === p.name)) ? true : undefined), LONG);
+    const final = await runningPods(c, 6);
+    assert.deepEqual(await until('one process per pod', async () => {
+      const procs = podProcesses(docroot);
+      return procs.length === 6 ? procs : undefined;
+    }, LONG), final.map((p) => p.ip).sort());
+  });
+
+  step('failover: a host cut off from the network (agent still running) loses its pods to others; back on the network it stops them', async () => {
+    const victim = (await pods(c)).map((p) => c.hosts.find((h) => h.name === p.node)!).find((h) => h.index !== 0)!;
+    const lost = (await pods(c)).filter((p) => p.node === victim.name);
+    await c.setLink(victim, false);
+    try {
+      await until(`${victim.name} NotReady`, async () => ((await nodeReadiness(c)).get(victim.name) === 'Unknown' ? true : undefined), LONG);
+      await until('replacements running on the other nodes', async () => {
+        const all = await pods(c);
+        const live = all.filter((p) => p.phase === 'Running' && !p.deleting && p.node !== victim.name);
+        return live.length === 6 ? true : undefined;
+      }, LONG);
+      assert.ok(await httpFrom(c, c.hosts[0]!, clusterIP, 80));
+    } finally {
+      await c.setLink(victim, true);
+    }
+    await until(`${victim.name} Ready again`, async () => ((await nodeReadiness(c)).get(victim.name) === 'True' ? true : undefined), LONG);
+    await until('the cut-off host\'s evicted pods gone from the API', async () => ((await pods(c)).every((p) => !lost.some((g) => g.name === p.name)) ? true : undefined), LONG);
+    const final = await runningPods(c, 6);
+    // Nothing doubled: exactly one httpd per pod of the API, on the pod's own address.
+    assert.deepEqual(await until('one process per pod after the host is back', async () => {
+      const procs = podProcesses(docroot);
+      return procs.length === 6 ? procs : undefined;
+    }, LONG), final.map((p) => p.ip).sort());
+  });
+
+  step('a host joining while the Deployment scales up receives pods', async () => {
+    const newcomer = c.hosts[4]!;
+    // The four nodes are full (cordoned), so the new replicas wait for the host that is joining.
+    for (const h of c.hosts.slice(0, 4)) await kubectlOk(c.kubeconfig, ['cordon', h.name]);
+    await kubectlOk(c.kubeconfig, ['scale', 'deployment', 'web', '--replicas', '8']);
+    await c.startNodeAgent(newcomer);
+    const live = await runningPods(c, 8);
+    assert.equal(live.filter((p) => p.node === newcomer.name).length, 2, live.map((p) => `${p.name}@${p.node}`).join(' '));
+    for (const h of c.hosts.slice(0, 4)) await kubectlOk(c.kubeconfig, ['uncordon', h.name]);
+    assert.deepEqual(await until('pods of the new host reaching the others', async () => {
+      const f = await unreachablePairs(c, live);
+      return f.length === 0 ? f : undefined;
+    }, LONG), []);
+  });
+});
+
+describe('vxlan: three hosts, the server\'s own agent', { skip }, () => {
+  let c: MultiHostCluster;
+  let failed = false;
+
+  before(async () => {
+    c = await startMultiHostCluster({ hosts: 3, backend: 'vxlan', embeddedAgent: true });
+  });
+
+  after(async () => {
+    if (failed && c) await dump(c);
+    await c?.close();
+  });
+
+  test('pods on three nodes reach each other through the VXLAN device; a clean exit removes it', async () => {
+    try {
+      await until('three Ready nodes', async () => {
+        const r = await nodeReadiness(c);
+        return c.hosts.every((h) => r.get(h.name) === 'True') ? true : undefined;
+      }, LONG);
+      const docroot = join(c.dir, 'www');
+      await webDeployment(c, 3, docroot, 'DoNotSchedule');
+      const live = await runningPods(c, 3);
+      assert.equal(new Set(live.map((p) => p.node)).size, 3);
+      for (const h of c.hosts) {
+        const link = JSON.parse((await c.exec(h, ['ip', '-j', '-d', 'link', 'show', 'dev', 'k8ts.1'])).stdout) as { linkinfo: { info_kind: string; info_data: { id: number; port: number; local: string } } }[];
+        assert.deepEqual({ kind: link[0]!.linkinfo.info_kind, id: link[0]!.linkinfo.info_data.id, port: link[0]!.linkinfo.info_data.port, local: link[0]!.linkinfo.info_data.local }, { kind: 'vxlan', id: 1, port: 8472, local: h.ip });
+        const routes = (await c.exec(h, ['ip', '-4', 'route', 'show', 'proto', '73'])).stdout;
+        assert.equal(routes.trim().split('\n').filter((l) => / dev k8ts\.1 .*onlink/.test(l)).length, 2, `${h.name}:\n${routes}`);
+        const fdb = (await c.exec(h, ['bridge', 'fdb', 'show', 'dev', 'k8ts.1'])).stdout;
+        for (const other of c.hosts.filter((x) => x !== h)) assert.match(fdb, new RegExp(`dst ${other.ip.replace(/\./g, '\\.')} self permanent`));
+      }
+      assert.deepEqual(await until('every pod reaching every pod over vxlan', async () => {
+        const f = await unreachablePairs(c, live);
+        return f.length === 0 ? f : undefined;
+      }, LONG), []);
+      // A clean stop of a node agent takes its device and routes along.
+      const h = c.hosts[1]!;
+      for (const p of h.procs) p.child.kill('SIGTERM');
+      await Promise.all(h.procs.map((p) => p.exited));
+      assert.notEqual((await c.exec(h, ['ip', 'link', 'show', 'dev', 'k8ts.1'])).code, 0);
+      assert.equal((await c.exec(h, ['ip', '-4', 'route', 'show', 'proto', '73'])).stdout.trim(), '');
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
+  });
+});
