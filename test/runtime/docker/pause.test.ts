@@ -11,6 +11,8 @@ import { inspectImage, removeImage } from '../../../src/runtime/docker/images.js
 import { buildPauseRootfs } from '../../../src/runtime/pause/rootfs.js';
 import { dockerSkip } from '../../helpers/images.js';
 import { setupFixture, type Fixture } from './fixture.js';
+import { until } from '../../helpers/wait.js';
+import { readFile } from 'node:fs/promises';
 
 const skip = await dockerSkip();
 const ccStatic = spawnSync('cc', ['--version']).status === 0;
@@ -74,6 +76,13 @@ describe('pause image builds on dockerd', { skip }, () => {
     const config = fx.sandboxConfig(`pause-${randomBytes(2).toString('hex')}`);
     const id = await rt.runPodSandbox(config);
     assert.equal((await rt.podSandboxStatus(id)).state, 'SANDBOX_READY');
+    // Docker reports the container started before pause has installed its handlers, and PID 1
+    // ignores a signal it has no handler for: wait until SIGTERM is caught (SigCgt bit 15).
+    const pid = (await rt.client.call<{ State: { Pid: number } }>('GET', `/containers/${id}/json`)).State.Pid;
+    await until('pause catches SIGTERM', async () => {
+      const m = /^SigCgt:\s+([0-9a-f]+)$/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+      return !!m && (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n;
+    });
     await rt.stopPodSandbox(id);
     // Exit 0 (not 137) means the pause program handled SIGTERM itself.
     const inspect = await rt.client.call<{ State: { ExitCode: number } }>('GET', `/containers/${id}/json`);
