@@ -146,23 +146,47 @@ export class FieldSet {
     yield* this.paths.values();
   }
 
+  // The set algebra below shares member arrays between sets (a Path is
+  // readonly) and reuses their keys: every write's managedFields runs
+  // several of these over every field of the object.
+  private static ofEntries(entries: Iterable<[string, Path]>): FieldSet {
+    const s = new FieldSet();
+    for (const [k, p] of entries) s.paths.set(k, p);
+    return s;
+  }
+
   union(other: FieldSet): FieldSet {
-    const s = FieldSet.of(this);
-    for (const p of other) s.insert(p);
+    const s = FieldSet.ofEntries(this.paths);
+    for (const [k, p] of other.paths) s.paths.set(k, p);
     return s;
   }
 
   difference(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => !other.has(p)));
+    const s = new FieldSet();
+    for (const [k, p] of this.paths) if (!other.paths.has(k)) s.paths.set(k, p);
+    return s;
   }
 
   intersection(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => other.has(p)));
+    const s = new FieldSet();
+    for (const [k, p] of this.paths) if (other.paths.has(k)) s.paths.set(k, p);
+    return s;
   }
 
   /** Without every member equal to or below a member of other. */
   recursiveDifference(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => !p.some((_, i) => other.has(p.slice(0, i + 1)))));
+    const s = new FieldSet();
+    if (other.paths.size === 0) return FieldSet.ofEntries(this.paths);
+    for (const [k, p] of this.paths) {
+      let prefix = '';
+      let covered = false;
+      for (let i = 0; i < p.length && !covered; i++) {
+        prefix = i === 0 ? p[0]! : prefix + SEP + p[i]!;
+        covered = other.paths.has(prefix);
+      }
+      if (!covered) s.paths.set(k, p);
+    }
+    return s;
   }
 
   /** Members in upstream's iteration order: a level's members before its children, each sorted. */
