@@ -9,7 +9,7 @@
 //   v:<json>    an item of a set (a list of scalars)
 //   i:<n>       an item of a list by position (never produced for our schemas)
 
-import { isObject } from '../json-value.js';
+import { isObject, setOwn } from '../json-value.js';
 
 export type PathElement = string;
 export type Path = readonly PathElement[];
@@ -223,13 +223,13 @@ export class FieldSet {
       const out: Record<string, unknown> = {};
       if (n.self && n.children.size > 0) out['.'] = {};
       for (const pe of [...n.children.keys()].sort(compareElements)) {
-        Object.defineProperty(out, pe, { value: emit(n.children.get(pe)!), enumerable: true, writable: true, configurable: true });
+        setOwn(out, pe, emit(n.children.get(pe)!));
       }
       return out;
     };
     const out: Record<string, unknown> = {};
     for (const pe of [...root.children.keys()].sort(compareElements)) {
-      Object.defineProperty(out, pe, { value: emit(root.children.get(pe)!), enumerable: true, writable: true, configurable: true });
+      setOwn(out, pe, emit(root.children.get(pe)!));
     }
     return out;
   }
