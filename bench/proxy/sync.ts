@@ -72,11 +72,11 @@ function benchExec(ns: string, capSeconds: number): Exec & { nftNext: boolean; n
   return e;
 }
 
-function syntheticService(i: number): Service {
+export function syntheticService(i: number): Service {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: 'bench' }, spec: { type: 'ClusterIP', clusterIP: intToIp(ipToInt('10.96.0.0') + i + 1), ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } };
 }
 
-function syntheticSlice(i: number, endpoints: number, gen = 0): EndpointSlice {
+export function syntheticSlice(i: number, endpoints: number, gen = 0): EndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',

@@ -6,7 +6,7 @@
 // Run: npm run build && node dist/bench/scheduler/main.js [--quick] [--sizes 500,5000,15000]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RestClient } from '../../src/client/rest.js';
@@ -38,9 +38,12 @@ const ALL_CASES: Case[] = quick
     ];
 const sizesArg = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : undefined;
 const CASES = sizesArg ? ALL_CASES.filter((c) => sizesArg.includes(c.nodes)) : ALL_CASES;
+// --cpu-prof DIR: the API server and scheduler processes write V8 CPU profiles there on exit.
+const profDir = args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined;
+const profArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
 
 function spawnReady(argv: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, argv, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...profArgs, ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -96,9 +99,12 @@ interface Result {
   p99: number;
   rss: number;
   createRate: number;
+  /** 1-minute load average when the case started (the machine is shared). */
+  load: number;
 }
 
 async function runCase(c: Case): Promise<Result> {
+  const load = loadavg()[0]!;
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-sched-bench-'));
   const api = await spawnReady(['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], /listening on (https?:\/\/\S+)/);
   let sched: ChildProcess | undefined;
@@ -161,14 +167,15 @@ async function runCase(c: Case): Promise<Result> {
     process.stdout.write(`done in ${fmt((performance.now() - t0) / 1000)} s; in-process cycle… `);
     const algorithm = algorithmThroughput(c.nodes, c.initPods, c.pods);
     process.stdout.write('\n');
-    return { c, seconds, throughput: c.pods / seconds, p50: lat.p50, p99: lat.p99, rss, createRate, drain, algorithm };
+    return { c, seconds, throughput: c.pods / seconds, p50: lat.p50, p99: lat.p99, rss, createRate, drain, algorithm, load };
   } finally {
     client.close();
     // The scheduler first (it flushes its events), then the API server.
     const exited = (ch: ChildProcess) => new Promise((r) => (ch.exitCode !== null || ch.signalCode !== null ? r(null) : ch.once('exit', r)));
     const s = sched as ChildProcess | undefined;
     if (s) {
-      s.kill('SIGKILL');
+      // A profiled scheduler must exit by itself to write its profile.
+      s.kill(profDir ? 'SIGTERM' : 'SIGKILL');
       await exited(s);
     }
     api.child.kill('SIGTERM');
@@ -181,7 +188,7 @@ const results: Result[] = [];
 for (const c of CASES) results.push(await runCase(c));
 
 const rows = [
-  ['nodes', 'placed first', 'measured pods', 'pods/s create→bound', 'vs upstream CI min 270', 'p50 ms', 'p99 ms', 'API create pods/s', 'backlog drain pods/s', 'cycle alone pods/s', 'scheduler peak RSS MiB'],
+  ['nodes', 'placed first', 'measured pods', 'pods/s create→bound', 'vs upstream CI min 270', 'p50 ms', 'p99 ms', 'API create pods/s', 'backlog drain pods/s', 'cycle alone pods/s', 'scheduler peak RSS MiB', 'load at start (2 cores)'],
   ...results.map((r) => [
     String(r.c.nodes),
     String(r.c.initPods),
@@ -194,6 +201,7 @@ const rows = [
     fmt(r.drain, 0),
     fmt(r.algorithm, 0),
     fmt(r.rss, 0),
+    fmt(r.load, 1),
   ]),
 ];
 const body = [

@@ -71,6 +71,8 @@ interface Row {
   seconds: number;
   podsPerS: number;
   firstReadyS: number;
+  /** Watch events per pod up to all Ready: creation, binding, then kubelet status writes. */
+  eventsPerPod: number;
 }
 
 /** Creates the set and waits (through a watch) until every ordinal is Ready. */
@@ -83,10 +85,12 @@ async function measure(client: RestClient, name: string, policy: string, create:
   const created = new Map<string, number>();
   const bound = new Map<string, number>();
   let t0 = 0;
+  let events = 0;
   const watch = client.watch<KubeObject>(PODS, 'default', { resourceVersion: list.metadata.resourceVersion, labelSelector: `app=${name}` }, (ev) => {
     const p = ev.object as KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
     if (!p?.metadata?.name || ev.type === 'DELETED') return;
     const now = performance.now() - t0;
+    if (ready.size < REPLICAS) events++;
     if (!created.has(p.metadata.name)) created.set(p.metadata.name, now);
     if ((p as { spec?: { nodeName?: string } }).spec?.nodeName && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
     if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !ready.has(p.metadata.name)) {
@@ -103,7 +107,7 @@ async function measure(client: RestClient, name: string, policy: string, create:
   watch.stop();
   const last = (m: Map<string, number>): number => Math.max(...m.values()) / 1000;
   process.stdout.write(`  ${policy}: last pod created at ${fmt(last(created))} s, last bound at ${fmt(last(bound))} s, last Ready at ${fmt(seconds)} s\n`);
-  return { policy, seconds, podsPerS: REPLICAS / seconds, firstReadyS: firstReady / 1000 };
+  return { policy, seconds, podsPerS: REPLICAS / seconds, firstReadyS: firstReady / 1000, eventsPerPod: events / REPLICAS };
 }
 
 const loadAtStart = loadavg()[0]!;
@@ -139,8 +143,8 @@ try {
   );
   client.close();
   const out = table([
-    ['podManagementPolicy', 'ordinals', 'first Ready (s)', 'all Ready (s)', 'pods/s', 'target'],
-    ...rows.map((r) => [r.policy, String(REPLICAS), fmt(r.firstReadyS, 2), fmt(r.seconds, 2), fmt(r.podsPerS, 1), r.policy === 'Parallel' ? `≥ ${TARGET_PARALLEL} (${fmt(r.podsPerS / TARGET_PARALLEL, 2)}×)` : '-']),
+    ['podManagementPolicy', 'ordinals', 'first Ready (s)', 'all Ready (s)', 'pods/s', 'pod writes/pod', 'target'],
+    ...rows.map((r) => [r.policy, String(REPLICAS), fmt(r.firstReadyS, 2), fmt(r.seconds, 2), fmt(r.podsPerS, 1), fmt(r.eventsPerPod, 1), r.policy === 'Parallel' ? `≥ ${TARGET_PARALLEL} (${fmt(r.podsPerS / TARGET_PARALLEL, 2)}×)` : '-']),
   ]);
   console.log(out);
   const body = [
@@ -150,8 +154,11 @@ try {
     'each in their own process on the same 2-core machine. OrderedReady is bounded by the per-pod round trip (create → schedule → kubelet → Ready →',
     'controller sees it) since each ordinal waits for the one before; Parallel creates in slow-start batches of 1, 2, 4, ….',
     'The reference row creates the same pods directly (32 concurrent clients, no controller): the ceiling this machine gives the controller.',
-    `Target: Parallel ≥ ${TARGET_PARALLEL} pods/s. Load average (1 min) when the run started: ${fmt(loadAtStart, 1)} on 2 cores (the machine is shared);`,
+    `Target: Parallel ≥ ${TARGET_PARALLEL} pods/s. Load average (1 min) when the run started: ${fmt(loadAtStart, 1)}, when it ended: ${fmt(loadavg()[0]!, 1)}, on 2 cores (the machine is shared);`,
     'compare Parallel with the reference row measured in the same run rather than with the target alone.',
+    '"pod writes/pod" counts the watch events of each pod until all are Ready (create, bind, kubelet status writes). Before the fix the kubelet wrote the status of each pod ~29 times (API audit log, 4,338 status patches for 150 pods)',
+    'before the kubelet stopped rewriting unchanged statuses (two syncs on stale copies wrote their two transition times in turn),',
+    'and the StatefulSet controller now reads its own status writes back instead of conflicting with them.',
     '',
     '```',
     out,

@@ -11,6 +11,12 @@ import { parse as parseYaml } from 'yaml';
 export interface ClientConfig {
   /** Base URL, e.g. https://127.0.0.1:6443 (no trailing slash). */
   server: string;
+  /**
+   * Other API servers of the same cluster, tried in turn when the current
+   * one cannot be reached. In a kubeconfig: the cluster's extension named
+   * `k8ts.io/servers` ({servers: [url, ...]}), which kubectl keeps and ignores.
+   */
+  servers?: string[];
   /** PEM bundle of CAs to trust. */
   caData?: Buffer;
   /** Where caData came from, when it came from a file. */
@@ -38,6 +44,7 @@ interface NamedCluster {
     'certificate-authority-data'?: string;
     'insecure-skip-tls-verify'?: boolean;
     'tls-server-name'?: string;
+    extensions?: { name?: string; extension?: { servers?: unknown } }[];
   };
 }
 
@@ -133,6 +140,7 @@ export function resolveContext(kc: KubeconfigFile, contextName?: string): Client
   const caFile = cluster['certificate-authority'];
   const cfg: ClientConfig = {
     server: cluster.server.replace(/\/+$/, ''),
+    servers: extraServers(cluster.extensions),
     caData: decodeData(cluster['certificate-authority-data']) ?? readOptional(caFile),
     caFile,
     certData: decodeData(user['client-certificate-data']) ?? readOptional(user['client-certificate']),
@@ -147,6 +155,15 @@ export function resolveContext(kc: KubeconfigFile, contextName?: string): Client
     context: name,
   };
   return cfg;
+}
+
+export const SERVERS_EXTENSION = 'k8ts.io/servers';
+
+function extraServers(extensions: NonNullable<NamedCluster['cluster']>['extensions']): string[] | undefined {
+  const list = extensions?.find((e) => e.name === SERVERS_EXTENSION)?.extension?.servers;
+  if (!Array.isArray(list)) return undefined;
+  const urls = list.filter((u): u is string => typeof u === 'string' && /^https?:\/\//.test(u)).map((u) => u.replace(/\/+$/, ''));
+  return urls.length ? urls : undefined;
 }
 
 /** Load a kubeconfig file and resolve the current (or named) context. */

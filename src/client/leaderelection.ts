@@ -66,6 +66,8 @@ export class LeaderElector {
   private observedTime = 0;
   private reportedLeader?: string;
   private leading = false;
+  /** While leading: the end of the time we may act, renewDeadline after the last renewal that succeeded. */
+  private validUntil = 0;
   private running?: Promise<void>;
 
   constructor(
@@ -82,6 +84,16 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /**
+   * Leading and still within the renew deadline, by the clock now. Checked
+   * right before an action that must never be taken twice (a binding): a
+   * process frozen past its deadline (SIGSTOP, a long pause) wakes with its
+   * timers overdue and might act before the renew loop notices.
+   */
+  holdsLease(): boolean {
+    return this.leading && this.clock.now() < this.validUntil;
   }
 
   /** The holder last observed in the lease ("" when none). */
@@ -106,9 +118,14 @@ export class LeaderElector {
 
   private async campaign(): Promise<void> {
     // Acquire: retry every retryPeriod (jittered) until we hold the lease.
+    let acquiredAt = 0;
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew()) break;
-      await sleep(jitter(this.retryPeriodMs, JITTER_FACTOR), this.stopAc.signal);
+      const started = this.clock.now();
+      if (await this.tryAcquireOrRenew()) {
+        acquiredAt = started;
+        break;
+      }
+      await sleep(this.untilNextAttempt(), this.stopAc.signal);
     }
     if (this.stopped) return;
 
@@ -119,21 +136,53 @@ export class LeaderElector {
       .then(() => this.cfg.callbacks.onStartedLeading(leadAc.signal))
       .catch((err: unknown) => log.error({ err }, 'onStartedLeading failed'));
 
-    // Renew: each round must succeed within renewDeadline or leadership is lost.
+    // Renew: leadership ends renewDeadline after the start of the last
+    // attempt that succeeded. That start precedes the write others observe,
+    // and they wait leaseDuration (> renewDeadline) from their observation,
+    // so we stop before anyone may take over. An attempt that hangs (an API
+    // server cut off from etcd) does not extend it: it is raced against the
+    // deadline, and leadership is dropped the moment the deadline passes.
+    // A watchdog timer due at the deadline drops leadership even while this
+    // loop sleeps: after a freeze (SIGSTOP, a stalled host) overdue timers
+    // run in due order before any I/O callback, so it fires before a
+    // controller acts on a watch event that arrived meanwhile.
+    let watchdog: NodeJS.Timeout | undefined;
+    const arm = (until: number): void => {
+      this.validUntil = until;
+      if (watchdog) clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        if (this.leading && this.clock.now() >= this.validUntil) {
+          this.leading = false;
+          leadAc.abort();
+        }
+      }, Math.max(0, until - this.clock.now()));
+      watchdog.unref();
+    };
+    arm(acquiredAt + this.renewDeadlineMs);
     while (!this.stopped) {
-      const deadline = this.clock.now() + this.renewDeadlineMs;
+      await sleep(this.retryPeriodMs, this.stopAc.signal);
       let renewed = false;
-      while (!this.stopped && this.clock.now() < deadline) {
-        if (await this.tryAcquireOrRenew()) {
+      while (!this.stopped && this.clock.now() < this.validUntil) {
+        const started = this.clock.now();
+        const expired = new AbortController();
+        const verdict = await Promise.race([
+          this.tryAcquireOrRenew(),
+          sleep(Math.max(0, this.validUntil - started), expired.signal).then(() => 'deadline' as const),
+        ]);
+        expired.abort();
+        if (verdict === true) {
+          arm(started + this.renewDeadlineMs);
           renewed = true;
           break;
         }
-        await sleep(Math.min(this.retryPeriodMs, Math.max(0, deadline - this.clock.now())), this.stopAc.signal);
+        // Someone else holds it now: it is lost, whatever time is left.
+        if (verdict === 'deadline' || this.lostToAnother()) break;
+        await sleep(Math.min(this.retryPeriodMs, Math.max(0, this.validUntil - this.clock.now())), this.stopAc.signal);
       }
       if (!renewed) break;
-      await sleep(this.retryPeriodMs, this.stopAc.signal);
     }
 
+    if (watchdog) clearTimeout(watchdog);
     this.leading = false;
     leadAc.abort();
     if (this.stopped && this.cfg.releaseOnCancel !== false) await this.release();
@@ -143,6 +192,24 @@ export class LeaderElector {
     } catch (err) {
       log.error({ err }, 'onStoppedLeading failed');
     }
+  }
+
+  /**
+   * The jittered retry period, cut short to the moment the lease we saw
+   * held by another expires by our clock: a dead leader is replaced a lease
+   * duration after we saw its last renewal, not up to a retry period later.
+   */
+  private untilNextAttempt(): number {
+    const retry = jitter(this.retryPeriodMs, JITTER_FACTOR);
+    const spec = this.observed?.spec;
+    if (!spec?.holderIdentity || spec.holderIdentity === this.cfg.identity) return retry;
+    const expiresIn = this.observedTime + (spec.leaseDurationSeconds ?? 0) * 1000 - this.clock.now();
+    return expiresIn >= 0 ? Math.min(retry, expiresIn + 1) : retry;
+  }
+
+  private lostToAnother(): boolean {
+    const holder = this.observed?.spec?.holderIdentity ?? '';
+    return holder !== '' && holder !== this.cfg.identity;
   }
 
   private observe(lease: Lease): void {

@@ -20,6 +20,8 @@ export interface RestClientOptions {
   timeoutMs?: number;
   /** Extra attempts for GETs that failed to connect (default 3). */
   maxRetries?: number;
+  /** Connections to the server at most (default: no limit); see TransportOptions. */
+  maxSockets?: number;
 }
 
 export interface ListOptions {
@@ -99,6 +101,7 @@ export class RestClient {
       burst: opts.burst ?? 100,
       timeoutMs: opts.timeoutMs ?? 60_000,
       maxRetries: opts.maxRetries ?? 3,
+      maxSockets: opts.maxSockets,
     });
   }
 

@@ -22,6 +22,13 @@ export interface TransportOptions {
   timeoutMs: number;
   /** Extra attempts for requests that are safe to repeat. */
   maxRetries: number;
+  /**
+   * Connections to the server at most (default: no limit). Every open TLS
+   * connection costs native memory; a process with thousands of callers in
+   * flight (hollow nodes) queues them on a few connections instead. A watch
+   * holds its connection for as long as it runs.
+   */
+  maxSockets?: number;
 }
 
 export interface RawResponse {
@@ -39,13 +46,24 @@ export interface SendOptions {
 
 const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
 
+// The request never reached that server: safe to send to another one, whatever the method.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+function notConnected(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return !!code && NOT_CONNECTED.has(code);
+}
+
 function isConnectionError(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return !!code && CONNECTION_ERRORS.has(code);
 }
 
 export class Transport {
-  readonly base: URL;
+  /** The API servers this client may use: config.server first, then config.servers. */
+  readonly endpoints: URL[];
+  /** Index of the server requests go to now; moves on when it cannot be reached. */
+  private current = 0;
   private readonly agent: http.Agent;
   private readonly mod: typeof http | typeof https;
   private readonly tokenSource?: FileTokenSource;
@@ -55,21 +73,50 @@ export class Transport {
     readonly config: ClientConfig,
     readonly opts: TransportOptions,
   ) {
-    this.base = new URL(config.server);
-    const isHttps = this.base.protocol === 'https:';
+    this.endpoints = [config.server, ...(config.servers ?? [])].filter((u, i, all) => all.indexOf(u) === i).map((u) => new URL(u));
+    const isHttps = this.endpoints[0]!.protocol === 'https:';
+    if (this.endpoints.some((u) => u.protocol !== this.endpoints[0]!.protocol)) throw new Error('kubeconfig: every server of a cluster must use the same scheme');
     this.mod = isHttps ? https : http;
     this.agent = isHttps
       ? new https.Agent({
           keepAlive: true,
+          maxSockets: opts.maxSockets,
           ca: config.caData,
           cert: config.certData,
           key: config.keyData,
           rejectUnauthorized: !config.insecureSkipTLSVerify,
           servername: config.tlsServerName,
         })
-      : new http.Agent({ keepAlive: true });
+      : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
     if (config.tokenFile) this.tokenSource = new FileTokenSource(config.tokenFile);
     this.limiter = new TokenBucket(opts.qps, opts.burst);
+  }
+
+  /** The server requests go to now. */
+  get base(): URL {
+    return this.endpoints[this.current]!;
+  }
+
+  /** After a failure to reach `failed`, move to the next server (once per failure, however many requests saw it). */
+  private failOver(failed: URL, err: unknown): boolean {
+    if (this.endpoints.length < 2) return false;
+    if (this.base === failed) {
+      this.current = (this.current + 1) % this.endpoints.length;
+      log.warn({ from: failed.origin, to: this.base.origin, err: (err as Error).message }, 'API server unreachable; failing over');
+    }
+    return true;
+  }
+
+  /** open() on the current server, moving on to the others while none of them could be reached. */
+  private async openAny(method: string, path: string, o: SendOptions): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+    for (let tried = 0; ; tried++) {
+      const target = this.base;
+      try {
+        return await this.open(method, path, o, target);
+      } catch (err) {
+        if (!notConnected(err) || tried + 1 >= this.endpoints.length || !this.failOver(target, err)) throw err;
+      }
+    }
   }
 
   private authHeader(): string | undefined {
@@ -82,8 +129,8 @@ export class Transport {
   }
 
   /** Start a request and resolve with the response head; the body is the caller's to read. */
-  open(method: string, path: string, o: SendOptions = {}): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
-    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
+  open(method: string, path: string, o: SendOptions = {}, target: URL = this.base): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+    const url = new URL(target.pathname.replace(/\/$/, '') + path, target);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent, ...o.headers };
     const auth = this.authHeader();
     if (auth && !headers.Authorization) headers.Authorization = auth;
@@ -101,7 +148,8 @@ export class Transport {
         });
       }
       req.once('response', (res) => resolve({ res, req }));
-      req.once('error', (err) => {
+      // on, not once: a request may emit a second error (a reset after a timeout), which must not go unhandled.
+      req.on('error', (err) => {
         // A kept-alive socket the server closed while idle fails before the
         // request reached it; tag it so any method may be re-sent.
         if (req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') (err as { staleSocket?: boolean }).staleSocket = true;
@@ -112,7 +160,7 @@ export class Transport {
   }
 
   private async once(method: string, path: string, o: SendOptions): Promise<RawResponse> {
-    const { res, req } = await this.open(method, path, { ...o, timeoutMs: o.timeoutMs ?? this.opts.timeoutMs });
+    const { res, req } = await this.openAny(method, path, { ...o, timeoutMs: o.timeoutMs ?? this.opts.timeoutMs });
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -141,6 +189,8 @@ export class Transport {
       } catch (err) {
         const stale = (err as { staleSocket?: boolean }).staleSocket === true;
         const retriable = !o.signal?.aborted && (stale || (idempotent && isConnectionError(err)));
+        // A server that went away mid-request (reset, timeout): repeatable requests move on to the next server.
+        if (retriable && !stale && this.endpoints.length > 1) this.failOver(this.base, err);
         if (!retriable || attempt >= this.opts.maxRetries) throw err;
         log.debug({ method, path, err: (err as Error).message, attempt }, 'retrying request after connection error');
         if (!stale) await sleep(Math.min(100 * 2 ** attempt, 2000), o.signal);
@@ -162,7 +212,7 @@ export class Transport {
   /** Open a long-lived response (watch, log follow); throws StatusError for HTTP errors. */
   async stream(path: string, o: SendOptions = {}): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
     await this.limiter.wait(o.signal);
-    const r = await this.open('GET', path, o);
+    const r = await this.openAny('GET', path, o);
     const code = r.res.statusCode ?? 0;
     if (code >= 400) {
       const chunks: Buffer[] = [];

@@ -3,6 +3,7 @@ import { loadDefaultConfig, type ClientConfig } from '../client/kubeconfig.js';
 import { parseGoDuration } from '../kubelet/util/duration.js';
 import { startProxy, defaultMode, type ProxyMode, type RunningProxy } from '../proxy/proxy.js';
 import { cleanupIptables } from '../proxy/iptables/cleanup.js';
+import { cleanupNftables } from '../proxy/nftables/cleanup.js';
 import { hostExec } from '../proxy/exec.js';
 import { isIPv4CIDR } from '../proxy/addresses.js';
 import { progress } from './progress.js';
@@ -33,8 +34,8 @@ export interface ProxySettings {
 
 export function proxySettings(f: Partial<ProxyFlags>): ProxySettings {
   const mode = (f.proxyMode || defaultMode()) as ProxyMode;
-  if (mode !== 'iptables' && mode !== 'userspace') throw new Error(`--proxy-mode must be iptables or userspace, not ${f.proxyMode}`);
-  if (mode === 'iptables' && process.getuid?.() !== 0) throw new Error('--proxy-mode iptables needs root; use --proxy-mode userspace');
+  if (mode !== 'iptables' && mode !== 'nftables' && mode !== 'userspace') throw new Error(`--proxy-mode must be iptables, nftables or userspace, not ${f.proxyMode}`);
+  if (mode !== 'userspace' && process.getuid?.() !== 0) throw new Error(`--proxy-mode ${mode} needs root; use --proxy-mode userspace`);
   if (f.clusterCidr && !isIPv4CIDR(f.clusterCidr)) throw new Error(`--cluster-cidr must be an IPv4 CIDR, not ${f.clusterCidr}`);
   const nodePortAddresses = (f.nodeportAddresses ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const c of nodePortAddresses) if (!isIPv4CIDR(c)) throw new Error(`--nodeport-addresses takes IPv4 CIDRs, not ${c}`);
@@ -47,13 +48,13 @@ export function proxySettings(f: Partial<ProxyFlags>): ProxySettings {
 export async function runProxy(settings: ProxySettings, clientConfig: ClientConfig): Promise<RunningProxy> {
   progress(`proxy: starting in ${settings.mode} mode`);
   const p = await startProxy({ clientConfig, ...settings, mode: settings.mode });
-  void p.ready.then(() => progress(`proxy: ${settings.mode} ${settings.mode === 'iptables' ? 'rules' : 'listeners'} in place for ${p.state.services.size} services (node ${p.nodeName})`));
+  void p.ready.then(() => progress(`proxy: ${settings.mode} ${settings.mode === 'userspace' ? 'listeners' : 'rules'} in place for ${p.state.services.size} services (node ${p.nodeName})`));
   return p;
 }
 
 export function addProxyFlags(cmd: Command): Command {
   return cmd
-    .option('--proxy-mode <mode>', 'iptables (needs root; the default as root) or userspace (the default otherwise)')
+    .option('--proxy-mode <mode>', 'iptables (needs root; the default as root), nftables (needs root) or userspace (the default otherwise)')
     .option('--cluster-cidr <cidr>', 'pod network: ClusterIP traffic from outside it is masqueraded')
     .option('--masquerade-all', 'masquerade all traffic sent to a ClusterIP')
     .option('--min-sync-period <d>', 'minimum interval between rule syncs; changes in between are batched', '1s')
@@ -65,14 +66,16 @@ export function addProxyCommand(program: Command): Command {
   return addProxyFlags(
     program
       .command('proxy')
-      .description('run the network proxy (kube-proxy): Services to endpoints with iptables rules or userspace forwarding')
+      .description('run the network proxy (kube-proxy): Services to endpoints with iptables or nftables rules, or userspace forwarding')
       .option('--kubeconfig <path>', 'kubeconfig of the API server (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
-      .option('--cleanup', 'remove every iptables chain and rule of the proxy, then exit')
+      .option('--cleanup', 'remove every iptables chain and rule and the nftables tables of the proxy, then exit')
       .option('--hostname-override <name>', 'name of this node (default: the hostname)'),
   ).action(async (flags: ProxyFlags) => {
     if (flags.cleanup) {
       const r = await cleanupIptables(hostExec());
       progress(`proxy: removed ${r.chains} chains and ${r.jumps} jump rules`);
+      const tables = await cleanupNftables(hostExec());
+      if (tables.length) progress(`proxy: removed nftables tables ${tables.map((f) => `${f} kube-proxy`).join(', ')}`);
       return;
     }
     const settings = proxySettings(flags);

@@ -8,6 +8,9 @@ import { LeaderElector } from '../client/leaderelection.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { parseConfiguration, parseDuration, type SchedulerConfiguration } from '../scheduler/config/profile.js';
 import { progress } from './progress.js';
+import { logger } from '../util/log.js';
+
+const log = logger('scheduler');
 
 // `k8ts scheduler`: kube-scheduler's flags (the ones k8ts honours), a
 // KubeSchedulerConfiguration file, and leader election on the Lease
@@ -59,48 +62,62 @@ export async function startScheduler(opts: StartSchedulerOptions = {}): Promise<
   const burst = opts.burst ?? cfg.clientConnection?.burst ?? 100;
   const client = new RestClient(clientConfig, { component: 'scheduler', qps, burst });
   const eventClient = new RestClient(clientConfig, { component: 'scheduler', qps, burst });
-  const scheduler = new Scheduler({ client, eventClient, config: cfg });
   const le = cfg.leaderElection ?? {};
   const leaderElect = opts.leaderElect ?? le.leaderElect ?? false;
   const ac = new AbortController();
   let elector: LeaderElector | undefined;
+  const make = (lease?: LeaderElector): Scheduler => new Scheduler({ client, eventClient, config: cfg, mayBind: lease ? () => lease.holdsLease() : undefined });
+  let current = make();
   let done: Promise<void>;
   if (leaderElect) {
     const identity = `${hostname()}_${randomUUID()}`;
-    done = new Promise<void>((resolve) => {
-      elector = new LeaderElector(client, {
-        namespace: le.resourceNamespace ?? 'kube-system',
-        name: le.resourceName ?? 'kube-scheduler',
-        identity,
-        leaseDurationMs: parseDuration(le.leaseDuration, 15_000),
-        renewDeadlineMs: parseDuration(le.renewDeadline, 10_000),
-        retryPeriodMs: parseDuration(le.retryPeriod, 2_000),
-        callbacks: {
-          onStartedLeading: async (signal) => {
-            progress(`scheduler ${identity} is the leader`);
-            signal.addEventListener('abort', () => void scheduler.stop(), { once: true });
-            await scheduler.run(ac.signal);
-            resolve();
+    const stopped = new Promise<void>((r) => ac.signal.addEventListener('abort', () => r(), { once: true }));
+    // One Scheduler per term: a lost lease stops it at once (it must not
+    // bind another pod), then this replica campaigns again with a fresh one,
+    // as upstream's process would after its restart.
+    done = (async () => {
+      while (!ac.signal.aborted) {
+        let term: Promise<void> = Promise.resolve();
+        const lease: LeaderElector = new LeaderElector(client, {
+          namespace: le.resourceNamespace ?? 'kube-system',
+          name: le.resourceName ?? 'kube-scheduler',
+          identity,
+          leaseDurationMs: parseDuration(le.leaseDuration, 15_000),
+          renewDeadlineMs: parseDuration(le.renewDeadline, 10_000),
+          retryPeriodMs: parseDuration(le.retryPeriod, 2_000),
+          callbacks: {
+            onStartedLeading: (signal) => {
+              progress(`scheduler ${identity} is the leader`);
+              signal.addEventListener('abort', () => void sched.stop(), { once: true });
+              term = sched.run(ac.signal);
+            },
           },
-          onStoppedLeading: () => {
-            // As upstream: a scheduler that lost its lease must not keep binding.
-            void scheduler.stop().then(resolve);
-          },
-        },
-      });
-      void elector.run().then(() => {
-        if (!elector!.isLeader()) resolve();
-      });
-    });
+        });
+        elector = lease;
+        // This term's scheduler binds only while this term's lease holds.
+        const sched = (current = make(lease));
+        const campaign = lease.run();
+        await Promise.race([campaign, stopped]);
+        // Stopped before the lease is released, so a successor never overlaps with us.
+        await sched.stop();
+        await term;
+        if (ac.signal.aborted) break;
+        await campaign;
+        log.warn({ identity }, 'leaderelection lost');
+      }
+    })();
   } else {
-    done = scheduler.run(ac.signal);
+    done = current.run(ac.signal);
   }
   return {
-    scheduler,
+    get scheduler() {
+      return current;
+    },
     done,
     async stop() {
       ac.abort();
-      await scheduler.stop();
+      await current.stop();
+      await done;
       await elector?.stop();
       client.close();
       eventClient.close();

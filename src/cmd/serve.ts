@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addApiServerFlags, runApiServer, type ServerFlags } from './server.js';
+import { addApiServerFlags, resolveStorage, runApiServer, type ServerFlags } from './server.js';
 import { addAgentFlags, startAgent, type AgentFlags } from './agent.js';
 import { startScheduler } from './scheduler.js';
 import { componentClientConfig, CONTROLLER_MANAGER, SCHEDULER } from './identities.js';
@@ -34,7 +34,17 @@ function onSignals(parts: Stoppable[]): void {
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
-export async function serve(flags: ServerFlags & Partial<AgentFlags> & ControllerManagerFlags & DnsFlags, what: string, withComponents: boolean): Promise<void> {
+export interface ClusterFlags {
+  clusterInit?: boolean;
+  server?: string;
+  token?: string;
+}
+
+export async function serve(flags: ServerFlags & Partial<AgentFlags> & ControllerManagerFlags & DnsFlags & ClusterFlags, what: string, withComponents: boolean): Promise<void> {
+  flags.storage = resolveStorage(flags);
+  if (flags.clusterInit || flags.server) {
+    throw new Error('managed etcd (--cluster-init, --server) is not available yet: run an etcd cluster and start each server with --storage etcd --etcd-endpoints URL,... (see README, "High availability")');
+  }
   const parts: Stoppable[] = [];
   onSignals(parts);
   const cp = await runApiServer(flags);
@@ -42,11 +52,14 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
   if (withComponents) {
     await ensureDefaultStorageClass(cp.kubeconfig);
     const cmClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
-    // A single server needs no election; several servers use `k8ts controller-manager` with --leader-elect.
-    const cm = await runControllerManager({ ...flags, leaderElect: false, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);
+    // Over etcd several servers may share the cluster: the controller manager and the scheduler are
+    // leader-elected (upstream's --leader-elect*, on by default). SQLite has exactly one server: no election.
+    const leaderElect = flags.storage === 'etcd' && flags.leaderElect !== false;
+    const cm = await runControllerManager({ ...flags, leaderElect, useServiceAccountCredentials: true, rootCaFile: flags.rootCaFile ?? join(cp.dataDir, 'pki', 'ca.crt') }, cmClient);
     parts.push({ stop: async () => { await cm.stop(); cmClient.close(); } });
-    progress('controller manager started');
-    const scheduler = await startScheduler({ clientConfig: await componentClientConfig(cp.pki, cp.server, cp.dataDir, SCHEDULER), leaderElect: false, qps: 5000, burst: 5000 });
+    progress(`controller manager started (identity ${cm.identity}${leaderElect ? ', leader-elected' : ''})`);
+    const election = { leaseDuration: String(flags.leaderElectLeaseDuration), renewDeadline: String(flags.leaderElectRenewDeadline), retryPeriod: String(flags.leaderElectRetryPeriod) };
+    const scheduler = await startScheduler({ clientConfig: await componentClientConfig(cp.pki, cp.server, cp.dataDir, SCHEDULER), config: { leaderElection: election }, leaderElect, qps: 5000, burst: 5000 });
     parts.push(scheduler);
     progress('scheduler started');
     const dns = flags.disableDns ? undefined : await startDnsAddon(cp, flags);
@@ -58,7 +71,11 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
 
 export function addServerCommand(program: Command): void {
   const serverCmd = addAgentFlags(addApiServerFlags(program.command('server').description('run the control plane (API server, controller manager, scheduler) and, unless --disable-agent, a kubelet for this host, in one process')));
-  addDnsFlags(addControllerManagerFlags(serverCmd)).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags) => serve(flags, 'k8ts server', true));
+  serverCmd
+    .option('--cluster-init', 'start a new highly available cluster on a managed etcd (needs etcd storage; SQLite cannot be shared)')
+    .option('--server <url>', 'join the highly available cluster of this server (needs etcd storage; SQLite cannot be shared)')
+    .option('--token <token>', 'the cluster\'s server token (with --server)');
+  addDnsFlags(addControllerManagerFlags(serverCmd)).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags & ClusterFlags) => serve(flags, 'k8ts server', true));
 }
 
 export function addApiServerCommand(program: Command): void {

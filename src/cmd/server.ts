@@ -20,7 +20,7 @@ export interface ServerFlags {
   dataDir: string;
   port: string;
   bindAddress: string;
-  storage: string;
+  storage?: string;
   etcdEndpoints?: string;
   etcdPrefix: string;
   sqliteSynchronous: string;
@@ -55,7 +55,7 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--data-dir <dir>', 'directory for the database, certificates and kubeconfig', process.env.K8TS_DATA_DIR ?? '.k8ts')
     .option('--port <n>', 'port of the API server (upstream: --secure-port)', '6443')
     .option('--bind-address <ip>', 'address the API server listens on', '127.0.0.1')
-    .option('--storage <kind>', 'storage backend: sqlite (embedded) or etcd', 'sqlite')
+    .option('--storage <kind>', 'storage backend: sqlite (embedded, one server only; the default) or etcd (several servers may share it)')
     .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs (with --storage etcd)')
     .option('--etcd-prefix <prefix>', 'key prefix inside etcd', '/registry')
     .option('--sqlite-synchronous <mode>', 'SQLite durability: NORMAL (survives kill -9) or FULL (survives power loss)', 'NORMAL')
@@ -123,8 +123,24 @@ export interface RunningControlPlane {
   stop(): Promise<void>;
 }
 
+/**
+ * The storage a server runs on: --storage, else etcd when etcd endpoints
+ * are given, else SQLite. SQLite is one file owned by one process (its
+ * watch fan-out lives in that process's memory), so it is refused clearly
+ * whenever the flags ask for a server that shares its store with others.
+ */
+export function resolveStorage(flags: Pick<ServerFlags, 'storage' | 'etcdEndpoints'> & { clusterInit?: boolean; server?: string }): 'sqlite' | 'etcd' {
+  const storage = flags.storage ?? (flags.etcdEndpoints || flags.clusterInit || flags.server ? 'etcd' : 'sqlite');
+  if (storage !== 'sqlite' && storage !== 'etcd') throw new Error(`--storage must be sqlite or etcd, not ${storage}`);
+  if (storage === 'sqlite') {
+    const shared = flags.clusterInit ? '--cluster-init' : flags.server ? '--server' : flags.etcdEndpoints ? '--etcd-endpoints' : undefined;
+    if (shared) throw new Error(`${shared} asks for several servers sharing one store, but SQLite cannot be shared by several servers (one process owns the file); use --storage etcd --etcd-endpoints URL,... for a highly available control plane`);
+  }
+  return storage;
+}
+
 export async function runApiServer(flags: ServerFlags): Promise<RunningControlPlane> {
-  if (flags.storage !== 'sqlite' && flags.storage !== 'etcd') throw new Error(`--storage must be sqlite or etcd, not ${flags.storage}`);
+  flags.storage = resolveStorage(flags);
   const dataDir = resolve(flags.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   let store: Store;

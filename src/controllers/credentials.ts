@@ -29,6 +29,13 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   endpointslice: 'endpointslice-controller',
   podgc: 'pod-garbage-collector',
   'root-ca-certificate-publisher': 'root-ca-cert-publisher',
+  // Each runs with its own role as upstream; without an entry a controller would write as the
+  // controller manager, which may only read, and `k8ts server` StatefulSets never started.
+  statefulset: 'statefulset-controller',
+  horizontalpodautoscaling: 'horizontal-pod-autoscaler',
+  'persistentvolume-binder': 'persistent-volume-binder',
+  'pvc-protection': 'pvc-protection-controller',
+  'pv-protection': 'pv-protection-controller',
 };
 
 const TOKEN_SECONDS = 3600;

@@ -13,11 +13,17 @@ import type { Pod } from '../kubelet/api-types.js';
 import { SharedPodSource } from '../kubelet/pod/source.js';
 import { FakeRuntime } from '../runtime/fake/index.js';
 import { logger } from '../util/log.js';
-import { HollowNode } from './hollow-node.js';
+import { HollowNode, type IdleMode } from './hollow-node.js';
+import { kubeletNodeFacts, NodeAgent } from '../kubelet/node/agent.js';
+import { filesystemBytes, machineInfo, type MachineInfo } from '../kubelet/node/machine.js';
+import type { KubeletOptions } from '../kubelet/options.js';
+import type { RuntimeVersion } from '../runtime/interface.js';
 import { loopbackNodeAddress, nodeAddress } from './addresses.js';
 import { SmoothTicker } from './smooth-ticker.js';
 
 const log = logger('hollow');
+/** One logger for every idle node's agent (its lines name the node); a child logger each would cost more than the agent. */
+const kubeletLog = logger('kubelet');
 const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 
 export interface HollowOptions {
@@ -54,6 +60,9 @@ export interface HollowNodeInfo {
   pods: number;
 }
 
+/** Enough to keep one API server busy; the pod watch holds one of them. */
+const HOLLOW_CONNECTIONS = 16;
+
 export class HollowCluster {
   readonly nodes = new Map<string, HollowNode>();
   readonly client: RestClient;
@@ -65,35 +74,60 @@ export class HollowCluster {
   private closing = false;
 
   constructor(private readonly opts: HollowOptions) {
-    this.client = new RestClient(opts.clientConfig, { component: 'hollow-node', qps: opts.qps ?? 0, burst: opts.qps ? Math.max(1, opts.qps * 2) : 1 });
+    // Thousands of kubelets share a few connections: one TLS connection per caller in flight
+    // (a thousand at registration) cost ~200 KB of native memory each, most never given back.
+    this.client = new RestClient(opts.clientConfig, { component: 'hollow-node', qps: opts.qps ?? 0, burst: opts.qps ? Math.max(1, opts.qps * 2) : 1, maxSockets: HOLLOW_CONNECTIONS });
     this.runtime = new FakeRuntime({ podCIDR: '100.64.0.0/11', startDelayMs: opts.containerStartDelayMs });
     this.informer = new Informer<Pod>(this.client, PODS, {});
     this.source = new SharedPodSource(this.informer);
     this.recorder = new EventRecorder(this.client, { component: 'kubelet', host: 'hollow-nodes' });
     const prefix = opts.namePrefix ?? 'hollow-node-';
     const leaseSeconds = opts.leaseDurationSeconds ?? 40;
+    // A kubelet server per node needs the kubelet itself, so those nodes never idle.
+    const idle = opts.kubeletServers ? undefined : (name: string, options: () => KubeletOptions): IdleMode => ({
+      source: this.source,
+      runtime: this.runtime,
+      agent: async () => {
+        const o = options();
+        const found = await this.machine();
+        const ctx = { nodeName: name, client: this.client, runtime: this.runtime, recorder: this.recorder, log: kubeletLog };
+        return new NodeAgent(ctx, kubeletNodeFacts(o, { ...found, address: o.address! }), {
+          ticker: this.ticker,
+          statusUpdateMs: 10_000,
+          statusReportMs: 300_000,
+          leaseDurationSeconds: leaseSeconds,
+          leaseRenewMs: o.leaseRenewInterval!,
+        });
+      },
+    });
     for (let i = 0; i < opts.count; i++) {
       const name = `${prefix}${i}`;
-      this.nodes.set(
-        name,
-        new HollowNode(name, () => ({
-          client: this.client,
-          nodeName: name,
-          runtime: this.runtime,
-          rootDir: opts.rootDir,
-          kubeletPort: opts.kubeletServers ? 0 : null,
-          address: opts.kubeletServers ? loopbackNodeAddress(i) : nodeAddress(i),
-          podSource: this.source,
-          recorder: this.recorder,
-          ticker: this.ticker,
-          lightweight: true,
-          nodeLeaseDurationSeconds: leaseSeconds,
-          leaseRenewInterval: (leaseSeconds * 1000) / 4,
-          capacity: opts.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' },
-          nodeLabels: { 'node.k8ts.io/hollow': 'true' },
-        })),
-      );
+      const options = (): KubeletOptions => ({
+        client: this.client,
+        nodeName: name,
+        runtime: this.runtime,
+        rootDir: opts.rootDir,
+        kubeletPort: opts.kubeletServers ? 0 : null,
+        address: opts.kubeletServers ? loopbackNodeAddress(i) : nodeAddress(i),
+        podSource: this.source,
+        recorder: this.recorder,
+        ticker: this.ticker,
+        lightweight: true,
+        nodeLeaseDurationSeconds: leaseSeconds,
+        leaseRenewInterval: (leaseSeconds * 1000) / 4,
+        capacity: opts.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' },
+        nodeLabels: { 'node.k8ts.io/hollow': 'true' },
+      });
+      this.nodes.set(name, new HollowNode(name, options, idle?.(name, options)));
     }
+  }
+
+  private found?: Promise<{ machine: MachineInfo; storageBytes: number; runtime: RuntimeVersion }>;
+
+  /** What every node's kubelet would find: one machine, one root dir, one runtime. */
+  private machine(): Promise<{ machine: MachineInfo; storageBytes: number; runtime: RuntimeVersion }> {
+    this.found ??= (async () => ({ machine: await machineInfo(), storageBytes: await filesystemBytes(this.opts.rootDir), runtime: await this.runtime.version() }))();
+    return this.found;
   }
 
   /** Starts the shared watch, then every node (spaced by startDelayMs). */

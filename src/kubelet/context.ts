@@ -36,3 +36,6 @@ export interface KubeletContext {
   /** Ask the pod's worker to sync again soon (probe results, PLEG). */
   requestSync(uid: string): void;
 }
+
+/** What the node half of a kubelet (registration, status, Lease) needs; hollow nodes run it alone while they have no pods. */
+export type NodeAgentContext = Pick<KubeletContext, 'nodeName' | 'client' | 'runtime' | 'recorder' | 'log'>;

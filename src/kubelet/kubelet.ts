@@ -5,10 +5,9 @@ import { logger } from '../util/log.js';
 import type { Pod } from './api-types.js';
 import type { KubeletContext } from './context.js';
 import * as ev from './events.js';
-import { NodeLease } from './node/lease.js';
+import { kubeletNodeFacts, NodeAgent } from './node/agent.js';
 import { defaultNodeIP, filesystemBytes, machineInfo } from './node/machine.js';
 import { resources, type NodeFacts } from './node/node-object.js';
-import { NodeStatusReporter } from './node/registration.js';
 import type { KubeletOptions } from './options.js';
 import { Pleg } from './pod/pleg.js';
 import { informerPodSource, type PodSubscription } from './pod/source.js';
@@ -65,18 +64,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
   const crash = opts.crashLoopBackOff ?? {};
   const img = opts.imageBackOff ?? {};
 
-  let facts: NodeFacts = {
-    nodeName: opts.nodeName,
-    machine,
-    storageBytes,
-    maxPods: opts.maxPods ?? 110,
-    runtimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
-    address,
-    kubeletPort: 0,
-    podCIDR: opts.podCIDR,
-    labels: opts.nodeLabels,
-    capacity: opts.capacity,
-  };
+  let facts: NodeFacts = kubeletNodeFacts(opts, { machine, storageBytes, runtime: version, address });
   const alloc = resources(facts).allocatable;
   // Workers need the context and the context forwards probe results to workers.
   const late: { workers?: PodWorkers } = {};
@@ -116,7 +104,17 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
 
   const prober = new ProberManager(ctx);
   const statusManager = new StatusManager(ctx);
-  const reporter = new NodeStatusReporter(ctx, () => facts, opts.nodeStatusReportFrequency ?? 300_000);
+  const agent =
+    opts.nodeAgent ??
+    new NodeAgent(ctx, facts, {
+      ticker,
+      statusUpdateMs: opts.nodeStatusUpdateFrequency ?? 10_000,
+      statusReportMs: opts.nodeStatusReportFrequency ?? 300_000,
+      leaseDurationSeconds: opts.nodeLeaseDurationSeconds ?? 40,
+      // Upstream renews at a quarter of the lease's duration (NodeLeaseRenewIntervalFraction): 10 s for 40 s.
+      leaseRenewMs: opts.leaseRenewInterval ?? (opts.nodeLeaseDurationSeconds ?? 40) * 250,
+    });
+  const reporter = agent.reporter;
   const mirrors = new MirrorPods(ctx, () => reporter.nodeUID);
   const isStatic = (p: Pod): boolean => p.metadata.annotations?.[ANNOTATION_CONFIG_SOURCE] === 'file';
   const workers = new PodWorkers(ctx, prober, statusManager, { statusTarget: (p) => (isStatic(p) ? mirrors.mirrorOf(p) : p), isStatic, onGone: () => undefined }, opts.syncFrequency ?? 60_000);
@@ -143,14 +141,11 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
     facts = { ...facts, kubeletPort: server.port };
   }
 
-  recorder.event(reporter.ref, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
   const regs: TickerRegistration[] = [];
-  void reporter.tick().then(() => mirrors.reconcile());
-  regs.push(ticker.every(opts.nodeStatusUpdateFrequency ?? 10_000, () => void reporter.tick().then(() => mirrors.reconcile())));
-  const lease = new NodeLease(ctx, opts.nodeLeaseDurationSeconds ?? 40, () => reporter.nodeUID);
-  void lease.renew();
-  // Upstream renews at a quarter of the lease's duration (NodeLeaseRenewIntervalFraction): 10 s for 40 s.
-  regs.push(ticker.every(opts.leaseRenewInterval ?? (opts.nodeLeaseDurationSeconds ?? 40) * 250, () => void lease.renew()));
+  agent.facts = facts;
+  agent.afterStatus = () => void mirrors.reconcile();
+  // A handed-over agent (a hollow node's first pod) keeps ticking: no restart to announce.
+  agent.start();
 
   // Static pods: the file is the source of truth, with or without an API server.
   let staticSeen = !opts.podManifestPath;
@@ -230,6 +225,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       if (stopped) return;
       stopped = true;
       for (const r of regs) r.stop();
+      agent.stop();
       fileSource?.stop();
       mirrors.stop();
       await sub.stop();

@@ -1,3 +1,4 @@
+import type { NodeAgent } from './node/agent.js';
 import type { EventRecorder } from '../client/events/recorder.js';
 import type { RestClient } from '../client/rest.js';
 import type { ContainerRuntime } from '../runtime/interface.js';
@@ -35,6 +36,12 @@ export interface KubeletOptions {
   nodeLeaseDurationSeconds?: number;
   /** Lease renew interval (upstream: 25% of the lease duration, 10 s). */
   leaseRenewInterval?: number;
+  /**
+   * A node agent already registering this node and renewing its Lease (a
+   * hollow node that ran without pods until now): the kubelet takes it over
+   * instead of starting its own, and stops it when it stops.
+   */
+  nodeAgent?: NodeAgent;
   /** Upstream --sync-frequency (1 min): every pod is re-synced at least this often. */
   syncFrequency?: number;
   /** PLEG relist period (upstream 1 s). */

@@ -9,16 +9,20 @@ import { ProxyState } from './state.js';
 import type { EndpointSlice, Service } from './types.js';
 import { IptablesProxier, type SyncResult } from './iptables/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
+import { NftablesProxier } from './nftables/proxier.js';
+import { cleanupNftables } from './nftables/cleanup.js';
+import { cleanupIptables } from './iptables/cleanup.js';
 import { ensureSysctls } from './sysctl.js';
 import { BoundedRunner } from './runner.js';
 
 // kube-proxy: Services and EndpointSlices from the API server (informers,
 // with the proxy's own identity), turned into iptables rules (as root) or
-// into listeners that forward connections (userspace mode).
+// nftables rules (--proxy-mode nftables), or into listeners that forward
+// connections (userspace mode).
 
 const log = logger('kube-proxy');
 
-export type ProxyMode = 'iptables' | 'userspace';
+export type ProxyMode = 'iptables' | 'nftables' | 'userspace';
 
 const SERVICES = { group: '', version: 'v1', resource: 'services', namespaced: true };
 const SLICES = { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespaced: true };
@@ -48,6 +52,7 @@ export interface RunningProxy {
   nodeName: string;
   state: ProxyState;
   iptables?: IptablesProxier;
+  nftables?: NftablesProxier;
   userspace?: UserspaceProxier;
   /** Resolves after the first successful sync that followed the caches' sync. */
   ready: Promise<void>;
@@ -70,10 +75,28 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   const services = factory.informerFor<Service>(SERVICES, { labelSelector: SERVICE_SELECTOR });
   const slices = factory.informerFor<EndpointSlice>(SLICES, { labelSelector: SLICE_SELECTOR });
   let iptables: IptablesProxier | undefined;
+  let nftables: NftablesProxier | undefined;
   let userspace: UserspaceProxier | undefined;
   if (mode === 'iptables') {
     await ensureSysctls(exec, log);
+    // As upstream, and the reverse of the nftables mode's start: an nftables-mode proxy's table would still DNAT.
+    try {
+      const gone = await cleanupNftables(exec);
+      if (gone.length) log.info({ families: gone }, 'removed the nftables table of an earlier nftables-mode proxy');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not check for nftables-mode leftovers');
+    }
     iptables = new IptablesProxier({ exec, state, log, masqueradeAll: o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortAddresses: o.nodePortAddresses });
+  } else if (mode === 'nftables') {
+    await ensureSysctls(exec, log);
+    // As upstream, a proxy in nftables mode removes what an iptables-mode proxy left behind (its rules would still DNAT first).
+    try {
+      const r = await cleanupIptables(exec);
+      if (r.chains || r.jumps) log.info({ chains: r.chains, jumps: r.jumps }, 'removed the iptables rules of an earlier iptables-mode proxy');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'could not check for iptables-mode leftovers');
+    }
+    nftables = new NftablesProxier({ exec, state, log, masqueradeAll: o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortAddresses: o.nodePortAddresses });
   } else {
     userspace = new UserspaceProxier({ state, log, nodePortAddresses: o.nodePortAddresses });
   }
@@ -91,6 +114,9 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
         if (iptables) {
           result = await iptables.sync();
           log.info({ full: result.full, services: result.services, rendered: result.rendered, endpoints: result.endpoints, bytes: result.bytes, ms: Math.round(result.totalMs) }, 'synced iptables rules');
+        } else if (nftables) {
+          result = await nftables.sync();
+          log.info({ full: result.full, services: result.services, rendered: result.rendered, endpoints: result.endpoints, bytes: result.bytes, ms: Math.round(result.totalMs) }, 'synced nftables rules');
         } else {
           const full = fullNext;
           fullNext = false;
@@ -109,6 +135,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     syncPeriod,
     () => {
       iptables?.periodic();
+      nftables?.periodic();
       fullNext = true;
     },
   );
@@ -156,6 +183,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     nodeName,
     state,
     iptables,
+    nftables,
     userspace,
     ready,
     async flush() {

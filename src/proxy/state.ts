@@ -110,13 +110,26 @@ export class ProxyState {
   readonly services = new Map<string, Service>();
   readonly slices = new Map<string, Map<string, EndpointSlice>>();
   private dirty = new Set<string>();
+  /** Per service, a number that changes with every change to it: a proxier re-renders a service only when it moved. */
+  private readonly versions = new Map<string, number>();
+  private generation = 0;
 
   constructor(readonly nodeName: string) {}
 
   setService(svc: Service | undefined, key: string): void {
     if (svc) this.services.set(key, svc);
     else this.services.delete(key);
+    this.touch(key);
+  }
+
+  private touch(key: string): void {
     this.dirty.add(key);
+    if (this.services.has(key) || this.slices.has(key)) this.versions.set(key, ++this.generation);
+    else this.versions.delete(key);
+  }
+
+  version(key: string): number {
+    return this.versions.get(key) ?? 0;
   }
 
   setSlice(slice: EndpointSlice, deleted: boolean): void {
@@ -128,7 +141,7 @@ export class ProxyState {
     if (deleted) m.delete(slice.metadata?.name ?? '');
     else m.set(slice.metadata?.name ?? '', slice);
     if (m.size === 0) this.slices.delete(key);
-    this.dirty.add(key);
+    this.touch(key);
   }
 
   /** Names changed since the last call. */

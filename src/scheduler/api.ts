@@ -8,6 +8,7 @@ import type { Pod } from './framework/types.js';
 
 export const PODS: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 export const NODES: ResourceRef = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
+export const PODDISRUPTIONBUDGETS: ResourceRef = { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespaced: true };
 export const NAMESPACES: ResourceRef = { group: '', version: 'v1', resource: 'namespaces', namespaced: false };
 
 export class RestSchedulerApi implements SchedulerApi {

@@ -14,10 +14,12 @@ import * as ev from './queue/events.js';
 import { resolveProfiles, type SchedulerConfiguration } from './config/profile.js';
 import { schedulePod, StartIndex } from './schedule-one.js';
 import { CycleState } from './framework/cycle-state.js';
-import { NAMESPACES, NODES, PODS, RestSchedulerApi } from './api.js';
+import { NAMESPACES, NODES, PODDISRUPTIONBUDGETS, PODS, RestSchedulerApi } from './api.js';
+import type { PodDisruptionBudget } from './framework/interface.js';
 import { FailureHandler } from './failure.js';
 import { nodeSchedulingPropertiesChanged } from './util/node-changes.js';
 import { SchedulerVolumes } from './volumes.js';
+import { InFlightLimit } from './util/in-flight.js';
 
 // The scheduler: informers feed the cache (bound pods, nodes) and the
 // queue (pending pods for our profiles); one loop pops a pod, refreshes the
@@ -32,6 +34,11 @@ export interface SchedulerOptions {
   eventClient?: RestClient;
   config?: SchedulerConfiguration;
   registry?: Registry;
+  /**
+   * Asked right before each binding; false skips it (the pod goes back to
+   * the informer's say). Leader election passes "the lease is still ours".
+   */
+  mayBind?: () => boolean;
 }
 
 export interface SchedulerStats {
@@ -41,6 +48,8 @@ export interface SchedulerStats {
 }
 
 const YIELD_EVERY_MS = 8;
+/** Bindings in flight at once; the rest wait their turn (they are already assumed in the cache). */
+const MAX_BINDINGS_IN_FLIGHT = 32;
 
 export class Scheduler {
   readonly cache = new SchedulerCache();
@@ -52,6 +61,7 @@ export class Scheduler {
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly namespaces: Informer;
+  private readonly pdbs: Informer<PodDisruptionBudget>;
   private readonly volumes: SchedulerVolumes;
   private readonly recorder: EventRecorder;
   private readonly api: RestSchedulerApi;
@@ -59,6 +69,7 @@ export class Scheduler {
   private stopped = false;
   private loop?: Promise<void>;
   private readonly bindings = new Set<Promise<void>>();
+  private readonly bindSlots = new InFlightLimit(MAX_BINDINGS_IN_FLIGHT);
 
   constructor(private readonly opts: SchedulerOptions) {
     const { client } = opts;
@@ -68,6 +79,7 @@ export class Scheduler {
     this.pods = new Informer<Pod>(client, PODS, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
     this.nodes = new Informer<Node>(client, NODES);
     this.namespaces = new Informer(client, NAMESPACES);
+    this.pdbs = new Informer<PodDisruptionBudget>(client, PODDISRUPTIONBUDGETS);
     this.volumes = new SchedulerVolumes(client);
     const registry = opts.registry ?? inTreeRegistry();
     for (const profile of resolveProfiles(cfg)) {
@@ -77,6 +89,7 @@ export class Scheduler {
         nominatedPodsForNode: (n) => this.queue.nominator.podsForNode(n),
         api: this.api,
         volumes: this.volumes,
+        podDisruptionBudgets: () => this.pdbs.store.list(),
       });
       this.frameworks.set(profile.schedulerName, fwk);
     }
@@ -158,9 +171,10 @@ export class Scheduler {
   async run(signal?: AbortSignal): Promise<void> {
     this.nodes.start();
     this.namespaces.start();
+    this.pdbs.start();
     this.pods.start();
     this.volumes.start();
-    const ok = (await this.nodes.waitForSync(signal)) && (await this.namespaces.waitForSync(signal)) && (await this.pods.waitForSync(signal)) && (await this.volumes.waitForSync(signal));
+    const ok = (await this.nodes.waitForSync(signal)) && (await this.namespaces.waitForSync(signal)) && (await this.pdbs.waitForSync(signal)) && (await this.pods.waitForSync(signal)) && (await this.volumes.waitForSync(signal));
     if (!ok || this.stopped) return;
     this.queue.run();
     log.info({ profiles: [...this.frameworks.keys()], nodes: this.cache.nodeCount }, 'scheduler started');
@@ -174,7 +188,7 @@ export class Scheduler {
     this.queue.close();
     await this.loop;
     await Promise.allSettled([...this.bindings]);
-    await Promise.all([this.pods.stop(), this.nodes.stop(), this.namespaces.stop(), this.volumes.stop()]);
+    await Promise.all([this.pods.stop(), this.nodes.stop(), this.namespaces.stop(), this.pdbs.stop(), this.volumes.stop()]);
     await this.recorder.shutdown();
   }
 
@@ -246,7 +260,25 @@ export class Scheduler {
   private async bindingCycle(fwk: Framework, state: CycleState, q: QueuedPodInfo, node: string, podCycle: number): Promise<void> {
     const pod = q.info.pod;
     const pre = await fwk.runPreBind(state, q.info, node);
-    const s = pre.isSuccess() ? await fwk.runBind(state, q.info, node) : pre;
+    // Stopped meanwhile, or the lease ran out: another scheduler may own this pod now, so never bind it.
+    const mayNotBind = (): boolean => this.stopped || this.opts.mayBind?.() === false;
+    const giveUp = (): void => {
+      fwk.runUnreserve(state, q.info, node);
+      this.cache.forgetPod(q.info.key);
+      this.queue.done(q.info.key);
+    };
+    if (mayNotBind()) return giveUp();
+    // PreBind stays outside the limit: a volume binding may wait a long time and must not hold up others.
+    // The lease is checked again once a slot is free: the wait for it may have outlasted the term.
+    let refused = false;
+    const s = pre.isSuccess()
+      ? await this.bindSlots.run(async () => {
+          if (!mayNotBind()) return fwk.runBind(state, q.info, node);
+          refused = true;
+          return pre;
+        })
+      : pre;
+    if (refused) return giveUp();
     if (s.isSuccess()) {
       this.cache.finishBinding(q.info.key);
       this.queue.done(q.info.key);

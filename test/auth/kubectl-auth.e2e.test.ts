@@ -131,6 +131,8 @@ const MATRIX: (Case & { input?: string })[] = [
   { who: 'viewer', canI: ['get', 'pods', '--subresource=log'], answer: 'yes' },
   { who: 'viewer', canI: ['create', 'pods', '--subresource=exec'], answer: 'no' },
   { who: 'viewer', canI: ['get', 'secrets'], answer: 'no' },
+  { who: 'viewer', canI: ['list', 'pods.metrics.k8s.io', '-n', 'other'], answer: 'yes' },
+  { who: 'viewer', canI: ['list', 'nodes.metrics.k8s.io'], answer: 'yes' },
 
   // editor: ClusterRole edit through a RoleBinding in "team" only.
   { who: 'editor', args: ['run', 'by-editor', '--image=busybox', '-n', 'team'], allowed: true, stdout: /^pod\/by-editor created$/m },
@@ -164,6 +166,8 @@ const MATRIX: (Case & { input?: string })[] = [
   { who: 'editor', canI: ['create', 'deployments', '-n', 'team'], answer: 'yes' },
   { who: 'editor', canI: ['create', 'deployments', '-n', 'other'], answer: 'no' },
   { who: 'editor', canI: ['delete', 'secrets', '-n', 'team'], answer: 'yes' },
+  { who: 'editor', canI: ['list', 'pods.metrics.k8s.io', '-n', 'team'], answer: 'yes' },
+  { who: 'editor', canI: ['list', 'pods.metrics.k8s.io', '-n', 'other'], answer: 'no' },
 
   // A service account token from `kubectl create token bot`, edit in its own namespace.
   { who: 'sa', args: ['run', 'by-bot', '--image=busybox', '-n', 'team'], allowed: true },
@@ -344,6 +348,9 @@ const VIEW_ROWS = [
     'jobs.batch/status',
     'jobs.batch',
     'endpointslices.discovery.k8s.io',
+    // system:aggregated-metrics-reader, as metrics-server's manifest makes it.
+    'nodes.metrics.k8s.io',
+    'pods.metrics.k8s.io',
     'daemonsets.extensions/status',
     'daemonsets.extensions',
     'deployments.extensions/scale',

@@ -126,3 +126,39 @@ test('config is validated as upstream', () => {
   assert.throws(() => new LeaderElector(client, { namespace: 'a', name: 'b', identity: 'c', renewDeadlineMs: 2000, retryPeriodMs: 2000, callbacks: cb }), /renewDeadline/);
   client.close();
 });
+
+test('a renewal that hangs does not extend leadership: the leader steps down at its renew deadline', async (t) => {
+  const fake = await new FakeApiServer().start();
+  // Registered first: while `hang` is set, lease requests get no answer (an API server cut off from etcd).
+  let hang = false;
+  const hung: import('node:http').ServerResponse[] = [];
+  fake.on((_r, res) => {
+    if (!hang) return false;
+    hung.push(res);
+    return true;
+  });
+  const client = new RestClient(fake.config());
+  serveLeases(fake);
+  let aborted = false;
+  const a = new LeaderElector(client, {
+    namespace: 'kube-system',
+    name: 'lock',
+    identity: 'a',
+    ...fast,
+    callbacks: { onStartedLeading: (signal) => signal.addEventListener('abort', () => (aborted = true)) },
+  });
+  t.after(async () => {
+    hang = false;
+    for (const res of hung) res.destroy();
+    await a.stop();
+    client.close();
+    await fake.close();
+  });
+  void a.run();
+  await until(() => a.isLeader() && a.holdsLease());
+  hang = true;
+  await until(() => aborted);
+  assert.ok(hung.length > 0, 'a renewal was still unanswered when leadership ended');
+  assert.equal(a.holdsLease(), false);
+  assert.equal(a.isLeader(), false);
+});

@@ -153,7 +153,7 @@ async function spawnEtcd(bin: string, dir: string, clientPort: number, peerPort:
   return child;
 }
 
-async function healthy(url: string): Promise<boolean> {
+export async function healthy(url: string): Promise<boolean> {
   try {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
     const body = (await res.json()) as { health?: string };
@@ -163,7 +163,7 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: n }, () =>
       new Promise<import('node:net').Server>((resolve, reject) => {
@@ -178,7 +178,7 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-function tmpfsRoot(): string | null {
+export function tmpfsRoot(): string | null {
   try {
     if (!statSync('/dev/shm').isDirectory()) return null;
     accessSync('/dev/shm', constants.W_OK);

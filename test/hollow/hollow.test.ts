@@ -89,6 +89,24 @@ describe('hollow nodes', () => {
     assert.equal(listed.nodes.find((n) => n.name === 'hollow-t-1')?.pods, 1);
   });
 
+  it('an idle node runs only its node agent; its first pod starts the kubelet, which the Node never sees restart', async () => {
+    assert.equal(cluster.nodes.get('hollow-t-0')!.isIdle, true, 'no pod: no kubelet');
+    assert.equal(cluster.nodes.get('hollow-t-1')!.isIdle, false, 'its pod woke it');
+    const EVENTS = { group: '', version: 'v1', resource: 'events', namespaced: true };
+    type Ev = KubeObject & { reason?: string; count?: number; involvedObject?: { kind?: string; name?: string } };
+    const starts = async (node: string): Promise<number> =>
+      (await client.list<Ev>(EVENTS, 'default')).items.filter((e) => e.reason === 'Starting' && e.involvedObject?.kind === 'Node' && e.involvedObject.name === node).reduce((n, e) => n + (e.count ?? 1), 0);
+    await until(async () => (await starts('hollow-t-1')) >= 1);
+    await sleep(1500); // the recorder batches: a second start would have been posted by now
+    assert.equal(await starts('hollow-t-1'), 1, 'one "Starting kubelet." for a node that woke up');
+    // A node restarted with pods in its runtime starts its kubelet at once, and keeps the pod running.
+    await cluster.stopNode('hollow-t-1');
+    await cluster.startNode('hollow-t-1');
+    assert.equal(cluster.nodes.get('hollow-t-1')!.isIdle, false);
+    const p = await client.get<Pod>(PODS, 'default', 'hollow-pod');
+    assert.equal(p.status?.phase, 'Running');
+  });
+
   it('stops a node (its Lease goes stale) and starts it again', async () => {
     const stop = await fetch(`http://127.0.0.1:${control.port}/nodes/hollow-t-2/stop`, { method: 'POST' });
     assert.equal(stop.status, 200);

@@ -72,3 +72,21 @@ describe('pod DNS by dnsPolicy', () => {
     assert.deepEqual(got, { servers: ['127.0.0.1'], searches: ['.'], options: [] });
   });
 });
+
+it('/etc/hosts: a pod with a subdomain also carries its FQDN (a StatefulSet ordinal under its headless Service)', async () => {
+  const { writeEtcHosts } = await import('../../src/kubelet/pod/container-config.js');
+  const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'k8ts-etc-hosts-'));
+  try {
+    const sts = { metadata: { name: 'web-0', namespace: 'shop' }, spec: { hostname: 'web-0', subdomain: 'web-svc', containers: [] } } as never;
+    const m = await writeEtcHosts(dir, sts, ['10.244.0.7'], 'cluster.local');
+    assert.equal(m.containerPath, '/etc/hosts');
+    assert.match(await readFile(m.hostPath, 'utf8'), /\n10\.244\.0\.7\tweb-0\.web-svc\.shop\.svc\.cluster\.local\tweb-0\n$/);
+    const plain = { metadata: { name: 'solo', namespace: 'shop' }, spec: { containers: [] } } as never;
+    assert.match(await readFile((await writeEtcHosts(dir, plain, ['10.244.0.8'], 'cluster.local')).hostPath, 'utf8'), /\n10\.244\.0\.8\tsolo\n$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -167,3 +167,33 @@ test('termination message: the file wins; FallbackToLogsOnError takes the log ta
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('status manager: a status the API already holds (nulls dropped, keys reordered) is not written again', async () => {
+  const { StatusManager } = await import('../../src/kubelet/pod/status-manager.js');
+  const patches: unknown[] = [];
+  const ctx = { client: { patch: async (...a: unknown[]) => void patches.push(a) }, log: { warn: () => undefined } } as never;
+  const sm = new StatusManager(ctx);
+  const generated = {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: '2025-01-01T00:00:01Z' }],
+    hostIP: '192.168.0.1',
+    containerStatuses: [{ name: 'a', state: { running: { startedAt: '2025-01-01T00:00:01Z' } }, lastState: {}, ready: true, restartCount: 0, image: 'img', imageID: 'sha256:1', started: true }],
+  } as Pod['status'];
+  // What the server sends back: no null lastProbeTime, keys in another order, a qosClass the kubelet does not own.
+  const fromServer = {
+    qosClass: 'BestEffort',
+    hostIP: '192.168.0.1',
+    containerStatuses: [{ restartCount: 0, name: 'a', ready: true, lastState: {}, state: { running: { startedAt: '2025-01-01T00:00:01Z' } }, image: 'img', imageID: 'sha256:1', started: true }],
+    conditions: [{ lastTransitionTime: '2025-01-01T00:00:01Z', status: 'True', type: 'Ready' }],
+    phase: 'Running',
+  } as Pod['status'];
+  const target = { ...mkPod(), metadata: { name: 'p', namespace: 'default', uid: 'u1', resourceVersion: '7' }, status: fromServer } as Pod;
+  assert.equal(await sm.update(target, generated!), true);
+  assert.equal(patches.length, 0);
+  // A real transition is a change: written once, not again for the same stale copy.
+  const later = structuredClone(generated!);
+  later.conditions![0] = { ...later.conditions![0]!, status: 'False', lastTransitionTime: '2025-01-01T00:00:02Z' };
+  assert.equal(await sm.update(target, later), true);
+  assert.equal(await sm.update(target, later), true);
+  assert.equal(patches.length, 1);
+});

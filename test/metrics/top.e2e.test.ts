@@ -1,6 +1,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +48,9 @@ function workingSet(d: ReturnType<typeof cgroupDirs>): number {
   return Number(readFileSync(`${d.memory}/memory.current`, 'utf8')) - Number(/^inactive_file (\d+)/m.exec(stat)![1]);
 }
 
+/** A GET on the kubelet's TLS port as the cluster admin (client certificate from the test CA). */
+let kubeletGet: (port: number, path: string) => Promise<{ status: number; body: string }>;
+
 const milli = (s: string): number => (s.endsWith('m') ? Number(s.slice(0, -1)) : Number(s) * 1000);
 const mebi = (s: string): number => Number(s.replace(/Mi$/, ''));
 const within = (got: number, want: number, frac = 0.1): boolean => Math.abs(got - want) <= frac * Math.max(want, 1e-9);
@@ -65,7 +69,7 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: NS, labels: { app: 'top', role: name } },
-    spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: busybox, imagePullPolicy: 'Never', command: ['sh', '-c', cmd], resources }] },
+    spec: { nodeName, terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, containers: [{ name: 'main', image: busybox, imagePullPolicy: 'Never', command: ['sh', '-c', cmd], resources }] },
   });
   const pidOf = async (name: string): Promise<number> => {
     const p = await eventually(async () => {
@@ -77,11 +81,26 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
 
   before(async () => {
     busybox = await ensureBusyboxImage();
-    server = await startTestServer({ metricResolutionMs: 4000 });
+    // Secure, so RBAC decides who may read metrics; the API server calls the kubelet over TLS as upstream.
+    server = await startTestServer({ secure: true, metricResolutionMs: 4000 });
     client = RestClient.fromKubeconfig(server.kubeconfig, { component: 'top-e2e' });
+    const pki = server.pki!;
+    kubeletGet = (port, path) =>
+      new Promise((resolve, reject) => {
+        const req = httpsGet({ host: '127.0.0.1', port, path, ca: pki.caCertPem, cert: pki.adminCertPem, key: pki.adminKeyPem, servername: nodeName, checkServerIdentity: () => undefined }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+      });
     runtime = new DockerRuntime({ nodeName, pauseImage });
     rootDir = await mkdtemp(join(tmpdir(), 'k8ts-top-'));
-    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir });
+    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir, tls: await server.kubeletTls(nodeName) });
+    // No service account controller runs beside this server: the account its admission looks up is made by hand.
+    await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, NS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: NS } });
     // A small CPU quota keeps the burner's rate steady (100m) even on a busy shared machine.
     await client.create(PODS, NS, pod('burner', 'while :; do :; done', { requests: { cpu: '50m' }, limits: { cpu: '100m' } }));
     // 48 MiB in the container's /dev/shm: shared memory, charged to its cgroup and part of its working set.
@@ -141,6 +160,24 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
     assert.match(missing.stderr, /podmetrics.metrics.k8s.io "no-such-pod" not found/);
   });
 
+  test('a user with the view ClusterRole (RoleBinding in default) runs kubectl top pods; without it, upstream\'s 403', async () => {
+    await kubectlOk(server.kubeconfig, ['create', 'rolebinding', 'top-viewer', '--clusterrole=view', '--user=top-viewer', '-n', NS]);
+    const viewer = await server.kubeconfigFor('top-viewer');
+    const out = await eventually(async () => {
+      const r = await kubectl(viewer, ['top', 'pods', '-l', 'app=top']);
+      return r.code === 0 && /burner/.test(r.stdout) && /hog/.test(r.stdout) ? r.stdout : undefined;
+    }, 'top pods as the viewer');
+    assert.match(out.split('\n')[0]!, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    // Namespaced view does not reach node metrics, which are cluster-scoped.
+    const nodes = await kubectl(viewer, ['top', 'nodes']);
+    assert.equal(nodes.code, 1);
+    assert.match(nodes.stderr, /nodes.metrics.k8s.io is forbidden: User "top-viewer" cannot list resource "nodes" in API group "metrics.k8s.io" at the cluster scope/);
+    const stranger = await server.kubeconfigFor('top-stranger');
+    const denied = await kubectl(stranger, ['top', 'pods']);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /pods.metrics.k8s.io is forbidden: User "top-stranger" cannot list resource "pods" in API group "metrics.k8s.io" in the namespace "default"/);
+  });
+
   test('kubectl top nodes: memory matches /proc/meminfo and CPU covers the burner', async () => {
     const line = await eventually(async () => {
       const out = await kubectlOk(server.kubeconfig, ['top', 'nodes']);
@@ -159,14 +196,14 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
   test('the kubelet serves /stats/summary with the pods and the node', async () => {
     const node = await client.get<any>({ group: '', version: 'v1', resource: 'nodes', namespaced: false }, undefined, nodeName);
     const port = node.status.daemonEndpoints.kubeletEndpoint.Port;
-    const res = await fetch(`http://127.0.0.1:${port}/stats/summary`);
+    const res = await kubeletGet(port, '/stats/summary');
     assert.equal(res.status, 200);
-    const s = (await res.json()) as any;
+    const s = JSON.parse(res.body) as any;
     assert.equal(s.node.nodeName, nodeName);
     assert.ok(s.node.memory.workingSetBytes > 0);
     const burner = s.pods.find((p: any) => p.podRef.name === 'burner');
     assert.ok(burner.containers[0].cpu.usageCoreNanoSeconds > 0);
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics/resource`)).text();
+    const text = (await kubeletGet(port, '/metrics/resource')).body;
     assert.match(text, /^# TYPE container_cpu_usage_seconds_total counter$/m);
     assert.match(text, /^container_memory_working_set_bytes\{container="main",namespace="default",pod="hog"\} \d+ \d+$/m);
     assert.match(text, /^node_cpu_usage_seconds_total \S+ \d+$/m);

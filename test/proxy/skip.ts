@@ -16,3 +16,14 @@ export function netnsSkip(): string | false {
   if (!existsSync('/proc/self/ns/net')) return 'no network namespaces';
   return false;
 }
+
+/** The nftables suites also need nft (with CI set a missing one is a failure). */
+export function nftSkip(): string | false {
+  if (process.env.CI) return false;
+  try {
+    execFileSync('sh', ['-c', 'command -v nft'], { stdio: 'ignore' });
+  } catch {
+    return 'no nft on PATH (with CI set this is a failure)';
+  }
+  return false;
+}

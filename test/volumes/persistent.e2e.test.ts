@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestClient } from '../../src/client/rest.js';
-import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
+import { startKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
 import { LABEL_NODE_NAME } from '../../src/runtime/interface.js';
 import { startControllerManager, type RunningControllerManager } from '../../src/controllers/manager.js';
@@ -18,12 +18,14 @@ import { unmount } from '../../src/util/mount.js';
 import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import { startK8ts } from '../helpers/k8ts-process.js';
 import { createVolume, deleteVolume, gluster, glusterSkip, hostAddress, mountsUnder, startGlusterd, stopGlusterd, type Glusterd } from '../helpers/gluster.js';
 import { eventually, eventsFor, FAST, PODS } from '../kubelet/harness.js';
 import { eventually as eventuallyOrFail } from '../controllers/workloads/harness.js';
 
 // Persistent volumes end to end: a real glusterd with a one-brick volume,
-// two real kubelets (two node names, two root dirs) on the Docker runtime,
+// two real kubelets on the Docker runtime (two node names, two root dirs; the
+// second is its own `k8ts kubelet` process, as a second machine would run it),
 // the PV controller, the scheduler with VolumeBinding, and kubectl.
 
 const skip = (await dockerSkip()) || glusterSkip();
@@ -40,7 +42,7 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
   const tag = randomBytes(3).toString('hex');
   const vol = `k8ts-e2e-${tag}`;
   const pauseImage = `k8ts-test/pause:pv-${process.pid}`;
-  const nodes: { name: string; rootDir: string; runtime: DockerRuntime; kubelet: RunningKubelet }[] = [];
+  const nodes: { name: string; rootDir: string; runtime: DockerRuntime; stop: () => Promise<void> }[] = [];
   const k = (args: string[], input?: string): Promise<string> => kubectlOk(server.kubeconfig, args, { input });
 
   const podSpec = (name: string, node: string, script: string, volumes: unknown[]): string =>
@@ -78,9 +80,20 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     for (const suffix of ['a', 'b']) {
       const name = `k8ts-pv-${tag}-${suffix}`;
       const rootDir = await mkdtemp(join(tmpdir(), `k8ts-pv-kubelet-${suffix}-`));
-      const runtime = new DockerRuntime({ nodeName: name, pauseImage });
-      const kubelet = await startKubelet({ ...FAST, client, runtime, nodeName: name, rootDir });
-      nodes.push({ name, rootDir, runtime, kubelet });
+      if (suffix === 'a') {
+        const runtime = new DockerRuntime({ nodeName: name, pauseImage });
+        const kubelet = await startKubelet({ ...FAST, client, runtime, nodeName: name, rootDir });
+        nodes.push({ name, rootDir, runtime, stop: () => kubelet.stop() });
+      } else {
+        // The other node is a second real kubelet as shipped: its own `k8ts kubelet` process, node name and root dir.
+        const proc = await startK8ts(
+          ['kubelet', '--kubeconfig', server.kubeconfig, '--node-name', name, '--runtime', 'docker', '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0', '--node-status-update-frequency', '200ms', '--sync-frequency', '2s'],
+          /kubelet is running as node/,
+        );
+        // Only to list and remove what this node left in dockerd afterwards.
+        const runtime = new DockerRuntime({ nodeName: name });
+        nodes.push({ name, rootDir, runtime, stop: async () => void (await proc.stop()) });
+      }
     }
     cm = await startControllerManager({ client, leaderElect: false, controllers: ['serviceaccount', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] });
     await eventually(async () => (await kubectl(server.kubeconfig, ['get', 'serviceaccount', 'default'])).code === 0, 'default service account', 100);
@@ -96,7 +109,7 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     await scheduler?.stop();
     await cm?.stop();
     for (const n of nodes) {
-      await n.kubelet.stop();
+      await n.stop();
       const sel = { labelSelector: { [LABEL_NODE_NAME]: n.name } };
       for (const c of await n.runtime.listContainers(sel)) await n.runtime.removeContainer(c.id).catch(() => undefined);
       for (const s of await n.runtime.listPodSandboxes(sel)) await n.runtime.removePodSandbox(s.id).catch(() => undefined);
@@ -302,7 +315,9 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     // The kubelet tears volumes down just after the pod leaves the API: give it that moment, no more.
     for (const n of nodes) await eventuallyOrFail(`no mount under ${n.rootDir}`, async () => (await mountsUnder(n.rootDir)).length === 0, 60_000);
     for (const n of nodes) assert.deepEqual(await mountsUnder(n.rootDir), []);
-    const text = await readFile('/proc/mounts', 'utf8');
-    assert.equal(text.split('\n').filter((l) => l.includes(vol)).length, 0);
+    // Nor anywhere else (the provisioner's short-lived mount of the volume in the controller manager included).
+    const ofVolume = async (): Promise<string[]> => (await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.includes(vol));
+    await eventuallyOrFail('no mount of the Gluster volumes', async () => (await ofVolume()).length === 0, 60_000);
+    assert.deepEqual(await ofVolume(), []);
   });
 });

@@ -82,8 +82,20 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     });
     return drained;
   };
+  // Events delivered in one burst (the watch cache hands them over together) go out in one socket write:
+  // each write is a syscall and, under TLS, a record of its own, and a busy watch sends thousands a second.
+  let corked: { uncork(): void } | undefined;
   const writeLine = (line: string): void | Promise<void> => {
     if (closed) return;
+    const socket = res.socket;
+    if (!corked && socket) {
+      socket.cork();
+      corked = socket;
+      process.nextTick(() => {
+        corked = undefined;
+        socket.uncork();
+      });
+    }
     if (!res.write(line)) return backpressure();
   };
   const send = (type: string, obj: unknown): void | Promise<void> => writeLine(JSON.stringify({ type, object: obj }) + '\n');

@@ -134,6 +134,12 @@ export const CLUSTER_ROLES: RoleDef[] = [
       rule(READ, ['networking.k8s.io'], ['networkpolicies', 'ingresses', 'ingresses/status']),
     ],
   },
+  // What metrics-server's manifest adds (k8ts serves metrics.k8s.io itself): the view, edit and admin roles read pod and node metrics.
+  {
+    name: 'system:aggregated-metrics-reader',
+    labels: { [AGGREGATE_TO_VIEW]: 'true', [AGGREGATE_TO_EDIT]: 'true', [AGGREGATE_TO_ADMIN]: 'true' },
+    rules: [rule(READ, ['metrics.k8s.io'], ['pods', 'nodes'])],
+  },
   {
     name: 'system:heapster',
     rules: [rule(READ, [''], ['events', 'pods', 'nodes', 'namespaces']), rule(READ, ['extensions'], ['deployments'])],
@@ -216,6 +222,8 @@ export const CLUSTER_ROLES: RoleDef[] = [
       rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
       rule(READ, [''], ['nodes']),
       rule(['get', 'list', 'watch', 'delete'], [''], ['pods']),
+      // Beyond upstream's role: k8ts's scheduler records its per-node diagnosis in a pod annotation (scheduler.k8ts.io/diagnosis).
+      rule(['patch'], [''], ['pods']),
       rule(['create'], [''], ['pods/binding', 'bindings']),
       rule(['patch', 'update'], [''], ['pods/status']),
       rule(READ, [''], ['services', 'replicationcontrollers']),

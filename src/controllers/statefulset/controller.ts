@@ -63,6 +63,8 @@ export class StatefulSetController {
   private readonly podInformer: Informer<Pod>;
   private readonly revInformer: Informer<ControllerRevision>;
   private readonly pvcInformer: Informer<PersistentVolumeClaim>;
+  /** Our last status write per key, with the version it replaced: read-your-writes until the cache catches up. */
+  private readonly written = new Map<string, { replacedVersion: string; object: StatefulSet }>();
 
   constructor(ctx: ControllerContext) {
     this.client = ctx.client;
@@ -133,8 +135,17 @@ export class StatefulSetController {
 
   async sync(key: string): Promise<void> {
     const { namespace, name } = splitMetaNamespaceKey(key);
-    const set = this.setInformer.store.getByName(namespace, name);
-    if (!set) return;
+    let set = this.setInformer.store.getByName(namespace, name);
+    if (!set) {
+      this.written.delete(key);
+      return;
+    }
+    // Pod events arrive faster than our own status write comes back through the
+    // watch: a sync on the older copy would compare against a stale status and
+    // write with a stale resourceVersion (a conflict, a GET and a second PUT).
+    const mine = this.written.get(key);
+    if (mine && set.metadata.resourceVersion === mine.replacedVersion) set = mine.object;
+    else this.written.delete(key);
     const selector = selectorFor(set.spec?.selector);
     if (!selector) {
       this.worker.log.error({ key }, 'error converting StatefulSet selector');
@@ -183,7 +194,8 @@ export class StatefulSetController {
     for (let attempt = 0; ; attempt++) {
       const body: StatefulSet = { ...cur, status: { ...status, ...(cur.status?.conditions ? { conditions: cur.status.conditions } : {}) } };
       try {
-        await this.client.updateStatus<StatefulSet>(STATEFULSETS, cur.metadata.namespace, body);
+        const updated = await this.client.updateStatus<StatefulSet>(STATEFULSETS, cur.metadata.namespace, body);
+        this.written.set(keyOf(set), { replacedVersion: cur.metadata.resourceVersion ?? '', object: updated });
         return;
       } catch (err) {
         if (!isConflict(err) || attempt >= 4) {

@@ -1,7 +1,7 @@
 import { nowMicroTime } from '../../api/types.js';
 import type { KubeObject } from '../../api/types.js';
 import { isConflict, isNotFound } from '../../client/status.js';
-import type { KubeletContext } from '../context.js';
+import type { NodeAgentContext } from '../context.js';
 
 // The node's heartbeat as upstream's nodelease controller: a Lease named
 // after the node in kube-node-lease, owned by the Node, its renewTime moved
@@ -20,7 +20,7 @@ export class NodeLease {
   private busy = false;
 
   constructor(
-    private readonly ctx: KubeletContext,
+    private readonly ctx: NodeAgentContext,
     private readonly durationSeconds: number,
     private readonly nodeUID: () => string | undefined,
   ) {}
@@ -59,7 +59,7 @@ export class NodeLease {
     const c = this.ctx.client;
     if (this.lease) {
       try {
-        this.lease = await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(this.lease));
+        this.lease = withoutManagedFields(await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(this.lease)));
         return;
       } catch (err) {
         if (!isConflict(err) && !isNotFound(err)) throw err;
@@ -71,6 +71,17 @@ export class NodeLease {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    this.lease = current ? await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(current)) : await c.create<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired());
+    this.lease = withoutManagedFields(current ? await c.update<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired(current)) : await c.create<Lease>(LEASES, NODE_LEASE_NAMESPACE, this.desired()));
   }
+}
+
+/**
+ * The cached Lease only feeds the next PUT, which may leave managedFields
+ * out (the server keeps them); a node among thousands then holds a few
+ * hundred bytes instead of its field-ownership tree.
+ */
+function withoutManagedFields(l: Lease): Lease {
+  if (!l.metadata.managedFields) return l;
+  const { managedFields: _drop, ...metadata } = l.metadata;
+  return { ...l, metadata };
 }

@@ -1,7 +1,7 @@
 import { nowTimestamp } from '../../api/types.js';
 import { isAlreadyExists, isNotFound } from '../../client/status.js';
 import type { Node, NodeStatus } from '../api-types.js';
-import type { KubeletContext } from '../context.js';
+import type { NodeAgentContext } from '../context.js';
 import * as ev from '../events.js';
 import { initialNode, nodeLabels, nodeStatus, statusChanged, type ConditionState, type NodeFacts } from './node-object.js';
 
@@ -16,13 +16,14 @@ const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false }
 export class NodeStatusReporter {
   private registered = false;
   private uid?: string;
-  private lastReported?: NodeStatus;
+  /** Only the conditions of what we last sent are ever read again; thousands of hollow nodes keep just those. */
+  private lastConditionsSent?: NodeStatus['conditions'];
   private lastReportAt = 0;
   private lastConditions = new Map<string, string>();
   private busy = false;
 
   constructor(
-    private readonly ctx: KubeletContext,
+    private readonly ctx: NodeAgentContext,
     private readonly facts: () => NodeFacts,
     private readonly reportFrequencyMs: number,
   ) {}
@@ -85,7 +86,7 @@ export class NodeStatusReporter {
     }
     this.registered = true;
     this.uid = created.metadata.uid;
-    this.lastReported = node.status;
+    this.lastConditionsSent = node.status?.conditions;
     this.lastReportAt = Date.now();
     this.recordTransitions(node.status!);
   }
@@ -107,7 +108,7 @@ export class NodeStatusReporter {
       }
     }
     const now = nowTimestamp();
-    const status = nodeStatus(this.facts(), await this.conditionState(), (current ?? this.lastReported)?.conditions, now);
+    const status = nodeStatus(this.facts(), await this.conditionState(), current ? current.conditions : this.lastConditionsSent, now);
     const due = Date.now() - this.lastReportAt >= this.reportFrequencyMs;
     if (!force && !due && !statusChanged(current, status)) return;
     try {
@@ -121,7 +122,7 @@ export class NodeStatusReporter {
       }
       throw err;
     }
-    this.lastReported = status;
+    this.lastConditionsSent = status.conditions;
     this.lastReportAt = Date.now();
     this.recordTransitions(status);
   }

@@ -140,11 +140,17 @@ export function containerConfig(o: BuildContainerOptions): ContainerConfig {
   };
 }
 
-/** The Kubernetes-managed /etc/hosts of a pod not on the host network. */
-export async function writeEtcHosts(podDir: string, pod: Pod, podIPs: string[]): Promise<Mount> {
-  const host = pod.spec.hostname ?? pod.metadata.name ?? '';
+/**
+ * The Kubernetes-managed /etc/hosts of a pod not on the host network. A pod
+ * with a subdomain (a StatefulSet's, under its headless Service) also knows
+ * itself by its FQDN, HOSTNAME.SUBDOMAIN.NS.svc.DOMAIN, as upstream writes it.
+ */
+export async function writeEtcHosts(podDir: string, pod: Pod, podIPs: string[], clusterDomain = ''): Promise<Mount> {
+  const host = (pod.spec.hostname ?? pod.metadata.name ?? '').slice(0, 63);
+  const subdomain = pod.spec.subdomain;
+  const names = subdomain ? `${host}.${subdomain}.${pod.metadata.namespace ?? 'default'}.svc.${clusterDomain}\t${host}` : host;
   let text = '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
-  for (const ip of podIPs) text += `${ip}\t${host}\n`;
+  for (const ip of podIPs) text += `${ip}\t${names}\n`;
   await mkdir(podDir, { recursive: true });
   const p = join(podDir, 'etc-hosts');
   await writeFile(p, text);

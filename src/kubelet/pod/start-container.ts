@@ -103,7 +103,7 @@ export async function startContainer(ctx: KubeletContext, pod: Pod, step: StartS
     });
     mounts = await ctx.volumes.mountsFor(pod, container, env.volumePaths);
     if (!ctx.lightweight && !pod.spec.hostNetwork && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
-      mounts.push(await writeEtcHosts(env.sandboxConfig.podDir, pod, env.podIPs));
+      mounts.push(await writeEtcHosts(env.sandboxConfig.podDir, pod, env.podIPs, ctx.dns?.clusterDomain));
     }
     // The exec runtime's containers see the host's own root, where a mount point would be a file in the
     // host's /dev: they get no termination-message file (FallbackToLogsOnError still works from the log).

@@ -40,6 +40,9 @@ export interface SyncResult {
 
 export class IptablesProxier {
   private readonly rendered = new Map<string, ServiceRules>();
+  /** The state version each rendered service was made from, and the options all of them were made with. */
+  private readonly renderedVersion = new Map<string, number>();
+  private renderedWith = '';
   private readonly active = new Set<string>();
   private needFull = true;
   private large = false;
@@ -75,6 +78,7 @@ export class IptablesProxier {
     } catch (err) {
       // Our picture of the kernel is now unknown: rewrite everything next time.
       this.needFull = true;
+      this.renderedWith = '';
       throw err;
     }
   }
@@ -84,12 +88,23 @@ export class IptablesProxier {
     let keys: Iterable<string> = full ? new Set([...state.services.keys(), ...this.rendered.keys()]) : dirty;
     const previous = new Map<string, ServiceRules | undefined>();
     const renderAll = (): void => {
+      // A full sync rewrites every service's rules, but renders again only those that changed since they were rendered.
+      const with_ = `${this.large}|${this.opts.nodePortIPs.join(',')}`;
+      const reuse = with_ === this.renderedWith;
       for (const key of keys) {
         previous.set(key, this.rendered.get(key));
+        const v = state.version(key);
+        if (reuse && v !== 0 && this.renderedVersion.get(key) === v) continue;
         const r = renderService(state.resolve(key), this.opts, this.large);
-        if (r.chains.size || r.natServices.length || r.filterServices.length || r.filterExternal.length || r.natNodePorts.length) this.rendered.set(key, r);
-        else this.rendered.delete(key);
+        if (r.chains.size || r.natServices.length || r.filterServices.length || r.filterExternal.length || r.natNodePorts.length) {
+          this.rendered.set(key, r);
+          this.renderedVersion.set(key, v);
+        } else {
+          this.rendered.delete(key);
+          this.renderedVersion.delete(key);
+        }
       }
+      this.renderedWith = with_;
     };
     if (full) this.opts.nodePortIPs = this.o.nodePortAddresses?.length ? await nodeAddresses(this.o.exec, this.o.nodePortAddresses) : [];
     renderAll();
@@ -113,7 +128,7 @@ export class IptablesProxier {
         changed.push(r);
         for (const c of r.chains.keys()) nextActive.add(c);
       }
-      const saved = parseSave(await this.save());
+      const saved = parseSave(await this.save(), true);
       for (const c of saved.get('nat')?.chains ?? []) if (isServiceChain(c) && !nextActive.has(c)) deleteChains.add(c);
       for (const j of JUMPS) {
         const t = saved.get(j.table);

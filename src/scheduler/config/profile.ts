@@ -120,7 +120,8 @@ export function resolveProfile(p: ProfileConfig = {}, global: SchedulerConfigura
   for (const c of p.pluginConfig ?? []) pluginArgs.set(c.name, c.args ?? {});
   const pct = p.percentageOfNodesToScore ?? global.percentageOfNodesToScore;
   if (pct !== undefined && (pct < 0 || pct > 100)) throw new Error(`percentageOfNodesToScore: Invalid value: ${pct}: not in valid range [0-100]`);
-  return { schedulerName: p.schedulerName ?? DEFAULT_SCHEDULER_NAME, percentageOfNodesToScore: p.percentageOfNodesToScore, plugins, pluginArgs };
+  // A profile's own value wins; without one the top-level value applies (it was validated but ignored before).
+  return { schedulerName: p.schedulerName ?? DEFAULT_SCHEDULER_NAME, percentageOfNodesToScore: pct, plugins, pluginArgs };
 }
 
 export function parseConfiguration(text: string): SchedulerConfiguration {

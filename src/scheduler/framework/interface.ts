@@ -113,6 +113,8 @@ export interface Handle {
   schedulerName: string;
   /** Claims, volumes and classes (informer caches) and the writes of volume binding; absent in harnesses without them. */
   volumes?: VolumeAccess;
+  /** The PodDisruptionBudgets preemption weighs victims against (informer cache); none when absent. */
+  podDisruptionBudgets?(): PodDisruptionBudget[];
 }
 
 export interface VolumeAccess {
@@ -126,6 +128,7 @@ export interface VolumeAccess {
   selectNode(claim: VolumeBindingClaim, node: string): Promise<void>;
 }
 
+export type PodDisruptionBudget = import('../../controllers/disruption/types.js').PodDisruptionBudget;
 export type VolumeBindingClaim = import('../../controllers/volume/types.js').PersistentVolumeClaim;
 export type VolumeBindingVolume = import('../../controllers/volume/types.js').PersistentVolume;
 

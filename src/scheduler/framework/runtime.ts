@@ -7,6 +7,7 @@ import type {
   PostFilterPlugin,
   PostFilterResult,
   PreEnqueuePlugin,
+  PodDisruptionBudget,
   PreFilterPlugin,
   PreFilterResult,
   PreBindPlugin,
@@ -38,6 +39,7 @@ export interface FrameworkDeps {
   nominatedPodsForNode: (node: string) => PodInfo[];
   api: SchedulerApi;
   volumes?: VolumeAccess;
+  podDisruptionBudgets?: () => PodDisruptionBudget[];
 }
 
 interface WeightedScore {
@@ -119,6 +121,10 @@ export class Framework implements Handle {
 
   nominatedPodsForNode(node: string): PodInfo[] {
     return this.deps.nominatedPodsForNode(node);
+  }
+
+  podDisruptionBudgets(): PodDisruptionBudget[] {
+    return this.deps.podDisruptionBudgets?.() ?? [];
   }
 
   runPreEnqueue(pod: Pod): Status {

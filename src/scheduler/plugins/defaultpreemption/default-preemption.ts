@@ -1,4 +1,4 @@
-import type { Handle, PostFilterPlugin, PostFilterResult } from '../../framework/interface.js';
+import type { Handle, PodDisruptionBudget, PostFilterPlugin, PostFilterResult } from '../../framework/interface.js';
 import type { CycleState } from '../../framework/cycle-state.js';
 import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
@@ -7,6 +7,7 @@ import { NodeToStatus } from '../../framework/node-to-status.js';
 import { fitErrorMessage } from '../../framework/fit-error.js';
 import { logger } from '../../../util/log.js';
 import { moreImportant, pickOneCandidate, type Candidate } from './candidates.js';
+import { splitByPdbViolation } from './pdb.js';
 
 // DefaultPreemption: when no node fits, find nodes where evicting pods of
 // lower priority would make room, pick the one that hurts least, delete its
@@ -61,12 +62,13 @@ export class DefaultPreemption implements PostFilterPlugin {
     const candidates: Candidate[] = [];
     const nodeStatuses = new NodeToStatus();
     if (potential.length > 0) {
+      const pdbs = this.handle.podDisruptionBudgets?.() ?? [];
       const want = Math.min(potential.length, Math.max(this.minAbs, Math.floor((potential.length * this.minPct) / 100)));
       const offset = Math.floor(Math.random() * potential.length);
       for (let i = 0; i < potential.length && candidates.length < want; i++) {
         const ni = potential[(offset + i) % potential.length]!;
-        const r = this.selectVictimsOnNode(state.clone(), pod, ni.clone());
-        if (r.status.isSuccess() && r.victims.length > 0) candidates.push({ nodeName: ni.name, victims: r.victims, pdbViolations: 0 });
+        const r = this.selectVictimsOnNode(state.clone(), pod, ni.clone(), pdbs);
+        if (r.status.isSuccess() && r.victims.length > 0) candidates.push({ nodeName: ni.name, victims: r.victims, pdbViolations: r.pdbViolations });
         else nodeStatuses.set(ni.name, r.status.isSuccess() ? Status.error(`expected at least one victim pod on node "${ni.name}"`) : r.status);
       }
     }
@@ -79,8 +81,11 @@ export class DefaultPreemption implements PostFilterPlugin {
     return { status: new Status(Code.Success), result: { nominatedNodeName: best.nodeName } };
   }
 
-  /** Remove every lower-priority pod; if the pod then fits, put back as many as still allow it, most important first. */
-  selectVictimsOnNode(state: CycleState, pod: PodInfo, node: NodeInfo): { status: Status; victims: PodInfo[] } {
+  /**
+   * Remove every lower-priority pod; if the pod then fits, put back as many as still allow it: first the victims whose
+   * eviction would break a PodDisruptionBudget, then the others, most important first within each group.
+   */
+  selectVictimsOnNode(state: CycleState, pod: PodInfo, node: NodeInfo, pdbs: readonly PodDisruptionBudget[] = []): { status: Status; victims: PodInfo[]; pdbViolations: number } {
     const potential: PodInfo[] = [];
     for (const p of [...node.pods]) {
       if (p.priority >= pod.priority) continue;
@@ -88,21 +93,27 @@ export class DefaultPreemption implements PostFilterPlugin {
       node.removePod(p.key);
       this.handle.runPreFilterExtensionRemovePod(state, pod, p, node);
     }
-    if (potential.length === 0) return { status: Status.unresolvable(ERR_NO_VICTIMS), victims: [] };
+    if (potential.length === 0) return { status: Status.unresolvable(ERR_NO_VICTIMS), victims: [], pdbViolations: 0 };
     const fits = this.handle.runFilterPluginsWithNominatedPods(state, pod, node);
-    if (!fits.isSuccess()) return { status: fits, victims: [] };
+    if (!fits.isSuccess()) return { status: fits, victims: [], pdbViolations: 0 };
     potential.sort(moreImportant);
+    const { violating, nonViolating } = splitByPdbViolation(potential, pdbs);
     const victims: PodInfo[] = [];
-    for (const p of potential) {
+    const reprieve = (p: PodInfo): boolean => {
       node.addPod(p);
       this.handle.runPreFilterExtensionAddPod(state, pod, p, node);
-      if (!this.handle.runFilterPluginsWithNominatedPods(state, pod, node).isSuccess()) {
-        node.removePod(p.key);
-        this.handle.runPreFilterExtensionRemovePod(state, pod, p, node);
-        victims.push(p);
-      }
-    }
-    return { status: new Status(Code.Success), victims };
+      if (this.handle.runFilterPluginsWithNominatedPods(state, pod, node).isSuccess()) return true;
+      node.removePod(p.key);
+      this.handle.runPreFilterExtensionRemovePod(state, pod, p, node);
+      victims.push(p);
+      return false;
+    };
+    let pdbViolations = 0;
+    for (const p of violating) if (!reprieve(p)) pdbViolations++;
+    for (const p of nonViolating) reprieve(p);
+    // The two passes each went most important first; candidates compare victims in that order overall.
+    if (violating.length > 0 && nonViolating.length > 0) victims.sort(moreImportant);
+    return { status: new Status(Code.Success), victims, pdbViolations };
   }
 
   private async prepare(c: Candidate, pod: PodInfo): Promise<void> {

@@ -1,0 +1,303 @@
+import type { Endpoint, ServicePort } from '../types.js';
+import { endpointString, externallyAccessible } from '../types.js';
+import { categorize } from '../state.js';
+import { portProtoHash } from '../names.js';
+
+// nftables rules in the layout of upstream's nftables proxier (pkg/proxy/nftables):
+// one `table ip kube-proxy`; the `services` chain dispatches through the
+// verdict maps `service-ips` (ip . protocol . port) and `service-nodeports`
+// (protocol . port) to per-service chains; `no-endpoint-services` and
+// `no-endpoint-nodeports` reject (or drop) from the filter hooks;
+// `mark-for-masquerade` sets the mark that `masquerading` turns into SNAT.
+//
+// Two departures, both measured on this kernel (6.18, nft 1.0.6; see
+// docs/benchmarks.md): (1) no per-endpoint chains: every `nft` run that adds a
+// rule first dumps every chain of the host, and that dump costs quadratic
+// kernel time in the number of chains (0.65 s of system time per run at
+// 60,000 chains, 10 ms at 10,000), so a service chain DNATs itself and
+// hairpin traffic (a pod reaching itself through its service) is found in
+// `masquerading` by the set `endpoint-hairpin` of endpoint . endpoint pairs;
+// (2) load balancing is a `numgen random mod N` cascade of rules (each takes
+// 1/(N-i) of what reaches it, like iptables' statistic rules) instead of an
+// anonymous vmap per service, because the kernel allocates anonymous set
+// names by scanning every set of the table (quadratic: 5.9 s of system time
+// at 4,000 services against 0.7 s for the cascade).
+
+export const TABLE = 'kube-proxy';
+export const FAMILY = 'ip';
+const T = `${FAMILY} ${TABLE}`;
+
+export const SERVICE_IPS = 'service-ips';
+export const SERVICE_NODEPORTS = 'service-nodeports';
+export const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
+export const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
+export const HAIRPIN = 'endpoint-hairpin';
+export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS] as const;
+export type MapName = (typeof MAPS)[number];
+
+export interface NftOptions {
+  masqueradeAll: boolean;
+  clusterCIDR?: string;
+  /** Local addresses NodePorts answer on; empty: every local address except loopback. */
+  nodePortIPs: string[];
+  masqueradeMark: string;
+}
+
+/** One service's share of the table. */
+export interface ServiceNft {
+  /** Chains owned by the service: name → rule bodies. */
+  chains: Map<string, string[]>;
+  /** ClientIP-affinity sets owned by the service (one per endpoint of a sticky balancing chain). */
+  affinity: Set<string>;
+  /** Elements of the shared verdict maps: key → verdict. */
+  elements: Record<MapName, Map<string, string>>;
+  /** Endpoint addresses that may receive this service's traffic (for endpoint-hairpin). */
+  endpointIPs: string[];
+  endpointCount: number;
+  /** Its lines of a full sync, made once: a full re-sync of unchanged services only joins them. */
+  text?: { chains: string; elements: Record<MapName, string> };
+}
+
+/** upstream's chain suffix: an 8-character hash, then "ns/name/protocol/port" to read. */
+const base = (sp: ServicePort, proto: string): string => `${portProtoHash(sp.name, proto).slice(0, 8)}-${sp.service}/${proto}/${sp.portName}`;
+export const serviceChain = (sp: ServicePort, proto: string): string => `service-${base(sp, proto)}`;
+export const localChain = (sp: ServicePort, proto: string): string => `local-${base(sp, proto)}`;
+export const externalChain = (sp: ServicePort, proto: string): string => `external-${base(sp, proto)}`;
+/** upstream's affinity set name: the chain's suffix, then "__ip/port" of the endpoint. */
+const affinitySet = (chain: string, ep: Endpoint): string => `affinity-${chain.slice(chain.indexOf('-') + 1)}__${ep.ip}/${ep.port}`;
+
+/** Chains and sets kube-proxy always has. */
+const FIXED_CHAINS = new Set(['services', 'mark-for-masquerade', 'masquerading', 'nat-prerouting', 'nat-output', 'nat-postrouting', 'filter-input', 'filter-forward', 'filter-output', 'service-endpoints-check', 'nodeport-endpoints-check', 'reject-chain']);
+export const isServiceChain = (c: string): boolean => !FIXED_CHAINS.has(c);
+
+function emptyService(): ServiceNft {
+  return {
+    chains: new Map(),
+    affinity: new Set(),
+    elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map() },
+    endpointIPs: [],
+    endpointCount: 0,
+  };
+}
+
+export function renderService(ports: Array<{ sp: ServicePort; endpoints: Endpoint[] }>, o: NftOptions): ServiceNft {
+  const r = emptyService();
+  const ips = new Set<string>();
+  for (const { sp, endpoints } of ports) renderPort(r, sp, endpoints, o, ips);
+  r.endpointIPs = [...ips];
+  return r;
+}
+
+export function isEmpty(r: ServiceNft): boolean {
+  return r.chains.size === 0 && MAPS.every((m) => r.elements[m].size === 0);
+}
+
+function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: NftOptions, ips: Set<string>): void {
+  const proto = sp.protocol.toLowerCase();
+  const { cluster, local, reachable, hasAny } = categorize(sp, endpoints);
+  r.endpointCount += endpoints.length;
+  const clusterC = serviceChain(sp, proto);
+  const localC = localChain(sp, proto);
+  const externalC = externalChain(sp, proto);
+  const internalC = sp.internalLocal ? localC : clusterC;
+  const hasInternal = hasAny && (!sp.internalLocal || local.length > 0);
+  const externalPolicyC = sp.externalLocal ? localC : clusterC;
+  const hasExternal = hasAny && (!sp.externalLocal || local.length > 0);
+  const usesExt = hasAny && externallyAccessible(sp);
+  // Without any endpoint: reject; with endpoints elsewhere only (a Local policy): drop, as upstream.
+  const internalNone = !hasAny ? 'goto reject-chain' : 'drop';
+  const externalNone = !hasAny ? 'goto reject-chain' : 'drop';
+
+  const vipKey = `${sp.clusterIP} . ${proto} . ${sp.port}`;
+  if (hasInternal) r.elements[SERVICE_IPS].set(vipKey, `goto ${internalC}`);
+  else r.elements[NO_ENDPOINT_SERVICES].set(vipKey, internalNone);
+  for (const ip of sp.externalIPs) {
+    const key = `${ip} . ${proto} . ${sp.port}`;
+    if (hasAny) r.elements[SERVICE_IPS].set(key, `goto ${externalC}`);
+    if (!hasExternal) r.elements[NO_ENDPOINT_SERVICES].set(key, externalNone);
+  }
+  if (sp.nodePort) {
+    const key = `${proto} . ${sp.nodePort}`;
+    if (hasAny) r.elements[SERVICE_NODEPORTS].set(key, `goto ${externalC}`);
+    if (!hasExternal) r.elements[NO_ENDPOINT_NODEPORTS].set(key, externalNone);
+  }
+
+  const add = (chain: string, rule: string): void => {
+    let rules = r.chains.get(chain);
+    if (!rules) r.chains.set(chain, (rules = []));
+    rules.push(rule);
+  };
+  // Masquerade ClusterIP traffic that does not come from a pod, so replies come back through this node.
+  if (hasInternal) {
+    const head = `ip daddr ${sp.clusterIP} ${proto} dport ${sp.port}`;
+    if (o.masqueradeAll) add(internalC, `${head} jump mark-for-masquerade`);
+    else if (o.clusterCIDR) add(internalC, `${head} ip saddr != ${o.clusterCIDR} jump mark-for-masquerade`);
+  }
+  if (usesExt) {
+    if (!sp.externalLocal) add(externalC, 'jump mark-for-masquerade');
+    else {
+      // Pods and the node itself reaching an external destination are not "external": they use the cluster-wide endpoints.
+      if (o.clusterCIDR) add(externalC, `ip saddr ${o.clusterCIDR} goto ${clusterC}`);
+      add(externalC, 'fib saddr type local jump mark-for-masquerade');
+      add(externalC, `fib saddr type local goto ${clusterC}`);
+    }
+    if (hasExternal) add(externalC, `goto ${externalPolicyC}`);
+  }
+  const usesCluster = cluster.length > 0;
+  const usesLocal = local.length > 0 && (sp.internalLocal || sp.externalLocal);
+  if (usesCluster) balance(r, add, sp, proto, clusterC, cluster);
+  if (usesLocal) balance(r, add, sp, proto, localC, local);
+  // A chain referenced above but never filled (Local policy with the cluster chain in external-) must still exist.
+  if (usesExt && sp.externalLocal && !r.chains.has(clusterC)) r.chains.set(clusterC, []);
+  for (const ep of reachable) ips.add(ep.ip);
+}
+
+/** DNAT to one of eps, uniformly: rule i takes 1/(n-i) of what reaches it. */
+function balance(r: ServiceNft, add: (c: string, rule: string) => void, sp: ServicePort, proto: string, chain: string, eps: Endpoint[]): void {
+  const l4 = `meta l4proto ${proto}`;
+  // ClientIP affinity as upstream: each endpoint remembers its clients in a set; every new connection
+  // refreshes the client's timeout (the element's, so a changed timeout rewrites the chain, not the sets).
+  const remember = (ep: Endpoint): string => (sp.stickySeconds ? ` update @${affinitySet(chain, ep)} { ip saddr timeout ${sp.stickySeconds}s }` : '');
+  if (sp.stickySeconds) {
+    for (const ep of eps) {
+      const set = affinitySet(chain, ep);
+      r.affinity.add(set);
+      add(chain, `ip saddr @${set} ${l4}${remember(ep)} dnat ip to ${endpointString(ep)}`);
+    }
+  }
+  const n = eps.length;
+  for (let i = 0; i < n; i++) {
+    const ep = eps[i]!;
+    const pick = i < n - 1 ? ` numgen random mod ${n - i} 0` : '';
+    add(chain, `${l4}${pick}${remember(ep)} dnat ip to ${endpointString(ep)}`);
+  }
+}
+
+/** The fixed chains, maps and hooks, for an empty table. */
+function skeleton(o: NftOptions): string[] {
+  const mark = o.masqueradeMark;
+  const nodePortMatch = o.nodePortIPs.length ? `ip daddr { ${o.nodePortIPs.join(', ')} }` : 'fib daddr type local ip daddr != 127.0.0.0/8';
+  const L: string[] = [];
+  const chain = (name: string, hook?: string): void => void L.push(`add chain ${T} ${name}${hook ? ` { ${hook} ; }` : ''}`);
+  const rule = (c: string, body: string): void => void L.push(`add rule ${T} ${c} ${body}`);
+  L.push(`add map ${T} ${SERVICE_IPS} { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`);
+  L.push(`add map ${T} ${SERVICE_NODEPORTS} { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`);
+  L.push(`add map ${T} ${NO_ENDPOINT_SERVICES} { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`);
+  L.push(`add map ${T} ${NO_ENDPOINT_NODEPORTS} { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`);
+  L.push(`add set ${T} ${HAIRPIN} { type ipv4_addr . ipv4_addr ; comment "endpoint . endpoint: a pod reaching itself through a service" ; }`);
+  chain('reject-chain');
+  rule('reject-chain', 'reject');
+  chain('mark-for-masquerade');
+  rule('mark-for-masquerade', `mark set mark or ${mark}`);
+  chain('masquerading');
+  rule('masquerading', `ct status dnat ip saddr . ip daddr @${HAIRPIN} jump mark-for-masquerade`);
+  rule('masquerading', `mark and ${mark} == 0 return`);
+  // Clear the mark so a packet that traverses the stack again is not masqueraded twice.
+  rule('masquerading', `mark set mark xor ${mark}`);
+  rule('masquerading', 'masquerade fully-random');
+  chain('services');
+  rule('services', `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`);
+  rule('services', `${nodePortMatch} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
+  chain('service-endpoints-check');
+  rule('service-endpoints-check', `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`);
+  chain('nodeport-endpoints-check');
+  rule('nodeport-endpoints-check', `${nodePortMatch} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`);
+  chain('nat-prerouting', 'type nat hook prerouting priority dstnat');
+  rule('nat-prerouting', 'jump services');
+  chain('nat-output', 'type nat hook output priority -100');
+  rule('nat-output', 'jump services');
+  chain('nat-postrouting', 'type nat hook postrouting priority srcnat');
+  rule('nat-postrouting', 'jump masquerading');
+  // Before DNAT (priority -110): a service without endpoints still has its own address here.
+  chain('filter-input', 'type filter hook input priority -110');
+  rule('filter-input', 'ct state new jump nodeport-endpoints-check');
+  rule('filter-input', 'ct state new jump service-endpoints-check');
+  chain('filter-forward', 'type filter hook forward priority -110');
+  rule('filter-forward', 'ct state new jump service-endpoints-check');
+  chain('filter-output', 'type filter hook output priority -110');
+  rule('filter-output', 'ct state new jump service-endpoints-check');
+  return L;
+}
+
+const tableComment = `{ comment "rules for kube-proxy" ; }`;
+
+/**
+ * A full sync: the table is created if missing, deleted, and written again
+ * whole, in one transaction (nothing of ours that we no longer know about
+ * survives, and traffic never sees a half-written table).
+ */
+export function assembleFull(all: Iterable<ServiceNft>, o: NftOptions, hairpinIPs: Iterable<string>): string {
+  const L: string[] = [`add table ${T} ${tableComment}`, `delete table ${T}`, `add table ${T} ${tableComment}`, ...skeleton(o)];
+  const els: Record<MapName, string[]> = { [SERVICE_IPS]: [], [SERVICE_NODEPORTS]: [], [NO_ENDPOINT_SERVICES]: [], [NO_ENDPOINT_NODEPORTS]: [] };
+  for (const s of all) {
+    const t = (s.text ??= fullText(s));
+    if (t.chains) L.push(t.chains);
+    for (const m of MAPS) if (t.elements[m]) els[m].push(t.elements[m]);
+  }
+  for (const m of MAPS) if (els[m].length) L.push(`add element ${T} ${m} { ${els[m].join(', ')} }`);
+  const hp = [...hairpinIPs].map((ip) => `${ip} . ${ip}`);
+  if (hp.length) L.push(`add element ${T} ${HAIRPIN} { ${hp.join(', ')} }`);
+  return `${L.join('\n')}\n`;
+}
+
+function fullText(s: ServiceNft): NonNullable<ServiceNft['text']> {
+  const L: string[] = [];
+  for (const m of s.affinity) L.push(affinityDecl(m));
+  for (const c of s.chains.keys()) L.push(`add chain ${T} ${c}`);
+  for (const [c, rules] of s.chains) for (const rule of rules) L.push(`add rule ${T} ${c} ${rule}`);
+  const elements = {} as Record<MapName, string>;
+  for (const m of MAPS) elements[m] = [...s.elements[m]].map(([k, v]) => `${k} : ${v}`).join(', ');
+  return { chains: L.join('\n'), elements };
+}
+
+const affinityDecl = (m: string): string => `add set ${T} ${m} { type ipv4_addr ; flags dynamic,timeout ; }`;
+
+export interface Change {
+  before?: ServiceNft;
+  after?: ServiceNft;
+}
+
+/**
+ * A partial sync: only what changed in the changed services. New chains and
+ * maps first, then element deletes, chain rewrites (flush + rules), element
+ * adds, and last the chains and maps nothing refers to any more.
+ */
+export function assemblePartial(changes: Iterable<Change>, hairpin: { add: string[]; del: string[] }): string {
+  const create: string[] = [];
+  const delEls: string[] = [];
+  const rewrite: string[] = [];
+  const addEls: string[] = [];
+  const drop: string[] = [];
+  for (const { before, after } of changes) {
+    for (const m of after?.affinity ?? []) if (!before?.affinity.has(m)) create.push(affinityDecl(m));
+    for (const [c, rules] of after?.chains ?? []) {
+      const old = before?.chains.get(c);
+      if (old && old.length === rules.length && old.every((l, i) => l === rules[i])) continue;
+      if (old) rewrite.push(`flush chain ${T} ${c}`);
+      else create.push(`add chain ${T} ${c}`);
+      for (const rule of rules) rewrite.push(`add rule ${T} ${c} ${rule}`);
+    }
+    for (const m of MAPS) {
+      const b = before?.elements[m];
+      const a = after?.elements[m];
+      const gone: string[] = [];
+      const added: string[] = [];
+      for (const [k, v] of b ?? []) if (a?.get(k) !== v) gone.push(k);
+      for (const [k, v] of a ?? []) if (b?.get(k) !== v) added.push(`${k} : ${v}`);
+      if (gone.length) delEls.push(`delete element ${T} ${m} { ${gone.join(', ')} }`);
+      if (added.length) addEls.push(`add element ${T} ${m} { ${added.join(', ')} }`);
+    }
+    for (const c of before?.chains.keys() ?? []) {
+      if (after?.chains.has(c)) continue;
+      drop.push(`flush chain ${T} ${c}`, `delete chain ${T} ${c}`);
+    }
+    for (const m of before?.affinity ?? []) if (!after?.affinity.has(m)) drop.push(`delete set ${T} ${m}`);
+  }
+  if (hairpin.del.length) delEls.push(`delete element ${T} ${HAIRPIN} { ${hairpin.del.map((ip) => `${ip} . ${ip}`).join(', ')} }`);
+  if (hairpin.add.length) addEls.push(`add element ${T} ${HAIRPIN} { ${hairpin.add.map((ip) => `${ip} . ${ip}`).join(', ')} }`);
+  // Flushing a removed chain before any delete: another removed chain of the same service may jump to it.
+  const flushes = drop.filter((l) => l.startsWith('flush '));
+  const deletes = drop.filter((l) => !l.startsWith('flush '));
+  const all = [...create, ...delEls, ...rewrite, ...addEls, ...flushes, ...deletes];
+  return all.length ? `${all.join('\n')}\n` : '';
+}

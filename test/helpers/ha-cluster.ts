@@ -1,0 +1,94 @@
+// Several real `k8ts server` processes over one etcd, as an HA control plane:
+// each has its own data dir and port, all share the cluster CA and the
+// service-account key (copied from the first server's DIR/pki, as an operator
+// copies them to every control-plane host), and each advertises its own
+// address so the `kubernetes` Service lists one endpoint per server.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startK8ts, type K8tsProcess } from './k8ts-process.js';
+
+export interface HaServer {
+  index: number;
+  dataDir: string;
+  /** The admin kubeconfig pointing at this server only. */
+  kubeconfig: string;
+  /** The address this server advertises in the kubernetes Service's endpoints. */
+  advertise: string;
+  proc: K8tsProcess;
+  alive: boolean;
+  /** SIGKILL: no clean shutdown, no lease released. */
+  kill(): Promise<void>;
+}
+
+export interface HaCluster {
+  root: string;
+  servers: HaServer[];
+  alive(): HaServer[];
+  /** Starts server i again on its data dir (after a kill). */
+  restart(i: number): Promise<HaServer>;
+  stop(): Promise<void>;
+}
+
+export function advertiseOf(i: number): string {
+  return `10.250.0.${i + 1}`;
+}
+
+/** `extra`: more flags for every server, or per server from its index and data dir. */
+export async function startHaCluster(n: number, etcdEndpoints: string[], extra: string[] | ((i: number, dataDir: string) => string[]) = []): Promise<HaCluster> {
+  const root = await mkdtemp(join(tmpdir(), 'k8ts-ha-'));
+  const servers: HaServer[] = [];
+  const launch = async (i: number): Promise<HaServer> => {
+    const dataDir = join(root, `server-${i}`);
+    const args = ['server', '--storage', 'etcd', '--etcd-endpoints', etcdEndpoints.join(','), '--data-dir', dataDir, '--port', '0', '--disable-agent', '--disable-dns', '--advertise-address', advertiseOf(i), ...(typeof extra === 'function' ? extra(i, dataDir) : extra)];
+    const proc = await startK8ts(args);
+    const s: HaServer = {
+      index: i,
+      dataDir,
+      kubeconfig: join(dataDir, 'kubeconfig.yaml'),
+      advertise: advertiseOf(i),
+      proc,
+      alive: true,
+      async kill() {
+        if (!s.alive) return;
+        s.alive = false;
+        proc.child.kill('SIGKILL');
+        await proc.exited;
+      },
+    };
+    servers[i] = s;
+    return s;
+  };
+  const cluster: HaCluster = {
+    root,
+    servers,
+    alive: () => servers.filter((s) => s.alive),
+    restart: (i) => launch(i),
+    async stop() {
+      await Promise.all(
+        servers.map(async (s) => {
+          if (!s.alive) return;
+          s.alive = false;
+          s.proc.child.kill('SIGCONT');
+          const code = await Promise.race([s.proc.stop(), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref())]);
+          if (code === 'hung') {
+            s.proc.child.kill('SIGKILL');
+            await s.proc.exited;
+          }
+        }),
+      );
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    await launch(0);
+    for (let i = 1; i < n; i++) {
+      await cp(join(root, 'server-0', 'pki'), join(root, `server-${i}`, 'pki'), { recursive: true });
+      await launch(i);
+    }
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}

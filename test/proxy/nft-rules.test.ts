@@ -1,0 +1,109 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderService, assembleFull, assemblePartial, serviceChain, externalChain, type NftOptions } from '../../src/proxy/nftables/rules.js';
+import { ProxyState, servicePorts } from '../../src/proxy/state.js';
+import type { EndpointSlice, Service } from '../../src/proxy/types.js';
+
+// The nftables mode's rendering without a kernel: what goes into each map and
+// chain, and the order of a partial transaction (the kernel refuses to delete
+// a chain something still jumps to). nftables.e2e.test.ts runs it for real.
+
+const OPTS: NftOptions = { masqueradeAll: false, clusterCIDR: '10.244.0.0/16', nodePortIPs: [], masqueradeMark: '0x4000' };
+
+function svc(name: string, spec: Service['spec']): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec };
+}
+
+function slice(svcName: string, ips: string[]): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${svcName}-x`, namespace: 'default', labels: { 'kubernetes.io/service-name': svcName } },
+    addressType: 'IPv4',
+    endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true }, nodeName: 'n1' })),
+    ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+  };
+}
+
+describe('nftables rule rendering', () => {
+  const web = svc('web', { type: 'NodePort', clusterIP: '10.0.0.10', ports: [{ name: 'http', port: 80, nodePort: 30001 }] });
+  const sp = servicePorts(web)[0]!;
+
+  it('maps the cluster IP and node port to the service chains, which balance with numgen and DNAT', () => {
+    const state = new ProxyState('n1');
+    state.setService(web, 'default/web');
+    state.setSlice(slice('web', ['10.244.1.2', '10.244.1.3', '10.244.1.4']), false);
+    const r = renderService(state.resolve('default/web'), OPTS);
+    const chain = serviceChain(sp, 'tcp');
+    assert.match(chain, /^service-[A-Z2-7]{8}-default\/web\/tcp\/http$/);
+    assert.deepEqual([...r.elements['service-ips']], [['10.0.0.10 . tcp . 80', `goto ${chain}`]]);
+    assert.deepEqual([...r.elements['service-nodeports']], [['tcp . 30001', `goto ${externalChain(sp, 'tcp')}`]]);
+    assert.deepEqual(r.chains.get(chain), [
+      'ip daddr 10.0.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
+      'meta l4proto tcp numgen random mod 3 0 dnat ip to 10.244.1.2:8080',
+      'meta l4proto tcp numgen random mod 2 0 dnat ip to 10.244.1.3:8080',
+      'meta l4proto tcp dnat ip to 10.244.1.4:8080',
+    ]);
+    assert.deepEqual(r.chains.get(externalChain(sp, 'tcp')), ['jump mark-for-masquerade', `goto ${chain}`]);
+    assert.deepEqual(r.endpointIPs, ['10.244.1.2', '10.244.1.3', '10.244.1.4']);
+    const text = assembleFull([r], OPTS, r.endpointIPs);
+    assert.match(text, /^add table ip kube-proxy .*\ndelete table ip kube-proxy\nadd table ip kube-proxy/);
+    assert.ok(text.indexOf(`add chain ip kube-proxy ${chain}`) < text.indexOf('add element ip kube-proxy service-ips'));
+    assert.match(text, /add element ip kube-proxy endpoint-hairpin \{ 10\.244\.1\.2 \. 10\.244\.1\.2, /);
+  });
+
+  it('sends a service without endpoints to reject-chain and writes no chain for it', () => {
+    const state = new ProxyState('n1');
+    state.setService(web, 'default/web');
+    const r = renderService(state.resolve('default/web'), OPTS);
+    assert.equal(r.chains.size, 0);
+    assert.deepEqual([...r.elements['no-endpoint-services']], [['10.0.0.10 . tcp . 80', 'goto reject-chain']]);
+    assert.deepEqual([...r.elements['no-endpoint-nodeports']], [['tcp . 30001', 'goto reject-chain']]);
+  });
+
+  it('a partial sync rewrites only the changed chain; a deletion removes elements before chains', () => {
+    const state = new ProxyState('n1');
+    state.setService(web, 'default/web');
+    state.setSlice(slice('web', ['10.244.1.2', '10.244.1.3']), false);
+    const before = renderService(state.resolve('default/web'), OPTS);
+    state.setSlice(slice('web', ['10.244.1.2', '10.244.1.5']), false);
+    const after = renderService(state.resolve('default/web'), OPTS);
+    const chain = serviceChain(sp, 'tcp');
+    const change = assemblePartial([{ before, after }], { add: ['10.244.1.5'], del: ['10.244.1.3'] });
+    assert.deepEqual(change.trim().split('\n'), [
+      'delete element ip kube-proxy endpoint-hairpin { 10.244.1.3 . 10.244.1.3 }',
+      `flush chain ip kube-proxy ${chain}`,
+      `add rule ip kube-proxy ${chain} ip daddr 10.0.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
+      `add rule ip kube-proxy ${chain} meta l4proto tcp numgen random mod 2 0 dnat ip to 10.244.1.2:8080`,
+      `add rule ip kube-proxy ${chain} meta l4proto tcp dnat ip to 10.244.1.5:8080`,
+      'add element ip kube-proxy endpoint-hairpin { 10.244.1.5 . 10.244.1.5 }',
+    ]);
+    assert.equal(assemblePartial([{ before: after, after }], { add: [], del: [] }), '');
+    const gone = assemblePartial([{ before: after }], { add: [], del: [] }).trim().split('\n');
+    const ext = externalChain(sp, 'tcp');
+    assert.deepEqual(gone.slice(0, 2), ['delete element ip kube-proxy service-ips { 10.0.0.10 . tcp . 80 }', 'delete element ip kube-proxy service-nodeports { tcp . 30001 }']);
+    assert.deepEqual(gone.slice(2).sort(), [`delete chain ip kube-proxy ${chain}`, `delete chain ip kube-proxy ${ext}`, `flush chain ip kube-proxy ${chain}`, `flush chain ip kube-proxy ${ext}`].sort());
+    assert.ok(gone.findIndex((l) => l.startsWith('delete chain')) > gone.findLastIndex((l) => l.startsWith('flush chain')));
+  });
+
+  it('ClientIP affinity: a dynamic set per endpoint, checked first and refreshed by each connection', () => {
+    const sticky = svc('s', { clusterIP: '10.0.0.11', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ name: 'http', port: 80 }] });
+    const state = new ProxyState('n1');
+    state.setService(sticky, 'default/s');
+    state.setSlice(slice('s', ['10.244.1.2', '10.244.1.3']), false);
+    const before = renderService(state.resolve('default/s'), OPTS);
+    const chain = serviceChain(servicePorts(sticky)[0]!, 'tcp');
+    const set2 = `affinity-${chain.slice('service-'.length)}__10.244.1.2/8080`;
+    const set3 = `affinity-${chain.slice('service-'.length)}__10.244.1.3/8080`;
+    const rules = before.chains.get(chain)!;
+    assert.equal(rules[1], `ip saddr @${set2} meta l4proto tcp update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.equal(rules[3], `meta l4proto tcp numgen random mod 2 0 update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.ok(assembleFull([before], OPTS, []).includes(`add set ip kube-proxy ${set2} { type ipv4_addr ; flags dynamic,timeout ; }`));
+    // An endpoint leaves: its set goes, after the chain that used it was rewritten.
+    state.setSlice(slice('s', ['10.244.1.2']), false);
+    const after = renderService(state.resolve('default/s'), OPTS);
+    const lines = assemblePartial([{ before, after }], { add: [], del: [] }).trim().split('\n');
+    assert.equal(lines.at(-1), `delete set ip kube-proxy ${set3}`);
+    assert.ok(lines.indexOf(`flush chain ip kube-proxy ${chain}`) < lines.length - 1);
+  });
+});

@@ -1,0 +1,280 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { kubectlOk } from '../helpers/kubectl.js';
+import { REPO } from '../helpers/k8ts-process.js';
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
+import { serviceChain, externalChain } from '../../src/proxy/nftables/rules.js';
+import { servicePorts } from '../../src/proxy/state.js';
+import type { Service } from '../../src/proxy/types.js';
+import { eventually } from '../kubelet/harness.js';
+import { Topology, type Pod, sh } from './netns.js';
+import { netnsSkip, nftSkip } from './skip.js';
+
+// kube-proxy's nftables mode against real traffic, as iptables.e2e.test.ts
+// for the iptables mode: the proxy (in this process, talking to a real API
+// server) writes `table ip kube-proxy` into a test-made "node" network
+// namespace; pods are namespaces routed through it running busybox httpd.
+// Objects are created with the real kubectl.
+
+const CLUSTER_CIDR = '10.250.0.0/16';
+
+function service(name: string, ip: string, extra: Record<string, unknown> = {}, ports: unknown[] = [{ name: 'http', port: 80, targetPort: 80 }]): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP: ip, ports, ...extra } });
+}
+
+function slice(svc: string, eps: Array<{ pod: Pod; node?: string; ready?: boolean }>, port = 80, name = `${svc}-1`, portName = 'http'): string {
+  return JSON.stringify({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': svc } },
+    addressType: 'IPv4',
+    endpoints: eps.map((e) => ({ addresses: [e.pod.ip], conditions: { ready: e.ready ?? true }, nodeName: e.node ?? 'node-1' })),
+    ports: [{ name: portName, port, protocol: 'TCP' }],
+  });
+}
+
+/** busybox httpd gives CGI scripts REMOTE_ADDR as "[::ffff:a.b.c.d]". */
+const addr = (body: string): string => body.replace(/^\[(::ffff:)?|\]$/g, '');
+
+function counts(lines: string[]): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const l of lines) c[l] = (c[l] ?? 0) + 1;
+  return c;
+}
+
+const chainOf = (svc: Service): string => serviceChain(servicePorts(svc)[0]!, 'tcp');
+const svcObj = (name: string, ip: string, extra: Record<string, unknown> = {}): Service => JSON.parse(service(name, ip, extra)) as Service;
+
+/** The rules of one chain as `nft list table` prints them (tab-indented lines up to the closing brace). */
+function chainRules(table: string, chain: string): string[] {
+  const start = table.indexOf(`\tchain ${chain} {\n`);
+  if (start < 0) return [];
+  const end = table.indexOf('\n\t}', start);
+  return table.slice(table.indexOf('\n', start) + 1, end).split('\n').map((l) => l.trim()).filter(Boolean);
+}
+
+describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() || nftSkip() }, () => {
+  let ts: TestServer;
+  let topo: Topology;
+  let proxy: RunningProxy;
+  let a: Pod, b: Pod, c: Pod, client: Pod, outside: Pod;
+  const syncErrors: string[] = [];
+  let partialSyncs = 0;
+  const apply = (yaml: string) => kubectlOk(ts.kubeconfig, ['apply', '-f', '-'], { input: yaml });
+  const list = async (): Promise<string> => (await sh('ip', ['netns', 'exec', topo.node, 'nft', 'list', 'table', 'ip', 'kube-proxy'])).stdout;
+  /** Wait until the proxy has written whatever the API server holds now. */
+  const synced = async (check: (table: string) => boolean) => {
+    await eventually(async () => {
+      await proxy.flush();
+      return check(await list());
+    }, 'nftables rules');
+  };
+
+  before(async () => {
+    ts = await startTestServer();
+    topo = new Topology();
+    await topo.create();
+    a = await topo.addPod('a');
+    b = await topo.addPod('b');
+    c = await topo.addPod('c');
+    client = await topo.addPod('client');
+    outside = await topo.addPod('outside', 'external');
+    for (const p of [a, b, c]) await topo.serve(p);
+    await topo.serve(a, 8080);
+    // An iptables-mode proxy's leftover chain: the nftables mode removes it at start, as upstream.
+    await sh('ip', ['netns', 'exec', topo.node, 'iptables-restore', '--noflush'], '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n');
+    proxy = await startProxy({ clientConfig: loadKubeconfig(ts.kubeconfig), mode: 'nftables', netns: topo.node, nodeName: 'node-1', clusterCIDR: CLUSTER_CIDR, minSyncPeriodMs: 100,
+      onSync: (r) => {
+        if (!r.ok) syncErrors.push(r.error!.message);
+        else if (r.result && !r.result.full && r.result.bytes > 0) partialSyncs++;
+      },
+    });
+    await proxy.ready;
+  });
+
+  after(async () => {
+    await proxy?.stop();
+    await topo?.destroy();
+    await ts?.close();
+  });
+
+  it('removed the iptables mode leftovers and wrote one table ip kube-proxy with its hooks and maps', async () => {
+    assert.doesNotMatch(await topo.iptablesSave(), /KUBE-/);
+    const t = await list();
+    for (const m of ['map service-ips', 'map service-nodeports', 'map no-endpoint-services', 'map no-endpoint-nodeports', 'set endpoint-hairpin']) assert.ok(t.includes(`\t${m} {`), `${m} missing:\n${t}`);
+    assert.match(t, /chain nat-prerouting \{\n\s+type nat hook prerouting priority dstnat; policy accept;\n\s+jump services/);
+    assert.match(t, /chain nat-output \{\n\s+type nat hook output priority -100; policy accept;\n\s+jump services/);
+    assert.match(t, /ip daddr \. meta l4proto \. th dport vmap @service-ips/);
+  });
+
+  it('balances 500 requests from a pod to a ClusterIP over three endpoints, each within 20% of a third', async () => {
+    await apply(service('web', '10.0.0.10'));
+    await apply(slice('web', [{ pod: a }, { pod: b }, { pod: c }]));
+    const chain = chainOf(svcObj('web', '10.0.0.10'));
+    await synced((t) => chainRules(t, chain).filter((r) => r.includes('dnat')).length === 3);
+    const t = await list();
+    assert.match(t, new RegExp(`10\\.0\\.0\\.10 \\. tcp \\. 80 : goto ${chain.replace(/[/.]/g, '\\$&')}`));
+    const rules = chainRules(t, chain);
+    assert.equal(rules[0], `ip daddr 10.0.0.10 tcp dport 80 ip saddr != ${CLUSTER_CIDR} jump mark-for-masquerade`);
+    assert.match(rules[1]!, /^meta l4proto tcp numgen random mod 3 0 dnat to 10\.250\.\d+\.2:80$/);
+    assert.match(rules[2]!, /^meta l4proto tcp numgen random mod 2 0 dnat to 10\.250\.\d+\.2:80$/);
+    assert.match(rules[3]!, /^meta l4proto tcp dnat to 10\.250\.\d+\.2:80$/);
+
+    const lines = await topo.many(client.ns, 'http://10.0.0.10/', 500);
+    const n = counts(lines);
+    assert.equal(n.FAIL ?? 0, 0, `failed requests: ${JSON.stringify(n)}`);
+    for (const p of ['a', 'b', 'c']) {
+      assert.ok(n[p]! >= (500 / 3) * 0.8 && n[p]! <= (500 / 3) * 1.2, `${p} got ${n[p]} of 500: ${JSON.stringify(n)}`);
+    }
+  });
+
+  it('lets processes of the node itself reach the ClusterIP (output hook)', async () => {
+    const got = new Set<string>();
+    for (let i = 0; i < 30; i++) {
+      const r = await topo.get(topo.node, 'http://10.0.0.10/');
+      assert.ok(r.ok, r.stderr);
+      got.add(r.body);
+    }
+    assert.ok(got.size >= 2, `node reached only ${[...got].join(',')}`);
+  });
+
+  it('takes a removed endpoint out of rotation with no failed request after its removal', async () => {
+    const loop = topo.loop(client.ns, 'http://10.0.0.10/');
+    await eventually(() => loop.lines.length >= 50, '50 requests before the change');
+    await apply(slice('web', [{ pod: a }, { pod: b }]));
+    const chain = chainOf(svcObj('web', '10.0.0.10'));
+    await synced((t) => chainRules(t, chain).length > 0 && !chainRules(t, chain).some((r) => r.includes(`${c.ip}:80`)));
+    await topo.stopServing(c);
+    const atKill = loop.lines.length;
+    await eventually(() => loop.lines.length >= atKill + 300, '300 requests after the backend died');
+    await loop.stop();
+    const n = counts(loop.lines.slice(atKill));
+    assert.equal(n.FAIL ?? 0, 0, `failures after the endpoint was removed: ${JSON.stringify(n)}`);
+    assert.equal(n.c ?? 0, 0, `the removed endpoint still got traffic: ${JSON.stringify(n)}`);
+    assert.ok((n.a ?? 0) > 0 && (n.b ?? 0) > 0);
+    assert.equal(counts(loop.lines).FAIL ?? 0, 0);
+    // The endpoint's hairpin element left with it (no other service has it).
+    assert.doesNotMatch(await list(), new RegExp(`${c.ip.replace(/\./g, '\\.')} \\. ${c.ip.replace(/\./g, '\\.')}`));
+    await topo.serve(c);
+  });
+
+  it('rejects connections to a service without endpoints', async () => {
+    await apply(service('empty', '10.0.0.12'));
+    await synced((t) => t.includes('10.0.0.12 . tcp . 80 : goto reject-chain'));
+    // Rejected at once (curl exit 7, could not connect); a drop would time out (exit 28).
+    for (const from of [client.ns, topo.node]) {
+      const r = await sh('ip', ['netns', 'exec', from, 'curl', '-sS', '-m', '5', 'http://10.0.0.12/']);
+      assert.equal(r.code, 7, `${from}: ${r.stderr}`);
+    }
+  });
+
+  it('serves a NodePort to the node itself, to pods and to off-cluster clients', async () => {
+    await apply(service('np', '10.0.0.13', { type: 'NodePort' }, [{ name: 'http', port: 80, targetPort: 80, nodePort: 30080 }]));
+    await apply(slice('np', [{ pod: a }, { pod: b }, { pod: c }]));
+    const ext = externalChain(servicePorts(svcObj('np', '10.0.0.13', { type: 'NodePort' }))[0]!, 'tcp');
+    await synced((t) => t.includes(`tcp . 30080 : goto ${ext}`));
+    for (const [from, url] of [
+      [topo.node, `http://${topo.nodeIP}:30080/`],
+      [client.ns, `http://${client.gateway}:30080/`],
+      [outside.ns, `http://${outside.gateway}:30080/`],
+    ] as const) {
+      const n = counts(await topo.many(from, url, 30));
+      assert.equal(n.FAIL ?? 0, 0, `${from} → ${url}: ${JSON.stringify(n)}`);
+      assert.ok(Object.keys(n).length >= 2, `${from} → ${url} reached only ${JSON.stringify(n)}`);
+    }
+    // externalTrafficPolicy Cluster masquerades: the backend sees the node, not the off-cluster client.
+    const seen = await topo.get(outside.ns, `http://${outside.gateway}:30080/cgi-bin/ip`);
+    assert.ok(seen.ok, seen.stderr);
+    assert.ok([a, b, c].map((p) => p.gateway).includes(addr(seen.body)), `backend saw ${seen.body}`);
+    // Loopback is not a NodePort address (no route_localnet), as in the iptables mode.
+    const lo = await sh('ip', ['netns', 'exec', topo.node, 'curl', '-sS', '-m', '2', 'http://127.0.0.1:30080/']);
+    assert.notEqual(lo.code, 0);
+  });
+
+  it('rejects a NodePort without endpoints', async () => {
+    await apply(service('npempty', '10.0.0.19', { type: 'NodePort' }, [{ name: 'http', port: 80, targetPort: 80, nodePort: 30082 }]));
+    await synced((t) => t.includes('tcp . 30082 : goto reject-chain'));
+    const r = await sh('ip', ['netns', 'exec', outside.ns, 'curl', '-sS', '-m', '5', `http://${outside.gateway}:30082/`]);
+    assert.equal(r.code, 7, r.stderr);
+  });
+
+  it('externalTrafficPolicy Local: off-cluster clients reach only local endpoints, with their source address kept', async () => {
+    await apply(service('etp', '10.0.0.14', { type: 'NodePort', externalTrafficPolicy: 'Local' }, [{ name: 'http', port: 80, targetPort: 80, nodePort: 30081 }]));
+    await apply(slice('etp', [{ pod: a }, { pod: b, node: 'node-2' }, { pod: c, node: 'node-2' }]));
+    await synced((t) => t.includes('tcp . 30081 : goto external-') && t.includes('-default/etp/tcp/http {') && t.includes('chain local-'));
+    assert.deepEqual(counts(await topo.many(outside.ns, `http://${outside.gateway}:30081/`, 30)), { a: 30 });
+    const seen = await topo.get(outside.ns, `http://${outside.gateway}:30081/cgi-bin/ip`);
+    assert.equal(addr(seen.body), outside.ip);
+    // Pods are not external: they use every endpoint.
+    const fromPod = counts(await topo.many(client.ns, `http://${client.gateway}:30081/`, 40));
+    assert.ok(Object.keys(fromPod).length >= 2, JSON.stringify(fromPod));
+  });
+
+  it('internalTrafficPolicy Local: ClusterIP traffic goes only to endpoints on this node', async () => {
+    await apply(service('itp', '10.0.0.15', { internalTrafficPolicy: 'Local' }));
+    await apply(slice('itp', [{ pod: a }, { pod: b, node: 'node-2' }, { pod: c, node: 'node-2' }]));
+    await synced((t) => /10\.0\.0\.15 \. tcp \. 80 : goto local-/.test(t));
+    assert.deepEqual(counts(await topo.many(client.ns, 'http://10.0.0.15/', 30)), { a: 30 });
+  });
+
+  it('sessionAffinity ClientIP pins a client to one endpoint', async () => {
+    await apply(service('sticky', '10.0.0.16', { sessionAffinity: 'ClientIP' }));
+    await apply(slice('sticky', [{ pod: a }, { pod: b }, { pod: c }]));
+    await synced((t) => /ip saddr @affinity-\S+__10\.250\.\d+\.2\/80 meta l4proto tcp update @affinity-\S+ \{ ip saddr timeout 3h \} dnat to /.test(t) && t.includes('10.0.0.16 . tcp . 80'));
+    for (const from of [client.ns, outside.ns]) {
+      const n = counts(await topo.many(from, 'http://10.0.0.16/', 40));
+      assert.equal(Object.keys(n).length, 1, `${from} was not pinned: ${JSON.stringify(n)}`);
+      assert.notEqual(Object.keys(n)[0], 'FAIL');
+    }
+  });
+
+  it('resolves a named targetPort through the EndpointSlice port of the same name', async () => {
+    await apply(service('named', '10.0.0.17', {}, [{ name: 'web', port: 80, targetPort: 'www' }]));
+    await apply(slice('named', [{ pod: a }], 8080, 'named-1', 'web'));
+    await synced((t) => t.includes(`dnat to ${a.ip}:8080`));
+    assert.deepEqual(counts(await topo.many(client.ns, 'http://10.0.0.17/', 5)), { a: 5 });
+  });
+
+  it('hairpin: a pod reaching its own service through the ClusterIP is masqueraded and answered', async () => {
+    await apply(service('self', '10.0.0.18'));
+    await apply(slice('self', [{ pod: a }]));
+    await synced((t) => t.includes('10.0.0.18 . tcp . 80'));
+    assert.ok((await list()).includes(`${a.ip} . ${a.ip}`));
+    assert.deepEqual(counts(await topo.many(a.ns, 'http://10.0.0.18/', 10)), { a: 10 });
+    // The backend sees the node's address on its link, not its own.
+    const seen = await topo.get(a.ns, 'http://10.0.0.18/cgi-bin/ip');
+    assert.equal(addr(seen.body), a.gateway);
+  });
+
+  it('deletes the chains and map elements of a deleted service', async () => {
+    const chain = chainOf(svcObj('self', '10.0.0.18'));
+    await kubectlOk(ts.kubeconfig, ['delete', 'service', 'self']);
+    await synced((t) => !t.includes(chain) && !t.includes('10.0.0.18'));
+  });
+
+  it('made every change with a partial sync that nft accepted', () => {
+    assert.deepEqual(syncErrors, []);
+    assert.ok(partialSyncs >= 5, `only ${partialSyncs} partial syncs`);
+  });
+
+  it('k8ts proxy --cleanup removes the table and exits 0', async () => {
+    await proxy.stop();
+    assert.match(await list(), /chain services/);
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('ip', ['netns', 'exec', topo.node, process.execPath, 'bin/k8ts.js', 'proxy', '--cleanup'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /removed nftables tables ip kube-proxy/);
+    const tables = await sh('ip', ['netns', 'exec', topo.node, 'nft', 'list', 'tables']);
+    assert.doesNotMatch(tables.stdout, /kube-proxy/);
+    const after = await sh('ip', ['netns', 'exec', client.ns, 'curl', '-sS', '-m', '1', 'http://10.0.0.10/']);
+    assert.notEqual(after.code, 0);
+  });
+});
