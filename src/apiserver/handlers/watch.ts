@@ -8,6 +8,22 @@ import { toStatusError } from '../http/respond.js';
 /** Upstream's --min-request-timeout: watches end after 30–60 minutes so clients rebalance. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
 
+// Every JSON watcher of a resource receives the same decoded object for an
+// event: it is serialised once, not once per watcher.
+const lines = new WeakMap<KubeObject, Map<string, string>>();
+
+function eventLine(type: string, obj: KubeObject): string {
+  const key = `${type} ${obj.apiVersion ?? ''} ${obj.kind ?? ''}`;
+  let byKey = lines.get(obj);
+  let line = byKey?.get(key);
+  if (line === undefined) {
+    line = JSON.stringify({ type, object: obj }) + '\n';
+    if (!byKey) lines.set(obj, (byKey = new Map()));
+    byKey.set(key, line);
+  }
+  return line;
+}
+
 /**
  * A watch stream: newline-delimited JSON events {type, object}, each
  * written as soon as it happens; an ERROR event carries a Status (410
@@ -48,10 +64,28 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   req.on('close', finish);
   res.on('error', finish);
 
+  // A watcher whose socket stops taking data is not buffered without bound:
+  // the watch waits for 'drain', and the watch cache ends it (410 Expired,
+  // the client re-lists) once it falls too far behind, as upstream's cacher
+  // closes a watcher that cannot keep up.
+  let drained: Promise<void> | undefined;
+  const backpressure = (): Promise<void> => {
+    drained ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        res.off('drain', done);
+        res.off('close', done);
+        drained = undefined;
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+    return drained;
+  };
   // Events delivered in one burst (the watch cache hands them over together) go out in one socket write:
   // each write is a syscall and, under TLS, a record of its own, and a busy watch sends thousands a second.
   let corked: { uncork(): void } | undefined;
-  const send = (type: string, obj: unknown): void => {
+  const writeLine = (line: string): void | Promise<void> => {
     if (closed) return;
     const socket = res.socket;
     if (!corked && socket) {
@@ -62,13 +96,16 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
         socket.uncork();
       });
     }
-    res.write(JSON.stringify({ type, object: obj }) + '\n');
+    if (!res.write(line)) return backpressure();
   };
+  const send = (type: string, obj: unknown): void | Promise<void> => writeLine(JSON.stringify({ type, object: obj }) + '\n');
   // Tables carry column definitions on the first event only, as upstream.
   let headersSent = false;
-  const emit = (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj: KubeObject): void => {
-    send(type, renderObject(ctx, obj, { noHeaders: headersSent }));
+  const emit = (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj: KubeObject): void | Promise<void> => {
+    if (ctx.output.kind === 'json') return writeLine(eventLine(type, obj));
+    const out = send(type, renderObject(ctx, obj, { noHeaders: headersSent }));
     headersSent = true;
+    return out;
   };
   const onError = (err: StatusError): void => {
     send('ERROR', err.toStatus());

@@ -51,9 +51,27 @@ export function decodeKV(kv: KeyValue): KubeObject {
   return decodeStored(kv.key, kv.value, kv.modRevision);
 }
 
-// One watch event is decoded once however many watchers receive it.
-const decodedNew = new WeakMap<WatchEvent, KubeObject | Error>();
-const decodedPrev = new WeakMap<WatchEvent, KubeObject | Error | null>();
+// One watch event is decoded once however many watchers receive it. The
+// decoded objects are held only for the most recent events: every watcher
+// that keeps up takes an event within the dispatch that appended it, and a
+// lagging one decodes again. Keying them to the event for as long as the
+// watch cache's ring holds it (10,000 events per resource) kept several
+// hundred MB of parsed pods and leases alive under load.
+const DECODED_EVENTS = 1024;
+
+class RecentEvents<V> {
+  private readonly map = new Map<WatchEvent, V>();
+  get(ev: WatchEvent): V | undefined {
+    return this.map.get(ev);
+  }
+  set(ev: WatchEvent, v: V): void {
+    if (this.map.size >= DECODED_EVENTS) this.map.delete(this.map.keys().next().value!);
+    this.map.set(ev, v);
+  }
+}
+
+const decodedNew = new RecentEvents<KubeObject | Error>();
+const decodedPrev = new RecentEvents<KubeObject | Error | null>();
 
 export function eventObject(ev: WatchEvent): KubeObject {
   let o = decodedNew.get(ev);

@@ -45,7 +45,8 @@ export interface DeleteResult {
   deleted: boolean;
 }
 
-export type WatchEmit = (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj: KubeObject) => void;
+/** A promise back means the consumer is full: its watch waits (and ends if it falls too far behind). */
+export type WatchEmit = (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj: KubeObject) => void | Promise<void>;
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -490,9 +491,9 @@ export class ResourceStore {
     return this.store.watch(
       { key: prefix, recursive: true, fromRevision: from, bookmarkIntervalMs: p.allowBookmarks ? 60_000 : undefined },
       {
-        onEvent: (ev: WatchEvent) => {
+        onEvent: (ev: WatchEvent): void | Promise<void> => {
           if (ev.type === 'BOOKMARK') {
-            if (p.allowBookmarks) emit('BOOKMARK', this.bookmark(ev.revision, false));
+            if (p.allowBookmarks) return emit('BOOKMARK', this.bookmark(ev.revision, false));
             return;
           }
           let cur: KubeObject;
@@ -503,17 +504,17 @@ export class ResourceStore {
           }
           if (this.conversion) cur = this.conversion.toExternal(cur);
           if (ev.type === 'ADDED') {
-            if (matches(cur)) emit('ADDED', this.stamp(cur));
+            if (matches(cur)) return emit('ADDED', this.stamp(cur));
           } else if (ev.type === 'DELETED') {
-            if (matches(cur)) emit('DELETED', this.stamp(cur));
+            if (matches(cur)) return emit('DELETED', this.stamp(cur));
           } else {
             let prev = eventPrevObject(ev);
             if (prev && this.conversion) prev = this.conversion.toExternal(prev);
             const now = matches(cur);
             const before = prev === null ? now : matches(prev);
-            if (now && before) emit('MODIFIED', this.stamp(cur));
-            else if (now) emit('ADDED', this.stamp(cur));
-            else if (before) emit('DELETED', this.stamp(cur));
+            if (now && before) return emit('MODIFIED', this.stamp(cur));
+            if (now) return emit('ADDED', this.stamp(cur));
+            if (before) return emit('DELETED', this.stamp(cur));
           }
         },
         onError: (err: Error) => {

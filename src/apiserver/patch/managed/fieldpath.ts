@@ -9,7 +9,7 @@
 //   v:<json>    an item of a set (a list of scalars)
 //   i:<n>       an item of a list by position (never produced for our schemas)
 
-import { isObject } from '../json-value.js';
+import { isObject, setOwn } from '../json-value.js';
 
 export type PathElement = string;
 export type Path = readonly PathElement[];
@@ -146,23 +146,47 @@ export class FieldSet {
     yield* this.paths.values();
   }
 
+  // The set algebra below shares member arrays between sets (a Path is
+  // readonly) and reuses their keys: every write's managedFields runs
+  // several of these over every field of the object.
+  private static ofEntries(entries: Iterable<[string, Path]>): FieldSet {
+    const s = new FieldSet();
+    for (const [k, p] of entries) s.paths.set(k, p);
+    return s;
+  }
+
   union(other: FieldSet): FieldSet {
-    const s = FieldSet.of(this);
-    for (const p of other) s.insert(p);
+    const s = FieldSet.ofEntries(this.paths);
+    for (const [k, p] of other.paths) s.paths.set(k, p);
     return s;
   }
 
   difference(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => !other.has(p)));
+    const s = new FieldSet();
+    for (const [k, p] of this.paths) if (!other.paths.has(k)) s.paths.set(k, p);
+    return s;
   }
 
   intersection(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => other.has(p)));
+    const s = new FieldSet();
+    for (const [k, p] of this.paths) if (other.paths.has(k)) s.paths.set(k, p);
+    return s;
   }
 
   /** Without every member equal to or below a member of other. */
   recursiveDifference(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => !p.some((_, i) => other.has(p.slice(0, i + 1)))));
+    const s = new FieldSet();
+    if (other.paths.size === 0) return FieldSet.ofEntries(this.paths);
+    for (const [k, p] of this.paths) {
+      let prefix = '';
+      let covered = false;
+      for (let i = 0; i < p.length && !covered; i++) {
+        prefix = i === 0 ? p[0]! : prefix + SEP + p[i]!;
+        covered = other.paths.has(prefix);
+      }
+      if (!covered) s.paths.set(k, p);
+    }
+    return s;
   }
 
   /** Members in upstream's iteration order: a level's members before its children, each sorted. */
@@ -199,13 +223,13 @@ export class FieldSet {
       const out: Record<string, unknown> = {};
       if (n.self && n.children.size > 0) out['.'] = {};
       for (const pe of [...n.children.keys()].sort(compareElements)) {
-        Object.defineProperty(out, pe, { value: emit(n.children.get(pe)!), enumerable: true, writable: true, configurable: true });
+        setOwn(out, pe, emit(n.children.get(pe)!));
       }
       return out;
     };
     const out: Record<string, unknown> = {};
     for (const pe of [...root.children.keys()].sort(compareElements)) {
-      Object.defineProperty(out, pe, { value: emit(root.children.get(pe)!), enumerable: true, writable: true, configurable: true });
+      setOwn(out, pe, emit(root.children.get(pe)!));
     }
     return out;
   }
