@@ -159,7 +159,9 @@ export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHos
     await Promise.all(all.map((p) => p.exited));
     // Pods outlive their kubelet (a restarted one adopts them): end them, and anything left in the namespaces.
     for (let pass = 0; pass < 3; pass++) {
-      const pids = new Set(hosts.flatMap((h) => processesMentioning(h.rootDir)));
+      // Everything the cluster ran names a path under its own temp dir: the server's kubelet keeps its
+      // pods under its --data-dir, not under the host's --root-dir, and a pod's pause is in a netns of its own.
+      const pids = new Set(processesMentioning(dir));
       for (const h of hosts) {
         const r = await run('ip', ['netns', 'pids', h.netns]);
         for (const pid of r.stdout.split('\n').filter(Boolean)) pids.add(Number(pid));
