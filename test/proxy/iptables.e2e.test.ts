@@ -9,38 +9,13 @@ import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
 import { svcChain, sepChain } from '../../src/proxy/names.js';
 import { eventually } from '../kubelet/harness.js';
 import { Topology, type Pod, sh } from './netns.js';
+import { addr, CLUSTER_CIDR, counts, service, slice } from './objects.js';
 import { netnsSkip } from './skip.js';
 
 // kube-proxy's iptables mode against real traffic: the proxy (in this
 // process, talking to a real API server) writes its rules into a test-made
 // "node" network namespace; pods are namespaces routed through it running
 // busybox httpd. Objects are created with the real kubectl.
-
-const CLUSTER_CIDR = '10.250.0.0/16';
-
-function service(name: string, ip: string, extra: Record<string, unknown> = {}, ports: unknown[] = [{ name: 'http', port: 80, targetPort: 80 }]): string {
-  return JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP: ip, ports, ...extra } });
-}
-
-function slice(svc: string, eps: Array<{ pod: Pod; node?: string; ready?: boolean }>, port = 80, name = `${svc}-1`, portName = 'http'): string {
-  return JSON.stringify({
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': svc } },
-    addressType: 'IPv4',
-    endpoints: eps.map((e) => ({ addresses: [e.pod.ip], conditions: { ready: e.ready ?? true }, nodeName: e.node ?? 'node-1' })),
-    ports: [{ name: portName, port, protocol: 'TCP' }],
-  });
-}
-
-/** busybox httpd gives CGI scripts REMOTE_ADDR as "[::ffff:a.b.c.d]". */
-const addr = (body: string): string => body.replace(/^\[(::ffff:)?|\]$/g, '');
-
-function counts(lines: string[]): Record<string, number> {
-  const c: Record<string, number> = {};
-  for (const l of lines) c[l] = (c[l] ?? 0) + 1;
-  return c;
-}
 
 describe('kube-proxy iptables mode (network namespaces)', { skip: netnsSkip() }, () => {
   let ts: TestServer;

@@ -11,6 +11,7 @@ import { servicePorts } from '../../src/proxy/state.js';
 import type { Service } from '../../src/proxy/types.js';
 import { eventually } from '../kubelet/harness.js';
 import { Topology, type Pod, sh } from './netns.js';
+import { addr, CLUSTER_CIDR, counts, service, slice } from './objects.js';
 import { netnsSkip, nftSkip } from './skip.js';
 
 // kube-proxy's nftables mode against real traffic, as iptables.e2e.test.ts
@@ -18,32 +19,6 @@ import { netnsSkip, nftSkip } from './skip.js';
 // server) writes `table ip kube-proxy` into a test-made "node" network
 // namespace; pods are namespaces routed through it running busybox httpd.
 // Objects are created with the real kubectl.
-
-const CLUSTER_CIDR = '10.250.0.0/16';
-
-function service(name: string, ip: string, extra: Record<string, unknown> = {}, ports: unknown[] = [{ name: 'http', port: 80, targetPort: 80 }]): string {
-  return JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP: ip, ports, ...extra } });
-}
-
-function slice(svc: string, eps: Array<{ pod: Pod; node?: string; ready?: boolean }>, port = 80, name = `${svc}-1`, portName = 'http'): string {
-  return JSON.stringify({
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': svc } },
-    addressType: 'IPv4',
-    endpoints: eps.map((e) => ({ addresses: [e.pod.ip], conditions: { ready: e.ready ?? true }, nodeName: e.node ?? 'node-1' })),
-    ports: [{ name: portName, port, protocol: 'TCP' }],
-  });
-}
-
-/** busybox httpd gives CGI scripts REMOTE_ADDR as "[::ffff:a.b.c.d]". */
-const addr = (body: string): string => body.replace(/^\[(::ffff:)?|\]$/g, '');
-
-function counts(lines: string[]): Record<string, number> {
-  const c: Record<string, number> = {};
-  for (const l of lines) c[l] = (c[l] ?? 0) + 1;
-  return c;
-}
 
 const chainOf = (svc: Service): string => serviceChain(servicePorts(svc)[0]!, 'tcp');
 const svcObj = (name: string, ip: string, extra: Record<string, unknown> = {}): Service => JSON.parse(service(name, ip, extra)) as Service;
