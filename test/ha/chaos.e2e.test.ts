@@ -83,7 +83,15 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
       const resources = { cpu: '8', memory: '32Gi', pods: '110' };
       const status = { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test node' }] };
       await s0.createNode({ body: { metadata: { name: n, labels: { 'kubernetes.io/hostname': n } } } });
-      await s0.replaceNodeStatus({ name: n, body: { ...(await s0.readNode({ name: n })), status } });
+      // The servers' own controllers may touch the new Node first: read it again after a conflict.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await s0.replaceNodeStatus({ name: n, body: { ...(await s0.readNode({ name: n })), status } });
+          break;
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
+        }
+      }
     }
     await s0.createNamespace({ body: { metadata: { name: NS } } });
   });

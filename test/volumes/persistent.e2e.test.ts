@@ -225,8 +225,11 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     assert.equal(await readFile(join(dir, 'hello'), 'utf8'), 'local\n');
     const out = await k(['get', 'pvc', 'lp']);
     assert.match(out, new RegExp(`lp\\s+Bound\\s+${pv.metadata.name}\\s+64Mi\\s+RWO\\s+local-path`));
-    const events = (await eventsFor(client, 'lp', 'PersistentVolumeClaim')).map((e) => e.reason);
-    assert.ok(events.includes('ExternalProvisioning') && events.includes('ProvisioningSucceeded'), events.join(','));
+    // Events are posted apart from the objects they speak of: wait for them rather than read them once.
+    await eventually(async () => {
+      const events = (await eventsFor(client, 'lp', 'PersistentVolumeClaim')).map((e) => e.reason);
+      return events.includes('ExternalProvisioning') && events.includes('ProvisioningSucceeded');
+    }, 'ExternalProvisioning and ProvisioningSucceeded events');
 
     // Growing the claim: the class allows it and a directory has no size of its own.
     await k(['patch', 'pvc', 'lp', '-p', '{"spec":{"resources":{"requests":{"storage":"128Mi"}}}}']);
