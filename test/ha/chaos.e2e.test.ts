@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { etcdSkip } from '../helpers/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
+import { setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 
@@ -83,15 +83,7 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
       const resources = { cpu: '8', memory: '32Gi', pods: '110' };
       const status = { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test node' }] };
       await s0.createNode({ body: { metadata: { name: n, labels: { 'kubernetes.io/hostname': n } } } });
-      // The servers' own controllers may touch the new Node first: read it again after a conflict.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await s0.replaceNodeStatus({ name: n, body: { ...(await s0.readNode({ name: n })), status } });
-          break;
-        } catch (err) {
-          if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
-        }
-      }
+      await setNodeStatus(s0, n, status);
     }
     await s0.createNamespace({ body: { metadata: { name: NS } } });
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { etcdSkip, startEtcd, type EtcdProcess } from '../helpers/etcd.js';
-import { startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
+import { setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 
@@ -110,7 +110,7 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
     core = (s) => api(s).core;
     for (const n of ['node-a', 'node-b']) {
       await core(cluster.servers[0]!).createNode({ body: nodeBody(n) });
-      await core(cluster.servers[0]!).replaceNodeStatus({ name: n, body: { ...(await core(cluster.servers[0]!).readNode({ name: n })), status: nodeBody(n).status } });
+      await setNodeStatus(core(cluster.servers[0]!), n, nodeBody(n).status!);
     }
   });
 

@@ -92,3 +92,24 @@ export async function startHaCluster(n: number, etcdEndpoints: string[], extra: 
   }
   return cluster;
 }
+
+/** What the HA suites need of a client-node CoreV1Api to make a Node. */
+interface NodeWriter {
+  readNode(p: { name: string }): Promise<object>;
+  replaceNodeStatus(p: { name: string; body: object }): Promise<unknown>;
+}
+
+/**
+ * Sets a new Node's status, reading it again after a conflict: the servers'
+ * own controllers (node IPAM, node lifecycle) may write it first.
+ */
+export async function setNodeStatus(core: NodeWriter, name: string, status: object): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await core.replaceNodeStatus({ name, body: { ...(await core.readNode({ name })), status } });
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
+    }
+  }
+}
