@@ -1,12 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { etcdSkip } from '../helpers/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
+import { bindings, BINDING_AUDIT_POLICY, setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 
@@ -19,17 +19,6 @@ import { until } from '../helpers/wait.js';
 // acknowledged, every server lists the same objects at the same
 // resourceVersions, the watch saw each write once and none was missing, and
 // every pod was bound exactly once (read from all servers' audit logs).
-
-const POLICY = `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: ["RequestReceived"]
-rules:
-- level: Metadata
-  resources:
-  - group: ""
-    resources: ["pods/binding"]
-- level: None
-`;
 
 const NS = 'load';
 const WORKERS = 3;
@@ -67,7 +56,7 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
   before(async () => {
     policyDir = await mkdtemp(join(tmpdir(), 'k8ts-ha-chaos-'));
     const policy = join(policyDir, 'audit-policy.yaml');
-    await writeFile(policy, POLICY);
+    await writeFile(policy, BINDING_AUDIT_POLICY);
     etcd = await startEtcdCluster(3);
     cluster = await startHaCluster(3, etcd.endpoints, (_i, dir) => [
       '--leader-elect-lease-duration', '6s',
@@ -260,14 +249,11 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
     });
     const count = new Map<string, number>();
     const refused: string[] = [];
-    for (const s of cluster.servers) {
-      const text = await readFile(join(s.dataDir, 'audit.log'), 'utf8').catch(() => '');
-      for (const line of text.split('\n').filter(Boolean)) {
-        const ev = JSON.parse(line) as { stage: string; objectRef?: { namespace?: string; name?: string; subresource?: string }; responseStatus?: { code?: number } };
-        if (ev.stage !== 'ResponseComplete' || ev.objectRef?.subresource !== 'binding' || ev.objectRef.namespace !== NS) continue;
-        if (ev.responseStatus?.code === 201) count.set(ev.objectRef.name!, (count.get(ev.objectRef.name!) ?? 0) + 1);
-        else refused.push(`${ev.objectRef.name}: ${ev.responseStatus?.code} on server ${s.index}`);
-      }
+    for (const b of await bindings(cluster)) {
+      if (!b.pod.startsWith(`${NS}/`)) continue;
+      const name = b.pod.slice(NS.length + 1);
+      if (b.code === 201) count.set(name, (count.get(name) ?? 0) + 1);
+      else refused.push(`${name}: ${b.code} on server ${b.server}`);
     }
     for (const p of ackedPods) assert.equal(count.get(p), 1, `${p} bound exactly once`);
     assert.deepEqual(refused, [], 'no binding refused');

@@ -1,11 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { etcdSkip, startEtcd, type EtcdProcess } from '../helpers/etcd.js';
-import { setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
+import { bindings, BINDING_AUDIT_POLICY, setNodeStatus, startHaCluster, type BindingRecord, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 
@@ -16,37 +16,6 @@ import { until } from '../helpers/wait.js';
 // binds nothing when it wakes. Every server writes an audit log of
 // pods/binding, so "each pod bound exactly once, no binding ever refused"
 // is read from what the API servers answered, not from the scheduler's word.
-
-const POLICY = `apiVersion: audit.k8s.io/v1
-kind: Policy
-omitStages: ["RequestReceived"]
-rules:
-- level: Metadata
-  resources:
-  - group: ""
-    resources: ["pods/binding"]
-- level: None
-`;
-
-interface BindingRecord {
-  pod: string;
-  code: number;
-  server: number;
-}
-
-async function bindings(cluster: HaCluster): Promise<BindingRecord[]> {
-  const out: BindingRecord[] = [];
-  for (const s of cluster.servers) {
-    const text = await readFile(join(s.dataDir, 'audit.log'), 'utf8').catch(() => '');
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      const ev = JSON.parse(line) as { stage: string; objectRef?: { namespace?: string; name?: string; subresource?: string }; responseStatus?: { code?: number } };
-      if (ev.stage !== 'ResponseComplete' || ev.objectRef?.subresource !== 'binding') continue;
-      out.push({ pod: `${ev.objectRef.namespace}/${ev.objectRef.name}`, code: ev.responseStatus?.code ?? 0, server: s.index });
-    }
-  }
-  return out;
-}
 
 function assertBoundOnce(records: BindingRecord[], pods: string[]): void {
   const refused = records.filter((r) => r.code !== 201);
@@ -81,7 +50,7 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
   before(async () => {
     policyDir = await mkdtemp(join(tmpdir(), 'k8ts-ha-audit-'));
     const policy = join(policyDir, 'audit-policy.yaml');
-    await writeFile(policy, POLICY);
+    await writeFile(policy, BINDING_AUDIT_POLICY);
     etcd = await startEtcd();
     // Lease 6 s, renew deadline 3 s: a binding a leader sends just before its deadline has 3 s to land
     // before a successor may start, even on a loaded machine.

@@ -3,7 +3,7 @@
 // service-account key (copied from the first server's DIR/pki, as an operator
 // copies them to every control-plane host), and each advertises its own
 // address so the `kubernetes` Service lists one endpoint per server.
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startK8ts, type K8tsProcess } from './k8ts-process.js';
@@ -112,4 +112,38 @@ export async function setNodeStatus(core: NodeWriter, name: string, status: obje
       if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
     }
   }
+}
+
+/** The HA suites' audit policy: every pods/binding request, nothing else. */
+export const BINDING_AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+  resources:
+  - group: ""
+    resources: ["pods/binding"]
+- level: None
+`;
+
+/** One pods/binding answer from a server's audit log. */
+export interface BindingRecord {
+  pod: string;
+  code: number;
+  server: number;
+}
+
+/** Every pods/binding answer in the servers' audit logs. */
+export async function bindings(cluster: HaCluster): Promise<BindingRecord[]> {
+  const out: BindingRecord[] = [];
+  for (const s of cluster.servers) {
+    const text = await readFile(join(s.dataDir, 'audit.log'), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const ev = JSON.parse(line) as { stage: string; objectRef?: { namespace?: string; name?: string; subresource?: string }; responseStatus?: { code?: number } };
+      if (ev.stage !== 'ResponseComplete' || ev.objectRef?.subresource !== 'binding') continue;
+      out.push({ pod: `${ev.objectRef.namespace}/${ev.objectRef.name}`, code: ev.responseStatus?.code ?? 0, server: s.index });
+    }
+  }
+  return out;
 }
