@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mountGluster } from '../../src/util/gluster.js';
 import { unmount } from '../../src/util/mount.js';
 import { createVolume, deleteVolume, glusterSkip, hostAddress, mountsUnder, startGlusterd, stopGlusterd, type Glusterd } from '../helpers/gluster.js';
-import { isRoot, setupFixture, type Fixture } from '../runtime/exec/fixture.js';
+import { isRoot, processesMentioning, setupFixture, until, type Fixture } from '../runtime/exec/fixture.js';
 
 // The exec runtime with a Gluster volume: the kubelet hands it the node-wide
 // FUSE mount as a Mount's hostPath, and the container's own mount namespace
@@ -31,6 +31,11 @@ describe('exec runtime: a glusterfs mount bound into a container', { skip }, () 
 
   after(async () => {
     if (mnt && (await mountsUnder(mnt)).length) await unmount(mnt);
+    // umount returns before the FUSE client process has exited; the fixture's
+    // leftover check would otherwise catch the process this test mounted.
+    // Bounded so that a client that never exits fails the check below instead of hanging.
+    const deadline = Date.now() + 30_000;
+    if (mnt) await until(() => processesMentioning(mnt).length === 0 || Date.now() > deadline);
     await fx?.cleanup();
     if (gd) {
       await deleteVolume(gd, vol);
