@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/types.js';
 import { isNotFound } from '../../client/status.js';
-import { KeyWorker } from '../shared/worker.js';
+import { KeyWorker, runOnAddOrUpdate } from '../shared/worker.js';
 import { CSRS, SUBJECT_ACCESS_REVIEWS } from '../core-resources.js';
 import type { ControllerContext, ControllerDescriptor, RunningController } from '../types.js';
 import { APISERVER_CLIENT_SIGNER, apiServerClientProblem, conditionsOf, hasCondition, certificateOf, kubeletClientProblem, KUBELET_CLIENT_SIGNER, now, parseRequest, specOf } from './csr.js';
@@ -101,17 +101,7 @@ export async function startCsrApprover(ctx: ControllerContext): Promise<RunningC
       if (tried.length) worker.log.info({ csr: name, recognizedAs: tried }, 'recognized csr but subject access review was not approved');
     },
   });
-  const reg = csrs.addEventHandler({
-    onAdd: (c) => worker.add(c.metadata.name!),
-    onUpdate: (_o, c) => worker.add(c.metadata.name!),
-  });
-  worker.run([csrs]);
-  return {
-    async stop() {
-      reg.remove();
-      await worker.stop();
-    },
-  };
+  return runOnAddOrUpdate(csrs, worker);
 }
 
 export const csrApprovingController: ControllerDescriptor = { name: 'csrapproving', start: startCsrApprover };

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../api/types.js';
 import { isNotFound } from '../../client/status.js';
 import { signCsrWith } from '../../pki/index.js';
 import { DEFAULT_EXTRA, parseGoDuration } from '../options.js';
-import { KeyWorker } from '../shared/worker.js';
+import { KeyWorker, runOnAddOrUpdate } from '../shared/worker.js';
 import { CSRS } from '../core-resources.js';
 import type { ControllerContext, ControllerDescriptor, RunningController } from '../types.js';
 import {
@@ -94,17 +94,7 @@ export async function startCsrSigner(ctx: ControllerContext): Promise<RunningCon
       if (!problem) worker.log.info({ csr: name, signer: spec.signerName, requestor: spec.username }, 'signed certificate');
     },
   });
-  const reg = csrs.addEventHandler({
-    onAdd: (c) => worker.add(c.metadata.name!),
-    onUpdate: (_o, c) => worker.add(c.metadata.name!),
-  });
-  worker.run([csrs]);
-  return {
-    async stop() {
-      reg.remove();
-      await worker.stop();
-    },
-  };
+  return runOnAddOrUpdate(csrs, worker);
 }
 
 export const csrSigningController: ControllerDescriptor = { name: 'csrsigning', start: startCsrSigner };

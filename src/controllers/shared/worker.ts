@@ -89,3 +89,21 @@ export function ensureIndex<T extends KubeObject>(inf: Informer<T>, name: string
     inf.addIndexers({ [name]: fn });
   }
 }
+
+/**
+ * Queues every added or updated object of one informer by name and runs the
+ * worker: the whole life of a controller that reacts to one kind only.
+ */
+export function runOnAddOrUpdate<T extends KubeObject>(inf: Informer<T>, worker: KeyWorker): { stop(): Promise<void> } {
+  const reg = inf.addEventHandler({
+    onAdd: (o) => worker.add(keyOf(o)),
+    onUpdate: (_old, o) => worker.add(keyOf(o)),
+  });
+  worker.run([inf]);
+  return {
+    async stop() {
+      reg.remove();
+      await worker.stop();
+    },
+  };
+}
