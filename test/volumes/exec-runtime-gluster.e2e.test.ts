@@ -23,7 +23,7 @@ describe('exec runtime: a glusterfs mount bound into a container', { skip }, () 
   before(async () => {
     gd = await startGlusterd();
     brick = await createVolume(gd, vol);
-    fx = await setupFixture('gluster', 206);
+    fx = await setupFixture('gluster', 220);
     mnt = join(fx.dir, 'gluster-mount');
     await mkdir(mnt, { recursive: true });
     await mountGluster([hostAddress()], vol, mnt, { logFile: join(gd.dir, `${vol}.log`) });

@@ -34,11 +34,13 @@ export interface Fixture {
   cleanup(): Promise<void>;
 }
 
-/** Polls until fn is truthy: the test runner's own timeout is the only limit. */
+/** Polls until fn is truthy; gives up after two minutes so that a stuck condition fails the test instead of hanging the run. */
 export async function until<T>(fn: () => T | Promise<T>, pauseMs = 20): Promise<NonNullable<T>> {
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const v = await fn();
     if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`condition not reached in 120 s: ${fn.toString().slice(0, 200)}`);
     await sleep(pauseMs);
   }
 }

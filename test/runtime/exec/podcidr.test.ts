@@ -16,25 +16,25 @@ describe('exec runtime: podCIDR from the Node', { skip: !isRoot && 'needs root' 
   });
 
   it('waits for the podCIDR, then gives pods addresses from it; an address is freed only once', async () => {
-    fx = await setupFixture('podcidr', 214, { podCIDR: undefined, awaitPodCIDR: true });
+    fx = await setupFixture('podcidr', 222, { podCIDR: undefined, awaitPodCIDR: true });
     const rt = fx.runtime;
     const network = async (): Promise<{ status: boolean; reason: string }> => (await rt.status()).conditions.find((c) => c.type === 'NetworkReady')!;
     assert.deepEqual(await network(), { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: the node has no podCIDR yet' });
     await assert.rejects(rt.runPodSandbox(fx.sandboxConfig('early')), /network plugin is not ready: the node has no podCIDR yet/);
-    await rt.updatePodCIDR('10.244.214.0/24');
+    await rt.updatePodCIDR('10.244.222.0/24');
     assert.equal((await network()).status, true);
-    assert.equal(rt.podCIDR(), '10.244.214.0/24');
+    assert.equal(rt.podCIDR(), '10.244.222.0/24');
 
     const a = await rt.runPodSandbox(fx.sandboxConfig('a'));
-    assert.equal(await ipOf(fx, a), '10.244.214.2');
+    assert.equal(await ipOf(fx, a), '10.244.222.2');
     await rt.stopPodSandbox(a);
     const b = await rt.runPodSandbox(fx.sandboxConfig('b'));
-    assert.equal(await ipOf(fx, b), '10.244.214.2');
+    assert.equal(await ipOf(fx, b), '10.244.222.2');
     await rt.removePodSandbox(a);
     const c = await rt.runPodSandbox(fx.sandboxConfig('c'));
-    assert.equal(await ipOf(fx, c), '10.244.214.3');
+    assert.equal(await ipOf(fx, c), '10.244.222.3');
     // The Node's podCIDR cannot move under running pods.
-    await rt.updatePodCIDR('10.244.215.0/24');
-    assert.equal(rt.podCIDR(), '10.244.214.0/24');
+    await rt.updatePodCIDR('10.244.223.0/24');
+    assert.equal(rt.podCIDR(), '10.244.222.0/24');
   });
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { ExecRuntime } from '../../../src/runtime/exec/index.js';
-import { isRoot, setupFixture, until, type Fixture } from './fixture.js';
+import { isRoot, processesMentioning, setupFixture, until, type Fixture } from './fixture.js';
 
 /** Collects what a stream receives. */
 function sink(): { stream: PassThrough; text: () => string; bytes: () => number } {
@@ -154,9 +154,19 @@ for (const isolation of ['namespaces', 'host'] as const) {
       const stdin = new PassThrough();
       const out = sink();
       const done = rt.exec(main, { cmd: ['sh'], stdin, stdout: out.stream, tty: true });
-      stdin.write('echo sleeping; sleep 1000\n');
+      stdin.write('echo sleeping; sleep 1717171\n');
       await until(() => /^sleeping\r?$/m.test(out.text()));
-      stdin.write('\x03');
+      // "sleeping" is printed before the shell has forked sleep and handed it
+      // the terminal, and busybox's line editor may still hold the terminal in
+      // raw mode: a Ctrl-C then is read as a character or ignored by the shell.
+      // Pressing it again until sleep is gone is what a person would do.
+      await until(() => processesMentioning('1717171').length);
+      await until(async () => {
+        if (!processesMentioning('1717171').length) return true;
+        stdin.write('\x03');
+        await new Promise((r) => setTimeout(r, 200));
+        return false;
+      });
       stdin.write('echo alive $((40 + 2))\n');
       await until(() => out.text().includes('alive 42'));
       stdin.write('exit 5\n');
