@@ -66,10 +66,12 @@ export async function startEnv(extra: Partial<KubeletOptions> = {}, nodeName = '
   return env;
 }
 
-/** Polls until fn returns a truthy value; the test runner's own timeout bounds it. */
+/** Polls fn until truthy; gives up after four minutes (naming `what` and the last error) so a stuck condition fails the test instead of hanging the run. */
 export async function eventually<T>(fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, what = 'condition', intervalMs = 50): Promise<T> {
   let lastErr: unknown;
+  const deadline = Date.now() + 240_000;
   for (;;) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached in 240 s${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
     try {
       const v = await fn();
       if (v) return v;

@@ -68,7 +68,12 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     await k(['delete', 'pod', name, '--wait=false']);
     await eventually(async () => (await kubectl(server.kubeconfig, ['get', 'pod', name])).code !== 0, `pod ${name} gone`, 200);
   };
-  const fileOnBrick = (rel: string) => eventually(async () => (existsSync(join(brick, rel)) ? readFile(join(brick, rel)) : undefined), `${rel} on the brick`, 100);
+  // The shell creates the file before the command writes it: wait for the whole last line, not the file.
+  const fileOnBrick = (rel: string) =>
+    eventually(async () => {
+      const text = existsSync(join(brick, rel)) ? await readFile(join(brick, rel)) : undefined;
+      return text?.toString().endsWith('\n') ? text : undefined;
+    }, `${rel} on the brick`, 100);
 
   before(async () => {
     busybox = await ensureBusyboxImage();
