@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
 import { LABEL_POD_UID } from '../../src/runtime/interface.js';
-import { kubectlOk } from '../../test/helpers/kubectl.js';
+import { KUBECTL, kubectlOk } from '../../test/helpers/kubectl.js';
 import { startStreamingEnv } from '../../test/streaming/harness.js';
 import { portForward } from '../../test/streaming/kubectl-run.js';
 import { fmt, summarize, table, writeSection } from '../lib/stats.js';
@@ -74,20 +74,25 @@ async function main(): Promise<void> {
       });
     const devNull = new Writable({ write: (_c, _e, cb) => cb() });
     // The measures take turns, run by run, so a change in the machine's load weighs on all of them alike.
-    process.stdout.write(`  kubectl exec, WebSocket exec, the runtime's own exec, docker exec, kubectl get pod: ${RUNS} runs each, interleaved\n`);
-    const t = { kExec: [] as number[], ws: [] as number[], rt: [] as number[], dExec: [] as number[], kGet: [] as number[] };
+    process.stdout.write(`  kubectl exec, WebSocket exec, the runtime's own exec, docker exec, kubectl get pod, both clients' start-up: ${RUNS} runs each, interleaved\n`);
+    const t = { kExec: [] as number[], ws: [] as number[], rt: [] as number[], dExec: [] as number[], kGet: [] as number[], kStart: [] as number[], dStart: [] as number[] };
     for (let i = 0; i < RUNS; i++) {
       t.kExec.push(...(await timed(1, () => kubectlOk(kc, ['exec', 'bench', '--', 'true']))));
       t.ws.push(...(await timed(1, wsExec)));
       t.rt.push(...(await timed(1, () => env.runtime.exec(c!.id, { cmd: ['true'], stdout: devNull, stderr: devNull }))));
       t.dExec.push(...(await timed(1, () => run('/usr/bin/docker', ['exec', c!.id, 'true']))));
       t.kGet.push(...(await timed(1, () => kubectlOk(kc, ['get', 'pod', 'bench']))));
+      // Each client's own start-up, with no request: what the two binaries cost before any exec work.
+      t.kStart.push(...(await timed(1, () => run(KUBECTL, ['version', '--client']))));
+      t.dStart.push(...(await timed(1, () => run('/usr/bin/docker', ['--version']))));
     }
     const kExec = summarize(t.kExec);
     const wExec = summarize(t.ws);
     const rExec = summarize(t.rt);
     const dExec = summarize(t.dExec);
     const kGet = summarize(t.kGet);
+    const kStart = summarize(t.kStart);
+    const dStart = summarize(t.dStart);
 
     // The file exists once httpd runs; wait for it to be whole.
     for (;;) {
@@ -160,6 +165,8 @@ async function main(): Promise<void> {
       [`kubectl exec pod -- true, p50 / p99 ms (${RUNS} runs)`, `${fmt(kExec.p50)} / ${fmt(kExec.p99)}`, `docker exec: ${fmt(dExec.p50)} / ${fmt(dExec.p99)}`, `${fmt(kExec.p50 / dExec.p50)} / ${fmt(kExec.p99 / dExec.p99)}`],
       [`exec -- true as a WebSocket v5 client (no kubectl start-up), p50 / p99 ms`, `${fmt(wExec.p50)} / ${fmt(wExec.p99)}`, `the kubelet's runtime.exec alone: ${fmt(rExec.p50)} / ${fmt(rExec.p99)}`, `${fmt(wExec.p50 / rExec.p50)} / ${fmt(wExec.p99 / rExec.p99)}`],
       [`kubectl get pod bench, p50 / p99 ms (kubectl's floor: start-up, TLS, one request)`, `${fmt(kGet.p50)} / ${fmt(kGet.p99)}`, '', `${fmt(kGet.p50 / dExec.p50)} / ${fmt(kGet.p99 / dExec.p99)}`],
+      [`client start-up alone, p50 / p99 ms: kubectl version --client`, `${fmt(kStart.p50)} / ${fmt(kStart.p99)}`, `docker --version: ${fmt(dStart.p50)} / ${fmt(dStart.p99)}`, `${fmt(kStart.p50 / dStart.p50)} / ${fmt(kStart.p99 / dStart.p99)}`],
+      [`exec p50 less its client's start-up p50, ms`, fmt(kExec.p50 - kStart.p50), `docker exec: ${fmt(dExec.p50 - dStart.p50)}`, fmt((kExec.p50 - kStart.p50) / (dExec.p50 - dStart.p50))],
       [`port-forward throughput, ${MB} MB over HTTP (best of 3, MB/s)`, fmt(best(forwarded), 1), `direct to pod IP: ${fmt(best(direct), 1)}`, fmt(best(forwarded) / best(direct))],
       [`concurrent exec sessions held by one kubelet (target ${SESSIONS})`, `${heldOpen} open, ${echoed} echoed`, `opened in ${fmt(openSeconds, 1)} s`, `RSS of the test process (API server + kubelet) ${fmt(rssMB, 0)} MB`],
     ];
@@ -168,7 +175,7 @@ async function main(): Promise<void> {
     await writeSection(
       join(repo, 'docs', 'benchmarks.md'),
       'Streaming (exec, port-forward)',
-      `Measured ${when} with \`node dist/bench/streaming/main.js\`: a secure API server and a kubelet (Docker runtime, HTTPS) in one process, kubectl 1.32 (the test helpers' pinned build) as the client; the exec sessions are WebSocket (v5.channel.k8s.io) clients through the API server, each running \`cat\`.\nTargets: exec round trip ≤ 1.3× \`docker exec\`; ≥ 500 concurrent exec sessions. Machine load (1-minute load average, ${cpus().length} cores shared with other sessions): ${fmt(loadAtStart, 1)} at the start, ${fmt(loadavg()[0]!, 1)} at the end.\n\n\`kubectl exec\` makes two requests (GET of the pod, then the upgrade) on two TLS connections and the API server opens a third to the kubelet (resuming its TLS session), where \`docker exec\` makes three calls on a unix socket; the \`kubectl get pod\` row is kubectl's own share, and the WebSocket row is the API server → kubelet → runtime path alone, against the kubelet's own call into Docker. The measures take turns run by run. Port-forward bytes cross two extra TLS hops (kubectl → API server → kubelet) and SPDY-in-WebSocket framing; the direct reference is the host reading the pod's IP.\n\n\`\`\`\n${table(rows)}\n\`\`\``,
+      `Measured ${when} with \`node dist/bench/streaming/main.js\`: a secure API server and a kubelet (Docker runtime, HTTPS) in one process, kubectl 1.32 (the test helpers' pinned build) as the client; the exec sessions are WebSocket (v5.channel.k8s.io) clients through the API server, each running \`cat\`.\nTargets: exec round trip ≤ 1.3× \`docker exec\`; ≥ 500 concurrent exec sessions. Machine load (1-minute load average, ${cpus().length} cores shared with other sessions): ${fmt(loadAtStart, 1)} at the start, ${fmt(loadavg()[0]!, 1)} at the end.\n\n\`kubectl exec\` makes two requests (GET of the pod, then the upgrade) on two TLS connections and the API server hands the upgrade to a connection to the kubelet it opened ahead of time (one spare per kubelet), where \`docker exec\` makes five calls on a unix socket (ping, container inspect, exec create, exec start, exec inspect; the kubelet makes the last three); the \`kubectl get pod\` row is kubectl's own share, the start-up rows are each client run with no request (a Go binary's start: kubectl registers every API type at start-up), and the row below them takes each client's start-up out of its exec, and the WebSocket row is the API server → kubelet → runtime path alone, against the kubelet's own call into Docker. The measures take turns run by run. Port-forward bytes cross two extra TLS hops (kubectl → API server → kubelet) and SPDY-in-WebSocket framing; the direct reference is the host reading the pod's IP.\n\n\`\`\`\n${table(rows)}\n\`\`\``,
     );
   } finally {
     await env.close();

@@ -48,10 +48,95 @@ function remember(key: string, session: Buffer): void {
   sessions.set(key, session);
 }
 
+/**
+ * One connection per kubelet, its TLS handshake already done, waiting for the next exec, attach or
+ * port-forward. An upgraded connection is never reused, so without it every session pays a handshake
+ * (a round trip and the kubelet's certificate check) on its own path; with it that work happens while
+ * nobody waits. A spare is dialed only after a session used that kubelet and is dropped after
+ * SPARE_IDLE_MS, well under any server's idle timeout, so quiet kubelets cost nothing.
+ */
+interface Spare {
+  socket: tls.TLSSocket;
+  timer: NodeJS.Timeout;
+  drop(): void;
+}
+const SPARE_IDLE_MS = 15_000;
+const spares = new WeakMap<KubeletClientConfig, Map<string, Spare | 'dialing'>>();
+
+function sparesOf(cfg: KubeletClientConfig): Map<string, Spare | 'dialing'> {
+  let m = spares.get(cfg);
+  if (!m) spares.set(cfg, (m = new Map()));
+  return m;
+}
+
+function takeSpare(cfg: KubeletClientConfig, key: string): tls.TLSSocket | undefined {
+  const m = sparesOf(cfg);
+  const spare = m.get(key);
+  if (!spare || spare === 'dialing') return undefined;
+  m.delete(key);
+  clearTimeout(spare.timer);
+  spare.socket.off('close', spare.drop);
+  spare.socket.off('error', spare.drop);
+  spare.socket.ref();
+  // A spare the kubelet closed or wrote to (it never speaks first) is unusable.
+  if (spare.socket.destroyed || !spare.socket.writable || spare.socket.readableLength > 0) {
+    spare.socket.destroy();
+    return undefined;
+  }
+  return spare.socket;
+}
+
+function refillSpare(cfg: KubeletClientConfig, host: string, port: number, key: string): void {
+  const m = sparesOf(cfg);
+  if (m.has(key)) return;
+  m.set(key, 'dialing');
+  connect(cfg, host, port, key).then(
+    (socket) => {
+      const s = socket as tls.TLSSocket;
+      if (m.get(key) !== 'dialing') return void s.destroy();
+      const drop = (): void => {
+        if (m.get(key) === spare) m.delete(key);
+        clearTimeout(spare.timer);
+        s.destroy();
+      };
+      const spare: Spare = { socket: s, timer: setTimeout(drop, SPARE_IDLE_MS), drop };
+      spare.timer.unref();
+      s.unref();
+      s.once('close', drop);
+      s.once('error', drop);
+      m.set(key, spare);
+    },
+    () => {
+      if (m.get(key) === 'dialing') m.delete(key);
+    },
+  );
+}
+
+/** Closes the spare connections dialed with this configuration (the API server is stopping). */
+export function closeKubeletSpares(cfg: KubeletClientConfig | undefined): void {
+  if (!cfg) return;
+  const m = spares.get(cfg);
+  if (!m) return;
+  for (const spare of m.values()) if (spare !== 'dialing') spare.drop();
+  m.clear();
+}
+
 /** A raw (TLS) connection to a kubelet, for proxying upgraded requests. */
-export function dialKubelet(cfg: KubeletClientConfig | undefined, host: string, port: number): Promise<Duplex> {
+export async function dialKubelet(cfg: KubeletClientConfig | undefined, host: string, port: number): Promise<Duplex> {
+  const key = `${host}:${port}`;
+  if (!cfg) return connect(cfg, host, port, key);
+  const spare = takeSpare(cfg, key);
+  if (spare) {
+    refillSpare(cfg, host, port, key);
+    return spare;
+  }
+  const socket = await connect(cfg, host, port, key);
+  refillSpare(cfg, host, port, key);
+  return socket;
+}
+
+function connect(cfg: KubeletClientConfig | undefined, host: string, port: number, key: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const key = `${host}:${port}`;
     let s: net.Socket;
     if (cfg) {
       const t = tls.connect({ host, port, ...tlsOptions(cfg, host), session: sessions.get(key) });

@@ -3,7 +3,7 @@ import { anonymousAllowedFor } from '../auth/authn/anonymous.js';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { KubeletClientConfig } from './kubelet-client.js';
+import { closeKubeletSpares, type KubeletClientConfig } from './kubelet-client.js';
 import { recordUpgrade } from './handlers/pod-connect.js';
 import type { Store } from '../storage/interface.js';
 import { RESOURCES, resourceFor, type ResourceInfo } from '../api/scheme/resources.js';
@@ -284,6 +284,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       clearInterval(repairTimer);
       await kubernetesService?.stop();
       for (const s of upgraded) s.destroy();
+      closeKubeletSpares(opts.kubeletClient);
       await Promise.all(
         servers.map(
           (srv) =>

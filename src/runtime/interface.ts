@@ -157,6 +157,8 @@ export interface ExecOptions {
   tty?: boolean;
   /** Terminal size changes while a tty session runs. */
   resize?: AsyncIterable<{ width: number; height: number }>;
+  /** The client's terminal size when the session opened: the tty has it before the command runs. */
+  initialSize?: { width: number; height: number };
 }
 
 export interface AttachOptions {

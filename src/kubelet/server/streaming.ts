@@ -10,6 +10,9 @@ import type { KubeletRoute, KubeletServerContext } from './routes.js';
 // and pods/portforward proxy the client's upgraded connection here; the
 // kubelet speaks the protocol (streaming/) and drives the runtime.
 
+/** How long a tty exec waits for the client's first terminal size before starting without one. */
+const INITIAL_SIZE_WAIT_MS = 2_000;
+
 type Found = { pod: Pod; id: string } | { status: number; message: string };
 
 function podOf(ctx: KubeletServerContext, ns: string, name: string): Pod | undefined {
@@ -17,13 +20,17 @@ function podOf(ctx: KubeletServerContext, ns: string, name: string): Pod | undef
 }
 
 /** The running container of that name (upstream's findContainer); messages as upstream's kubelet words them. */
-async function runningContainer(ctx: KubeletServerContext, ns: string, podName: string, container: string): Promise<Found> {
+async function runningContainer(ctx: KubeletServerContext, ns: string, podName: string, container: string, verify: boolean): Promise<Found> {
   const pod = podOf(ctx, ns, podName);
   if (!pod) return { status: 404, message: 'pod does not exist' };
-  // The status the kubelet reported names the running container: one inspect instead of a filtered list.
+  // The status this kubelet last reported names the running container. An exec trusts it without asking
+  // the runtime again (upstream's findContainer reads a snapshot too): had the container stopped since,
+  // the runtime's exec fails and the client reads why on the error stream, as with upstream's CRI exec.
+  // An attach, which would wait on a stopped container, checks with one inspect.
   const reported = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])].find((c) => c.name === container && c.state?.running && c.containerID);
   if (reported) {
     const id = reported.containerID!.replace(/^[a-z]+:\/\//, '');
+    if (!verify) return { pod, id };
     const st = await ctx.runtime.containerStatus(id).catch(() => undefined);
     if (st?.state === 'CONTAINER_RUNNING' && st.labels[LABEL_POD_UID] === pod.metadata.uid && st.metadata.name === container) return { pod, id: st.id };
   }
@@ -45,7 +52,7 @@ async function remoteCommand(
   const o = parseStreamOptions(url.searchParams, kind === 'exec');
   if (typeof o === 'string') return rejectUpgrade(socket, 400, o);
   if (kind === 'attach' && !ctx.runtime.attach) return rejectUpgrade(socket, 500, 'the container runtime does not support attach');
-  const found = await runningContainer(ctx, ns!, podName!, container!).catch((err: Error): Found => ({ status: 500, message: err.message }));
+  const found = await runningContainer(ctx, ns!, podName!, container!, kind === 'attach').catch((err: Error): Found => ({ status: 500, message: err.message }));
   if (!('id' in found)) return rejectUpgrade(socket, found.status, found.message);
   const streams: RemoteStreams | undefined = await acceptRemoteCommand(req, socket, head, o, ctx.log);
   if (!streams) return;
@@ -53,7 +60,10 @@ async function remoteCommand(
   ctx.log.debug({ ...where, kind, command: o.command }, 'remote command started');
   try {
     if (kind === 'exec') {
-      const code = await ctx.runtime.exec(found.id, { cmd: o.command, stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr, tty: o.tty, resize: streams.resize });
+      // kubectl sends its terminal's size right after the streams are set up; the command starts with it,
+      // so a first `stty size` or prompt does not race a resize that comes after the process runs.
+      const initialSize = o.tty && streams.resize ? await streams.resize.shift(INITIAL_SIZE_WAIT_MS) : undefined;
+      const code = await ctx.runtime.exec(found.id, { cmd: o.command, stdin: streams.stdin, stdout: streams.stdout, stderr: streams.stderr, tty: o.tty, resize: streams.resize, initialSize });
       await streams.finish(exitStatus(o.command, code));
     } else {
       const ac = new AbortController();

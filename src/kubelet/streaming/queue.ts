@@ -22,6 +22,23 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     }
   }
 
+  /** The next item, or undefined if none comes within `ms` (or the queue ends first); nothing is lost on timeout. */
+  shift(ms: number): Promise<T | undefined> {
+    if (this.items.length) return Promise.resolve(this.items.shift());
+    if (this.ended || this.waiter) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.waiter === waiter) this.waiter = undefined;
+        resolve(undefined);
+      }, ms);
+      const waiter = (r: IteratorResult<T>): void => {
+        clearTimeout(timer);
+        resolve(r.done ? undefined : r.value);
+      };
+      this.waiter = waiter;
+    });
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {

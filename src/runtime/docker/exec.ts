@@ -14,9 +14,11 @@ const log = logger('runtime');
 
 export async function execInContainer(client: DockerClient, containerId: string, opts: ExecOptions): Promise<number> {
   const tty = !!opts.tty;
+  const size = tty ? opts.initialSize : undefined;
+  const sized = size && size.width > 0 && size.height > 0 && (await hasShell(client, containerId));
   const created = await mapped('StartFailed', `exec in container ${containerId}`, () =>
     client.call<{ Id: string }>('POST', `/containers/${encodeURIComponent(containerId)}/exec`, {
-      body: { AttachStdin: !!opts.stdin, AttachStdout: true, AttachStderr: true, Tty: tty, Cmd: opts.cmd },
+      body: { AttachStdin: !!opts.stdin, AttachStdout: true, AttachStderr: true, Tty: tty, Cmd: sized ? withTerminalSize(opts.cmd, size) : opts.cmd },
     }),
   );
   const execId = created.Id;
@@ -26,13 +28,42 @@ export async function execInContainer(client: DockerClient, containerId: string,
 
   let done = false;
   // Not awaited: the caller's resize source may never end on its own.
-  if (opts.resize) void forwardResizes(client, `/exec/${execId}/resize`, opts.resize, () => done);
+  // Without the shell to set it, the first size goes in as a resize right after the start: the daemon applies
+  // it as soon as the process exists, which a command that reads its size at once may still beat.
+  const sizes = size && !sized ? prepend(size, opts.resize) : opts.resize;
+  if (sizes) void forwardResizes(client, `/exec/${execId}/resize`, sizes, () => done);
   try {
     await pump(socket, head, opts, tty);
   } finally {
     done = true;
   }
   return exitCode(client, execId);
+}
+
+/**
+ * Docker's exec gives its tty a size only from API 1.42 (ConsoleSize) on; before that the terminal opens
+ * at 0×0 and a resize can land only once the process runs, after it may have read its size. So a sized
+ * tty exec runs its command through the container's shell, which sets the size on the terminal and then
+ * replaces itself with the command: same process, arguments and environment, the size there first.
+ */
+export function withTerminalSize(cmd: string[], size: { width: number; height: number }): string[] {
+  return ['/bin/sh', '-c', 'stty rows "$1" cols "$2" 2>/dev/null; shift 2; exec "$@"', 'sh', String(size.height), String(size.width), ...cmd];
+}
+
+/** Whether the container has /bin/sh (a distroless image has none: its tty gets the size by resize only). */
+async function hasShell(client: DockerClient, containerId: string): Promise<boolean> {
+  try {
+    const res = await client.send('HEAD', `/containers/${encodeURIComponent(containerId)}/archive`, { query: { path: '/bin/sh' } });
+    res.resume();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function* prepend<T>(first: T, rest: AsyncIterable<T> | undefined): AsyncIterable<T> {
+  yield first;
+  if (rest) yield* rest;
 }
 
 /** Copies the socket's output to the caller's streams and stdin to the socket; resolves when the process ends. */

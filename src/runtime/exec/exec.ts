@@ -126,8 +126,8 @@ function execTty(spec: ExecSpec): Promise<number> {
     try {
       term = pty.spawn(argv[0]!, argv.slice(1), {
         name: 'xterm',
-        cols: DEFAULT_SIZE.width,
-        rows: DEFAULT_SIZE.height,
+        cols: io.initialSize?.width || DEFAULT_SIZE.width,
+        rows: io.initialSize?.height || DEFAULT_SIZE.height,
         cwd: spec.target ? '/' : (spec.workingDir ?? process.cwd()),
         env: Object.fromEntries(execEnv(spec).map((e) => [e.name, e.value])),
         encoding: null,
