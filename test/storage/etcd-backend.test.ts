@@ -110,7 +110,8 @@ describe('etcd backend specifics', { skip: etcdSkip() }, () => {
 
   test('round trips: a create is one txn; a CAS is one txn when the revision or the copy is current', async () => {
     const s = store();
-    const fresh = store();
+    // A second store on the same namespace.
+    const fresh = new EtcdStore({ endpoints: etcd.endpoints, prefix: `/spec-${process.pid}-${n}`, compactIntervalSeconds: 0 });
     try {
       const calls = countCalls(s);
       const a = await s.create(`${P}rt`, 'v1');
