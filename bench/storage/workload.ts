@@ -120,6 +120,8 @@ export interface WatchFigures {
   issued: { p50: number; p99: number };
   /** From the writer's acknowledgement to the event reaching a watcher (negative: the event came first). */
   acked: { p50: number; p99: number };
+  /** From the backend's event reaching this process (etcd: the watch response) to a watcher: our decode and fan-out alone. */
+  inProcess?: { p50: number; p99: number };
   samples: number;
 }
 
@@ -128,9 +130,19 @@ export interface WatchFigures {
  * prefix (one sample per event per watcher), from when the write was issued
  * and from when it was acknowledged.
  */
-export async function watchLatency(store: Store, prefix: string, writes: number, concurrency: number, watchers: number, writer: WatchWriter): Promise<WatchFigures> {
+export async function watchLatency(
+  store: Store,
+  prefix: string,
+  writes: number,
+  concurrency: number,
+  watchers: number,
+  writer: WatchWriter,
+  /** When set: revision → when the backend's event for it reached this process. */
+  arrivals?: Map<number, number>,
+): Promise<WatchFigures> {
   const value = sampleValue();
   const received = new Float64Array(writes * watchers);
+  const revisions = new Float64Array(writes);
   let count = 0;
   let resolveAll!: () => void;
   const all = new Promise<void>((resolve) => (resolveAll = resolve));
@@ -155,7 +167,9 @@ export async function watchLatency(store: Store, prefix: string, writes: number,
               return;
             }
             if (e.key.startsWith(warm)) return; // another writer's untimed warm-up
-            received[Number(e.key.slice(first)) * watchers + w] = at;
+            const i = Number(e.key.slice(first));
+            received[i * watchers + w] = at;
+            revisions[i] = e.revision;
             if (++count === writes * watchers) resolveAll();
           },
           onError: (err) => {
@@ -177,14 +191,23 @@ export async function watchLatency(store: Store, prefix: string, writes: number,
   if (failure) throw failure;
   const fromIssue: number[] = [];
   const fromAck: number[] = [];
+  const fromArrival: number[] = [];
   for (let i = 0; i < writes; i++) {
+    const arrived = arrivals?.get(revisions[i]!);
     for (let w = 0; w < watchers; w++) {
       const at = received[i * watchers + w]!;
       fromIssue.push(at - times.issued[i]!);
       fromAck.push(at - times.acked[i]!);
+      if (arrived !== undefined) fromArrival.push(at - arrived);
     }
   }
   const a = summarize(fromIssue);
   const b = summarize(fromAck);
-  return { writesPerSec: writes / times.seconds, issued: { p50: a.p50, p99: a.p99 }, acked: { p50: b.p50, p99: b.p99 }, samples: fromIssue.length };
+  const figures: WatchFigures = { writesPerSec: writes / times.seconds, issued: { p50: a.p50, p99: a.p99 }, acked: { p50: b.p50, p99: b.p99 }, samples: fromIssue.length };
+  if (arrivals) {
+    if (fromArrival.length !== fromIssue.length) throw new Error(`arrival times for ${fromArrival.length} of ${fromIssue.length} samples`);
+    const c = summarize(fromArrival);
+    figures.inProcess = { p50: c.p50, p99: c.p99 };
+  }
+  return figures;
 }
