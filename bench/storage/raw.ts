@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Etcd3 } from 'etcd3';
 import { runConcurrent } from '../lib/stats.js';
+import { cpuPerOp, type CpuPerOp } from './cpu.js';
 
 export interface RawFigures {
   create: number;
@@ -13,6 +14,15 @@ export interface RawFigures {
   get: number;
   /** Full lists of `listSize` keys per second. */
   list: number;
+  /**
+   * etcd only: the same conditional writes as a bare etcd3 transaction, the
+   * way upstream's store writes (create: compare mod_revision = 0, then put;
+   * CAS update: compare mod_revision = the previous one, then put).
+   */
+  txnCreate?: number;
+  txnUpdate?: number;
+  /** etcd only: CPU per write, client and server side. */
+  cpu?: { put: CpuPerOp; txnCreate: CpuPerOp; txnUpdate: CpuPerOp };
 }
 
 function rate(n: number, seconds: number): number {
@@ -82,16 +92,43 @@ export function rawSqlite(dir: string, synchronous: 'NORMAL' | 'FULL', n: number
 }
 
 /** A bare etcd3 client (default options) doing the same operations. */
-export async function rawEtcd(endpoints: string[], prefix: string, n: number, concurrency: number, listSize: number, lists: number, value: string): Promise<RawFigures> {
+export async function rawEtcd(
+  endpoints: string[],
+  prefix: string,
+  n: number,
+  concurrency: number,
+  listSize: number,
+  lists: number,
+  value: string,
+  serverPid: number | null = null,
+): Promise<RawFigures> {
   const client = new Etcd3({ hosts: endpoints, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
   try {
     const key = (i: number): string => `${prefix}/registry/raw/k${String(i).padStart(6, '0')}`;
-    const create = await runConcurrent(n, concurrency, async (i) => {
-      await client.put(key(i)).value(value);
-    });
+    const txnKey = (i: number): string => `${prefix}/registry/txn/k${String(i).padStart(6, '0')}`;
+    const put = await cpuPerOp(serverPid, n, () =>
+      runConcurrent(n, concurrency, async (i) => {
+        await client.put(key(i)).value(value);
+      }),
+    );
+    const create = put.result;
     const update = await runConcurrent(n, concurrency, async (i) => {
       await client.put(key(i)).value(value + ' ');
     });
+    const revs = new Array<string>(n);
+    const txnCreate = await cpuPerOp(serverPid, n, () =>
+      runConcurrent(n, concurrency, async (i) => {
+        const res = await client.if(txnKey(i), 'Mod', '==', 0).then(client.put(txnKey(i)).value(value)).commit();
+        if (!res.succeeded) throw new Error(`raw txn create of ${txnKey(i)} failed`);
+        revs[i] = res.header.revision;
+      }),
+    );
+    const txnUpdate = await cpuPerOp(serverPid, n, () =>
+      runConcurrent(n, concurrency, async (i) => {
+        const res = await client.if(txnKey(i), 'Mod', '==', revs[i]).then(client.put(txnKey(i)).value(value + ' ')).commit();
+        if (!res.succeeded) throw new Error(`raw txn update of ${txnKey(i)} failed`);
+      }),
+    );
     const get = await runConcurrent(n, concurrency, async (i) => {
       await client.get(key((i * 7919) % n)).string();
     });
@@ -108,6 +145,9 @@ export async function rawEtcd(endpoints: string[], prefix: string, n: number, co
       update: rate(n, update.seconds),
       get: rate(n, get.seconds),
       list: rate(lists, list.seconds),
+      txnCreate: rate(n, txnCreate.result.seconds),
+      txnUpdate: rate(n, txnUpdate.result.seconds),
+      cpu: { put: put.cpu, txnCreate: txnCreate.cpu, txnUpdate: txnUpdate.cpu },
     };
   } finally {
     client.close();

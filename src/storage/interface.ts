@@ -45,6 +45,18 @@ export interface WriteOptions {
   ttlSeconds?: number;
 }
 
+export interface UpdateOptions extends WriteOptions {
+  /**
+   * The caller's copy of the key's current state (as upstream's
+   * cachedExistingObject), e.g. from a watch: the first attempt runs fn on it
+   * and writes without reading the key first. If it is stale the
+   * compare-and-swap fails and the retry uses the state the failed write
+   * returned. When fn leaves a copy's value unchanged the store reads the key
+   * before answering "nothing to write", since the copy may be out of date.
+   */
+  current?: KeyValue;
+}
+
 export interface DeleteOptions {
   /** Only delete if the key's current modRevision equals this. */
   expectedRevision?: number;
@@ -114,7 +126,7 @@ export interface Store {
    * returns the current value unchanged nothing is written and the current
    * KeyValue (same modRevision) is returned.
    */
-  guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue>;
+  guaranteedUpdate(key: string, fn: UpdateFn, opts?: UpdateOptions): Promise<KeyValue>;
   /** Returns the deleted value with the deletion's revision as modRevision. NotFound if absent. */
   delete(key: string, opts?: DeleteOptions): Promise<KeyValue>;
   watch(opts: WatchOptions, handlers: WatchHandlers): Watcher;

@@ -1,4 +1,4 @@
-import type { DeleteOptions, KeyValue, ListOptions, ListResult, Store, UpdateFn, WatchEvent, WatchHandlers, WatchOptions, Watcher, WriteOptions } from './interface.js';
+import type { DeleteOptions, KeyValue, ListOptions, ListResult, Store, UpdateFn, UpdateOptions, WatchEvent, WatchHandlers, WatchOptions, Watcher, WriteOptions } from './interface.js';
 import { StorageError } from './errors.js';
 
 // A Store that rewrites values on their way in and out (encryption at rest):
@@ -52,7 +52,13 @@ export class TransformingStore implements Store {
     return { ...(await this.inner.update(key, this.in(key, value), expectedRevision, opts)), value };
   }
 
-  async guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue> {
+  async guaranteedUpdate(key: string, fn: UpdateFn, opts?: UpdateOptions): Promise<KeyValue> {
+    // The caller's copy is plaintext; the store below holds ciphertext, so
+    // for transformed keys the copy cannot stand in for a read.
+    if (opts?.current && this.t.applies(key)) {
+      const { current: _dropped, ...rest } = opts;
+      opts = rest;
+    }
     let plain = '';
     const kv = await this.inner.guaranteedUpdate(
       key,

@@ -12,6 +12,8 @@ import { delimiter, join } from 'node:path';
 
 export interface EtcdProcess {
   endpoints: string[];
+  /** Process id of the running etcd (null while stopped), e.g. to read its CPU time. */
+  readonly pid: number | null;
   /** Stop etcd and delete its data. */
   stop(): Promise<void>;
   /** Stop and start again on the same ports and data (a server restart). */
@@ -93,6 +95,9 @@ export async function startEtcd(): Promise<EtcdProcess> {
   const endpoints = (): string[] => [`http://127.0.0.1:${clientPort}`];
   const handle: EtcdProcess = {
     endpoints: endpoints(),
+    get pid() {
+      return (child as ChildProcess | null)?.pid ?? null;
+    },
     async stop() {
       await halt();
       process.removeListener('exit', killOnExit);

@@ -11,6 +11,26 @@ import { Collector, rejectsWith } from './conformance/harness.js';
 
 const P = '/registry/leases/';
 
+/** Counts the store's etcd txn and range calls; each call of the result returns the counts since the last one. */
+function countCalls(s: EtcdStore): () => { txn: number; range: number } {
+  // The client is private: reach it for counting only.
+  const kv = (s as unknown as { client: Etcd3 }).client.kv;
+  const counts = { txn: 0, range: 0 };
+  for (const method of ['txn', 'range'] as const) {
+    const original = kv[method].bind(kv) as (...args: unknown[]) => Promise<unknown>;
+    (kv as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      counts[method]++;
+      return original(...args);
+    };
+  }
+  return () => {
+    const out = { ...counts };
+    counts.txn = 0;
+    counts.range = 0;
+    return out;
+  };
+}
+
 describe('etcd backend specifics', { skip: etcdSkip() }, () => {
   let etcd: EtcdProcess;
   let n = 0;
@@ -85,6 +105,37 @@ describe('etcd backend specifics', { skip: etcdSkip() }, () => {
     } finally {
       raw.close();
       await s.close();
+    }
+  });
+
+  test('round trips: a create is one txn; a CAS is one txn when the revision or the copy is current', async () => {
+    const s = store();
+    // A second store on the same namespace.
+    const fresh = new EtcdStore({ endpoints: etcd.endpoints, prefix: `/spec-${process.pid}-${n}`, compactIntervalSeconds: 0 });
+    try {
+      const calls = countCalls(s);
+      const a = await s.create(`${P}rt`, 'v1');
+      assert.deepEqual(calls(), { txn: 1, range: 0 }, 'create');
+      const b = await s.update(`${P}rt`, 'v2', a.modRevision);
+      assert.deepEqual(calls(), { txn: 1, range: 0 }, 'update at the current revision');
+      const c = await s.guaranteedUpdate(`${P}rt`, () => 'v3', { current: b });
+      assert.deepEqual(calls(), { txn: 1, range: 0 }, "guaranteedUpdate from a current copy");
+      assert.equal(c.createRevision, a.createRevision);
+      await s.guaranteedUpdate(`${P}rt`, () => 'v4');
+      assert.deepEqual(calls(), { txn: 1, range: 1 }, 'guaranteedUpdate without a copy reads first');
+      // A stale copy: the failed compare returns the stored value, so one more txn and no read.
+      const e = await s.guaranteedUpdate(`${P}rt`, (cur) => `${cur.value}+`, { current: b });
+      assert.deepEqual(calls(), { txn: 2, range: 0 }, 'guaranteedUpdate from a stale copy');
+      assert.equal(e.value, 'v4+');
+
+      // Another store that never saw the key learns its create revision inside the same txn.
+      const other = countCalls(fresh);
+      const f = await fresh.update(`${P}rt`, 'v5', e.modRevision);
+      assert.deepEqual(other(), { txn: 1, range: 0 }, 'update from a store that never read the key');
+      assert.equal(f.createRevision, a.createRevision);
+    } finally {
+      await s.close();
+      await fresh.close();
     }
   });
 

@@ -12,6 +12,7 @@ import type {
   ListResult,
   Store,
   UpdateFn,
+  UpdateOptions,
   WatchHandlers,
   WatchOptions,
   Watcher,
@@ -70,7 +71,7 @@ export class CachedStore implements Store {
     return this.store.update(key, value, expectedRevision, opts);
   }
 
-  guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue> {
+  guaranteedUpdate(key: string, fn: UpdateFn, opts?: UpdateOptions): Promise<KeyValue> {
     return this.store.guaranteedUpdate(key, fn, opts);
   }
 

@@ -13,6 +13,7 @@ import {
   type ListResult,
   type Store,
   type UpdateFn,
+  type UpdateOptions,
   type WatchHandlers,
   type WatchOptions,
   type Watcher,
@@ -120,19 +121,29 @@ export class EtcdStore implements Store {
     return res.kv;
   }
 
-  async guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue> {
+  async guaranteedUpdate(key: string, fn: UpdateFn, opts?: UpdateOptions): Promise<KeyValue> {
     checkKey(key);
     checkTtl(key, opts?.ttlSeconds);
-    let current = await this.get(key);
+    const cached = opts?.current;
+    // With the caller's copy, a current one costs a single txn and no read.
+    let current = cached && cached.key === key ? this.remember(cached) : await this.get(key);
+    let fresh = current !== cached;
     for (;;) {
       if (!current) throw notFound(key);
       const next = await fn(current);
-      if (next === current.value) return current;
+      if (next === current.value) {
+        if (fresh) return current;
+        // "Nothing to write" must hold for the stored state, not a copy.
+        current = await this.get(key);
+        fresh = true;
+        continue;
+      }
       checkValue(key, next);
       // On conflict the failed txn hands back the newer value: no extra get.
       const res = await this.cas(key, next, current.modRevision, opts, false);
       if ('kv' in res) return res.kv;
       current = res.current;
+      fresh = true;
     }
   }
 

@@ -12,6 +12,7 @@ import type {
   ListResult,
   Store,
   UpdateFn,
+  UpdateOptions,
   WatchHandlers,
   WatchOptions,
   Watcher,
@@ -170,7 +171,8 @@ export class SqliteStore implements Store {
     return this.updateNow(key, value, expectedRevision, opts);
   }
 
-  async guaranteedUpdate(key: string, fn: UpdateFn, opts?: WriteOptions): Promise<KeyValue> {
+  /** The key's state is always read from memory here, so a caller's copy (opts.current) saves nothing and is not used. */
+  async guaranteedUpdate(key: string, fn: UpdateFn, opts?: UpdateOptions): Promise<KeyValue> {
     checkKey(key);
     checkTtl(key, opts?.ttlSeconds);
     for (;;) {

@@ -79,6 +79,38 @@ export function crudTests(factory: HarnessFactory): void {
       assert.equal((await store.get('/registry/widgets/counter'))?.value, '20');
     }));
 
+  test("guaranteedUpdate from the caller's copy: a current copy is used, a stale one never wins", () =>
+    withStore(factory, async ({ store }) => {
+      const key = '/registry/widgets/copy';
+      const v1 = await store.create(key, 'A');
+      const seen: string[] = [];
+      const v2 = await store.guaranteedUpdate(key, (cur) => (seen.push(cur.value), `${cur.value}+1`), { current: v1 });
+      assert.deepEqual(seen, ['A']);
+      assert.equal(v2.value, 'A+1');
+      assert.equal(v2.createRevision, v1.createRevision);
+      assert.deepEqual(await store.get(key), v2);
+
+      // A stale copy: the update is applied to the stored state instead.
+      seen.length = 0;
+      const v3 = await store.guaranteedUpdate(key, (cur) => (seen.push(cur.value), `${cur.value}+2`), { current: v1 });
+      assert.equal(v3.value, 'A+1+2');
+      assert.equal(seen[seen.length - 1], 'A+1');
+      assert.deepEqual(await store.get(key), v3);
+
+      // fn leaves the stale copy as it is, but the stored value differs:
+      // "nothing to write" is decided on the stored state, so it writes.
+      const v4 = await store.guaranteedUpdate(key, () => 'A', { current: v1 });
+      assert.equal(v4.value, 'A');
+      assert.ok(v4.modRevision > v3.modRevision);
+      assert.deepEqual(await store.get(key), v4);
+      // A current copy left unchanged writes nothing.
+      const same = await store.guaranteedUpdate(key, (cur) => cur.value, { current: v4 });
+      assert.equal(same.modRevision, v4.modRevision);
+
+      await store.delete(key);
+      await rejectsWith(store.guaranteedUpdate(key, (cur) => `${cur.value}!`, { current: v4 }), 'NotFound');
+    }));
+
   test('delete with revision and uid-style preconditions', () =>
     withStore(factory, async ({ store }) => {
       const a = await store.create('/registry/widgets/d', '{"uid":"u1"}');
