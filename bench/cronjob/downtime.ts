@@ -26,7 +26,7 @@ console.log(`\n${out}`);
 const delays = Object.entries(r.catchUpDelayS).map(([n, s]) => `${n} ${s === undefined ? '-' : `${fmt(s, 0)} s`}`).join(', ');
 const failed = r.checks.filter((c) => !c.ok).length;
 const body = [
-  `\`node dist/bench/cronjob/downtime.js --down ${DOWN_S}\` (on demand, about ${Math.round(DOWN_S / 60) + 3} minutes; the e2e test`,
+  `\`npm run bench:cronjob-downtime\` = \`node dist/bench/cronjob/downtime.js --down ${DOWN_S}\` (on demand, about ${Math.round(DOWN_S / 60) + 3} minutes; the e2e test`,
   '`test/cmd/cronjob-downtime.e2e.test.ts` does the same with a 70 s stop). A real `k8ts server` (SQLite, `--disable-agent`, so Jobs stay',
   'active) with five CronJobs on `*/1 * * * *`, stopped with SIGTERM 25 s after their first run and started again on the same',
   `data directory. Run ${startedAt.toISOString().slice(0, 16)} UTC: down ${fmt(r.downMs / 1000, 1)} s (SIGTERM to ready again), ${r.missedMinutes.length} scheduled times missed;`,
