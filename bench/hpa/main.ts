@@ -10,7 +10,7 @@
 // Run: npm run build && node dist/bench/hpa/main.js [--runs 3] [--nodes 50] [--pods-per-node 20] [--skip-docker]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -231,7 +231,12 @@ async function metricsLatency(): Promise<string> {
 }
 
 const parts: string[] = [];
-parts.push('### Metrics API latency\n\n' + (await metricsLatency()));
-if (!args.includes('--skip-docker')) parts.push('### HPA reaction time\n\n' + (await hpaReaction()));
+const load = async (f: () => Promise<string>): Promise<string> => {
+  const before = loadavg()[0]!;
+  const text = await f();
+  return `${text}\n\nLoad average (1 min) at the start and end: ${fmt(before, 1)}-${fmt(loadavg()[0]!, 1)} on 2 shared cores (${new Date().toISOString().slice(0, 16)} UTC).`;
+};
+parts.push('### Metrics API latency\n\n' + (await load(metricsLatency)));
+if (!args.includes('--skip-docker')) parts.push('### HPA reaction time\n\n' + (await load(hpaReaction)));
 await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Resource metrics and HPA', parts.join('\n\n'));
 process.exit(0);

@@ -28,6 +28,15 @@ export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-sched
 interface SyncResult {
   requeueMs?: number;
   updateStatus: boolean;
+  /** A Job was created in this sync. */
+  started?: boolean;
+}
+
+/** Our last status for a key: the version it replaced, and whether it still has to be written. */
+interface Written {
+  replacedVersion: string;
+  object: CronJob;
+  unsaved?: boolean;
 }
 
 export class CronJobController {
@@ -37,8 +46,11 @@ export class CronJobController {
   private readonly cjInformer: Informer<CronJob>;
   private readonly jobInformer: Informer<Job>;
   private readonly schedules = new Map<string, Schedule>();
-  /** Our last status write per key, with the version it replaced: read-your-writes until the cache catches up. */
-  private readonly written = new Map<string, { replacedVersion: string; object: CronJob }>();
+  /**
+   * Our last status per key, with the version it replaced: read-your-writes until
+   * the cache catches up, and the statuses whose write was put off (see syncKey).
+   */
+  private readonly written = new Map<string, Written>();
 
   constructor(
     ctx: ControllerContext,
@@ -79,8 +91,14 @@ export class CronJobController {
     this.worker.run([this.cjInformer, this.jobInformer]);
   }
 
-  stop(): Promise<void> {
-    return this.worker.stop();
+  async stop(): Promise<void> {
+    await this.worker.stop();
+    // Statuses put off behind other starts: write them now rather than leave
+    // the next controller to find Jobs it has no record of.
+    for (const [key, w] of this.written) {
+      if (!w.unsaved) continue;
+      await this.writeStatus(w.object).catch((err: unknown) => this.worker.log.warn({ cronjob: key, err: (err as Error).message }, 'could not write a put-off status'));
+    }
   }
 
   private now(): number {
@@ -98,7 +116,10 @@ export class CronJobController {
     // this, that sync would take the Job for a stranger and ask the server.
     const mine = this.written.get(key);
     if (mine && cached.metadata.resourceVersion === mine.replacedVersion) cached = mine.object;
+    // Someone changed the spec meanwhile: the status is ours alone, keep the one not yet written.
+    else if (mine?.unsaved) cached = { ...cached, status: mine.object.status };
     else this.written.delete(key);
+    const unsaved = !!mine?.unsaved;
     const cj = structuredClone(cached);
     const jobs = this.jobInformer.store.byIndex(OWNER_INDEX, cj.metadata.uid!).filter((j) => j.metadata.namespace === namespace);
     let result: SyncResult;
@@ -106,11 +127,21 @@ export class CronJobController {
       result = await this.syncCronJob(cj, jobs);
     } catch (err) {
       const e = err as Error & { updateStatus?: boolean; cronJob?: CronJob };
-      if (e.updateStatus) await this.writeStatus(cj);
+      if (e.updateStatus || unsaved) await this.writeStatus(cj);
       throw err;
     }
     if (await this.cleanupFinishedJobs(cj, jobs)) result.updateStatus = true;
-    if (result.updateStatus) await this.writeStatus(cj);
+    if (result.started && this.worker.queue.len() > 0) {
+      // Other CronJobs are waiting, typically due in the same second: their Job
+      // creates go first and this status write joins the back of the queue, so
+      // the last start of a burst no longer waits for every status write before
+      // it. The key stays this controller's alone (the queue never hands one key
+      // to two workers), and the next sync starts from the status kept here.
+      this.written.set(key, { replacedVersion: cached.metadata.resourceVersion ?? '', object: cj, unsaved: true });
+      this.worker.add(key);
+    } else if (result.updateStatus || unsaved) {
+      await this.writeStatus(cj);
+    }
     if (result.requeueMs !== undefined) this.worker.addAfter(key, Math.max(0, this.clock.realDelayMs(result.requeueMs)));
   }
 
@@ -273,7 +304,7 @@ export class CronJobController {
       { kind: 'Job', namespace: created.metadata.namespace, name: created.metadata.name, uid: created.metadata.uid, apiVersion: 'batch/v1', resourceVersion: created.metadata.resourceVersion },
     ];
     status.lastScheduleTime = nowTimestamp(new Date(scheduledMs));
-    return { requeueMs: nextScheduleDelayMs(cj, now, sched), updateStatus: true };
+    return { requeueMs: nextScheduleDelayMs(cj, now, sched), updateStatus: true, started: !alreadyExisted };
   }
 
   private jobFor(cj: CronJob, scheduledMs: number, name: string): Job {

@@ -37,14 +37,25 @@ function parseGoDuration(s: string): number | undefined {
 
 class CronSchedule implements Schedule {
   private readonly cron: Cron;
+  /**
+   * Answers already computed. CronJobs sharing a schedule share this object, and
+   * when many fall due together every sync asks the same few questions (the next
+   * time after the last run, after that, after now); croner's calendar walk was a
+   * sizeable part of the controller's CPU in such a burst.
+   */
+  private readonly memo = new Map<number, number | undefined>();
   constructor(expr: string, timezone: string | undefined) {
     // robfig reads '?' as '*'; croner would read it as "the current value".
     const fields = expr.trim().split(/\s+/).map((f) => f.replace(/\?/g, '*'));
     this.cron = new Cron(fields.join(' '), { paused: true, mode: '5-part', sloppyRanges: true, domAndDow: false, timezone });
   }
   next(afterMs: number): number | undefined {
+    if (this.memo.has(afterMs)) return this.memo.get(afterMs);
     const d = this.cron.nextRun(new Date(afterMs));
-    return d ? d.getTime() : undefined;
+    const t = d ? d.getTime() : undefined;
+    if (this.memo.size >= 256) this.memo.clear();
+    this.memo.set(afterMs, t);
+    return t;
   }
 }
 

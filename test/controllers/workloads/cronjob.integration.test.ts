@@ -104,6 +104,30 @@ describe('CronJob controller against a real API server', () => {
     await h.k(['patch', 'cronjob', 'forbid', '-p', '{"spec":{"suspend":true}}']);
   });
 
+  test('many CronJobs due in the same second: every one gets its Job and its status, Forbid holds across minutes', async () => {
+    // More CronJobs than workers fall due together, so most status writes are put
+    // off behind the other starts; each must still land, and Forbid must still
+    // see its running Job at the next scheduled minutes.
+    const names = Array.from({ length: 12 }, (_, i) => `burst-${i}`);
+    await h.k(['apply', '-f', '-'], names.map((n) => cronJob(n, '*/1 * * * *', '  concurrencyPolicy: Forbid')).join('---\n'));
+    const statuses = await eventually('every CronJob recording its Job', async () => {
+      const cjs = await Promise.all(names.map(getCj));
+      return cjs.every((c) => c.status?.active?.length === 1 && c.status.lastScheduleTime) && cjs;
+    });
+    for (const c of statuses) {
+      const js = await jobsOf(c.metadata.name!);
+      assert.equal(js.length, 1, `${c.metadata.name}: ${js.map((j) => j.metadata.name).join(',')}`);
+      assert.equal(c.status!.active![0]!.uid, js[0]!.metadata.uid);
+      assert.equal(Date.parse(c.status!.lastScheduleTime!), Number(/-(\d+)$/.exec(js[0]!.metadata.name!)![1]) * 60_000);
+    }
+    // Two more scheduled minutes with every first Job still running.
+    const until = clock.now() + 2 * 60_000 + 10_000;
+    while (clock.now() < until) await new Promise((r) => setTimeout(r, 500));
+    for (const n of names) assert.equal((await jobsOf(n)).length, 1, `${n} started a second Job under Forbid`);
+    for (const n of names) assert.ok(!(await reasons(n)).includes('UnexpectedJob'), `${n}: UnexpectedJob`);
+    for (const n of names) await h.k(['patch', 'cronjob', n, '-p', '{"spec":{"suspend":true}}']);
+  });
+
   test('Replace deletes the running job and starts the next', async () => {
     await h.k(['apply', '-f', '-'], cronJob('replace', '*/1 * * * *', '  concurrencyPolicy: Replace'));
     const first = await eventually('first job', async () => {
