@@ -1,6 +1,6 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--prof DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--prof DIR] [--repo DIR]
 // --prof writes a V8 CPU profile of the server (node --cpu-prof) into DIR.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,7 +12,8 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { fmt, runConcurrent, summarize } from '../lib/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..', '..');
+// --repo DIR: run another checkout's build (e.g. main's) for a before/after comparison.
+const repo = process.argv.includes('--repo') ? process.argv[process.argv.indexOf('--repo') + 1]! : join(here, '..', '..', '..');
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : def);
 const clients = Number(opt('--clients', '64'));
@@ -21,10 +22,10 @@ const prof = args.includes('--prof') ? opt('--prof', '') : '';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
-async function cpuMs(pid: number): Promise<number> {
+async function cpuMs(pid: number): Promise<{ user: number; system: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
+  return { user: Number(f[11]) * TICK_MS, system: Number(f[12]) * TICK_MS };
 }
 
 async function main(): Promise<void> {
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     const c1 = await cpuMs(child.pid!);
     const s = summarize(r.latencies);
     const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-    console.log(`clients ${clients}  creates ${creates}  server CPU/create ${fmt((c1 - c0) / creates, 3)} ms  creates/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
+    console.log(`clients ${clients}  creates ${creates}  server CPU/create ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  creates/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
     agent.destroy();
   } finally {
     child.kill('SIGTERM');
