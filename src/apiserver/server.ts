@@ -35,6 +35,7 @@ import { ipRepair, portRepair } from './registry/service/repair.js';
 import { startKubernetesService, type KubernetesServiceController } from './controlplane/kubernetes-service.js';
 import type { TolerationDefaults } from '../auth/admission/default-toleration-seconds.js';
 import { INSECURE_USER, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
+import { DEFAULT_MAX_IN_FLIGHT, MaxInFlight, writeTooManyRequests, type MaxInFlightOptions } from './http/max-in-flight.js';
 
 /** Whom a request that failed authentication is audited as: nobody, as upstream. */
 const ANONYMOUS_AUDIT_USER: UserInfo = { username: '', groups: [] };
@@ -83,6 +84,8 @@ export interface ApiServerOptions {
   metrics?: MetricsOptions;
   /** --kubelet-client-certificate/--kubelet-client-key/--kubelet-certificate-authority: how pods/log, exec, attach and portforward reach kubelets. */
   kubeletClient?: KubeletClientConfig;
+  /** --max-requests-inflight / --max-mutating-requests-inflight (upstream's defaults 400 / 200; 0 = no limit). */
+  maxInFlight?: MaxInFlightOptions;
 }
 
 export interface RunningApiServer {
@@ -95,6 +98,8 @@ export interface RunningApiServer {
   serviceAllocators: ServiceAllocators;
   /** Runs the allocation repair pass once (also run at start-up and periodically). */
   repairServiceAllocations(): Promise<void>;
+  /** The max-in-flight filter: requests counted now and refused so far. */
+  inFlight: MaxInFlight;
   close(): Promise<void>;
 }
 
@@ -181,6 +186,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     throw new Error(`an insecure (plain HTTP, unauthenticated) API server may listen on loopback only, not ${opts.host}`);
   }
   const discovery = new Discovery();
+  const inFlight = new MaxInFlight(opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   let openapi: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
 
   const handlerFor = (sec: Security | undefined) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -206,8 +212,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           if (sec.audit) auditRequest(sec.audit, req, res, attrs, authenticatedAs);
           user = await impersonate(req, authenticatedAs, sec.authz);
           attrs.user = user;
+          // Upstream's filter order: after impersonation, before authorization.
+          if (!inFlight.admit(req.method ?? 'GET', rr, user, res)) {
+            writeTooManyRequests(res);
+            return;
+          }
           authorize(sec, attrs);
-        }
+        } else inFlight.admit(req.method ?? 'GET', rr, user, res); // counted; never refused (system:masters)
         if (HEALTH_PATHS.has(pathname) || pathname.startsWith('/healthz/') || pathname.startsWith('/livez/') || pathname.startsWith('/readyz/')) {
           res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
           res.end('ok');
@@ -280,6 +291,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     security,
     serviceAllocators,
     repairServiceAllocations,
+    inFlight,
     close: async () => {
       clearInterval(repairTimer);
       await kubernetesService?.stop();

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
+import { holdYoungGeneration } from '../util/lean-start.js';
 
 // The `k8ts` command. Each subcommand's module (and the component behind it)
 // is loaded only when that subcommand runs, so `k8ts apiserver` does not
@@ -20,6 +21,8 @@ const COMMANDS: Record<string, (p: Command) => Promise<unknown>> = {
 };
 
 const asked = process.argv[2];
+// Released once the server is ready (serve.ts): see lean-start.ts.
+if (asked === 'server' || asked === 'apiserver') holdYoungGeneration();
 const only = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
 for (const name of only) await COMMANDS[name]!(program);
 

@@ -12,6 +12,7 @@ import { progress } from './progress.js';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
 import { addDnsFlags, startDnsAddon, type DnsFlags } from './dns.js';
 import { ensureDefaultStorageClass } from './default-storage.js';
+import { releaseYoungGeneration } from '../util/lean-start.js';
 
 /** The cluster's pod range when `k8ts server` allocates node CIDRs: its first /24 is the exec runtime's old default pod network. */
 export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
@@ -83,6 +84,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     if (dns) parts.push(dns);
     if (!flags.disableAgent) parts.push(await startAgent(cp, flags as AgentFlags, dns ? { clusterDNS: [dns.clusterIP], clusterDomain: dns.clusterDomain } : { clusterDNS: [], clusterDomain: flags.clusterDomain }));
   }
+  releaseYoungGeneration();
   progress(`${what} is ready (Kubernetes ${KUBERNETES_VERSION.gitVersion}): KUBECONFIG=${cp.kubeconfig} kubectl get ns`);
 }
 

@@ -41,11 +41,19 @@ export interface ServerFlags {
   kubeletClientCertificate?: string;
   kubeletClientKey?: string;
   kubeletCertificateAuthority?: string;
+  maxRequestsInflight: string;
+  maxMutatingRequestsInflight: string;
 }
 
 function seconds(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number of seconds, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+function count(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} must be a whole number, not ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -75,7 +83,9 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--metric-resolution <duration>', 'how often kubelets are scraped for metrics.k8s.io (metrics-server\'s flag)', '15s')
     .option('--kubelet-client-certificate <file>', 'client certificate the API server shows kubelets (default: kube-apiserver-kubelet-client, issued from the cluster CA)')
     .option('--kubelet-client-key <file>', 'key of --kubelet-client-certificate')
-    .option('--kubelet-certificate-authority <file>', 'verify kubelets\' serving certificates against this CA (default: not verified, as upstream)');
+    .option('--kubelet-certificate-authority <file>', 'verify kubelets\' serving certificates against this CA (default: not verified, as upstream)')
+    .option('--max-requests-inflight <n>', 'read-only requests (long-running ones excepted) in progress at once; more get 429 with Retry-After (0: no limit)', '400')
+    .option('--max-mutating-requests-inflight <n>', 'mutating requests in progress at once; more get 429 with Retry-After (0: no limit)', '200');
 }
 
 function metricResolutionMs(v: string): number {
@@ -202,6 +212,7 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     serviceNodePortRange: flags.serviceNodePortRange,
     kubernetesService: { advertiseAddress: advertiseAddress(flags) },
     metrics: { resolutionMs: metricResolutionMs(flags.metricResolution) },
+    maxInFlight: { readOnly: count(flags.maxRequestsInflight, '--max-requests-inflight'), mutating: count(flags.maxMutatingRequestsInflight, '--max-mutating-requests-inflight') },
   });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const host = flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? '127.0.0.1' : flags.bindAddress;

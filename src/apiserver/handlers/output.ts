@@ -31,9 +31,10 @@ export function renderObject(ctx: RequestContext, obj: KubeObject, opts: { noHea
   return obj;
 }
 
-export function writeObject(ctx: RequestContext, code: number, obj: KubeObject): void {
+/** `json`: the object already serialised (as stored), sent as is when plain JSON is wanted. */
+export function writeObject(ctx: RequestContext, code: number, obj: KubeObject, json?: string): void {
   sendWarnings(ctx);
-  writeJson(ctx.res, code, renderObject(ctx, obj));
+  writeJson(ctx.res, code, json !== undefined && ctx.output.kind === 'json' ? json : renderObject(ctx, obj));
 }
 
 export function writeList(ctx: RequestContext, list: KubeList): void {

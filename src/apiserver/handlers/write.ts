@@ -62,8 +62,9 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
   if (info.group === 'certificates.k8s.io' && info.resource === 'certificatesigningrequests') stampRequestor(obj, ctx.user);
   await admitMutating(ctx, 'CREATE', obj, undefined);
   track(ctx, null, obj);
-  const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun, admit: validatingAdmission(ctx, 'CREATE') });
-  writeObject(ctx, 201, created);
+  let json: string | undefined;
+  const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun, admit: validatingAdmission(ctx, 'CREATE'), onStored: (j) => (json = j) });
+  writeObject(ctx, 201, created, json);
 }
 
 export async function handleUpdate(ctx: RequestContext): Promise<void> {

@@ -31,6 +31,12 @@ export interface WriteParams {
   dryRun?: boolean;
   /** Validating admission: runs on the final object just before it is stored; throws to refuse. */
   admit?: (obj: KubeObject, old: KubeObject | undefined) => Promise<void>;
+  /**
+   * Told the stored object's JSON with its resourceVersion, so a create can
+   * answer with the text it already serialised instead of serialising again.
+   * Not called for dry runs or resources stored in another shape.
+   */
+  onStored?: (json: string) => void;
 }
 
 export interface DeleteParams extends WriteParams {
@@ -279,8 +285,13 @@ export class ResourceStore {
       return obj;
     }
     try {
-      const kv = await this.store.create(objectKey(this.info, namespace, name), this.encode(obj), { ttlSeconds: this.info.ttlSeconds });
+      const value = this.encode(obj);
+      const kv = await this.store.create(objectKey(this.info, namespace, name), value, { ttlSeconds: this.info.ttlSeconds });
       obj.metadata.resourceVersion = String(kv.modRevision);
+      if (p.onStored && !this.conversion) {
+        const json = stampResourceVersion(value, kv.modRevision);
+        if (json !== undefined) p.onStored(json);
+      }
       return obj;
     } catch (err) {
       this.mapError(err, name);

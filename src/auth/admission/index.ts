@@ -68,6 +68,15 @@ class NamespacedCache {
     return [...(this.byNamespace.get(namespace)?.values() ?? [])];
   }
 
+  async get(namespace: string, name: string): Promise<KubeObject | undefined> {
+    this.started ??= this.watch.start().catch((err: unknown) => {
+      this.started = undefined;
+      throw err;
+    });
+    await this.started;
+    return this.byNamespace.get(namespace)?.get(name);
+  }
+
   stop(): void {
     this.watch.stop();
   }
@@ -87,11 +96,14 @@ export function admissionChain(registry: Registry, opts: AdmissionOptions = {}):
   const ctx: AdmissionContext = { registry };
   const caches = new Map<ResourceInfo, NamespacedCache>();
   if (opts.cache) {
-    for (const info of [resourceFor('', 'v1', 'resourcequotas')!, resourceFor('', 'v1', 'limitranges')!, resourceFor('scheduling.k8s.io', 'v1', 'priorityclasses')!]) caches.set(info, new NamespacedCache(registry, info));
+    // ServiceAccounts and Namespaces too: every pod create reads its account and its namespace's
+    // pod-security labels (upstream's plugins use listers).
+    for (const info of [resourceFor('', 'v1', 'resourcequotas')!, resourceFor('', 'v1', 'limitranges')!, resourceFor('scheduling.k8s.io', 'v1', 'priorityclasses')!, resourceFor('', 'v1', 'serviceaccounts')!, resourceFor('', 'v1', 'namespaces')!]) caches.set(info, new NamespacedCache(registry, info));
     ctx.list = (info, namespace) => {
       const c = caches.get(info);
       return c ? c.list(namespace) : registry.storeFor(info).list({ namespace }).then((l) => l.items);
     };
+    ctx.get = (info, namespace, name) => caches.get(info)?.get(namespace, name) ?? Promise.resolve(undefined);
   }
   // NodeRestriction is a mutating plugin upstream (it only refuses): it sees the
   // request as sent, before the status strategy resets what a status write may

@@ -36,6 +36,9 @@ export function apiAccessVolume(name: string): Obj {
 }
 
 async function lookupServiceAccount(ctx: AdmissionContext, namespace: string, name: string): Promise<KubeObject | undefined> {
+  // The cache may not have seen an account created a moment ago: a miss reads storage.
+  const cached = await ctx.get?.(serviceaccounts, namespace, name);
+  if (cached) return cached;
   // A namespace created a moment ago may not have its default ServiceAccount yet; upstream waits briefly for it too.
   const attempts = name === 'default' ? 10 : 1;
   for (let i = 0; i < attempts; i++) {

@@ -29,6 +29,8 @@ export interface AdmissionContext {
    * listers); without it, plugins list from storage on every request.
    */
   list?: (info: ResourceInfo, namespace: string) => Promise<KubeObject[]>;
+  /** One object from such a cache (shared: read it, never change it); undefined when the cache has not seen it. */
+  get?: (info: ResourceInfo, namespace: string, name: string) => Promise<KubeObject | undefined>;
 }
 
 /** A namespace's objects of one resource, from the cache when there is one. */

@@ -46,6 +46,11 @@ export interface PodSecurityOutcome {
   auditViolations?: string;
 }
 
+/** The namespace from the admission cache when it has one (upstream: a lister), else from storage. */
+async function namespaceOf(ctx: AdmissionContext, name: string): Promise<KubeObject> {
+  return (await ctx.get?.(namespaces, '', name)) ?? ctx.registry.storeFor(namespaces).get(undefined, name);
+}
+
 /**
  * PodSecurity admission: the namespace's pod-security.kubernetes.io/enforce
  * level refuses violating pods with upstream's message; warn produces
@@ -72,7 +77,7 @@ export function podSecurity(defaults: PodSecurityDefaults = {}) {
     }
     let labels: Record<string, string> = {};
     try {
-      labels = (await ctx.registry.storeFor(namespaces).get(undefined, a.namespace)).metadata.labels ?? {};
+      labels = (await namespaceOf(ctx, a.namespace)).metadata.labels ?? {};
     } catch (err) {
       if (!(err instanceof StatusError && err.code === 404)) throw err;
     }
@@ -103,7 +108,7 @@ export async function podSecurityAuditViolations(a: AdmissionAttributes, obj: Ku
   if (!a.namespace || a.group !== '' || a.resource !== 'pods') return undefined;
   let labels: Record<string, string> = {};
   try {
-    labels = (await ctx.registry.storeFor(namespaces).get(undefined, a.namespace)).metadata.labels ?? {};
+    labels = (await namespaceOf(ctx, a.namespace)).metadata.labels ?? {};
   } catch {
     return undefined;
   }

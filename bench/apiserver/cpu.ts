@@ -1,0 +1,84 @@
+// The API server's own CPU time per pod create (user + system, from /proc),
+// a figure that holds up on a loaded machine where creates/s do not.
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--prof DIR] [--repo DIR]
+// --prof writes a V8 CPU profile of the server (node --cpu-prof) into DIR.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { fmt, runConcurrent, summarize } from '../lib/stats.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// --repo DIR: run another checkout's build (e.g. main's) for a before/after comparison.
+const repo = process.argv.includes('--repo') ? process.argv[process.argv.indexOf('--repo') + 1]! : join(here, '..', '..', '..');
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : def);
+const clients = Number(opt('--clients', '64'));
+const creates = Number(opt('--creates', '3000'));
+const prof = args.includes('--prof') ? opt('--prof', '') : '';
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+async function cpuMs(pid: number): Promise<{ user: number; system: number }> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) * TICK_MS, system: Number(f[12]) * TICK_MS };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-cpu-'));
+  const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0', ...(process.env.K8TS_BENCH_FLAGS ?? '').split(' ').filter(Boolean)], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /listening on (https:\/\/\S+)/.exec(out);
+        if (m && /is ready/.test(out)) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+    });
+    const cfg = loadKubeconfig(join(dir, 'kubeconfig.yaml'));
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
+    const u = new URL(url);
+    const post = (path: string, body: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = https.request({ agent, host: u.hostname, port: u.port, path, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const pod = (name: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'b', labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } });
+    const must = async (p: Promise<number>, want: number) => {
+      const s = await p;
+      if (s !== want) throw new Error(`expected ${want}, got ${s}`);
+    };
+    await must(post('/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } })), 201);
+    await must(post('/api/v1/namespaces/b/serviceaccounts', JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } })), 201);
+    // Warm-up: JIT, TLS sessions, caches.
+    await runConcurrent(500, clients, (i) => must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201));
+    const c0 = await cpuMs(child.pid!);
+    const r = await runConcurrent(creates, clients, (i) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201));
+    const c1 = await cpuMs(child.pid!);
+    const s = summarize(r.latencies);
+    const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+    console.log(`clients ${clients}  creates ${creates}  server CPU/create ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  creates/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
+    agent.destroy();
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
