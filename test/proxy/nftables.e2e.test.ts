@@ -224,6 +224,31 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
     assert.equal(addr(seen.body), a.gateway);
   });
 
+  it('LoadBalancer ingress IP: reachable from the allowed source range only (loadBalancerSourceRanges), forwarded service traffic accepted', async () => {
+    await apply(service('lb', '10.0.0.20', { type: 'LoadBalancer', loadBalancerSourceRanges: ['172.30.0.0/16'] }, [{ name: 'http', port: 80, targetPort: 80 }]));
+    await apply(slice('lb', [{ pod: a }, { pod: b }]));
+    // No cloud provider here: the test plays the load balancer controller and writes the status with kubectl.
+    await kubectlOk(ts.kubeconfig, ['patch', 'service', 'lb', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '192.0.2.20' }] } } })]);
+    await synced((t) => t.includes('192.0.2.20 . tcp . 80 : goto external-') && /192\.0\.2\.20 \. tcp \. 80 : goto firewall-/.test(t));
+    const t = await list();
+    assert.match(t, /chain firewall-\S+-default\/lb\/tcp\/http \{\n\s+ip saddr != 172\.30\.0\.0\/16 drop/);
+    assert.match(t, /chain filter-forward \{[^}]*meta mark & 0x00004000 == 0x00004000 accept\n\s+ct state established,related accept/);
+    // The off-cluster client (172.30.x, routed to this node) is inside the range.
+    const n = counts(await topo.many(outside.ns, 'http://192.0.2.20/', 20));
+    assert.equal(n.FAIL ?? 0, 0, JSON.stringify(n));
+    assert.ok(Object.keys(n).length === 2, JSON.stringify(n));
+    // A pod (10.250.x) is not: dropped before DNAT, so the connection times out (curl exit 28), no reject.
+    const r = await sh('ip', ['netns', 'exec', client.ns, 'curl', '-sS', '-m', '3', 'http://192.0.2.20/']);
+    assert.equal(r.code, 28, r.stderr);
+    // The ClusterIP is not subject to the ranges.
+    assert.equal(counts(await topo.many(client.ns, 'http://10.0.0.20/', 5)).FAIL ?? 0, 0);
+    // Ranges removed: everyone may use the load balancer IP again (a partial sync deletes the firewall element and chain).
+    await kubectlOk(ts.kubeconfig, ['patch', 'service', 'lb', '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/loadBalancerSourceRanges' }])]);
+    await synced((t2) => !t2.includes('firewall-') || !/chain firewall-\S+-default\/lb\//.test(t2));
+    assert.equal(counts(await topo.many(client.ns, 'http://192.0.2.20/', 5)).FAIL ?? 0, 0);
+    await kubectlOk(ts.kubeconfig, ['delete', 'service', 'lb']);
+  });
+
   it('deletes the chains and map elements of a deleted service', async () => {
     const chain = chainOf(svcObj('self', '10.0.0.18'));
     await kubectlOk(ts.kubeconfig, ['delete', 'service', 'self']);
