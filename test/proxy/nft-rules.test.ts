@@ -38,8 +38,8 @@ describe('nftables rule rendering', () => {
     assert.match(chain, /^service-[A-Z2-7]{8}-default\/web\/tcp\/http$/);
     assert.deepEqual([...r.elements['service-ips']], [['10.0.0.10 . tcp . 80', `goto ${chain}`]]);
     assert.deepEqual([...r.elements['service-nodeports']], [['tcp . 30001', `goto ${externalChain(sp, 'tcp')}`]]);
+    assert.deepEqual([...r.elements['masquerade-services'].keys()], ['10.0.0.10 . tcp . 80']);
     assert.deepEqual(r.chains.get(chain), [
-      'ip daddr 10.0.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
       'meta l4proto tcp numgen random mod 3 0 dnat ip to 10.244.1.2:8080',
       'meta l4proto tcp numgen random mod 2 0 dnat ip to 10.244.1.3:8080',
       'meta l4proto tcp dnat ip to 10.244.1.4:8080',
@@ -48,6 +48,9 @@ describe('nftables rule rendering', () => {
     assert.deepEqual(r.endpointIPs, ['10.244.1.2', '10.244.1.3', '10.244.1.4']);
     const text = assembleFull([r], OPTS, r.endpointIPs);
     assert.match(text, /^add table ip kube-proxy .*\ndelete table ip kube-proxy\nadd table ip kube-proxy/);
+    // Masquerading of outside traffic: one rule ahead of the dispatch, the service's key in the set.
+    assert.match(text, /add rule ip kube-proxy services ip saddr != 10\.244\.0\.0\/16 ip daddr \. meta l4proto \. th dport @masquerade-services jump mark-for-masquerade\nadd rule ip kube-proxy services ip daddr \. meta l4proto \. th dport vmap @service-ips\n/);
+    assert.match(text, /add element ip kube-proxy masquerade-services \{ 10\.0\.0\.10 \. tcp \. 80 \}/);
     assert.ok(text.indexOf(`add chain ip kube-proxy ${chain}`) < text.indexOf('add element ip kube-proxy service-ips'));
     assert.match(text, /add element ip kube-proxy endpoint-hairpin \{ 10\.244\.1\.2 \. 10\.244\.1\.2, /);
   });
@@ -73,7 +76,6 @@ describe('nftables rule rendering', () => {
     assert.deepEqual(change.trim().split('\n'), [
       'delete element ip kube-proxy endpoint-hairpin { 10.244.1.3 . 10.244.1.3 }',
       `flush chain ip kube-proxy ${chain}`,
-      `add rule ip kube-proxy ${chain} ip daddr 10.0.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
       `add rule ip kube-proxy ${chain} meta l4proto tcp numgen random mod 2 0 dnat ip to 10.244.1.2:8080`,
       `add rule ip kube-proxy ${chain} meta l4proto tcp dnat ip to 10.244.1.5:8080`,
       'add element ip kube-proxy endpoint-hairpin { 10.244.1.5 . 10.244.1.5 }',
@@ -81,8 +83,8 @@ describe('nftables rule rendering', () => {
     assert.equal(assemblePartial([{ before: after, after }], { add: [], del: [] }), '');
     const gone = assemblePartial([{ before: after }], { add: [], del: [] }).trim().split('\n');
     const ext = externalChain(sp, 'tcp');
-    assert.deepEqual(gone.slice(0, 2), ['delete element ip kube-proxy service-ips { 10.0.0.10 . tcp . 80 }', 'delete element ip kube-proxy service-nodeports { tcp . 30001 }']);
-    assert.deepEqual(gone.slice(2).sort(), [`delete chain ip kube-proxy ${chain}`, `delete chain ip kube-proxy ${ext}`, `flush chain ip kube-proxy ${chain}`, `flush chain ip kube-proxy ${ext}`].sort());
+    assert.deepEqual(gone.slice(0, 3), ['delete element ip kube-proxy service-ips { 10.0.0.10 . tcp . 80 }', 'delete element ip kube-proxy service-nodeports { tcp . 30001 }', 'delete element ip kube-proxy masquerade-services { 10.0.0.10 . tcp . 80 }']);
+    assert.deepEqual(gone.slice(3).sort(), [`delete chain ip kube-proxy ${chain}`, `delete chain ip kube-proxy ${ext}`, `flush chain ip kube-proxy ${chain}`, `flush chain ip kube-proxy ${ext}`].sort());
     assert.ok(gone.findIndex((l) => l.startsWith('delete chain')) > gone.findLastIndex((l) => l.startsWith('flush chain')));
   });
 
@@ -96,8 +98,8 @@ describe('nftables rule rendering', () => {
     const set2 = `affinity-${chain.slice('service-'.length)}__10.244.1.2/8080`;
     const set3 = `affinity-${chain.slice('service-'.length)}__10.244.1.3/8080`;
     const rules = before.chains.get(chain)!;
-    assert.equal(rules[1], `ip saddr @${set2} meta l4proto tcp update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
-    assert.equal(rules[3], `meta l4proto tcp numgen random mod 2 0 update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.equal(rules[0], `ip saddr @${set2} meta l4proto tcp update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.equal(rules[2], `meta l4proto tcp numgen random mod 2 0 update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
     assert.ok(assembleFull([before], OPTS, []).includes(`add set ip kube-proxy ${set2} { type ipv4_addr ; flags dynamic,timeout ; }`));
     // An endpoint leaves: its set goes, after the chain that used it was rewritten.
     state.setSlice(slice('s', ['10.244.1.2']), false);
@@ -120,7 +122,6 @@ describe('nftables rule rendering', () => {
     assert.deepEqual([...v6.elements['service-ips'].keys()], ['fd00:96::20 . tcp . 80']);
     const chain = serviceChain(servicePorts(ds, 'IPv6')[0]!, 'tcp');
     assert.deepEqual(v6.chains.get(chain), [
-      'ip6 daddr fd00:96::20 tcp dport 80 ip6 saddr != fd00:244::/64 jump mark-for-masquerade',
       'meta l4proto tcp numgen random mod 2 0 dnat ip6 to [fd00:244::2]:8080',
       'meta l4proto tcp dnat ip6 to [fd00:244::3]:8080',
     ]);
@@ -129,6 +130,7 @@ describe('nftables rule rendering', () => {
     assert.ok(!/ ip kube-proxy /.test(text), 'an IPv6 table line names table ip');
     assert.match(text, /add map ip6 kube-proxy service-ips \{ type ipv6_addr \. inet_proto/);
     assert.match(text, /fib daddr type local ip6 daddr != ::1 meta l4proto/);
+    assert.match(text, /services ip6 saddr != fd00:244::\/64 ip6 daddr \. meta l4proto \. th dport @masquerade-services jump mark-for-masquerade/);
     assert.match(text, /add element ip6 kube-proxy endpoint-hairpin \{ fd00:244::2 \. fd00:244::2, fd00:244::3 \. fd00:244::3 \}/);
     // A single-stack IPv4 service has nothing in the IPv6 table.
     state.setService(web, 'default/web');

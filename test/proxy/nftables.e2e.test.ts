@@ -93,10 +93,11 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
     const t = await list();
     assert.match(t, new RegExp(`10\\.0\\.0\\.10 \\. tcp \\. 80 : goto ${chain.replace(/[/.]/g, '\\$&')}`));
     const rules = chainRules(t, chain);
-    assert.equal(rules[0], `ip daddr 10.0.0.10 tcp dport 80 ip saddr != ${CLUSTER_CIDR} jump mark-for-masquerade`);
-    assert.match(rules[1]!, /^meta l4proto tcp numgen random mod 3 0 dnat to 10\.250\.\d+\.2:80$/);
-    assert.match(rules[2]!, /^meta l4proto tcp numgen random mod 2 0 dnat to 10\.250\.\d+\.2:80$/);
-    assert.match(rules[3]!, /^meta l4proto tcp dnat to 10\.250\.\d+\.2:80$/);
+    assert.ok(chainRules(t, 'services').includes(`ip saddr != ${CLUSTER_CIDR} ip daddr . meta l4proto . th dport @masquerade-services jump mark-for-masquerade`), t);
+    assert.match(t, /set masquerade-services \{[^}]*elements = \{[^}]*10\.0\.0\.10 \. tcp \. 80/);
+    assert.match(rules[0]!, /^meta l4proto tcp numgen random mod 3 0 dnat to 10\.250\.\d+\.2:80$/);
+    assert.match(rules[1]!, /^meta l4proto tcp numgen random mod 2 0 dnat to 10\.250\.\d+\.2:80$/);
+    assert.match(rules[2]!, /^meta l4proto tcp dnat to 10\.250\.\d+\.2:80$/);
 
     const lines = await topo.many(client.ns, 'http://10.0.0.10/', 500);
     const n = counts(lines);

@@ -33,8 +33,12 @@ export const SERVICE_NODEPORTS = 'service-nodeports';
 export const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
 export const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
 export const FIREWALL_IPS = 'firewall-ips';
+/** A set (elements without a verdict), kept with the maps: the ClusterIP . protocol . port of services whose outside traffic is masqueraded. */
+export const MASQUERADE_SERVICES = 'masquerade-services';
 export const HAIRPIN = 'endpoint-hairpin';
-export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS] as const;
+export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS, MASQUERADE_SERVICES] as const;
+/** A map element, or a set element when the verdict is empty. */
+const element = (k: string, v: string): string => (v ? `${k} : ${v}` : k);
 export type MapName = (typeof MAPS)[number];
 
 export interface NftOptions {
@@ -95,7 +99,7 @@ function emptyService(): ServiceNft {
   return {
     chains: new Map(),
     affinity: new Set(),
-    elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map(), [FIREWALL_IPS]: new Map() },
+    elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map(), [FIREWALL_IPS]: new Map(), [MASQUERADE_SERVICES]: new Map() },
     endpointIPs: [],
     endpointCount: 0,
   };
@@ -155,11 +159,9 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
     if (!rules) r.chains.set(chain, (rules = []));
     rules.push(rule);
   };
-  // Masquerade ClusterIP traffic that does not come from a pod, so replies come back through this node.
   if (hasInternal) {
-    const head = `${d.ip} daddr ${sp.clusterIP} ${proto} dport ${sp.port}`;
-    if (o.masqueradeAll) add(internalC, `${head} jump mark-for-masquerade`);
-    else if (o.clusterCIDR) add(internalC, `${head} ${d.ip} saddr != ${o.clusterCIDR} jump mark-for-masquerade`);
+    // Masqueraded by the rule ahead of the dispatch in `services`; one set element instead of a rule per service instead of a rule per service: nft parses a rule for several times what an element costs (see docs/benchmarks.md).
+    if (o.masqueradeAll || o.clusterCIDR) r.elements[MASQUERADE_SERVICES].set(vipKey, '');
   }
   if (usesExt) {
     if (!sp.externalLocal) add(externalC, 'jump mark-for-masquerade');
@@ -216,6 +218,7 @@ function skeleton(o: NftOptions): string[] {
   L.push(`add map ${T} ${NO_ENDPOINT_SERVICES} { type ${d.addr} . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`);
   L.push(`add map ${T} ${NO_ENDPOINT_NODEPORTS} { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`);
   L.push(`add map ${T} ${FIREWALL_IPS} { type ${d.addr} . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`);
+  L.push(`add set ${T} ${MASQUERADE_SERVICES} { type ${d.addr} . inet_proto . inet_service ; comment "ClusterIP . protocol . port: traffic from outside the pod network is masqueraded" ; }`);
   L.push(`add set ${T} ${HAIRPIN} { type ${d.addr} . ${d.addr} ; comment "endpoint . endpoint: a pod reaching itself through a service" ; }`);
   chain('reject-chain');
   rule('reject-chain', 'reject');
@@ -228,6 +231,9 @@ function skeleton(o: NftOptions): string[] {
   rule('masquerading', `mark set mark xor ${mark}`);
   rule('masquerading', 'masquerade fully-random');
   chain('services');
+  // Before the dispatch, which leaves this chain: ClusterIP traffic that does not come from a pod is masqueraded, so replies come back through this node.
+  const masqFrom = o.masqueradeAll ? '' : o.clusterCIDR ? `${d.ip} saddr != ${o.clusterCIDR} ` : undefined;
+  if (masqFrom !== undefined) rule('services', `${masqFrom}${d.ip} daddr . meta l4proto . th dport @${MASQUERADE_SERVICES} jump mark-for-masquerade`);
   rule('services', `${dispatch} @${SERVICE_IPS}`);
   rule('services', `${nodePortMatch} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
   chain('service-endpoints-check');
@@ -262,7 +268,7 @@ function skeleton(o: NftOptions): string[] {
 
 const tableComment = `{ comment "rules for kube-proxy" ; }`;
 
-const emptyLists = (): Record<MapName, string[]> => ({ [SERVICE_IPS]: [], [SERVICE_NODEPORTS]: [], [NO_ENDPOINT_SERVICES]: [], [NO_ENDPOINT_NODEPORTS]: [], [FIREWALL_IPS]: [] });
+const emptyLists = (): Record<MapName, string[]> => ({ [SERVICE_IPS]: [], [SERVICE_NODEPORTS]: [], [NO_ENDPOINT_SERVICES]: [], [NO_ENDPOINT_NODEPORTS]: [], [FIREWALL_IPS]: [], [MASQUERADE_SERVICES]: [] });
 
 /**
  * A full sync: the table is created if missing, deleted, and written again
@@ -279,26 +285,25 @@ export function assembleFull(all: Iterable<ServiceNft>, o: NftOptions, hairpinIP
     for (const m of MAPS) if (t.elements[m]) els[m].push(t.elements[m]);
   }
   for (const m of MAPS) if (els[m].length) L.push(`add element ${T} ${m} { ${els[m].join(', ')} }`);
-  let hp = '';
-  for (const ip of hairpinIPs) hp += hp ? `, ${ip} . ${ip}` : `${ip} . ${ip}`;
-  if (hp) L.push(`add element ${T} ${HAIRPIN} { ${hp} }`);
+  const hp: string[] = [];
+  for (const ip of hairpinIPs) hp.push(`${ip} . ${ip}`);
+  if (hp.length) L.push(`add element ${T} ${HAIRPIN} { ${hp.join(', ')} }`);
   return `${L.join('\n')}\n`;
 }
 
 function fullText(s: ServiceNft, o: NftOptions): NonNullable<ServiceNft['text']> {
   const d = dialect(o);
-  let chains = '';
-  const line = (l: string): void => void (chains += chains ? `\n${l}` : l);
-  for (const m of s.affinity) line(affinityDecl(m, d));
-  for (const c of s.chains.keys()) line(`add chain ${d.t} ${c}`);
-  for (const [c, rules] of s.chains) for (const rule of rules) line(`add rule ${d.t} ${c} ${rule}`);
+  const L: string[] = [];
+  for (const m of s.affinity) L.push(affinityDecl(m, d));
+  for (const c of s.chains.keys()) L.push(`add chain ${d.t} ${c}`);
+  for (const [c, rules] of s.chains) for (const rule of rules) L.push(`add rule ${d.t} ${c} ${rule}`);
   const elements = {} as Record<MapName, string>;
   for (const m of MAPS) {
-    let e = '';
-    for (const [k, v] of s.elements[m]) e += e ? `, ${k} : ${v}` : `${k} : ${v}`;
-    elements[m] = e;
+    const e: string[] = [];
+    for (const [k, v] of s.elements[m]) e.push(element(k, v));
+    elements[m] = e.join(', ');
   }
-  return { chains, elements };
+  return { chains: L.join('\n'), elements };
 }
 
 const affinityDecl = (m: string, d: Dialect): string => `add set ${d.t} ${m} { type ${d.addr} ; flags dynamic,timeout ; }`;
@@ -336,7 +341,7 @@ export function assemblePartial(changes: Iterable<Change>, hairpin: { add: strin
       const gone: string[] = [];
       const added: string[] = [];
       for (const [k, v] of b ?? []) if (a?.get(k) !== v) gone.push(k);
-      for (const [k, v] of a ?? []) if (b?.get(k) !== v) added.push(`${k} : ${v}`);
+      for (const [k, v] of a ?? []) if (b?.get(k) !== v) added.push(element(k, v));
       if (gone.length) delEls.push(`delete element ${T} ${m} { ${gone.join(', ')} }`);
       if (added.length) addEls.push(`add element ${T} ${m} { ${added.join(', ')} }`);
     }
