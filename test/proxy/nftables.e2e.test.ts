@@ -1,17 +1,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import type { TestServer } from '../helpers/apiserver.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { REPO } from '../helpers/k8ts-process.js';
-import { loadKubeconfig } from '../../src/client/kubeconfig.js';
-import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
+import type { RunningProxy } from '../../src/proxy/proxy.js';
 import { serviceChain, externalChain } from '../../src/proxy/nftables/rules.js';
 import { servicePorts } from '../../src/proxy/state.js';
 import type { Service } from '../../src/proxy/types.js';
 import { eventually } from '../kubelet/harness.js';
 import { Topology, type Pod, sh } from './netns.js';
 import { addr, CLUSTER_CIDR, counts, service, slice } from './objects.js';
+import { ProxyTestbed } from './testbed.js';
 import { netnsSkip, nftSkip } from './skip.js';
 
 // kube-proxy's nftables mode against real traffic, as iptables.e2e.test.ts
@@ -36,45 +36,21 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
   let topo: Topology;
   let proxy: RunningProxy;
   let a: Pod, b: Pod, c: Pod, client: Pod, outside: Pod;
-  const syncErrors: string[] = [];
-  let partialSyncs = 0;
-  const apply = (yaml: string) => kubectlOk(ts.kubeconfig, ['apply', '-f', '-'], { input: yaml });
+  const bed = new ProxyTestbed('nftables');
+  const syncErrors = bed.syncErrors;
+  const apply = (yaml: string) => bed.apply(yaml);
   const list = async (): Promise<string> => (await sh('ip', ['netns', 'exec', topo.node, 'nft', 'list', 'table', 'ip', 'kube-proxy'])).stdout;
-  /** Wait until the proxy has written whatever the API server holds now. */
-  const synced = async (check: (table: string) => boolean) => {
-    await eventually(async () => {
-      await proxy.flush();
-      return check(await list());
-    }, 'nftables rules');
-  };
+  const synced = (check: (rules: string) => boolean) => bed.synced(list, check, 'nftables rules');
 
   before(async () => {
-    ts = await startTestServer();
-    topo = new Topology();
-    await topo.create();
-    a = await topo.addPod('a');
-    b = await topo.addPod('b');
-    c = await topo.addPod('c');
-    client = await topo.addPod('client');
-    outside = await topo.addPod('outside', 'external');
-    for (const p of [a, b, c]) await topo.serve(p);
-    await topo.serve(a, 8080);
-    // An iptables-mode proxy's leftover chain: the nftables mode removes it at start, as upstream.
-    await sh('ip', ['netns', 'exec', topo.node, 'iptables-restore', '--noflush'], '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n');
-    proxy = await startProxy({ clientConfig: loadKubeconfig(ts.kubeconfig), mode: 'nftables', netns: topo.node, nodeName: 'node-1', clusterCIDR: CLUSTER_CIDR, minSyncPeriodMs: 100,
-      onSync: (r) => {
-        if (!r.ok) syncErrors.push(r.error!.message);
-        else if (r.result && !r.result.full && r.result.bytes > 0) partialSyncs++;
-      },
+    await bed.start(async (t) => {
+      // An iptables-mode proxy's leftover chain: the nftables mode removes it at start, as upstream.
+      await sh('ip', ['netns', 'exec', t.node, 'iptables-restore', '--noflush'], '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n');
     });
-    await proxy.ready;
+    ({ ts, topo, proxy, a, b, c, client, outside } = bed);
   });
 
-  after(async () => {
-    await proxy?.stop();
-    await topo?.destroy();
-    await ts?.close();
-  });
+  after(() => bed.stop());
 
   it('removed the iptables mode leftovers and wrote one table ip kube-proxy with its hooks and maps', async () => {
     assert.doesNotMatch(await topo.iptablesSave(), /KUBE-/);
@@ -258,7 +234,7 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
 
   it('made every change with a partial sync that nft accepted', () => {
     assert.deepEqual(syncErrors, []);
-    assert.ok(partialSyncs >= 5, `only ${partialSyncs} partial syncs`);
+    assert.ok(bed.partialSyncs >= 5, `only ${bed.partialSyncs} partial syncs`);
   });
 
   it('k8ts proxy --cleanup removes the table and exits 0', async () => {
