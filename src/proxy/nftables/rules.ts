@@ -4,13 +4,16 @@ import { categorize } from '../state.js';
 import { portProtoHash } from '../names.js';
 
 // nftables rules in the layout of upstream's nftables proxier (pkg/proxy/nftables):
-// one `table ip kube-proxy`; the `services` chain dispatches through the
+// one table per IP family (`ip kube-proxy`, `ip6 kube-proxy`, rendered from the
+// same code with the family's words); the `services` chain dispatches through the
 // verdict maps `service-ips` (ip . protocol . port) and `service-nodeports`
 // (protocol . port) to per-service chains; `no-endpoint-services` and
 // `no-endpoint-nodeports` reject (or drop) from the filter hooks;
-// `mark-for-masquerade` sets the mark that `masquerading` turns into SNAT.
+// `mark-for-masquerade` sets the mark that `masquerading` turns into SNAT;
+// `firewall-ips` sends LoadBalancer IPs with loadBalancerSourceRanges to a
+// per-service `firewall-` chain from filter-prerouting, before DNAT.
 //
-// Two departures, both measured on this kernel (6.18, nft 1.0.6; see
+// Three departures, both measured on this kernel (6.18, nft 1.0.6; see
 // docs/benchmarks.md): (1) no per-endpoint chains: every `nft` run that adds a
 // rule first dumps every chain of the host, and that dump costs quadratic
 // kernel time in the number of chains (0.65 s of system time per run at
@@ -21,7 +24,10 @@ import { portProtoHash } from '../names.js';
 // 1/(N-i) of what reaches it, like iptables' statistic rules) instead of an
 // anonymous vmap per service, because the kernel allocates anonymous set
 // names by scanning every set of the table (quadratic: 5.9 s of system time
-// at 4,000 services against 0.7 s for the cascade).
+// at 4,000 services against 0.7 s for the cascade); (3) ClusterIP traffic from
+// outside the pod network is marked for masquerade by one rule in `services`
+// matching the set `masquerade-services`, not by a rule in every service chain
+// (nft's parsing of rules is most of a full sync's floor).
 
 export const TABLE = 'kube-proxy';
 /** nft's family of the table for each IP family: dual-stack is two tables, as upstream's two proxiers. */
