@@ -13,7 +13,7 @@ import { portProtoHash } from '../names.js';
 // `firewall-ips` sends LoadBalancer IPs with loadBalancerSourceRanges to a
 // per-service `firewall-` chain from filter-prerouting, before DNAT.
 //
-// Three departures, both measured on this kernel (6.18, nft 1.0.6; see
+// Three departures, each measured on this kernel (6.18, nft 1.0.6; see
 // docs/benchmarks.md): (1) no per-endpoint chains: every `nft` run that adds a
 // rule first dumps every chain of the host, and that dump costs quadratic
 // kernel time in the number of chains (0.65 s of system time per run at
