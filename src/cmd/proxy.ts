@@ -5,7 +5,7 @@ import { startProxy, defaultMode, type ProxyMode, type RunningProxy } from '../p
 import { cleanupIptables } from '../proxy/iptables/cleanup.js';
 import { cleanupNftables } from '../proxy/nftables/cleanup.js';
 import { hostExec } from '../proxy/exec.js';
-import { isIPv4CIDR } from '../proxy/addresses.js';
+import { isIPv4CIDR, isIPv6CIDR } from '../proxy/addresses.js';
 import { progress } from './progress.js';
 
 // `k8ts proxy`: kube-proxy's flags (the ones k8ts honours, by upstream's names).
@@ -36,7 +36,13 @@ export function proxySettings(f: Partial<ProxyFlags>): ProxySettings {
   const mode = (f.proxyMode || defaultMode()) as ProxyMode;
   if (mode !== 'iptables' && mode !== 'nftables' && mode !== 'userspace') throw new Error(`--proxy-mode must be iptables, nftables or userspace, not ${f.proxyMode}`);
   if (mode !== 'userspace' && process.getuid?.() !== 0) throw new Error(`--proxy-mode ${mode} needs root; use --proxy-mode userspace`);
-  if (f.clusterCidr && !isIPv4CIDR(f.clusterCidr)) throw new Error(`--cluster-cidr must be an IPv4 CIDR, not ${f.clusterCidr}`);
+  if (f.clusterCidr) {
+    // Dual-stack (nftables mode): one range of each family, comma-separated, as upstream.
+    const cidrs = f.clusterCidr.split(',').map((s) => s.trim());
+    const v6 = cidrs.filter((c) => c.includes(':'));
+    const ok = cidrs.every((c) => isIPv4CIDR(c) || isIPv6CIDR(c)) && v6.length <= 1 && cidrs.length - v6.length <= 1;
+    if (!ok || (mode !== 'nftables' && (v6.length || cidrs.length > 1))) throw new Error(`--cluster-cidr must be an IPv4 CIDR${mode === 'nftables' ? ', an IPv6 CIDR or one of each (comma-separated)' : ''}, not ${f.clusterCidr}`);
+  }
   const nodePortAddresses = (f.nodeportAddresses ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const c of nodePortAddresses) if (!isIPv4CIDR(c)) throw new Error(`--nodeport-addresses takes IPv4 CIDRs, not ${c}`);
   const minSyncPeriodMs = parseGoDuration(f.minSyncPeriod ?? '1s');
@@ -55,7 +61,7 @@ export async function runProxy(settings: ProxySettings, clientConfig: ClientConf
 export function addProxyFlags(cmd: Command): Command {
   return cmd
     .option('--proxy-mode <mode>', 'iptables (needs root; the default as root), nftables (needs root) or userspace (the default otherwise)')
-    .option('--cluster-cidr <cidr>', 'pod network: ClusterIP traffic from outside it is masqueraded')
+    .option('--cluster-cidr <cidr>', 'pod network: ClusterIP traffic from outside it is masqueraded (nftables mode: "v4cidr,v6cidr" on a dual-stack cluster)')
     .option('--masquerade-all', 'masquerade all traffic sent to a ClusterIP')
     .option('--min-sync-period <d>', 'minimum interval between rule syncs; changes in between are batched', '1s')
     .option('--sync-period <d>', 'interval of full re-syncs of the rules', '30s')

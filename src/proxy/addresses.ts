@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import type { Exec } from './exec.js';
 
 // Local IPv4 addresses (of the namespace the Exec runs in) and CIDR matching,
@@ -40,4 +41,10 @@ export async function localAddresses(exec: Exec): Promise<string[]> {
 export async function nodeAddresses(exec: Exec, cidrs: string[]): Promise<string[]> {
   const local = await localAddresses(exec);
   return local.filter((ip) => cidrs.some((c) => inCIDR(ip, c)));
+}
+
+/** An IPv6 address or CIDR, checked by node:net (prefix length up to 128). */
+export function isIPv6CIDR(s: string): boolean {
+  const [ip, bits, extra] = s.split('/');
+  return extra === undefined && isIPv6(ip ?? '') && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= 128));
 }

@@ -6,7 +6,7 @@ import { metaNamespaceKey } from '../client/store.js';
 import { logger } from '../util/log.js';
 import { hostExec, type Exec } from './exec.js';
 import { ProxyState } from './state.js';
-import type { EndpointSlice, Service } from './types.js';
+import type { EndpointSlice, IPFamily, Service } from './types.js';
 import { IptablesProxier, type SyncResult } from './iptables/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
 import { NftablesProxier } from './nftables/proxier.js';
@@ -40,6 +40,8 @@ export interface ProxyOptions {
   masqueradeAll?: boolean;
   clusterCIDR?: string;
   nodePortAddresses?: string[];
+  /** nftables mode: the families to proxy (default: IPv4, and IPv6 where the kernel has it enabled). */
+  ipFamilies?: IPFamily[];
   /** Run iptables/sysctl/ip in this network namespace (tests and benchmarks). */
   netns?: string;
   exec?: Exec;
@@ -61,6 +63,12 @@ export interface RunningProxy {
   stop(): Promise<void>;
   /** Its API client (a joined agent swaps the client certificate in when it is renewed). */
   client: RestClient;
+}
+
+/** Dual-stack as upstream decides it per node: IPv6 is proxied where the node's kernel has it. */
+async function ipv6Enabled(exec: Exec): Promise<boolean> {
+  const r = await exec.run('sysctl', ['-n', 'net.ipv6.conf.all.disable_ipv6']).catch(() => undefined);
+  return r?.code === 0 && r.stdout.trim() === '0';
 }
 
 export function defaultMode(): ProxyMode {
@@ -98,7 +106,9 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not check for iptables-mode leftovers');
     }
-    nftables = new NftablesProxier({ exec, state, log, masqueradeAll: o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortAddresses: o.nodePortAddresses });
+    const ipFamilies = o.ipFamilies ?? ((await ipv6Enabled(exec)) ? (['IPv4', 'IPv6'] as IPFamily[]) : (['IPv4'] as IPFamily[]));
+    nftables = new NftablesProxier({ exec, state, log, masqueradeAll: o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortAddresses: o.nodePortAddresses, ipFamilies });
+    log.info({ ipFamilies }, 'nftables mode: one table per IP family');
   } else {
     userspace = new UserspaceProxier({ state, log, nodePortAddresses: o.nodePortAddresses });
   }

@@ -1,5 +1,5 @@
-import type { Endpoint, EndpointSlice, Service, ServicePort } from './types.js';
-import { usesClusterEndpoints, usesLocalEndpoints } from './types.js';
+import type { Endpoint, EndpointSlice, IPFamily, Service, ServicePort } from './types.js';
+import { familyOf, usesClusterEndpoints, usesLocalEndpoints } from './types.js';
 
 // What the proxy knows: Services and EndpointSlices by service, turned into
 // service ports and their endpoints as upstream's ServiceChangeTracker and
@@ -10,13 +10,19 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 
-export function servicePorts(svc: Service): ServicePort[] {
+/** The service's ports as seen by the proxier of one IP family (a dual-stack service has a cluster IP of each). */
+export function servicePorts(svc: Service, family: IPFamily = 'IPv4'): ServicePort[] {
   const spec = svc.spec ?? {};
   const ns = svc.metadata?.namespace ?? 'default';
   const service = `${ns}/${svc.metadata?.name ?? ''}`;
-  const clusterIP = spec.clusterIPs?.[0] ?? spec.clusterIP ?? '';
+  const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
   // Headless and ExternalName services have no virtual IP to proxy.
-  if (spec.type === 'ExternalName' || !clusterIP || clusterIP === 'None' || clusterIP.includes(':')) return [];
+  if (spec.type === 'ExternalName' || ips[0] === 'None') return [];
+  const clusterIP = ips.find((ip) => familyOf(ip) === family);
+  if (!clusterIP) return [];
+  const mine = (ip: string): boolean => !!ip && familyOf(ip) === family;
+  const lb = spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter(mine) : [];
+  const ranges = spec.type === 'LoadBalancer' ? (spec.loadBalancerSourceRanges ?? []).map((r) => r.trim()).filter(mine) : [];
   const sticky = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : 0;
   const out: ServicePort[] = [];
   for (const p of spec.ports ?? []) {
@@ -31,7 +37,9 @@ export function servicePorts(svc: Service): ServicePort[] {
       clusterIP,
       port: p.port,
       nodePort: spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? (p.nodePort ?? 0) : 0,
-      externalIPs: (spec.externalIPs ?? []).filter((ip) => !ip.includes(':')),
+      externalIPs: (spec.externalIPs ?? []).filter(mine),
+      loadBalancerIPs: lb,
+      sourceRanges: ranges,
       stickySeconds: sticky,
       internalLocal: spec.internalTrafficPolicy === 'Local',
       externalLocal: spec.externalTrafficPolicy === 'Local',
@@ -45,10 +53,10 @@ export function servicePorts(svc: Service): ServicePort[] {
  * port is named after the Service port (the controller resolved any named
  * targetPort to a number), so the port name is the join key, as upstream.
  */
-export function endpointsByPortName(slices: Iterable<EndpointSlice>, nodeName: string): Map<string, Endpoint[]> {
+export function endpointsByPortName(slices: Iterable<EndpointSlice>, nodeName: string, family: IPFamily = 'IPv4'): Map<string, Endpoint[]> {
   const out = new Map<string, Map<string, Endpoint>>();
   for (const s of slices) {
-    if (s.addressType && s.addressType !== 'IPv4') continue;
+    if ((s.addressType ?? 'IPv4') !== family) continue;
     for (const p of s.ports ?? []) {
       if (!p.port) continue;
       const name = p.name ?? '';
@@ -152,10 +160,12 @@ export class ProxyState {
   }
 
   /** Service ports of one service with each port's endpoints. */
-  resolve(key: string): Array<{ sp: ServicePort; endpoints: Endpoint[] }> {
+  resolve(key: string, family: IPFamily = 'IPv4'): Array<{ sp: ServicePort; endpoints: Endpoint[] }> {
     const svc = this.services.get(key);
     if (!svc) return [];
-    const byName = endpointsByPortName(this.slices.get(key)?.values() ?? [], this.nodeName);
-    return servicePorts(svc).map((sp) => ({ sp, endpoints: byName.get(sp.portName) ?? [] }));
+    const ports = servicePorts(svc, family);
+    if (!ports.length) return [];
+    const byName = endpointsByPortName(this.slices.get(key)?.values() ?? [], this.nodeName, family);
+    return ports.map((sp) => ({ sp, endpoints: byName.get(sp.portName) ?? [] }));
   }
 }

@@ -21,7 +21,9 @@ export interface Service extends KubeObject {
     sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
     externalTrafficPolicy?: string;
     internalTrafficPolicy?: string;
+    loadBalancerSourceRanges?: string[];
   };
+  status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
 }
 
 export interface SliceEndpoint {
@@ -48,6 +50,10 @@ export interface ServicePort {
   port: number;
   nodePort: number;
   externalIPs: string[];
+  /** status.loadBalancer.ingress IPs of this family. */
+  loadBalancerIPs: string[];
+  /** spec.loadBalancerSourceRanges of this family: when set, only these sources may use the load balancer IPs. */
+  sourceRanges: string[];
   /** 0 without ClientIP affinity. */
   stickySeconds: number;
   internalLocal: boolean;
@@ -64,7 +70,11 @@ export interface Endpoint {
   nodeName?: string;
 }
 
-export const externallyAccessible = (sp: ServicePort): boolean => sp.nodePort > 0 || sp.externalIPs.length > 0;
+export const externallyAccessible = (sp: ServicePort): boolean => sp.nodePort > 0 || sp.externalIPs.length > 0 || sp.loadBalancerIPs.length > 0;
+
+/** As the API's ipFamilies values. */
+export type IPFamily = 'IPv4' | 'IPv6';
+export const familyOf = (ip: string): IPFamily => (ip.includes(':') ? 'IPv6' : 'IPv4');
 export const usesClusterEndpoints = (sp: ServicePort): boolean => !sp.internalLocal || (externallyAccessible(sp) && !sp.externalLocal);
 export const usesLocalEndpoints = (sp: ServicePort): boolean => sp.internalLocal || (externallyAccessible(sp) && sp.externalLocal);
 export const endpointString = (e: Endpoint): string => `${e.ip}:${e.port}`;

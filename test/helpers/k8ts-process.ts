@@ -17,9 +17,14 @@ export interface K8tsProcess {
   exited: Promise<number | null>;
 }
 
-/** `ready`: what the command prints once it is up (servers say "is ready"; kubelets and hollow nodes say otherwise). */
-export function startK8ts(args: string[], ready: RegExp = /is ready/): Promise<K8tsProcess> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+/**
+ * `ready`: what the command prints once it is up (servers say "is ready"; kubelets and hollow nodes say otherwise).
+ * `netns`: run it inside that network namespace (`ip netns exec` replaces itself with k8ts, so stop() still signals k8ts).
+ */
+export function startK8ts(args: string[], ready: RegExp = /is ready/, o: { netns?: string } = {}): Promise<K8tsProcess> {
+  const argv = [process.execPath, 'bin/k8ts.js', ...args];
+  if (o.netns) argv.unshift('ip', 'netns', 'exec', o.netns);
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   let out = '';
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.stdout!.on('data', (d) => (out += d));

@@ -1,15 +1,15 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import type { TestServer } from '../helpers/apiserver.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { REPO } from '../helpers/k8ts-process.js';
-import { loadKubeconfig } from '../../src/client/kubeconfig.js';
-import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
+import type { RunningProxy } from '../../src/proxy/proxy.js';
 import { svcChain, sepChain } from '../../src/proxy/names.js';
 import { eventually } from '../kubelet/harness.js';
 import { Topology, type Pod, sh } from './netns.js';
-import { addr, CLUSTER_CIDR, counts, service, slice } from './objects.js';
+import { addr, counts, service, slice } from './objects.js';
+import { ProxyTestbed } from './testbed.js';
 import { netnsSkip } from './skip.js';
 
 // kube-proxy's iptables mode against real traffic: the proxy (in this
@@ -22,42 +22,17 @@ describe('kube-proxy iptables mode (network namespaces)', { skip: netnsSkip() },
   let topo: Topology;
   let proxy: RunningProxy;
   let a: Pod, b: Pod, c: Pod, client: Pod, outside: Pod;
-  const syncErrors: string[] = [];
-  let partialSyncs = 0;
-  const apply = (yaml: string) => kubectlOk(ts.kubeconfig, ['apply', '-f', '-'], { input: yaml });
-  /** Wait until the proxy has written whatever the API server holds now. */
-  const synced = async (check: (save: string) => boolean) => {
-    await eventually(async () => {
-      await proxy.flush();
-      return check(await topo.iptablesSave());
-    }, 'iptables rules');
-  };
+  const bed = new ProxyTestbed('iptables');
+  const syncErrors = bed.syncErrors;
+  const apply = (yaml: string) => bed.apply(yaml);
+  const synced = (check: (rules: string) => boolean) => bed.synced(() => topo.iptablesSave(), check, 'iptables rules');
 
   before(async () => {
-    ts = await startTestServer();
-    topo = new Topology();
-    await topo.create();
-    a = await topo.addPod('a');
-    b = await topo.addPod('b');
-    c = await topo.addPod('c');
-    client = await topo.addPod('client');
-    outside = await topo.addPod('outside', 'external');
-    for (const p of [a, b, c]) await topo.serve(p);
-    await topo.serve(a, 8080);
-    proxy = await startProxy({ clientConfig: loadKubeconfig(ts.kubeconfig), mode: 'iptables', netns: topo.node, nodeName: 'node-1', clusterCIDR: CLUSTER_CIDR, minSyncPeriodMs: 100,
-      onSync: (r) => {
-        if (!r.ok) syncErrors.push(r.error!.message);
-        else if (r.result && !r.result.full && r.result.bytes > 0) partialSyncs++;
-      },
-    });
-    await proxy.ready;
+    await bed.start();
+    ({ ts, topo, proxy, a, b, c, client, outside } = bed);
   });
 
-  after(async () => {
-    await proxy?.stop();
-    await topo?.destroy();
-    await ts?.close();
-  });
+  after(() => bed.stop());
 
   it('balances 500 requests from a pod to a ClusterIP over three endpoints, each within 20% of a third', async () => {
     await apply(service('web', '10.0.0.10'));
@@ -198,7 +173,7 @@ describe('kube-proxy iptables mode (network namespaces)', { skip: netnsSkip() },
 
   it('made every change with a partial sync that iptables-restore accepted', () => {
     assert.deepEqual(syncErrors, []);
-    assert.ok(partialSyncs >= 5, `only ${partialSyncs} partial syncs`);
+    assert.ok(bed.partialSyncs >= 5, `only ${bed.partialSyncs} partial syncs`);
   });
 
   it('k8ts proxy --cleanup removes every chain and jump of ours and exits 0', async () => {

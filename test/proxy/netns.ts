@@ -35,6 +35,11 @@ export interface Pod {
   ip: string;
   gateway: string;
   httpd: ChildProcess[];
+  /** The node's end of the pod's veth. */
+  hostIf: string;
+  /** Set by addIPv6. */
+  ip6?: string;
+  gateway6?: string;
 }
 
 export class Topology {
@@ -45,6 +50,7 @@ export class Topology {
   readonly pods = new Map<string, Pod>();
   private dir = '';
   private n = 0;
+  private v6 = false;
 
   async create(): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'k8ts-proxy-test-'));
@@ -79,9 +85,30 @@ export class Topology {
     await x('ip', 'addr', 'add', `${ip}/30`, 'dev', 'eth0');
     await x('ip', 'link', 'set', 'eth0', 'up');
     await x('ip', 'route', 'add', 'default', 'via', gateway);
-    const pod: Pod = { name, ns, ip, gateway, httpd: [] };
+    const pod: Pod = { name, ns, ip, gateway, httpd: [], hostIf: host };
     this.pods.set(name, pod);
     return pod;
+  }
+
+  /**
+   * Gives a pod an IPv6 address too (fd00:250:N::2/64, the node's end ::1), and the node IPv6 forwarding.
+   * nodad: a tentative address would refuse to send for a second or two.
+   */
+  async addIPv6(pod: Pod): Promise<void> {
+    const i = pod.ip.split('.')[2];
+    const net = pod.ip.startsWith('10.250.') ? 'fd00:250' : 'fd00:172';
+    pod.ip6 = `${net}:${i}::2`;
+    pod.gateway6 = `${net}:${i}::1`;
+    if (!this.v6) {
+      this.v6 = true;
+      await ok('ip', ['netns', 'exec', this.node, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1']);
+      // As for IPv4: the node's own connections to a ClusterIP need a route before the output hook DNATs them.
+      await ok('ip', ['netns', 'exec', this.node, 'ip', '-6', 'addr', 'add', 'fd00:77::1/64', 'dev', 'node0', 'nodad']);
+      await ok('ip', ['netns', 'exec', this.node, 'ip', '-6', 'route', 'add', 'default', 'via', 'fd00:77::fe', 'dev', 'node0']);
+    }
+    await ok('ip', ['netns', 'exec', this.node, 'ip', '-6', 'addr', 'add', `${pod.gateway6}/64`, 'dev', pod.hostIf, 'nodad']);
+    await ok('ip', ['netns', 'exec', pod.ns, 'ip', '-6', 'addr', 'add', `${pod.ip6}/64`, 'dev', 'eth0', 'nodad']);
+    await ok('ip', ['netns', 'exec', pod.ns, 'ip', '-6', 'route', 'add', 'default', 'via', pod.gateway6]);
   }
 
   /** busybox httpd in the pod on `port`, serving "<name>\n" at / and the client's address at /cgi-bin/ip. */

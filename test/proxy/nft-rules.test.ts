@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderService, assembleFull, assemblePartial, serviceChain, externalChain, type NftOptions } from '../../src/proxy/nftables/rules.js';
+import { renderService, assembleFull, assemblePartial, serviceChain, externalChain, firewallChain, type NftOptions } from '../../src/proxy/nftables/rules.js';
 import { ProxyState, servicePorts } from '../../src/proxy/state.js';
 import type { EndpointSlice, Service } from '../../src/proxy/types.js';
 
@@ -14,12 +14,12 @@ function svc(name: string, spec: Service['spec']): Service {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec };
 }
 
-function slice(svcName: string, ips: string[]): EndpointSlice {
+function slice(svcName: string, ips: string[], addressType = 'IPv4'): EndpointSlice {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: `${svcName}-x`, namespace: 'default', labels: { 'kubernetes.io/service-name': svcName } },
-    addressType: 'IPv4',
+    metadata: { name: `${svcName}-${addressType}`, namespace: 'default', labels: { 'kubernetes.io/service-name': svcName } },
+    addressType,
     endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true }, nodeName: 'n1' })),
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
   };
@@ -38,8 +38,8 @@ describe('nftables rule rendering', () => {
     assert.match(chain, /^service-[A-Z2-7]{8}-default\/web\/tcp\/http$/);
     assert.deepEqual([...r.elements['service-ips']], [['10.0.0.10 . tcp . 80', `goto ${chain}`]]);
     assert.deepEqual([...r.elements['service-nodeports']], [['tcp . 30001', `goto ${externalChain(sp, 'tcp')}`]]);
+    assert.deepEqual([...r.elements['masquerade-services'].keys()], ['10.0.0.10 . tcp . 80']);
     assert.deepEqual(r.chains.get(chain), [
-      'ip daddr 10.0.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
       'meta l4proto tcp numgen random mod 3 0 dnat ip to 10.244.1.2:8080',
       'meta l4proto tcp numgen random mod 2 0 dnat ip to 10.244.1.3:8080',
       'meta l4proto tcp dnat ip to 10.244.1.4:8080',
@@ -48,6 +48,9 @@ describe('nftables rule rendering', () => {
     assert.deepEqual(r.endpointIPs, ['10.244.1.2', '10.244.1.3', '10.244.1.4']);
     const text = assembleFull([r], OPTS, r.endpointIPs);
     assert.match(text, /^add table ip kube-proxy .*\ndelete table ip kube-proxy\nadd table ip kube-proxy/);
+    // Masquerading of outside traffic: one rule ahead of the dispatch, the service's key in the set.
+    assert.match(text, /add rule ip kube-proxy services ip saddr != 10\.244\.0\.0\/16 ip daddr \. meta l4proto \. th dport @masquerade-services jump mark-for-masquerade\nadd rule ip kube-proxy services ip daddr \. meta l4proto \. th dport vmap @service-ips\n/);
+    assert.match(text, /add element ip kube-proxy masquerade-services \{ 10\.0\.0\.10 \. tcp \. 80 \}/);
     assert.ok(text.indexOf(`add chain ip kube-proxy ${chain}`) < text.indexOf('add element ip kube-proxy service-ips'));
     assert.match(text, /add element ip kube-proxy endpoint-hairpin \{ 10\.244\.1\.2 \. 10\.244\.1\.2, /);
   });
@@ -73,7 +76,6 @@ describe('nftables rule rendering', () => {
     assert.deepEqual(change.trim().split('\n'), [
       'delete element ip kube-proxy endpoint-hairpin { 10.244.1.3 . 10.244.1.3 }',
       `flush chain ip kube-proxy ${chain}`,
-      `add rule ip kube-proxy ${chain} ip daddr 10.0.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
       `add rule ip kube-proxy ${chain} meta l4proto tcp numgen random mod 2 0 dnat ip to 10.244.1.2:8080`,
       `add rule ip kube-proxy ${chain} meta l4proto tcp dnat ip to 10.244.1.5:8080`,
       'add element ip kube-proxy endpoint-hairpin { 10.244.1.5 . 10.244.1.5 }',
@@ -81,8 +83,8 @@ describe('nftables rule rendering', () => {
     assert.equal(assemblePartial([{ before: after, after }], { add: [], del: [] }), '');
     const gone = assemblePartial([{ before: after }], { add: [], del: [] }).trim().split('\n');
     const ext = externalChain(sp, 'tcp');
-    assert.deepEqual(gone.slice(0, 2), ['delete element ip kube-proxy service-ips { 10.0.0.10 . tcp . 80 }', 'delete element ip kube-proxy service-nodeports { tcp . 30001 }']);
-    assert.deepEqual(gone.slice(2).sort(), [`delete chain ip kube-proxy ${chain}`, `delete chain ip kube-proxy ${ext}`, `flush chain ip kube-proxy ${chain}`, `flush chain ip kube-proxy ${ext}`].sort());
+    assert.deepEqual(gone.slice(0, 3), ['delete element ip kube-proxy service-ips { 10.0.0.10 . tcp . 80 }', 'delete element ip kube-proxy service-nodeports { tcp . 30001 }', 'delete element ip kube-proxy masquerade-services { 10.0.0.10 . tcp . 80 }']);
+    assert.deepEqual(gone.slice(3).sort(), [`delete chain ip kube-proxy ${chain}`, `delete chain ip kube-proxy ${ext}`, `flush chain ip kube-proxy ${chain}`, `flush chain ip kube-proxy ${ext}`].sort());
     assert.ok(gone.findIndex((l) => l.startsWith('delete chain')) > gone.findLastIndex((l) => l.startsWith('flush chain')));
   });
 
@@ -96,8 +98,8 @@ describe('nftables rule rendering', () => {
     const set2 = `affinity-${chain.slice('service-'.length)}__10.244.1.2/8080`;
     const set3 = `affinity-${chain.slice('service-'.length)}__10.244.1.3/8080`;
     const rules = before.chains.get(chain)!;
-    assert.equal(rules[1], `ip saddr @${set2} meta l4proto tcp update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
-    assert.equal(rules[3], `meta l4proto tcp numgen random mod 2 0 update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.equal(rules[0], `ip saddr @${set2} meta l4proto tcp update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
+    assert.equal(rules[2], `meta l4proto tcp numgen random mod 2 0 update @${set2} { ip saddr timeout 60s } dnat ip to 10.244.1.2:8080`);
     assert.ok(assembleFull([before], OPTS, []).includes(`add set ip kube-proxy ${set2} { type ipv4_addr ; flags dynamic,timeout ; }`));
     // An endpoint leaves: its set goes, after the chain that used it was rewritten.
     state.setSlice(slice('s', ['10.244.1.2']), false);
@@ -105,5 +107,75 @@ describe('nftables rule rendering', () => {
     const lines = assemblePartial([{ before, after }], { add: [], del: [] }).trim().split('\n');
     assert.equal(lines.at(-1), `delete set ip kube-proxy ${set3}`);
     assert.ok(lines.indexOf(`flush chain ip kube-proxy ${chain}`) < lines.length - 1);
+  });
+
+  it('a dual-stack service: its IPv4 half in table ip, its IPv6 half in table ip6 with bracketed DNAT targets', () => {
+    const ds = svc('ds', { clusterIP: '10.0.0.20', clusterIPs: ['10.0.0.20', 'fd00:96::20'], ipFamilies: ['IPv4', 'IPv6'], ports: [{ name: 'http', port: 80 }] } as Service['spec']);
+    const state = new ProxyState('n1');
+    state.setService(ds, 'default/ds');
+    state.setSlice(slice('ds', ['10.244.1.2']), false);
+    state.setSlice(slice('ds', ['fd00:244::2', 'fd00:244::3'], 'IPv6'), false);
+    const v6opts: NftOptions = { ...OPTS, family: 'ip6', clusterCIDR: 'fd00:244::/64' };
+    const v4 = renderService(state.resolve('default/ds', 'IPv4'), OPTS);
+    const v6 = renderService(state.resolve('default/ds', 'IPv6'), v6opts);
+    assert.deepEqual([...v4.elements['service-ips'].keys()], ['10.0.0.20 . tcp . 80']);
+    assert.deepEqual([...v6.elements['service-ips'].keys()], ['fd00:96::20 . tcp . 80']);
+    const chain = serviceChain(servicePorts(ds, 'IPv6')[0]!, 'tcp');
+    assert.deepEqual(v6.chains.get(chain), [
+      'meta l4proto tcp numgen random mod 2 0 dnat ip6 to [fd00:244::2]:8080',
+      'meta l4proto tcp dnat ip6 to [fd00:244::3]:8080',
+    ]);
+    const text = assembleFull([v6], v6opts, v6.endpointIPs);
+    assert.match(text, /^add table ip6 kube-proxy /);
+    assert.ok(!/ ip kube-proxy /.test(text), 'an IPv6 table line names table ip');
+    assert.match(text, /add map ip6 kube-proxy service-ips \{ type ipv6_addr \. inet_proto/);
+    assert.match(text, /fib daddr type local ip6 daddr != ::1 meta l4proto/);
+    assert.match(text, /services ip6 saddr != fd00:244::\/64 ip6 daddr \. meta l4proto \. th dport @masquerade-services jump mark-for-masquerade/);
+    assert.match(text, /add element ip6 kube-proxy endpoint-hairpin \{ fd00:244::2 \. fd00:244::2, fd00:244::3 \. fd00:244::3 \}/);
+    // A single-stack IPv4 service has nothing in the IPv6 table.
+    state.setService(web, 'default/web');
+    assert.deepEqual(state.resolve('default/web', 'IPv6'), []);
+    // Affinity set names hold no colons.
+    const sticky = renderService(state.resolve('default/ds', 'IPv6').map((p) => ({ ...p, sp: { ...p.sp, stickySeconds: 30 } })), v6opts);
+    assert.ok([...sticky.affinity].every((n) => !n.includes(':')), [...sticky.affinity].join(' '));
+  });
+
+  it('LoadBalancer ingress IPs go to the external chain; loadBalancerSourceRanges fill firewall-ips and a firewall chain', () => {
+    const lb: Service = {
+      ...svc('lb', { type: 'LoadBalancer', clusterIP: '10.0.0.30', loadBalancerSourceRanges: ['172.30.0.0/16', '2001:db8::/32'], ports: [{ name: 'http', port: 80, nodePort: 30090 }] }),
+      status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }, { hostname: 'lb.example' }] } },
+    };
+    const state = new ProxyState('n1');
+    state.setService(lb, 'default/lb');
+    state.setSlice(slice('lb', ['10.244.1.2']), false);
+    const sp2 = servicePorts(lb)[0]!;
+    assert.deepEqual(sp2.loadBalancerIPs, ['192.0.2.10']);
+    assert.deepEqual(sp2.sourceRanges, ['172.30.0.0/16']);
+    const r = renderService(state.resolve('default/lb'), OPTS);
+    const ext = externalChain(sp2, 'tcp');
+    const fw = firewallChain(sp2, 'tcp');
+    assert.equal(r.elements['service-ips'].get('192.0.2.10 . tcp . 80'), `goto ${ext}`);
+    assert.equal(r.elements['firewall-ips'].get('192.0.2.10 . tcp . 80'), `goto ${fw}`);
+    assert.deepEqual(r.chains.get(fw), ['ip saddr != { 172.30.0.0/16 } drop']);
+    const text = assembleFull([r], OPTS, []);
+    assert.match(text, /add rule ip kube-proxy filter-prerouting ct state new jump firewall-check/);
+    assert.match(text, /add rule ip kube-proxy firewall-check ip daddr \. meta l4proto \. th dport vmap @firewall-ips/);
+    // Ranges removed: the firewall element and chain go in a partial sync.
+    const open: Service = { ...lb, spec: { ...lb.spec, loadBalancerSourceRanges: [] } };
+    state.setService(open, 'default/lb');
+    const after = renderService(state.resolve('default/lb'), OPTS);
+    const lines = assemblePartial([{ before: r, after }], { add: [], del: [] }).trim().split('\n');
+    assert.ok(lines.includes('delete element ip kube-proxy firewall-ips { 192.0.2.10 . tcp . 80 }'), lines.join('\n'));
+    assert.ok(lines.includes(`delete chain ip kube-proxy ${fw}`), lines.join('\n'));
+  });
+
+  it('accepts forwarded service traffic (masquerade-marked or established) as the iptables mode does', () => {
+    const text = assembleFull([], OPTS, []);
+    const fwd = text.split('\n').filter((l) => l.startsWith('add rule ip kube-proxy filter-forward '));
+    assert.deepEqual(fwd.map((l) => l.slice('add rule ip kube-proxy filter-forward '.length)), [
+      'ct state new jump service-endpoints-check',
+      'mark and 0x4000 == 0x4000 accept',
+      'ct state established,related accept',
+    ]);
   });
 });

@@ -1,17 +1,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import type { TestServer } from '../helpers/apiserver.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { REPO } from '../helpers/k8ts-process.js';
-import { loadKubeconfig } from '../../src/client/kubeconfig.js';
-import { startProxy, type RunningProxy } from '../../src/proxy/proxy.js';
+import type { RunningProxy } from '../../src/proxy/proxy.js';
 import { serviceChain, externalChain } from '../../src/proxy/nftables/rules.js';
 import { servicePorts } from '../../src/proxy/state.js';
 import type { Service } from '../../src/proxy/types.js';
 import { eventually } from '../kubelet/harness.js';
 import { Topology, type Pod, sh } from './netns.js';
 import { addr, CLUSTER_CIDR, counts, service, slice } from './objects.js';
+import { ProxyTestbed } from './testbed.js';
 import { netnsSkip, nftSkip } from './skip.js';
 
 // kube-proxy's nftables mode against real traffic, as iptables.e2e.test.ts
@@ -36,45 +36,21 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
   let topo: Topology;
   let proxy: RunningProxy;
   let a: Pod, b: Pod, c: Pod, client: Pod, outside: Pod;
-  const syncErrors: string[] = [];
-  let partialSyncs = 0;
-  const apply = (yaml: string) => kubectlOk(ts.kubeconfig, ['apply', '-f', '-'], { input: yaml });
+  const bed = new ProxyTestbed('nftables');
+  const syncErrors = bed.syncErrors;
+  const apply = (yaml: string) => bed.apply(yaml);
   const list = async (): Promise<string> => (await sh('ip', ['netns', 'exec', topo.node, 'nft', 'list', 'table', 'ip', 'kube-proxy'])).stdout;
-  /** Wait until the proxy has written whatever the API server holds now. */
-  const synced = async (check: (table: string) => boolean) => {
-    await eventually(async () => {
-      await proxy.flush();
-      return check(await list());
-    }, 'nftables rules');
-  };
+  const synced = (check: (rules: string) => boolean) => bed.synced(list, check, 'nftables rules');
 
   before(async () => {
-    ts = await startTestServer();
-    topo = new Topology();
-    await topo.create();
-    a = await topo.addPod('a');
-    b = await topo.addPod('b');
-    c = await topo.addPod('c');
-    client = await topo.addPod('client');
-    outside = await topo.addPod('outside', 'external');
-    for (const p of [a, b, c]) await topo.serve(p);
-    await topo.serve(a, 8080);
-    // An iptables-mode proxy's leftover chain: the nftables mode removes it at start, as upstream.
-    await sh('ip', ['netns', 'exec', topo.node, 'iptables-restore', '--noflush'], '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n');
-    proxy = await startProxy({ clientConfig: loadKubeconfig(ts.kubeconfig), mode: 'nftables', netns: topo.node, nodeName: 'node-1', clusterCIDR: CLUSTER_CIDR, minSyncPeriodMs: 100,
-      onSync: (r) => {
-        if (!r.ok) syncErrors.push(r.error!.message);
-        else if (r.result && !r.result.full && r.result.bytes > 0) partialSyncs++;
-      },
+    await bed.start(async (t) => {
+      // An iptables-mode proxy's leftover chain: the nftables mode removes it at start, as upstream.
+      await sh('ip', ['netns', 'exec', t.node, 'iptables-restore', '--noflush'], '*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\nCOMMIT\n');
     });
-    await proxy.ready;
+    ({ ts, topo, proxy, a, b, c, client, outside } = bed);
   });
 
-  after(async () => {
-    await proxy?.stop();
-    await topo?.destroy();
-    await ts?.close();
-  });
+  after(() => bed.stop());
 
   it('removed the iptables mode leftovers and wrote one table ip kube-proxy with its hooks and maps', async () => {
     assert.doesNotMatch(await topo.iptablesSave(), /KUBE-/);
@@ -93,10 +69,11 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
     const t = await list();
     assert.match(t, new RegExp(`10\\.0\\.0\\.10 \\. tcp \\. 80 : goto ${chain.replace(/[/.]/g, '\\$&')}`));
     const rules = chainRules(t, chain);
-    assert.equal(rules[0], `ip daddr 10.0.0.10 tcp dport 80 ip saddr != ${CLUSTER_CIDR} jump mark-for-masquerade`);
-    assert.match(rules[1]!, /^meta l4proto tcp numgen random mod 3 0 dnat to 10\.250\.\d+\.2:80$/);
-    assert.match(rules[2]!, /^meta l4proto tcp numgen random mod 2 0 dnat to 10\.250\.\d+\.2:80$/);
-    assert.match(rules[3]!, /^meta l4proto tcp dnat to 10\.250\.\d+\.2:80$/);
+    assert.ok(chainRules(t, 'services').includes(`ip saddr != ${CLUSTER_CIDR} ip daddr . meta l4proto . th dport @masquerade-services jump mark-for-masquerade`), t);
+    assert.match(t, /set masquerade-services \{[^}]*elements = \{[^}]*10\.0\.0\.10 \. tcp \. 80/);
+    assert.match(rules[0]!, /^meta l4proto tcp numgen random mod 3 0 dnat to 10\.250\.\d+\.2:80$/);
+    assert.match(rules[1]!, /^meta l4proto tcp numgen random mod 2 0 dnat to 10\.250\.\d+\.2:80$/);
+    assert.match(rules[2]!, /^meta l4proto tcp dnat to 10\.250\.\d+\.2:80$/);
 
     const lines = await topo.many(client.ns, 'http://10.0.0.10/', 500);
     const n = counts(lines);
@@ -224,6 +201,31 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
     assert.equal(addr(seen.body), a.gateway);
   });
 
+  it('LoadBalancer ingress IP: reachable from the allowed source range only (loadBalancerSourceRanges), forwarded service traffic accepted', async () => {
+    await apply(service('lb', '10.0.0.20', { type: 'LoadBalancer', loadBalancerSourceRanges: ['172.30.0.0/16'] }, [{ name: 'http', port: 80, targetPort: 80 }]));
+    await apply(slice('lb', [{ pod: a }, { pod: b }]));
+    // No cloud provider here: the test plays the load balancer controller and writes the status with kubectl.
+    await kubectlOk(ts.kubeconfig, ['patch', 'service', 'lb', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '192.0.2.20' }] } } })]);
+    await synced((t) => t.includes('192.0.2.20 . tcp . 80 : goto external-') && /192\.0\.2\.20 \. tcp \. 80 : goto firewall-/.test(t));
+    const t = await list();
+    assert.match(t, /chain firewall-\S+-default\/lb\/tcp\/http \{\n\s+ip saddr != 172\.30\.0\.0\/16 drop/);
+    assert.match(t, /chain filter-forward \{[^}]*meta mark & 0x00004000 == 0x00004000 accept\n\s+ct state established,related accept/);
+    // The off-cluster client (172.30.x, routed to this node) is inside the range.
+    const n = counts(await topo.many(outside.ns, 'http://192.0.2.20/', 20));
+    assert.equal(n.FAIL ?? 0, 0, JSON.stringify(n));
+    assert.ok(Object.keys(n).length === 2, JSON.stringify(n));
+    // A pod (10.250.x) is not: dropped before DNAT, so the connection times out (curl exit 28), no reject.
+    const r = await sh('ip', ['netns', 'exec', client.ns, 'curl', '-sS', '-m', '3', 'http://192.0.2.20/']);
+    assert.equal(r.code, 28, r.stderr);
+    // The ClusterIP is not subject to the ranges.
+    assert.equal(counts(await topo.many(client.ns, 'http://10.0.0.20/', 5)).FAIL ?? 0, 0);
+    // Ranges removed: everyone may use the load balancer IP again (a partial sync deletes the firewall element and chain).
+    await kubectlOk(ts.kubeconfig, ['patch', 'service', 'lb', '--type=json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/loadBalancerSourceRanges' }])]);
+    await synced((t2) => !t2.includes('firewall-') || !/chain firewall-\S+-default\/lb\//.test(t2));
+    assert.equal(counts(await topo.many(client.ns, 'http://192.0.2.20/', 5)).FAIL ?? 0, 0);
+    await kubectlOk(ts.kubeconfig, ['delete', 'service', 'lb']);
+  });
+
   it('deletes the chains and map elements of a deleted service', async () => {
     const chain = chainOf(svcObj('self', '10.0.0.18'));
     await kubectlOk(ts.kubeconfig, ['delete', 'service', 'self']);
@@ -232,7 +234,7 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
 
   it('made every change with a partial sync that nft accepted', () => {
     assert.deepEqual(syncErrors, []);
-    assert.ok(partialSyncs >= 5, `only ${partialSyncs} partial syncs`);
+    assert.ok(bed.partialSyncs >= 5, `only ${bed.partialSyncs} partial syncs`);
   });
 
   it('k8ts proxy --cleanup removes the table and exits 0', async () => {

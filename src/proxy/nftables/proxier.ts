@@ -1,12 +1,15 @@
 import type { Logger } from '../../util/log.js';
 import type { Exec } from '../exec.js';
 import type { ProxyState } from '../state.js';
+import type { IPFamily } from '../types.js';
 import type { SyncResult } from '../iptables/proxier.js';
 import { nodeAddresses } from '../addresses.js';
-import { assembleFull, assemblePartial, isEmpty, renderService, type Change, type NftOptions, type ServiceNft } from './rules.js';
+import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, type Change, type NftOptions, type ServiceNft } from './rules.js';
 
-// The nftables proxier: one `nft -f -` transaction per sync. A full sync
-// (start, hourly, after a failure) writes the whole table; a partial one
+// The nftables proxier: one `nft -f -` transaction per sync, covering the
+// table of each IP family it runs (`ip kube-proxy`, and `ip6 kube-proxy` on a
+// dual-stack node, as upstream's pair of single-stack proxiers). A full sync
+// (start, hourly, after a failure) writes the tables whole; a partial one
 // sends only the changed services' chains and map elements, so its size does
 // not grow with the cluster.
 
@@ -17,24 +20,53 @@ export interface NftablesProxierOptions {
   state: ProxyState;
   log: Logger;
   masqueradeAll?: boolean;
+  /** The pod network; "v4cidr,v6cidr" on a dual-stack cluster (each family's rules use its own). */
   clusterCIDR?: string;
+  /** CIDRs of the IPv4 addresses NodePorts answer on (IPv6 NodePorts answer on every non-loopback address). */
   nodePortAddresses?: string[];
+  /** The families to proxy; IPv4 alone by default. */
+  ipFamilies?: IPFamily[];
   nftCommand?: string;
 }
 
-export class NftablesProxier {
-  private readonly rendered = new Map<string, ServiceNft>();
-  /** The state version each rendered service was made from, and the options all of them were made with. */
-  private readonly renderedVersion = new Map<string, number>();
-  private renderedWith = '';
+/** What the proxier holds for one family's table. */
+interface Family {
+  ipFamily: IPFamily;
+  opts: NftOptions;
+  rendered: Map<string, ServiceNft>;
+  /** The state version each rendered service was made from. */
+  renderedVersion: Map<string, number>;
   /** Endpoint address → number of services that may send it traffic (its endpoint-hairpin element lives while > 0). */
-  private readonly hairpin = new Map<string, number>();
+  hairpin: Map<string, number>;
+}
+
+export class NftablesProxier {
+  private readonly families: Family[];
+  /** The options all rendered services were made with (a change re-renders every service). */
+  private renderedWith = '';
   private needFull = true;
   private lastFull = -Infinity;
-  private readonly opts: NftOptions;
 
   constructor(private readonly o: NftablesProxierOptions) {
-    this.opts = { masqueradeAll: !!o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortIPs: [], masqueradeMark: '0x4000' };
+    const cidrs = (o.clusterCIDR ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    this.families = (o.ipFamilies ?? ['IPv4']).map((ipFamily) => ({
+      ipFamily,
+      opts: {
+        family: FAMILIES[ipFamily],
+        masqueradeAll: !!o.masqueradeAll,
+        clusterCIDR: cidrs.find((c) => c.includes(':') === (ipFamily === 'IPv6')),
+        nodePortIPs: [],
+        masqueradeMark: '0x4000',
+      },
+      rendered: new Map(),
+      renderedVersion: new Map(),
+      hairpin: new Map(),
+    }));
+  }
+
+  /** The nft families of the tables this proxier writes. */
+  get tables(): string[] {
+    return this.families.map((f) => f.opts.family!);
   }
 
   requestFullSync(): void {
@@ -53,7 +85,7 @@ export class NftablesProxier {
     try {
       return full ? await this.syncFull(t0) : await this.syncPartial(dirty, t0);
     } catch (err) {
-      // What the kernel holds is now unknown: rewrite the table next time.
+      // What the kernel holds is now unknown: rewrite the tables next time.
       this.needFull = true;
       this.renderedWith = '';
       throw err;
@@ -62,82 +94,97 @@ export class NftablesProxier {
 
   private async syncFull(t0: number): Promise<SyncResult> {
     const state = this.o.state;
-    this.opts.nodePortIPs = this.o.nodePortAddresses?.length ? await nodeAddresses(this.o.exec, this.o.nodePortAddresses) : [];
+    const v4 = this.o.nodePortAddresses?.length ? await nodeAddresses(this.o.exec, this.o.nodePortAddresses) : [];
+    for (const f of this.families) f.opts.nodePortIPs = f.ipFamily === 'IPv4' ? v4 : [];
     // Every service is written again, but rendered again only if it changed since it was rendered.
-    const with_ = this.opts.nodePortIPs.join(',');
+    const with_ = v4.join(',');
     const reuse = with_ === this.renderedWith;
     this.renderedWith = with_;
-    for (const key of this.rendered.keys()) {
-      if (state.services.has(key)) continue;
-      this.rendered.delete(key);
-      this.renderedVersion.delete(key);
-    }
-    this.hairpin.clear();
+    let text = '';
     let endpoints = 0;
-    for (const key of state.services.keys()) {
-      const v = state.version(key);
-      let r = this.rendered.get(key);
-      if (!r || !reuse || this.renderedVersion.get(key) !== v) {
-        r = renderService(state.resolve(key), this.opts);
-        this.renderedVersion.set(key, v);
+    let services = 0;
+    for (const f of this.families) {
+      for (const key of f.rendered.keys()) {
+        if (state.services.has(key)) continue;
+        f.rendered.delete(key);
+        f.renderedVersion.delete(key);
       }
-      if (isEmpty(r)) {
-        this.rendered.delete(key);
-        this.renderedVersion.delete(key);
-        continue;
+      f.hairpin.clear();
+      for (const key of state.services.keys()) {
+        const v = state.version(key);
+        let r = f.rendered.get(key);
+        if (!r || !reuse || f.renderedVersion.get(key) !== v) {
+          r = renderService(state.resolve(key, f.ipFamily), f.opts);
+          f.renderedVersion.set(key, v);
+        }
+        if (isEmpty(r)) {
+          f.rendered.delete(key);
+          f.renderedVersion.delete(key);
+          continue;
+        }
+        f.rendered.set(key, r);
+        endpoints += r.endpointCount;
+        for (const ip of r.endpointIPs) f.hairpin.set(ip, (f.hairpin.get(ip) ?? 0) + 1);
       }
-      this.rendered.set(key, r);
-      endpoints += r.endpointCount;
-      for (const ip of r.endpointIPs) this.hairpin.set(ip, (this.hairpin.get(ip) ?? 0) + 1);
+      services += f.rendered.size;
+      text += assembleFull(f.rendered.values(), f.opts, f.hairpin.keys());
     }
-    const text = assembleFull(this.rendered.values(), this.opts, this.hairpin.keys());
     const renderMs = performance.now() - t0;
     const restoreMs = await this.apply(text);
     this.needFull = false;
     this.lastFull = performance.now();
-    return { full: true, services: this.rendered.size, rendered: this.rendered.size, endpoints, bytes: text.length, renderMs, restoreMs, totalMs: performance.now() - t0 };
+    return { full: true, services, rendered: services, endpoints, bytes: text.length, renderMs, restoreMs, totalMs: performance.now() - t0 };
   }
 
   private async syncPartial(dirty: Set<string>, t0: number): Promise<SyncResult> {
     const state = this.o.state;
-    const changes: Change[] = [];
-    // Which endpoint addresses had a hairpin element before this batch: only the net change is written.
-    const had = new Map<string, boolean>();
-    const count = (ip: string, d: number): void => {
-      const n = this.hairpin.get(ip) ?? 0;
-      if (!had.has(ip)) had.set(ip, n > 0);
-      if (n + d > 0) this.hairpin.set(ip, n + d);
-      else this.hairpin.delete(ip);
-    };
-    for (const key of dirty) {
-      const before = this.rendered.get(key);
-      let after: ServiceNft | undefined = renderService(state.resolve(key), this.opts);
-      if (isEmpty(after)) after = undefined;
-      if (!before && !after) continue;
-      changes.push({ before, after });
-      if (after) {
-        this.rendered.set(key, after);
-        this.renderedVersion.set(key, state.version(key));
-      } else {
-        this.rendered.delete(key);
-        this.renderedVersion.delete(key);
+    let text = '';
+    let rendered = 0;
+    for (const f of this.families) {
+      const changes: Change[] = [];
+      // Which endpoint addresses had a hairpin element before this batch: only the net change is written.
+      const had = new Map<string, boolean>();
+      const count = (ip: string, d: number): void => {
+        const n = f.hairpin.get(ip) ?? 0;
+        if (!had.has(ip)) had.set(ip, n > 0);
+        if (n + d > 0) f.hairpin.set(ip, n + d);
+        else f.hairpin.delete(ip);
+      };
+      for (const key of dirty) {
+        const before = f.rendered.get(key);
+        let after: ServiceNft | undefined = renderService(state.resolve(key, f.ipFamily), f.opts);
+        if (isEmpty(after)) after = undefined;
+        if (!before && !after) continue;
+        changes.push({ before, after });
+        if (after) {
+          f.rendered.set(key, after);
+          f.renderedVersion.set(key, state.version(key));
+        } else {
+          f.rendered.delete(key);
+          f.renderedVersion.delete(key);
+        }
+        for (const ip of after?.endpointIPs ?? []) count(ip, 1);
+        for (const ip of before?.endpointIPs ?? []) count(ip, -1);
       }
-      for (const ip of after?.endpointIPs ?? []) count(ip, 1);
-      for (const ip of before?.endpointIPs ?? []) count(ip, -1);
+      const hairpin = { add: [] as string[], del: [] as string[] };
+      for (const [ip, was] of had) {
+        const now = f.hairpin.has(ip);
+        if (now && !was) hairpin.add.push(ip);
+        else if (was && !now) hairpin.del.push(ip);
+      }
+      text += assemblePartial(changes, hairpin, f.opts);
+      rendered += changes.length;
     }
-    const hairpin = { add: [] as string[], del: [] as string[] };
-    for (const [ip, was] of had) {
-      const now = this.hairpin.has(ip);
-      if (now && !was) hairpin.add.push(ip);
-      else if (was && !now) hairpin.del.push(ip);
-    }
-    const text = assemblePartial(changes, hairpin);
     const renderMs = performance.now() - t0;
     let endpoints = 0;
-    for (const r of this.rendered.values()) endpoints += r.endpointCount;
-    if (!text) return { full: false, services: this.rendered.size, rendered: 0, endpoints, bytes: 0, renderMs, restoreMs: 0, totalMs: performance.now() - t0 };
+    let services = 0;
+    for (const f of this.families) {
+      services += f.rendered.size;
+      for (const r of f.rendered.values()) endpoints += r.endpointCount;
+    }
+    if (!text) return { full: false, services, rendered: 0, endpoints, bytes: 0, renderMs, restoreMs: 0, totalMs: performance.now() - t0 };
     const restoreMs = await this.apply(text);
-    return { full: false, services: this.rendered.size, rendered: changes.length, endpoints, bytes: text.length, renderMs, restoreMs, totalMs: performance.now() - t0 };
+    return { full: false, services, rendered, endpoints, bytes: text.length, renderMs, restoreMs, totalMs: performance.now() - t0 };
   }
 
   /** One `nft -f -` transaction; its time. */

@@ -1,16 +1,19 @@
-import type { Endpoint, ServicePort } from '../types.js';
-import { endpointString, externallyAccessible } from '../types.js';
+import type { Endpoint, IPFamily, ServicePort } from '../types.js';
+import { externallyAccessible } from '../types.js';
 import { categorize } from '../state.js';
 import { portProtoHash } from '../names.js';
 
 // nftables rules in the layout of upstream's nftables proxier (pkg/proxy/nftables):
-// one `table ip kube-proxy`; the `services` chain dispatches through the
+// one table per IP family (`ip kube-proxy`, `ip6 kube-proxy`, rendered from the
+// same code with the family's words); the `services` chain dispatches through the
 // verdict maps `service-ips` (ip . protocol . port) and `service-nodeports`
 // (protocol . port) to per-service chains; `no-endpoint-services` and
 // `no-endpoint-nodeports` reject (or drop) from the filter hooks;
-// `mark-for-masquerade` sets the mark that `masquerading` turns into SNAT.
+// `mark-for-masquerade` sets the mark that `masquerading` turns into SNAT;
+// `firewall-ips` sends LoadBalancer IPs with loadBalancerSourceRanges to a
+// per-service `firewall-` chain from filter-prerouting, before DNAT.
 //
-// Two departures, both measured on this kernel (6.18, nft 1.0.6; see
+// Three departures, each measured on this kernel (6.18, nft 1.0.6; see
 // docs/benchmarks.md): (1) no per-endpoint chains: every `nft` run that adds a
 // rule first dumps every chain of the host, and that dump costs quadratic
 // kernel time in the number of chains (0.65 s of system time per run at
@@ -21,21 +24,32 @@ import { portProtoHash } from '../names.js';
 // 1/(N-i) of what reaches it, like iptables' statistic rules) instead of an
 // anonymous vmap per service, because the kernel allocates anonymous set
 // names by scanning every set of the table (quadratic: 5.9 s of system time
-// at 4,000 services against 0.7 s for the cascade).
+// at 4,000 services against 0.7 s for the cascade); (3) ClusterIP traffic from
+// outside the pod network is marked for masquerade by one rule in `services`
+// matching the set `masquerade-services`, not by a rule in every service chain
+// (nft's parsing of rules is most of a full sync's floor).
 
 export const TABLE = 'kube-proxy';
-export const FAMILY = 'ip';
-const T = `${FAMILY} ${TABLE}`;
+/** nft's family of the table for each IP family: dual-stack is two tables, as upstream's two proxiers. */
+export type NftFamily = 'ip' | 'ip6';
+export const FAMILIES: Record<IPFamily, NftFamily> = { IPv4: 'ip', IPv6: 'ip6' };
 
 export const SERVICE_IPS = 'service-ips';
 export const SERVICE_NODEPORTS = 'service-nodeports';
 export const NO_ENDPOINT_SERVICES = 'no-endpoint-services';
 export const NO_ENDPOINT_NODEPORTS = 'no-endpoint-nodeports';
+export const FIREWALL_IPS = 'firewall-ips';
+/** A set (elements without a verdict), kept with the maps: the ClusterIP . protocol . port of services whose outside traffic is masqueraded. */
+export const MASQUERADE_SERVICES = 'masquerade-services';
 export const HAIRPIN = 'endpoint-hairpin';
-export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS] as const;
+export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS, MASQUERADE_SERVICES] as const;
+/** A map element, or a set element when the verdict is empty. */
+const element = (k: string, v: string): string => (v ? `${k} : ${v}` : k);
 export type MapName = (typeof MAPS)[number];
 
 export interface NftOptions {
+  /** Which table: `ip kube-proxy` (the default) or `ip6 kube-proxy`. */
+  family?: NftFamily;
   masqueradeAll: boolean;
   clusterCIDR?: string;
   /** Local addresses NodePorts answer on; empty: every local address except loopback. */
@@ -58,23 +72,40 @@ export interface ServiceNft {
   text?: { chains: string; elements: Record<MapName, string> };
 }
 
+/** The words that differ between the two families' rules. */
+interface Dialect {
+  /** "ip kube-proxy" or "ip6 kube-proxy", as nft commands name the table. */
+  t: string;
+  ip: 'ip' | 'ip6';
+  addr: 'ipv4_addr' | 'ipv6_addr';
+  /** An endpoint as a DNAT target: an IPv6 address is bracketed before its port. */
+  target: (ep: Endpoint) => string;
+  noLocalhost: string;
+}
+const DIALECTS: Record<NftFamily, Dialect> = {
+  ip: { t: `ip ${TABLE}`, ip: 'ip', addr: 'ipv4_addr', target: (ep) => `${ep.ip}:${ep.port}`, noLocalhost: 'ip daddr != 127.0.0.0/8' },
+  ip6: { t: `ip6 ${TABLE}`, ip: 'ip6', addr: 'ipv6_addr', target: (ep) => `[${ep.ip}]:${ep.port}`, noLocalhost: 'ip6 daddr != ::1' },
+};
+const dialect = (o: { family?: NftFamily }): Dialect => DIALECTS[o.family ?? 'ip'];
+
 /** upstream's chain suffix: an 8-character hash, then "ns/name/protocol/port" to read. */
 const base = (sp: ServicePort, proto: string): string => `${portProtoHash(sp.name, proto).slice(0, 8)}-${sp.service}/${proto}/${sp.portName}`;
 export const serviceChain = (sp: ServicePort, proto: string): string => `service-${base(sp, proto)}`;
 export const localChain = (sp: ServicePort, proto: string): string => `local-${base(sp, proto)}`;
 export const externalChain = (sp: ServicePort, proto: string): string => `external-${base(sp, proto)}`;
-/** upstream's affinity set name: the chain's suffix, then "__ip/port" of the endpoint. */
-const affinitySet = (chain: string, ep: Endpoint): string => `affinity-${chain.slice(chain.indexOf('-') + 1)}__${ep.ip}/${ep.port}`;
+export const firewallChain = (sp: ServicePort, proto: string): string => `firewall-${base(sp, proto)}`;
+/** upstream's affinity set name: the chain's suffix, then "__ip/port" of the endpoint (an IPv6 address's colons as dots: names may not hold colons). */
+const affinitySet = (chain: string, ep: Endpoint): string => `affinity-${chain.slice(chain.indexOf('-') + 1)}__${ep.ip.replace(/:/g, '.')}/${ep.port}`;
 
 /** Chains and sets kube-proxy always has. */
-const FIXED_CHAINS = new Set(['services', 'mark-for-masquerade', 'masquerading', 'nat-prerouting', 'nat-output', 'nat-postrouting', 'filter-input', 'filter-forward', 'filter-output', 'service-endpoints-check', 'nodeport-endpoints-check', 'reject-chain']);
+const FIXED_CHAINS = new Set(['services', 'mark-for-masquerade', 'masquerading', 'nat-prerouting', 'nat-output', 'nat-postrouting', 'filter-prerouting', 'filter-input', 'filter-forward', 'filter-output', 'service-endpoints-check', 'nodeport-endpoints-check', 'firewall-check', 'reject-chain']);
 export const isServiceChain = (c: string): boolean => !FIXED_CHAINS.has(c);
 
 function emptyService(): ServiceNft {
   return {
     chains: new Map(),
     affinity: new Set(),
-    elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map() },
+    elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map(), [FIREWALL_IPS]: new Map(), [MASQUERADE_SERVICES]: new Map() },
     endpointIPs: [],
     endpointCount: 0,
   };
@@ -93,6 +124,7 @@ export function isEmpty(r: ServiceNft): boolean {
 }
 
 function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: NftOptions, ips: Set<string>): void {
+  const d = dialect(o);
   const proto = sp.protocol.toLowerCase();
   const { cluster, local, reachable, hasAny } = categorize(sp, endpoints);
   r.endpointCount += endpoints.length;
@@ -111,10 +143,16 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   const vipKey = `${sp.clusterIP} . ${proto} . ${sp.port}`;
   if (hasInternal) r.elements[SERVICE_IPS].set(vipKey, `goto ${internalC}`);
   else r.elements[NO_ENDPOINT_SERVICES].set(vipKey, internalNone);
-  for (const ip of sp.externalIPs) {
+  for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
     const key = `${ip} . ${proto} . ${sp.port}`;
     if (hasAny) r.elements[SERVICE_IPS].set(key, `goto ${externalC}`);
     if (!hasExternal) r.elements[NO_ENDPOINT_SERVICES].set(key, externalNone);
+  }
+  // loadBalancerSourceRanges, as upstream: checked before DNAT (filter-prerouting), so it holds whatever the endpoints.
+  if (sp.sourceRanges.length && sp.loadBalancerIPs.length) {
+    const fw = firewallChain(sp, proto);
+    for (const ip of sp.loadBalancerIPs) r.elements[FIREWALL_IPS].set(`${ip} . ${proto} . ${sp.port}`, `goto ${fw}`);
+    r.chains.set(fw, [`${d.ip} saddr != { ${sp.sourceRanges.join(', ')} } drop`]);
   }
   if (sp.nodePort) {
     const key = `${proto} . ${sp.nodePort}`;
@@ -127,17 +165,15 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
     if (!rules) r.chains.set(chain, (rules = []));
     rules.push(rule);
   };
-  // Masquerade ClusterIP traffic that does not come from a pod, so replies come back through this node.
   if (hasInternal) {
-    const head = `ip daddr ${sp.clusterIP} ${proto} dport ${sp.port}`;
-    if (o.masqueradeAll) add(internalC, `${head} jump mark-for-masquerade`);
-    else if (o.clusterCIDR) add(internalC, `${head} ip saddr != ${o.clusterCIDR} jump mark-for-masquerade`);
+    // Masqueraded by the rule ahead of the dispatch in `services`; one set element instead of a rule per service instead of a rule per service: nft parses a rule for several times what an element costs (see docs/benchmarks.md).
+    if (o.masqueradeAll || o.clusterCIDR) r.elements[MASQUERADE_SERVICES].set(vipKey, '');
   }
   if (usesExt) {
     if (!sp.externalLocal) add(externalC, 'jump mark-for-masquerade');
     else {
       // Pods and the node itself reaching an external destination are not "external": they use the cluster-wide endpoints.
-      if (o.clusterCIDR) add(externalC, `ip saddr ${o.clusterCIDR} goto ${clusterC}`);
+      if (o.clusterCIDR) add(externalC, `${d.ip} saddr ${o.clusterCIDR} goto ${clusterC}`);
       add(externalC, 'fib saddr type local jump mark-for-masquerade');
       add(externalC, `fib saddr type local goto ${clusterC}`);
     }
@@ -145,81 +181,100 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   }
   const usesCluster = cluster.length > 0;
   const usesLocal = local.length > 0 && (sp.internalLocal || sp.externalLocal);
-  if (usesCluster) balance(r, add, sp, proto, clusterC, cluster);
-  if (usesLocal) balance(r, add, sp, proto, localC, local);
+  if (usesCluster) balance(r, add, sp, proto, clusterC, cluster, d);
+  if (usesLocal) balance(r, add, sp, proto, localC, local, d);
   // A chain referenced above but never filled (Local policy with the cluster chain in external-) must still exist.
   if (usesExt && sp.externalLocal && !r.chains.has(clusterC)) r.chains.set(clusterC, []);
   for (const ep of reachable) ips.add(ep.ip);
 }
 
 /** DNAT to one of eps, uniformly: rule i takes 1/(n-i) of what reaches it. */
-function balance(r: ServiceNft, add: (c: string, rule: string) => void, sp: ServicePort, proto: string, chain: string, eps: Endpoint[]): void {
+function balance(r: ServiceNft, add: (c: string, rule: string) => void, sp: ServicePort, proto: string, chain: string, eps: Endpoint[], d: Dialect): void {
   const l4 = `meta l4proto ${proto}`;
   // ClientIP affinity as upstream: each endpoint remembers its clients in a set; every new connection
   // refreshes the client's timeout (the element's, so a changed timeout rewrites the chain, not the sets).
-  const remember = (ep: Endpoint): string => (sp.stickySeconds ? ` update @${affinitySet(chain, ep)} { ip saddr timeout ${sp.stickySeconds}s }` : '');
+  const remember = (ep: Endpoint): string => (sp.stickySeconds ? ` update @${affinitySet(chain, ep)} { ${d.ip} saddr timeout ${sp.stickySeconds}s }` : '');
   if (sp.stickySeconds) {
     for (const ep of eps) {
       const set = affinitySet(chain, ep);
       r.affinity.add(set);
-      add(chain, `ip saddr @${set} ${l4}${remember(ep)} dnat ip to ${endpointString(ep)}`);
+      add(chain, `${d.ip} saddr @${set} ${l4}${remember(ep)} dnat ${d.ip} to ${d.target(ep)}`);
     }
   }
   const n = eps.length;
   for (let i = 0; i < n; i++) {
     const ep = eps[i]!;
     const pick = i < n - 1 ? ` numgen random mod ${n - i} 0` : '';
-    add(chain, `${l4}${pick}${remember(ep)} dnat ip to ${endpointString(ep)}`);
+    add(chain, `${l4}${pick}${remember(ep)} dnat ${d.ip} to ${d.target(ep)}`);
   }
 }
 
 /** The fixed chains, maps and hooks, for an empty table. */
 function skeleton(o: NftOptions): string[] {
+  const d = dialect(o);
+  const T = d.t;
   const mark = o.masqueradeMark;
-  const nodePortMatch = o.nodePortIPs.length ? `ip daddr { ${o.nodePortIPs.join(', ')} }` : 'fib daddr type local ip daddr != 127.0.0.0/8';
+  const nodePortMatch = o.nodePortIPs.length ? `${d.ip} daddr { ${o.nodePortIPs.join(', ')} }` : `fib daddr type local ${d.noLocalhost}`;
+  const dispatch = `${d.ip} daddr . meta l4proto . th dport vmap`;
   const L: string[] = [];
   const chain = (name: string, hook?: string): void => void L.push(`add chain ${T} ${name}${hook ? ` { ${hook} ; }` : ''}`);
   const rule = (c: string, body: string): void => void L.push(`add rule ${T} ${c} ${body}`);
-  L.push(`add map ${T} ${SERVICE_IPS} { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`);
+  L.push(`add map ${T} ${SERVICE_IPS} { type ${d.addr} . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`);
   L.push(`add map ${T} ${SERVICE_NODEPORTS} { type inet_proto . inet_service : verdict ; comment "NodePort traffic" ; }`);
-  L.push(`add map ${T} ${NO_ENDPOINT_SERVICES} { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`);
+  L.push(`add map ${T} ${NO_ENDPOINT_SERVICES} { type ${d.addr} . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }`);
   L.push(`add map ${T} ${NO_ENDPOINT_NODEPORTS} { type inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to service nodeports with no endpoints" ; }`);
-  L.push(`add set ${T} ${HAIRPIN} { type ipv4_addr . ipv4_addr ; comment "endpoint . endpoint: a pod reaching itself through a service" ; }`);
+  L.push(`add map ${T} ${FIREWALL_IPS} { type ${d.addr} . inet_proto . inet_service : verdict ; comment "destinations that are subject to LoadBalancerSourceRanges" ; }`);
+  L.push(`add set ${T} ${MASQUERADE_SERVICES} { type ${d.addr} . inet_proto . inet_service ; comment "ClusterIP . protocol . port: traffic from outside the pod network is masqueraded" ; }`);
+  L.push(`add set ${T} ${HAIRPIN} { type ${d.addr} . ${d.addr} ; comment "endpoint . endpoint: a pod reaching itself through a service" ; }`);
   chain('reject-chain');
   rule('reject-chain', 'reject');
   chain('mark-for-masquerade');
   rule('mark-for-masquerade', `mark set mark or ${mark}`);
   chain('masquerading');
-  rule('masquerading', `ct status dnat ip saddr . ip daddr @${HAIRPIN} jump mark-for-masquerade`);
+  rule('masquerading', `ct status dnat ${d.ip} saddr . ${d.ip} daddr @${HAIRPIN} jump mark-for-masquerade`);
   rule('masquerading', `mark and ${mark} == 0 return`);
   // Clear the mark so a packet that traverses the stack again is not masqueraded twice.
   rule('masquerading', `mark set mark xor ${mark}`);
   rule('masquerading', 'masquerade fully-random');
   chain('services');
-  rule('services', `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS}`);
+  // Before the dispatch, which leaves this chain: ClusterIP traffic that does not come from a pod is masqueraded, so replies come back through this node.
+  const masqFrom = o.masqueradeAll ? '' : o.clusterCIDR ? `${d.ip} saddr != ${o.clusterCIDR} ` : undefined;
+  if (masqFrom !== undefined) rule('services', `${masqFrom}${d.ip} daddr . meta l4proto . th dport @${MASQUERADE_SERVICES} jump mark-for-masquerade`);
+  rule('services', `${dispatch} @${SERVICE_IPS}`);
   rule('services', `${nodePortMatch} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
   chain('service-endpoints-check');
-  rule('service-endpoints-check', `ip daddr . meta l4proto . th dport vmap @${NO_ENDPOINT_SERVICES}`);
+  rule('service-endpoints-check', `${dispatch} @${NO_ENDPOINT_SERVICES}`);
   chain('nodeport-endpoints-check');
   rule('nodeport-endpoints-check', `${nodePortMatch} meta l4proto . th dport vmap @${NO_ENDPOINT_NODEPORTS}`);
+  chain('firewall-check');
+  rule('firewall-check', `${dispatch} @${FIREWALL_IPS}`);
   chain('nat-prerouting', 'type nat hook prerouting priority dstnat');
   rule('nat-prerouting', 'jump services');
   chain('nat-output', 'type nat hook output priority -100');
   rule('nat-output', 'jump services');
   chain('nat-postrouting', 'type nat hook postrouting priority srcnat');
   rule('nat-postrouting', 'jump masquerading');
-  // Before DNAT (priority -110): a service without endpoints still has its own address here.
+  // Before DNAT (priority -110): a service without endpoints, or a load balancer IP with source ranges, still has its own address here.
+  chain('filter-prerouting', 'type filter hook prerouting priority -110');
+  rule('filter-prerouting', 'ct state new jump firewall-check');
   chain('filter-input', 'type filter hook input priority -110');
   rule('filter-input', 'ct state new jump nodeport-endpoints-check');
   rule('filter-input', 'ct state new jump service-endpoints-check');
   chain('filter-forward', 'type filter hook forward priority -110');
   rule('filter-forward', 'ct state new jump service-endpoints-check');
+  // As the iptables mode's KUBE-FORWARD: service traffic (marked for masquerade, or of a connection already
+  // accepted) is accepted on the forward path. An accept ends only this table's chain; a drop in another table still applies.
+  rule('filter-forward', `mark and ${mark} == ${mark} accept`);
+  rule('filter-forward', 'ct state established,related accept');
   chain('filter-output', 'type filter hook output priority -110');
   rule('filter-output', 'ct state new jump service-endpoints-check');
+  rule('filter-output', 'ct state new jump firewall-check');
   return L;
 }
 
 const tableComment = `{ comment "rules for kube-proxy" ; }`;
+
+const emptyLists = (): Record<MapName, string[]> => ({ [SERVICE_IPS]: [], [SERVICE_NODEPORTS]: [], [NO_ENDPOINT_SERVICES]: [], [NO_ENDPOINT_NODEPORTS]: [], [FIREWALL_IPS]: [], [MASQUERADE_SERVICES]: [] });
 
 /**
  * A full sync: the table is created if missing, deleted, and written again
@@ -227,30 +282,37 @@ const tableComment = `{ comment "rules for kube-proxy" ; }`;
  * survives, and traffic never sees a half-written table).
  */
 export function assembleFull(all: Iterable<ServiceNft>, o: NftOptions, hairpinIPs: Iterable<string>): string {
+  const T = dialect(o).t;
   const L: string[] = [`add table ${T} ${tableComment}`, `delete table ${T}`, `add table ${T} ${tableComment}`, ...skeleton(o)];
-  const els: Record<MapName, string[]> = { [SERVICE_IPS]: [], [SERVICE_NODEPORTS]: [], [NO_ENDPOINT_SERVICES]: [], [NO_ENDPOINT_NODEPORTS]: [] };
+  const els = emptyLists();
   for (const s of all) {
-    const t = (s.text ??= fullText(s));
+    const t = (s.text ??= fullText(s, o));
     if (t.chains) L.push(t.chains);
     for (const m of MAPS) if (t.elements[m]) els[m].push(t.elements[m]);
   }
   for (const m of MAPS) if (els[m].length) L.push(`add element ${T} ${m} { ${els[m].join(', ')} }`);
-  const hp = [...hairpinIPs].map((ip) => `${ip} . ${ip}`);
+  const hp: string[] = [];
+  for (const ip of hairpinIPs) hp.push(`${ip} . ${ip}`);
   if (hp.length) L.push(`add element ${T} ${HAIRPIN} { ${hp.join(', ')} }`);
   return `${L.join('\n')}\n`;
 }
 
-function fullText(s: ServiceNft): NonNullable<ServiceNft['text']> {
+function fullText(s: ServiceNft, o: NftOptions): NonNullable<ServiceNft['text']> {
+  const d = dialect(o);
   const L: string[] = [];
-  for (const m of s.affinity) L.push(affinityDecl(m));
-  for (const c of s.chains.keys()) L.push(`add chain ${T} ${c}`);
-  for (const [c, rules] of s.chains) for (const rule of rules) L.push(`add rule ${T} ${c} ${rule}`);
+  for (const m of s.affinity) L.push(affinityDecl(m, d));
+  for (const c of s.chains.keys()) L.push(`add chain ${d.t} ${c}`);
+  for (const [c, rules] of s.chains) for (const rule of rules) L.push(`add rule ${d.t} ${c} ${rule}`);
   const elements = {} as Record<MapName, string>;
-  for (const m of MAPS) elements[m] = [...s.elements[m]].map(([k, v]) => `${k} : ${v}`).join(', ');
+  for (const m of MAPS) {
+    const e: string[] = [];
+    for (const [k, v] of s.elements[m]) e.push(element(k, v));
+    elements[m] = e.join(', ');
+  }
   return { chains: L.join('\n'), elements };
 }
 
-const affinityDecl = (m: string): string => `add set ${T} ${m} { type ipv4_addr ; flags dynamic,timeout ; }`;
+const affinityDecl = (m: string, d: Dialect): string => `add set ${d.t} ${m} { type ${d.addr} ; flags dynamic,timeout ; }`;
 
 export interface Change {
   before?: ServiceNft;
@@ -262,14 +324,16 @@ export interface Change {
  * maps first, then element deletes, chain rewrites (flush + rules), element
  * adds, and last the chains and maps nothing refers to any more.
  */
-export function assemblePartial(changes: Iterable<Change>, hairpin: { add: string[]; del: string[] }): string {
+export function assemblePartial(changes: Iterable<Change>, hairpin: { add: string[]; del: string[] }, o: { family?: NftFamily } = {}): string {
+  const d = dialect(o);
+  const T = d.t;
   const create: string[] = [];
   const delEls: string[] = [];
   const rewrite: string[] = [];
   const addEls: string[] = [];
   const drop: string[] = [];
   for (const { before, after } of changes) {
-    for (const m of after?.affinity ?? []) if (!before?.affinity.has(m)) create.push(affinityDecl(m));
+    for (const m of after?.affinity ?? []) if (!before?.affinity.has(m)) create.push(affinityDecl(m, d));
     for (const [c, rules] of after?.chains ?? []) {
       const old = before?.chains.get(c);
       if (old && old.length === rules.length && old.every((l, i) => l === rules[i])) continue;
@@ -283,7 +347,7 @@ export function assemblePartial(changes: Iterable<Change>, hairpin: { add: strin
       const gone: string[] = [];
       const added: string[] = [];
       for (const [k, v] of b ?? []) if (a?.get(k) !== v) gone.push(k);
-      for (const [k, v] of a ?? []) if (b?.get(k) !== v) added.push(`${k} : ${v}`);
+      for (const [k, v] of a ?? []) if (b?.get(k) !== v) added.push(element(k, v));
       if (gone.length) delEls.push(`delete element ${T} ${m} { ${gone.join(', ')} }`);
       if (added.length) addEls.push(`add element ${T} ${m} { ${added.join(', ')} }`);
     }
