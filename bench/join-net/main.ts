@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     hosts: 3,
     backend: 'host-gw',
     serverArgs: ['--node-monitor-grace-period', '4s', '--node-monitor-period', '500ms', '--default-not-ready-toleration-seconds', '0', '--default-unreachable-toleration-seconds', '0'],
-    kubeletArgs: ['--node-lease-duration-seconds', '4', '--node-status-update-frequency', '1s'],
+    kubeletArgs: ['node-lease-duration-seconds=4', 'node-status-update-frequency=1s'],
   });
   let podGbps = 0;
   let direct = 0;
