@@ -147,11 +147,11 @@ export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHos
   const sw = `k8sw-${sfx}`;
   const uplink = `k8up-${sfx}`;
   const hosts: Host[] = [];
-  let closed = false;
+  let closing: Promise<void> | undefined;
 
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
+  // Every caller (the test's after(), the signal handler) waits for the one clean-up to finish.
+  const close = (): Promise<void> => (closing ??= takeDown());
+  const takeDown = async (): Promise<void> => {
     open.delete(close);
     const all = hosts.flatMap((h) => h.procs);
     for (const p of all) if (p.child.exitCode === null) p.child.kill('SIGTERM');

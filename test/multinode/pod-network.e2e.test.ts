@@ -9,14 +9,13 @@
 // the same reachability through the kernel's VXLAN device, and a clean exit
 // takes the device and routes away.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 import { isRoot, nodeReadiness, startMultiHostCluster, type Host, type MultiHostCluster } from './harness.js';
+import { WEB_BODY, webDeployment, webProcesses } from './workload.js';
 
 const skip = !isRoot && !process.env.CI ? 'needs root (network namespaces)' : false;
 const LONG = 240_000;
@@ -46,29 +45,6 @@ async function runningPods(c: MultiHostCluster, want: number, ok: (p: PodView[])
   }, LONG);
 }
 
-async function webDeployment(c: MultiHostCluster, replicas: number, docroot: string, whenUnsatisfiable = 'ScheduleAnyway'): Promise<void> {
-  await mkdir(docroot, { recursive: true });
-  await writeFile(join(docroot, 'index.html'), 'pod network ok\n');
-  const deploy = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          terminationGracePeriodSeconds: 2,
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable, labelSelector: { matchLabels: { app: 'web' } } }],
-          containers: [{ name: 'httpd', image: 'busybox', command: ['httpd', '-f', '-p', '8080', '-h', docroot], ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }],
-        },
-      },
-    },
-  };
-  await kubectlOk(c.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(deploy) });
-}
-
 /** From inside every pod, an HTTP GET to every pod IP; returns the failures ("from → to"). */
 async function unreachablePairs(c: MultiHostCluster, live: PodView[]): Promise<string[]> {
   const ips = live.map((p) => p.ip).join(' ');
@@ -89,48 +65,8 @@ async function httpFrom(c: MultiHostCluster, h: Host, host: string, port: number
   return r.code === 0 && r.stdout.includes('pod network ok');
 }
 
-/**
- * The httpd processes serving this docroot right now, each with the pod IP of its network
- * namespace: what really runs, whatever the API says.
- */
-function podProcesses(docroot: string): string[] {
-  const ips: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmd.includes('httpd') || !cmd.includes(docroot)) continue;
-    try {
-      const out = execFileSync('nsenter', ['-t', name, '-n', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
-      if (m) ips.push(m[1]!);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return ips.sort();
-}
-
-/** The MTU of eth0 in the network namespace of each httpd serving this docroot. */
-function podMtus(docroot: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      if (!cmd.includes('httpd') || !cmd.includes(docroot)) continue;
-      const links = JSON.parse(execFileSync('nsenter', ['-t', name, '-n', 'ip', '-j', 'link', 'show', 'dev', 'eth0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { mtu: number }[];
-      out.push(links[0]!.mtu);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+/** The pod IPs of the httpd processes serving this docroot right now: what really runs, whatever the API says. */
+const podProcesses = (docroot: string): string[] => webProcesses(docroot).map((p) => p.ip).sort();
 
 /** `iptables -S` of a host's filter table (its own namespace's). */
 async function filterRules(c: MultiHostCluster, h: Host): Promise<string> {
@@ -236,7 +172,7 @@ describe('host-gw: four hosts, then a fifth', { skip }, () => {
         const res = await fetch(`http://${h.ip}:${nodePort}/`).catch(() => undefined);
         return res?.ok ? res.text() : undefined;
       }, LONG);
-      assert.equal(body, 'pod network ok\n');
+      assert.equal(body, WEB_BODY);
     }
     assert.deepEqual(podProcesses(docroot), live.map((p) => p.ip).sort());
     // Every host drops what it forwards unless a rule says otherwise (as Docker leaves a host): the agents' chain let all of the above through.
@@ -364,7 +300,7 @@ describe('vxlan: three hosts, the server\'s own agent', { skip }, () => {
         return c.hosts.every((h) => r.get(h.name) === 'True') ? true : undefined;
       }, LONG);
       const docroot = join(c.dir, 'www');
-      await webDeployment(c, 3, docroot, 'DoNotSchedule');
+      await webDeployment(c, 3, docroot, { whenUnsatisfiable: 'DoNotSchedule' });
       const live = await runningPods(c, 3);
       assert.equal(new Set(live.map((p) => p.node)).size, 3);
       for (const h of c.hosts) {
@@ -385,7 +321,7 @@ describe('vxlan: three hosts, the server\'s own agent', { skip }, () => {
         const [vx] = JSON.parse((await c.exec(h, ['ip', '-j', 'link', 'show', 'dev', 'k8ts.1'])).stdout) as { mtu: number }[];
         assert.equal(vx!.mtu, eth0!.mtu - 50, h.name);
       }
-      assert.deepEqual(podMtus(docroot), [1450, 1450, 1450]);
+      assert.deepEqual(webProcesses(docroot).map((p) => p.mtu), [1450, 1450, 1450]);
       // FORWARD policy DROP on every host: the server's node accepts its --cluster-cidr, a joined node each podCIDR.
       assert.match(await filterRules(c, c.hosts[0]!), /^-A K8TS-FWD-[0-9A-F]{8} -s 10\.244\.0\.0\/16 .*-j ACCEPT$/m);
       assert.match(await filterRules(c, c.hosts[1]!), /^-P FORWARD DROP$/m);
