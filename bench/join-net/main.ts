@@ -143,6 +143,7 @@ async function main(): Promise<void> {
   let podGbps = 0;
   let direct = 0;
   let failoverS = 0;
+  const pairs: string[] = [];
   try {
     const client = new RestClient(loadKubeconfig(c.kubeconfig), { component: 'bench-podnet' });
     const docroot = join(c.dir, 'www');
@@ -160,8 +161,10 @@ async function main(): Promise<void> {
     // Runs alternate between the two paths, so a change in the machine's load hits both alike.
     for (let i = 0; i < RUNS; i++) {
       const d = await pair.measure();
+      // (pair, then pod path: a run's ratio compares two measurements a few seconds apart.)
       const p = await throughput({ from: ['-t', String(pa), '-n'], to: ['-t', String(pb), '-n'] }, b.status!.podIP!);
       console.log(`  run ${i + 1}: pod to pod ${fmt(p)} Gbit/s, direct ${fmt(d)} Gbit/s (load ${fmt(loadavg()[0]!, 1)})`);
+      pairs.push(`${fmt(p)}/${fmt(d)} = ${fmt(p / d)}×`);
       direct = Math.max(direct, d);
       podGbps = Math.max(podGbps, p);
     }
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
     IPERF3
       ? `iperf3 (one TCP stream, ${SECONDS} s, its default buffers) in the sending and the receiving pod's network namespace, and in the two directly linked namespaces. On a shared 2-core machine both paths are CPU-bound (every hop is the kernel copying on a loaded core), so the ratio is the pod path's cost (veth, bridge, host route, the test switch, host route, bridge, veth: three veth pairs and three bridges against one veth pair) in CPU per byte; single runs vary by tens of percent with the load.`
       : 'busybox nc copies in small reads and is CPU-bound here, so both throughputs are what one loaded core pushes through the kernel on each path, not what the links could carry: the ratio is the cost of the pod path (veth, bridge, host route, the test switch, host route, bridge, veth: three veth pairs and three bridges against one veth pair) in CPU per byte, on a shared 2-core machine where single runs vary by tens of percent.',
+    `Each run (pod path / direct pair, Gbit/s): ${pairs.join(', ')}.`,
     '',
     '```',
     table([
