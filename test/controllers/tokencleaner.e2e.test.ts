@@ -55,7 +55,8 @@ describe('tokencleaner deletes expired bootstrap tokens (kubectl)', () => {
   const exists = async (name: string, ns = 'kube-system') => (await kubectl(kubeconfig, ['get', 'secret', '-n', ns, name, '--ignore-not-found', '-o', 'name'])).stdout.trim() !== '';
 
   test('expired and unreadable expirations go; the rest stay; a token expiring later goes when it expires', async () => {
-    const soon = Date.now() + 30_000;
+    // A whole second: the RFC 3339 expiration carries no fraction, so it says exactly this instant.
+    const soon = Math.ceil((Date.now() + 30_000) / 1000) * 1000;
     const items = [
       tokenSecret('past01', rfc3339(Date.now() - 3600_000)),
       tokenSecret('junk01', 'not a time'),
