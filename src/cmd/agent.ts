@@ -10,6 +10,8 @@ import { defaultNodeIP } from '../kubelet/node/machine.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
 import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
+import { podMtu } from '../podnet/agent.js';
+import { DEFAULT_CLUSTER_CIDR } from './serve.js';
 
 // The node half of `k8ts server`: a kubelet and a kube-proxy in the
 // same process, each with its own identity, unless --disable-agent.
@@ -61,6 +63,7 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
   const clientConfig = await componentClientConfig(cp.pki, cp.server, cp.dataDir, kubeletIdentity(nodeName));
   const localPathClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, LOCAL_PATH_PROVISIONER), { component: 'local-path-provisioner' });
   const address = defaultNodeIP();
+  const backend = backendChoice(flags.flannelBackend);
   const kubelet = await startKubelet({
     clientConfig,
     localPathClient,
@@ -73,12 +76,13 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
     kubeletPort: Number(flags.kubeletPort),
     podCIDR: flags.podCidr,
     awaitPodCIDR: !flags.podCidr && flags.allocateNodeCidrs !== false,
+    podMTU: runtime === 'exec' ? await podMtu(backend, address) : undefined,
     clusterDNS: dns.clusterDNS,
     clusterDomain: dns.clusterDomain,
   });
   progress(`kubelet registered node ${nodeName} (runtime ${runtime}, server on port ${kubelet.port})`);
   const nodesClient = runtime === 'exec' ? new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY), { component: 'podnet' }) : undefined;
-  const net = nodesClient ? await startNodePodNetwork({ ...kubelet, nodeName }, nodesClient, address, backendChoice(flags.flannelBackend)) : undefined;
+  const net = nodesClient ? await startNodePodNetwork({ ...kubelet, nodeName }, nodesClient, address, backend, flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR) : undefined;
   const proxy = flags.disableKubeProxy ? undefined : await runProxy({ ...proxySettings(flags), nodeName }, await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY));
   return {
     async stop() {

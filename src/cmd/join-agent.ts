@@ -9,15 +9,22 @@ import { RestClient } from '../client/rest.js';
 import { resourceFor } from '../api/scheme/resources.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
 import { parseJoinToken, type JoinToken } from '../join/token.js';
-import { identityFiles, loadSavedCertificate, nodeClientConfig, obtainNodeIdentity, requestClientCertificate, saveIdentity, type NodeIdentity } from '../join/agent-identity.js';
+import { identityFiles, nodeClientConfig, obtainNodeIdentity } from '../join/agent-identity.js';
 import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
 import { startCertificateRotation } from '../join/rotation.js';
+import { LOCAL_PATH_CLIENT, PROXY_CLIENT, startNodeComponentIdentity, type NodeComponentIdentity } from '../join/component-identity.js';
 import { logger } from '../util/log.js';
+import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
+import { podMtu } from '../podnet/agent.js';
+import { collectArg, kubeletArgOptions } from './kubelet-args.js';
 
 // `k8ts agent`: joins this host to a cluster as k3s's agent does. The node
 // identity (system:node:NAME) comes from a CSR made with the join token and
 // is kept in DIR/agent/pki; the kubelet then runs with it and the
-// certificate manager renews it before it expires.
+// certificate manager renews it before it expires. Beside the kubelet run,
+// each with an identity the node asks for: kube-proxy, the pod network
+// agent (k3s's embedded flannel: routes or VXLAN to every other node's pods)
+// and the local-path provisioner for claims whose pods land on this node.
 
 const log = logger('agent');
 const SERVICES = resourceFor('', 'v1', 'services')!;
@@ -37,6 +44,8 @@ export interface JoinAgentFlags extends Partial<ProxyFlags> {
   podManifestPath?: string;
   clusterDns?: string;
   clusterDomain: string;
+  flannelBackend?: string;
+  kubeletArg?: string[];
 }
 
 async function tokenFrom(flags: JoinAgentFlags): Promise<JoinToken | undefined> {
@@ -73,85 +82,75 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
   progress(reused ? `re-using the node certificate in ${files.current} (valid until ${identity.notAfter.toISOString()}); no token needed` : `node certificate issued (valid until ${identity.notAfter.toISOString()}), saved in ${files.current}`);
   const clientConfig = nodeClientConfig(server, identity);
   const address = flags.nodeIp ?? defaultNodeIP();
+  const backend = backendChoice(flags.flannelBackend);
+  const tuning = kubeletArgOptions(flags.kubeletArg);
+  const pkiDir = join(dataDir, 'agent', 'pki');
   const probe = new RestClient(clientConfig, { component: 'kubelet' });
   const dns = await clusterDns(probe, flags.clusterDns);
   probe.close();
-  const kubelet = await startKubelet({
-    clientConfig,
-    nodeName,
-    address,
-    runtime: runtime as 'docker' | 'exec' | 'fake',
-    rootDir: resolve(flags.rootDir ?? join(dataDir, 'agent', 'kubelet')),
-    podManifestPath: flags.podManifestPath ? resolve(flags.podManifestPath) : undefined,
-    kubeletPort: Number(flags.kubeletPort),
-    podCIDR: flags.podCidr,
-    clusterDNS: dns,
-    clusterDomain: flags.clusterDomain,
-    // The local-path provisioner writes PVs under an identity of its own, which a joined host cannot mint.
-    localPathProvisioner: false,
-  });
-  progress(`kubelet registered node ${nodeName} (runtime ${runtime}, address ${address}, server on port ${kubelet.port})`);
-  const proxy = flags.disableKubeProxy ? undefined : await startAgentProxy(server, nodeName, identity, join(dataDir, 'agent', 'pki'), flags, () => rotation.current());
-  const rotation = startCertificateRotation({
-    server,
-    nodeName,
-    files,
-    identity,
-    onRotated: (next) => {
-      kubelet.client.transport.setClientCertificate(Buffer.from(next.certPem), Buffer.from(next.keyPem));
-      progress(`node certificate rotated (valid until ${next.notAfter.toISOString()})`);
-    },
-  });
-  log.info({ node: nodeName, server }, 'agent running');
-  return {
-    async stop() {
-      rotation.stop();
-      await proxy?.stop();
-      await kubelet.stop();
-    },
+  // The node's other identities are asked for as the node, so they follow its renewed certificate.
+  let currentNode = () => identity;
+  const component = (request: typeof PROXY_CLIENT): Promise<NodeComponentIdentity> => startNodeComponentIdentity({ server, nodeName, pkiDir, request, node: () => currentNode(), progress });
+  const wantsNodes = runtime === 'exec' || !flags.disableKubeProxy;
+  const [nodesReader, localPath] = await Promise.all([wantsNodes ? component(PROXY_CLIENT) : undefined, runtime === 'fake' ? undefined : component(LOCAL_PATH_CLIENT)]);
+  const parts: { stop(): Promise<void> | void }[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const p of parts.splice(0).reverse()) await p.stop();
   };
-}
-
-const PROXY_REQUEST = { commonName: 'system:kube-proxy', organizations: [], signerName: 'kubernetes.io/kube-apiserver-client', prefix: 'proxy-csr' };
-
-/**
- * The node's kube-proxy, as system:kube-proxy (its system:node-proxier role):
- * the certificate is asked for as the node and kept beside the node's, as
- * k3s's agent gets one from its server; it is renewed like the node's.
- */
-async function startAgentProxy(server: string, nodeName: string, node: NodeIdentity, pkiDir: string, flags: JoinAgentFlags, currentNode: () => NodeIdentity): Promise<{ stop(): Promise<void> }> {
-  const files = identityFiles(pkiDir, 'kube-proxy-client');
-  let id = await loadSavedCertificate(files, PROXY_REQUEST.commonName);
-  if (!id) {
-    const asNode = new RestClient(nodeClientConfig(server, node), { component: 'kubelet' });
-    try {
-      id = await requestClientCertificate(asNode, node.caPem, PROXY_REQUEST, progress);
-    } finally {
-      asNode.close();
+  try {
+    if (nodesReader) parts.push(nodesReader);
+    if (localPath) parts.push(localPath);
+    const kubelet = await startKubelet({
+      ...tuning,
+      clientConfig,
+      nodeName,
+      address,
+      runtime: runtime as 'docker' | 'exec' | 'fake',
+      rootDir: resolve(flags.rootDir ?? join(dataDir, 'agent', 'kubelet')),
+      podManifestPath: flags.podManifestPath ? resolve(flags.podManifestPath) : undefined,
+      kubeletPort: Number(flags.kubeletPort),
+      podCIDR: flags.podCidr,
+      awaitPodCIDR: !flags.podCidr && backend !== 'none',
+      podMTU: runtime === 'exec' ? await podMtu(backend, address) : undefined,
+      clusterDNS: dns,
+      clusterDomain: flags.clusterDomain,
+      localPathProvisioner: !!localPath,
+      localPathClient: localPath?.client('local-path-provisioner'),
+    });
+    parts.push(kubelet);
+    progress(`kubelet registered node ${nodeName} (runtime ${runtime}, address ${address}, server on port ${kubelet.port})`);
+    const rotation = startCertificateRotation({
+      server,
+      nodeName,
+      files,
+      identity,
+      onRotated: (next) => {
+        kubelet.client.transport.setClientCertificate(Buffer.from(next.certPem), Buffer.from(next.keyPem));
+        progress(`node certificate rotated (valid until ${next.notAfter.toISOString()})`);
+      },
+    });
+    currentNode = () => rotation.current();
+    parts.push({ stop: () => rotation.stop() });
+    if (runtime === 'exec' && nodesReader) {
+      const net = await startNodePodNetwork({ ...kubelet, nodeName }, nodesReader.client('podnet'), address, backend, flags.clusterCidr);
+      // A clean stop takes the routes, the VXLAN device and the FORWARD rules along (k3s agent's clean-up).
+      parts.push({ stop: () => net.stop({ cleanup: true }) });
     }
-    await saveIdentity(files, id);
+    if (!flags.disableKubeProxy && nodesReader) {
+      const proxy = await runProxy({ ...proxySettings(flags), nodeName }, nodesReader.config());
+      nodesReader.follow(proxy.client);
+      parts.push(proxy);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
-  const p = await runProxy({ ...proxySettings(flags), nodeName }, nodeClientConfig(server, id));
-  const rotation = startCertificateRotation({
-    server,
-    nodeName,
-    files,
-    identity: id,
-    what: 'kube-proxy client',
-    authAs: currentNode,
-    renew: (client, current) => requestClientCertificate(client, current.caPem, PROXY_REQUEST, (msg) => log.info({ node: nodeName }, msg)),
-    onRotated: (next) => p.client.transport.setClientCertificate(Buffer.from(next.certPem), Buffer.from(next.keyPem)),
-  });
-  return {
-    async stop() {
-      rotation.stop();
-      await p.stop();
-    },
-  };
+  log.info({ node: nodeName, server }, 'agent running');
+  return { stop: stopAll };
 }
 
 export function addJoinAgentCommand(program: Command): Command {
-  return addProxyFlags(program.command('agent'))
+  return addPodNetworkFlags(addProxyFlags(program.command('agent')))
     .description('join this host to a k8ts cluster: runs a kubelet whose identity comes from the server\'s join token')
     .option('--server <url>', 'the API server to join, https://HOST:PORT', process.env.K8TS_URL)
     .option('--token <token>', 'join token (DIR/node-token of the server; also $K8TS_TOKEN); not needed once the node has its certificate')
@@ -167,6 +166,7 @@ export function addJoinAgentCommand(program: Command): Command {
     .option('--cluster-dns <ips>', 'nameservers of ClusterFirst pods (default: the kube-dns Service\'s address)')
     .option('--cluster-domain <domain>', 'the cluster\'s DNS domain', 'cluster.local')
     .option('--disable-kube-proxy', 'run the kubelet without the proxy')
+    .option('--kubelet-arg <name=value>', 'a `k8ts kubelet` tuning flag for the kubelet, e.g. node-lease-duration-seconds=8 (repeatable, as k3s\'s)', collectArg)
     .action(async (flags: JoinAgentFlags) => {
       const agent = await runJoinAgent(flags);
       let stopping = false;

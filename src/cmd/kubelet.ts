@@ -13,6 +13,7 @@ import type { KubeletServingTls } from '../kubelet/server/auth.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
 import { logger } from '../util/log.js';
 import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
+import { podMtu } from '../podnet/agent.js';
 
 const log = logger('kubelet');
 
@@ -67,6 +68,8 @@ export interface StartKubeletOptions extends Omit<KubeletOptions, 'client' | 'ru
   clientCaFile?: string;
   /** Exec runtime without podCIDR: no pod network until the Node's spec.podCIDR is known (node IPAM). */
   awaitPodCIDR?: boolean;
+  /** Exec runtime: MTU of the pods' veths (lowered under the pod network's VXLAN tunnel). */
+  podMTU?: number;
 }
 
 export interface RuntimeChoice {
@@ -75,6 +78,7 @@ export interface RuntimeChoice {
   endpoint?: string;
   podCIDR?: string;
   awaitPodCIDR?: boolean;
+  podMTU?: number;
 }
 
 export async function createRuntime(kind: string, o: RuntimeChoice): Promise<ContainerRuntime> {
@@ -98,7 +102,7 @@ export async function createRuntime(kind: string, o: RuntimeChoice): Promise<Con
     }
     case 'exec': {
       const { createExecRuntime } = await import('../runtime/exec/index.js');
-      return createExecRuntime({ nodeName, rootDir: join(o.rootDir, 'exec-runtime'), podCIDR: o.podCIDR, awaitPodCIDR: o.awaitPodCIDR });
+      return createExecRuntime({ nodeName, rootDir: join(o.rootDir, 'exec-runtime'), podCIDR: o.podCIDR, awaitPodCIDR: o.awaitPodCIDR, podMTU: o.podMTU });
     }
     default:
       throw new Error(`unknown container runtime "${kind}" (docker, exec or fake)`);
@@ -110,7 +114,7 @@ export async function startKubelet(o: StartKubeletOptions): Promise<RunningKubel
   const cfg = o.clientConfig ?? (o.kubeconfig ? loadKubeconfig(o.kubeconfig) : loadDefaultConfig());
   const client = new RestClient(cfg, { component: 'kubelet', qps: o.qps, burst: o.burst });
   const ownRuntime = typeof o.runtime !== 'object';
-  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'docker', { nodeName: o.nodeName, rootDir: o.rootDir, endpoint: o.containerRuntimeEndpoint, podCIDR: o.podCIDR, awaitPodCIDR: o.awaitPodCIDR });
+  const runtime = typeof o.runtime === 'object' ? o.runtime : await createRuntime(o.runtime ?? 'docker', { nodeName: o.nodeName, rootDir: o.rootDir, endpoint: o.containerRuntimeEndpoint, podCIDR: o.podCIDR, awaitPodCIDR: o.awaitPodCIDR, podMTU: o.podMTU });
   let k: RunningKubelet;
   try {
     const tls = o.tls ?? (o.kubeletPort === null ? undefined : await servingTls(o, cfg));
@@ -234,6 +238,7 @@ export function addKubeletCommand(program: Command): Command {
     .option('--client-ca-file <file>', 'CA the API server\'s client certificate must chain to (default: the kubeconfig\'s cluster CA)')
     .action(async (flags: KubeletFlags) => {
       const o = kubeletOptionsFromFlags(flags);
+      if (flags.runtime === 'exec') o.podMTU = await podMtu(backendChoice(flags.flannelBackend), o.address ?? defaultNodeIP());
       const k = await startKubelet(o);
       const nodesClient = flags.runtime === 'exec' ? new RestClient(flags.flannelKubeconfig ? loadKubeconfig(flags.flannelKubeconfig) : k.client.config, { component: 'podnet' }) : undefined;
       const net = nodesClient ? await startNodePodNetwork({ ...k, nodeName: o.nodeName }, nodesClient, o.address ?? defaultNodeIP(), backendChoice(flags.flannelBackend)) : undefined;

@@ -23,12 +23,13 @@ export function backendChoice(v: string | undefined): BackendChoice {
 }
 
 /** Runs the pod network agent for an exec-runtime kubelet: the runtime gets the Node's podCIDR from it, and routes go to every other node. */
-export async function startNodePodNetwork(k: { runtime: ContainerRuntime; nodeName: string }, nodesClient: RestClient, nodeIP: string, backend: BackendChoice): Promise<RunningPodNetwork> {
+export async function startNodePodNetwork(k: { runtime: ContainerRuntime; nodeName: string }, nodesClient: RestClient, nodeIP: string, backend: BackendChoice, clusterCIDR?: string): Promise<RunningPodNetwork> {
   const net = await startPodNetwork({
     client: nodesClient,
     nodeName: k.nodeName,
     nodeIP,
     backend,
+    clusterCIDR,
     onLocalPodCIDR: (cidr) => k.runtime.updatePodCIDR?.(cidr),
   });
   progress(`pod network: --flannel-backend ${backend} on ${nodeIP}`);

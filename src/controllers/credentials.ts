@@ -42,6 +42,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   csrsigning: 'certificate-controller',
   csrcleaner: 'certificate-controller',
   bootstrapsigner: 'bootstrap-signer',
+  tokencleaner: 'token-cleaner',
 };
 
 const TOKEN_SECONDS = 3600;

@@ -17,6 +17,7 @@ import { csrApprovingController } from './certificates/approver.js';
 import { csrSigningController } from './certificates/signer.js';
 import { csrCleanerController } from './certificates/cleaner.js';
 import { bootstrapSignerController } from './bootstrap/signer.js';
+import { tokenCleanerController } from './bootstrap/tokencleaner.js';
 
 // The registry of controllers the manager can run, in start order.
 
@@ -39,6 +40,7 @@ export const coreControllers: readonly ControllerDescriptor[] = [
   csrSigningController,
   csrCleanerController,
   bootstrapSignerController,
+  tokenCleanerController,
 ];
 
 export function allControllers(): ControllerDescriptor[] {

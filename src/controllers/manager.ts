@@ -68,6 +68,7 @@ export const CONTROLLER_ALIASES: Readonly<Record<string, string>> = {
   disruption: 'disruption-controller',
   statefulset: 'statefulset-controller',
   replicationcontroller: 'replicationcontroller-controller',
+  tokencleaner: 'token-cleaner-controller',
 };
 
 function namesOf(d: ControllerDescriptor): string[] {

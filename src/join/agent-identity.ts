@@ -1,4 +1,4 @@
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import https from 'node:https';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,7 +45,8 @@ export function identityFiles(pkiDir: string, stem = 'kubelet-client'): Identity
 }
 
 async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // Unique per write: the node's component identities are saved concurrently, each writing ca.crt.
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, data, { mode });
   await chmod(tmp, mode);
   await rename(tmp, path);

@@ -107,6 +107,7 @@ export async function ensureJoinSetup(registry: Registry, o: { dataDir: string; 
   await chmod(tokenFile, 0o600);
   // Signed here too, so an agent started the moment the server is ready finds its signature.
   await ensureClusterInfo(registry, o.server, o.caCertPem, { id, secret });
+  await ensureTokenCleanerRole(registry);
   return { token, tokenFile, tokenId: id };
 }
 
@@ -140,5 +141,30 @@ async function ensureClusterInfo(registry: Registry, server: string, caCertPem: 
     metadata: { name: CLUSTER_INFO_ROLE, namespace: CLUSTER_INFO_NAMESPACE },
     roleRef: { apiGroup: rbac, kind: 'Role', name: CLUSTER_INFO_ROLE },
     subjects: [{ apiGroup: rbac, kind: 'User', name: 'system:anonymous' }],
+  });
+}
+
+/**
+ * Upstream's system:controller:token-cleaner is a Role in kube-system (not a
+ * ClusterRole): the token cleaner may delete Secrets there and nowhere else.
+ */
+async function ensureTokenCleanerRole(registry: Registry): Promise<void> {
+  const rbac = 'rbac.authorization.k8s.io';
+  const name = 'system:controller:token-cleaner';
+  await createIfMissing(registry, ROLES, 'kube-system', {
+    apiVersion: `${rbac}/v1`,
+    kind: 'Role',
+    metadata: { name, namespace: 'kube-system', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+    rules: [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['delete', 'get', 'list', 'watch'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
+    ],
+  });
+  await createIfMissing(registry, ROLE_BINDINGS, 'kube-system', {
+    apiVersion: `${rbac}/v1`,
+    kind: 'RoleBinding',
+    metadata: { name, namespace: 'kube-system', labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+    roleRef: { apiGroup: rbac, kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name: 'token-cleaner', namespace: 'kube-system' }],
   });
 }

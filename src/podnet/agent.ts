@@ -3,8 +3,9 @@ import type { RestClient } from '../client/rest.js';
 import type { KubeObject } from '../api/types.js';
 import { logger, type Logger } from '../util/log.js';
 import { HostGwBackend } from './host-gw.js';
-import { ensureForwarding, routeTo } from './ip.js';
-import { VxlanBackend } from './vxlan.js';
+import { deviceMtu, deviceWithAddress, ensureForwarding, routeTo } from './ip.js';
+import { ForwardRules, forwardChain } from './forward.js';
+import { VXLAN_OVERHEAD, VxlanBackend } from './vxlan.js';
 import type { Backend, BackendChoice, Peer } from './types.js';
 
 // The pod network agent each node runs beside its kubelet (flannel's
@@ -30,6 +31,11 @@ export interface PodNetworkOptions {
   /** This node's InternalIP: the VXLAN tunnel's local end. */
   nodeIP: string;
   backend: BackendChoice;
+  /**
+   * The cluster's pod range (--cluster-cidr), accepted in FORWARD; without
+   * it, the podCIDR of every node (which all lie in that range).
+   */
+  clusterCIDR?: string;
   /** Called once the local Node has a podCIDR, and again if it changes. */
   onLocalPodCIDR?(cidr: string): Promise<void> | void;
 }
@@ -48,6 +54,7 @@ export async function startPodNetwork(o: PodNetworkOptions): Promise<RunningPodN
   const log: Logger = logger('podnet').child({ node: o.nodeName, backend: o.backend });
   const informer = new Informer<NetNode>(o.client, NODES);
   const hostGw = new HostGwBackend(log);
+  const forward = new ForwardRules(forwardChain(o.nodeName), log);
   let vxlan: VxlanBackend | undefined;
   let localCIDR: string | undefined;
   const programmed = new Map<string, { backend: Backend; peer: Peer }>();
@@ -95,7 +102,17 @@ export async function startPodNetwork(o: PodNetworkOptions): Promise<RunningPodN
       await had.backend.remove(had.peer).catch((err: Error) => log.warn({ peer: name, err: err.message }, 'removing route failed'));
       programmed.delete(name);
     }
-    if (want.size && o.backend !== 'none') await ensureForwarding(log);
+    // A lone node forwards nothing between hosts: no sysctl, no rules until a peer exists.
+    if (want.size && o.backend !== 'none') {
+      await ensureForwarding(log);
+      const ranges = o.clusterCIDR ? [o.clusterCIDR] : [...(localCIDR ? [localCIDR] : []), ...[...want.values()].map((p) => p.podCIDR)];
+      try {
+        await forward.sync(ranges);
+      } catch (err) {
+        failed = true;
+        log.warn({ err: (err as Error).message }, 'FORWARD rules not written; will retry');
+      }
+    }
     for (const peer of want.values()) {
       try {
         const b = await backendFor(peer);
@@ -154,8 +171,21 @@ export async function startPodNetwork(o: PodNetworkOptions): Promise<RunningPodN
         for (const { backend, peer } of programmed.values()) await backend.remove(peer).catch(() => undefined);
         programmed.clear();
         await vxlan?.cleanup();
+        await forward.cleanup();
         log.info('removed the pod network routes and devices');
       }
     },
   };
+}
+
+/**
+ * The MTU pods get: with VXLAN possible (vxlan, or auto, which may tunnel to
+ * any node that joins later), the tunnel's (the node's link less 50 bytes of
+ * headers), as flannel's FLANNEL_MTU; otherwise the link's own (undefined).
+ */
+export async function podMtu(backend: BackendChoice, nodeIP: string): Promise<number | undefined> {
+  if (backend !== 'vxlan' && backend !== 'auto') return undefined;
+  const dev = await deviceWithAddress(nodeIP);
+  const mtu = dev && dev !== 'lo' ? await deviceMtu(dev) : undefined;
+  return mtu ? mtu - VXLAN_OVERHEAD : undefined;
 }

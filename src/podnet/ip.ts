@@ -46,3 +46,11 @@ export async function deviceWithAddress(ip: string): Promise<string | undefined>
   }
   return undefined;
 }
+
+/** A link's MTU. */
+export async function deviceMtu(dev: string | undefined): Promise<number | undefined> {
+  if (!dev) return undefined;
+  const r = await run('ip', ['-j', 'link', 'show', 'dev', dev]);
+  if (r.code !== 0) return undefined;
+  return (JSON.parse(r.stdout) as { mtu?: number }[])[0]?.mtu;
+}

@@ -1,5 +1,5 @@
 import { ROUTE_PROTOCOL, type Backend, type LocalNode, type Peer } from './types.js';
-import { deviceWithAddress, networkAddress, run, runOk } from './ip.js';
+import { deviceMtu, deviceWithAddress, networkAddress, run, runOk } from './ip.js';
 import type { Logger } from '../util/log.js';
 
 // flannel's vxlan backend with the kernel's own VXLAN device: one device per
@@ -14,7 +14,7 @@ export const VXLAN_DEVICE = 'k8ts.1';
 export const VXLAN_VNI = 1;
 export const VXLAN_PORT = 8472;
 /** Outer IPv4 (20) + UDP (8) + VXLAN (8) + inner Ethernet (14) headers. */
-const VXLAN_OVERHEAD = 50;
+export const VXLAN_OVERHEAD = 50;
 
 /** 0a:58 (locally administered, unicast) followed by the podCIDR's network address. */
 export function vtepMac(podCIDR: string): string {
@@ -53,7 +53,7 @@ export class VxlanBackend implements Backend {
       const dev = via?.dev && via.dev !== 'lo' ? ['dev', via.dev] : [];
       await runOk('ip', ['link', 'add', VXLAN_DEVICE, 'type', 'vxlan', 'id', String(VXLAN_VNI), 'local', this.local.ip, ...dev, 'dstport', String(VXLAN_PORT), 'nolearning']);
       await runOk('ip', ['link', 'set', VXLAN_DEVICE, 'address', mac]);
-      const mtu = await underlyingMtu(via?.dev);
+      const mtu = await deviceMtu(via?.dev);
       if (mtu) await runOk('ip', ['link', 'set', VXLAN_DEVICE, 'mtu', String(mtu - VXLAN_OVERHEAD)]);
       this.log.info({ device: VXLAN_DEVICE, vni: VXLAN_VNI, port: VXLAN_PORT, local: this.local.ip, mac }, 'vxlan: created device');
     }
@@ -88,11 +88,4 @@ export class VxlanBackend implements Backend {
     const r = await run('ip', ['link', 'del', VXLAN_DEVICE]);
     if (r.code === 0) this.log.info({ device: VXLAN_DEVICE }, 'vxlan: removed device');
   }
-}
-
-async function underlyingMtu(dev: string | undefined): Promise<number | undefined> {
-  if (!dev) return undefined;
-  const r = await run('ip', ['-j', 'link', 'show', 'dev', dev]);
-  if (r.code !== 0) return undefined;
-  return (JSON.parse(r.stdout) as { mtu?: number }[])[0]?.mtu;
 }

@@ -7,17 +7,16 @@
 // close() takes everything down: processes (and the pods they left), the
 // namespaces (with their routes, devices and rules), the veth, the dirs.
 //
-// startNodeAgent() is the one place that says how a host joins. Until
-// `k8ts agent --server URL --token T` exists it runs `k8ts kubelet` with a
-// system:node:NAME certificate issued from the server's CA, plus `k8ts proxy`.
+// startNodeAgent() is the one place that says how a host joins: `k8ts agent
+// --server URL --token T`, the real join path (discovery against the token's
+// CA pin, the CSRs, then kubelet, kube-proxy, the pod network agent and the
+// local-path provisioner in one process), with the server's node-token.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { componentClientConfig, kubeletIdentity, PROXY } from '../../src/cmd/identities.js';
-import type { ClusterPki } from '../../src/pki/index.js';
 import { REPO } from '../helpers/k8ts-process.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
@@ -50,14 +49,16 @@ export interface ClusterOptions {
   backend: 'host-gw' | 'vxlan' | 'auto';
   /** Extra `k8ts server` flags (fast failover profile). */
   serverArgs?: string[];
-  /** Extra kubelet flags. */
+  /** Kubelet tuning of the agents, as `k8ts agent --kubelet-arg NAME=VALUE` takes it. */
   kubeletArgs?: string[];
   /**
    * The server host's node: `k8ts server`'s own kubelet and proxy (true), or
-   * `--disable-agent` and a node agent like every other host's (false: the
-   * fast failover profile needs the lease flags only `k8ts kubelet` takes).
+   * `--disable-agent` and a `k8ts agent` like every other host's (false: the
+   * fast failover profile needs the kubelet lease flags `--kubelet-arg` passes).
    */
   embeddedAgent?: boolean;
+  /** Every host's FORWARD policy (DROP: as Docker leaves a host). */
+  forwardPolicy?: 'ACCEPT' | 'DROP';
   /** Hosts (by index) to leave without an agent at start (they join later). */
   deferred?: number[];
 }
@@ -146,11 +147,11 @@ export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHos
   const sw = `k8sw-${sfx}`;
   const uplink = `k8up-${sfx}`;
   const hosts: Host[] = [];
-  let closed = false;
+  let closing: Promise<void> | undefined;
 
-  const close = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
+  // Every caller (the test's after(), the signal handler) waits for the one clean-up to finish.
+  const close = (): Promise<void> => (closing ??= takeDown());
+  const takeDown = async (): Promise<void> => {
     open.delete(close);
     const all = hosts.flatMap((h) => h.procs);
     for (const p of all) if (p.child.exitCode === null) p.child.kill('SIGTERM');
@@ -211,6 +212,8 @@ export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHos
       await runOk('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
       // No default route (nothing may leave the test network); Service IPs still need a route before kube-proxy's DNAT.
       await runOk('ip', ['-n', netns, 'route', 'add', '10.0.0.0/24', 'dev', 'eth0']);
+      // The namespace's own filter table: the machine's iptables are never touched.
+      if (o.forwardPolicy) await runOk('ip', ['netns', 'exec', netns, 'iptables', '-w', '-P', 'FORWARD', o.forwardPolicy]);
     }
   } catch (err) {
     await close();
@@ -222,18 +225,11 @@ export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHos
   const kubeconfig = join(dir, 'admin.kubeconfig');
 
   const startNodeAgent = async (h: Host): Promise<void> => {
-    const pki = {
-      caCertPem: await readFile(join(server.dir, 'data', 'pki', 'ca.crt'), 'utf8'),
-      caKeyPem: await readFile(join(server.dir, 'data', 'pki', 'ca.key'), 'utf8'),
-    } as ClusterPki;
-    await componentClientConfig(pki, serverURL, h.dir, kubeletIdentity(h.name));
-    await componentClientConfig(pki, serverURL, h.dir, PROXY);
-    const kubelet = spawnIn(h.netns, ['kubelet', '--kubeconfig', join(h.dir, 'kubelet.kubeconfig'), '--node-name', h.name, '--runtime', 'exec', '--root-dir', h.rootDir, '--node-ip', h.ip, '--port', '10250', '--flannel-backend', o.backend, '--flannel-kubeconfig', join(h.dir, 'proxy.kubeconfig'), '--resolv-conf', '', ...(o.kubeletArgs ?? [])], join(h.dir, `kubelet-${h.procs.length}.log`));
-    h.procs.push(kubelet);
-    await waitFor(kubelet, /kubelet is running as node/, `kubelet of ${h.name}`);
-    const proxy = spawnIn(h.netns, ['proxy', '--kubeconfig', join(h.dir, 'proxy.kubeconfig'), '--hostname-override', h.name, '--min-sync-period', '200ms'], join(h.dir, `proxy-${h.procs.length}.log`));
-    h.procs.push(proxy);
-    await waitFor(proxy, /proxy is ready/, `proxy of ${h.name}`);
+    const token = (await readFile(join(server.dir, 'data', 'node-token'), 'utf8')).trim();
+    const tuning = (o.kubeletArgs ?? []).flatMap((a) => ['--kubelet-arg', a]);
+    const agent = spawnIn(h.netns, ['agent', '--server', serverURL, '--token', token, '--node-name', h.name, '--runtime', 'exec', '--data-dir', h.dir, '--root-dir', h.rootDir, '--node-ip', h.ip, '--kubelet-port', '10250', '--flannel-backend', o.backend, '--min-sync-period', '200ms', '--kubelet-arg', 'resolv-conf=', ...tuning], join(h.dir, `agent-${h.procs.length}.log`));
+    h.procs.push(agent);
+    await waitFor(agent, /proxy: \S+ rules in place/, `k8ts agent of ${h.name}`);
   };
 
   const cluster: MultiHostCluster = {

@@ -1,5 +1,6 @@
-// Several hosts (network namespaces on a test switch, see harness.ts), the
-// exec runtime, and the real kubectl. host-gw: four nodes with their own
+// Several hosts (network namespaces on a test switch, see harness.ts) joined
+// with `k8ts agent`, the exec runtime, and the real kubectl; every host's
+// FORWARD policy is DROP, as Docker leaves one. host-gw: four nodes with their own
 // addresses and podCIDRs; a Deployment spread over them whose pods all reach
 // each other by pod IP; a Service answering on its ClusterIP and NodePort
 // from every host; failover when an agent is SIGKILLed and when a host is
@@ -8,14 +9,13 @@
 // the same reachability through the kernel's VXLAN device, and a clean exit
 // takes the device and routes away.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 import { isRoot, nodeReadiness, startMultiHostCluster, type Host, type MultiHostCluster } from './harness.js';
+import { WEB_BODY, webDeployment, webProcesses } from './workload.js';
 
 const skip = !isRoot && !process.env.CI ? 'needs root (network namespaces)' : false;
 const LONG = 240_000;
@@ -45,29 +45,6 @@ async function runningPods(c: MultiHostCluster, want: number, ok: (p: PodView[])
   }, LONG);
 }
 
-async function webDeployment(c: MultiHostCluster, replicas: number, docroot: string, whenUnsatisfiable = 'ScheduleAnyway'): Promise<void> {
-  await mkdir(docroot, { recursive: true });
-  await writeFile(join(docroot, 'index.html'), 'pod network ok\n');
-  const deploy = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: 'default' },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: {
-          terminationGracePeriodSeconds: 2,
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable, labelSelector: { matchLabels: { app: 'web' } } }],
-          containers: [{ name: 'httpd', image: 'busybox', command: ['httpd', '-f', '-p', '8080', '-h', docroot], ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }],
-        },
-      },
-    },
-  };
-  await kubectlOk(c.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(deploy) });
-}
-
 /** From inside every pod, an HTTP GET to every pod IP; returns the failures ("from → to"). */
 async function unreachablePairs(c: MultiHostCluster, live: PodView[]): Promise<string[]> {
   const ips = live.map((p) => p.ip).join(' ');
@@ -88,30 +65,12 @@ async function httpFrom(c: MultiHostCluster, h: Host, host: string, port: number
   return r.code === 0 && r.stdout.includes('pod network ok');
 }
 
-/**
- * The httpd processes serving this docroot right now, each with the pod IP of its network
- * namespace: what really runs, whatever the API says.
- */
-function podProcesses(docroot: string): string[] {
-  const ips: string[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let cmd: string;
-    try {
-      cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmd.includes('httpd') || !cmd.includes(docroot)) continue;
-    try {
-      const out = execFileSync('nsenter', ['-t', name, '-n', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const m = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out);
-      if (m) ips.push(m[1]!);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return ips.sort();
+/** The pod IPs of the httpd processes serving this docroot right now: what really runs, whatever the API says. */
+const podProcesses = (docroot: string): string[] => webProcesses(docroot).map((p) => p.ip).sort();
+
+/** `iptables -S` of a host's filter table (its own namespace's). */
+async function filterRules(c: MultiHostCluster, h: Host): Promise<string> {
+  return (await c.exec(h, ['iptables', '-w', '-S'])).stdout;
 }
 
 async function dump(c: MultiHostCluster): Promise<void> {
@@ -134,7 +93,8 @@ describe('host-gw: four hosts, then a fifth', { skip }, () => {
       deferred: [4],
       // The fast profile, a little slower than the benchmark's so a loaded machine does not make live nodes flap.
       serverArgs: ['--node-monitor-grace-period', '10s', '--node-monitor-period', '1s', '--default-not-ready-toleration-seconds', '0', '--default-unreachable-toleration-seconds', '0'],
-      kubeletArgs: ['--node-lease-duration-seconds', '8', '--node-status-update-frequency', '2s'],
+      kubeletArgs: ['node-lease-duration-seconds=8', 'node-status-update-frequency=2s'],
+      forwardPolicy: 'DROP',
     });
     docroot = join(c.dir, 'www');
   });
@@ -212,9 +172,47 @@ describe('host-gw: four hosts, then a fifth', { skip }, () => {
         const res = await fetch(`http://${h.ip}:${nodePort}/`).catch(() => undefined);
         return res?.ok ? res.text() : undefined;
       }, LONG);
-      assert.equal(body, 'pod network ok\n');
+      assert.equal(body, WEB_BODY);
     }
     assert.deepEqual(podProcesses(docroot), live.map((p) => p.ip).sort());
+    // Every host drops what it forwards unless a rule says otherwise (as Docker leaves a host): the agents' chain let all of the above through.
+    const cidrs = (await kubectlOk(c.kubeconfig, ['get', 'nodes', '-o', 'jsonpath={.items[*].spec.podCIDR}'])).split(' ').filter(Boolean);
+    for (const h of c.hosts.slice(0, 4)) {
+      const rules = await filterRules(c, h);
+      assert.match(rules, /^-P FORWARD DROP$/m);
+      assert.match(rules, /^-A FORWARD -m comment --comment "k8ts pod network forwarding" -j K8TS-FWD-[0-9A-F]{8}$/m);
+      for (const cidr of cidrs) for (const dir of ['-s', '-d']) assert.match(rules, new RegExp(`^-A K8TS-FWD-[0-9A-F]{8} ${dir} ${cidr.replace(/\./g, '\\.')} .*-j ACCEPT$`, 'm'), `${h.name}: ${dir} ${cidr}\n${rules}`);
+    }
+  });
+
+  step('a claim of the local-path class used by a pod on a joined node is provisioned by that node, under its own root dir', async () => {
+    const target = c.hosts[2]!;
+    const claim = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'writer', namespace: 'default' },
+      spec: {
+        nodeSelector: { 'kubernetes.io/hostname': target.name },
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'w', image: 'busybox', command: ['sh', '-c', 'echo written on $(hostname) > /data/f && exec sleep 3600'], volumeMounts: [{ name: 'd', mountPath: '/data' }] }],
+        volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+    };
+    await kubectlOk(c.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [claim, pod] }) });
+    await until('pod writer Running', async () => ((await kubectlOk(c.kubeconfig, ['get', 'pod', 'writer', '-o', 'jsonpath={.status.phase}'])) === 'Running' ? true : undefined), LONG);
+    assert.equal(await kubectlOk(c.kubeconfig, ['get', 'pvc', 'data', '-o', 'jsonpath={.status.phase}']), 'Bound');
+    const pvName = await kubectlOk(c.kubeconfig, ['get', 'pvc', 'data', '-o', 'jsonpath={.spec.volumeName}']);
+    const pv = JSON.parse(await kubectlOk(c.kubeconfig, ['get', 'pv', pvName, '-o', 'json'])) as { spec: { hostPath: { path: string }; nodeAffinity: { required: { nodeSelectorTerms: { matchExpressions: { values: string[] }[] }[] } } } };
+    const path = pv.spec.hostPath.path;
+    assert.ok(path.startsWith(`${target.rootDir}/storage/`), path);
+    assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0]!.matchExpressions[0]!.values, [target.name]);
+    const csrs = await kubectlOk(c.kubeconfig, ['get', 'csr', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.username} {.status.conditions[0].reason}{"\\n"}{end}']);
+    assert.match(csrs, new RegExp(`^local-path-csr-\\S+ system:node:${target.name} AutoApproved$`, 'm'));
+    assert.equal(await until('the pod\'s file on the node\'s disk', async () => readFileSync(join(path, 'f'), 'utf8').trim() || undefined, LONG), 'written on writer');
+    await kubectlOk(c.kubeconfig, ['delete', 'pod', 'writer', '--wait=false']);
+    await kubectlOk(c.kubeconfig, ['delete', 'pvc', 'data', '--wait=false']);
+    await until('the released volume deleted with its directory', async () => ((await kubectl(c.kubeconfig, ['get', 'pv', pvName])).code !== 0 && !existsSync(path) ? true : undefined), LONG);
   });
 
   step('failover: a SIGKILLed agent\'s node turns NotReady, its pods run elsewhere, the Service keeps answering; on return its evicted pods stop', async () => {
@@ -287,7 +285,7 @@ describe('vxlan: three hosts, the server\'s own agent', { skip }, () => {
   let failed = false;
 
   before(async () => {
-    c = await startMultiHostCluster({ hosts: 3, backend: 'vxlan', embeddedAgent: true });
+    c = await startMultiHostCluster({ hosts: 3, backend: 'vxlan', embeddedAgent: true, forwardPolicy: 'DROP' });
   });
 
   after(async () => {
@@ -302,7 +300,7 @@ describe('vxlan: three hosts, the server\'s own agent', { skip }, () => {
         return c.hosts.every((h) => r.get(h.name) === 'True') ? true : undefined;
       }, LONG);
       const docroot = join(c.dir, 'www');
-      await webDeployment(c, 3, docroot, 'DoNotSchedule');
+      await webDeployment(c, 3, docroot, { whenUnsatisfiable: 'DoNotSchedule' });
       const live = await runningPods(c, 3);
       assert.equal(new Set(live.map((p) => p.node)).size, 3);
       for (const h of c.hosts) {
@@ -317,12 +315,24 @@ describe('vxlan: three hosts, the server\'s own agent', { skip }, () => {
         const f = await unreachablePairs(c, live);
         return f.length === 0 ? f : undefined;
       }, LONG), []);
+      // Pods send no frame the tunnel cannot carry: their MTU is the VXLAN device's, the link's less 50 bytes.
+      for (const h of c.hosts) {
+        const [eth0] = JSON.parse((await c.exec(h, ['ip', '-j', 'link', 'show', 'dev', 'eth0'])).stdout) as { mtu: number }[];
+        const [vx] = JSON.parse((await c.exec(h, ['ip', '-j', 'link', 'show', 'dev', 'k8ts.1'])).stdout) as { mtu: number }[];
+        assert.equal(vx!.mtu, eth0!.mtu - 50, h.name);
+      }
+      assert.deepEqual(webProcesses(docroot).map((p) => p.mtu), [1450, 1450, 1450]);
+      // FORWARD policy DROP on every host: the server's node accepts its --cluster-cidr, a joined node each podCIDR.
+      assert.match(await filterRules(c, c.hosts[0]!), /^-A K8TS-FWD-[0-9A-F]{8} -s 10\.244\.0\.0\/16 .*-j ACCEPT$/m);
+      assert.match(await filterRules(c, c.hosts[1]!), /^-P FORWARD DROP$/m);
+      assert.match(await filterRules(c, c.hosts[1]!), /^-A FORWARD .*-j K8TS-FWD-/m);
       // A clean stop of a node agent takes its device and routes along.
       const h = c.hosts[1]!;
       for (const p of h.procs) p.child.kill('SIGTERM');
       await Promise.all(h.procs.map((p) => p.exited));
       assert.notEqual((await c.exec(h, ['ip', 'link', 'show', 'dev', 'k8ts.1'])).code, 0);
       assert.equal((await c.exec(h, ['ip', '-4', 'route', 'show', 'proto', '73'])).stdout.trim(), '');
+      assert.doesNotMatch(await filterRules(c, h), /K8TS-FWD-/, 'the FORWARD rules go with the agent');
     } catch (err) {
       failed = true;
       throw err;

@@ -192,6 +192,8 @@ export const CLUSTER_ROLES: RoleDef[] = [
   { name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])] },
   // k8ts: a joined node's kube-proxy identity (k3s hands one to every agent).
   { name: 'k8ts:certificatesigningrequests:nodeproxyclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeproxyclient'])] },
+  // k8ts: the identity of a joined node's local-path provisioner (k3s runs one provisioner with this reach).
+  { name: 'k8ts:certificatesigningrequests:nodelocalpathclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodelocalpathclient'])] },
   {
     name: 'system:volume-scheduler',
     rules: [rule(READ_UPDATE, [''], ['persistentvolumes']), rule(READ, ['storage.k8s.io'], ['storageclasses']), rule(READ_UPDATE, [''], ['persistentvolumeclaims'])],
@@ -267,6 +269,7 @@ export const CLUSTER_ROLE_BINDINGS: BindingDef[] = [
   { name: 'k8ts:node-autoapprove-bootstrap', role: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', subjects: [group('system:bootstrappers')] },
   { name: 'k8ts:node-autoapprove-certificate-rotation', role: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', subjects: [group('system:nodes')] },
   { name: 'k8ts:node-autoapprove-proxy', role: 'k8ts:certificatesigningrequests:nodeproxyclient', subjects: [group('system:nodes')] },
+  { name: 'k8ts:node-autoapprove-local-path', role: 'k8ts:certificatesigningrequests:nodelocalpathclient', subjects: [group('system:nodes')] },
   // csrapproving approves those (and only those, its code decides) for the kube-apiserver-client signer.
   { name: 'k8ts:certificate-controller-proxy-approver', role: 'system:certificates.k8s.io:kube-apiserver-client-approver', subjects: [{ kind: 'ServiceAccount', name: 'certificate-controller', namespace: 'kube-system' }] },
 ];

@@ -8,8 +8,8 @@ import type { ParsedCsr } from '../../pki/csr.js';
 
 /** A bare client certificate: no organization, no subject alternative names, client usages. */
 function proxyClientProblem(req: ParsedCsr, usages: string[]): string | null {
-  if (req.organizations.length || req.dnsNames.length || req.ips.length || req.emails.length || req.uris.length) return 'a kube-proxy certificate names no organization and no alternative names';
-  if (!usages.includes('client auth')) return 'a kube-proxy certificate needs client auth';
+  if (req.organizations.length || req.dnsNames.length || req.ips.length || req.emails.length || req.uris.length) return 'a node component certificate names no organization and no alternative names';
+  if (!usages.includes('client auth')) return 'a node component certificate needs client auth';
   return apiServerClientProblem(usages);
 }
 
@@ -21,19 +21,28 @@ function proxyClientProblem(req: ParsedCsr, usages: string[]): string | null {
 // person (`kubectl certificate approve`).
 
 interface Recognizer {
-  subresource: 'selfnodeclient' | 'nodeclient' | 'nodeproxyclient';
+  subresource: 'selfnodeclient' | 'nodeclient' | 'nodeproxyclient' | 'nodelocalpathclient';
   message: string;
   recognize(csr: KubeObject, cn: string, problem: string | null): boolean;
 }
 
 /** k8ts (as k3s, whose server hands every joined agent a kube-proxy certificate): a node may get system:kube-proxy's. */
 export const PROXY_USER = 'system:kube-proxy';
+/** k8ts: the local-path provisioner every node runs for claims of its own pods writes PVs as this user. */
+export const LOCAL_PATH_USER = 'system:k8ts:local-path-provisioner';
+
+const fromNode = (csr: KubeObject) => (specOf(csr).groups ?? []).includes('system:nodes');
 
 const RECOGNIZERS: Recognizer[] = [
   {
     subresource: 'nodeproxyclient',
     message: 'Auto approving kube-proxy client certificate for a node after SubjectAccessReview.',
-    recognize: (csr, cn, problem) => specOf(csr).signerName === APISERVER_CLIENT_SIGNER && problem === null && cn === PROXY_USER && (specOf(csr).groups ?? []).includes('system:nodes'),
+    recognize: (csr, cn, problem) => specOf(csr).signerName === APISERVER_CLIENT_SIGNER && problem === null && cn === PROXY_USER && fromNode(csr),
+  },
+  {
+    subresource: 'nodelocalpathclient',
+    message: 'Auto approving local-path provisioner client certificate for a node after SubjectAccessReview.',
+    recognize: (csr, cn, problem) => specOf(csr).signerName === APISERVER_CLIENT_SIGNER && problem === null && cn === LOCAL_PATH_USER && fromNode(csr),
   },
   {
     subresource: 'selfnodeclient',

@@ -63,6 +63,8 @@ export class NodeNetwork {
   constructor(
     readonly podCIDR: string,
     readonly bridge: string,
+    /** Both ends of every pod veth get it (undefined: the kernel's default). */
+    readonly mtu?: number,
   ) {
     this.cidr = parseCidr(podCIDR);
   }
@@ -129,7 +131,8 @@ export class NodeNetwork {
   async attach(nsPid: number, sandboxId: string, ip: string): Promise<string> {
     await this.ensureBridge();
     const veth = vethName(sandboxId);
-    await runOk('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(nsPid)]);
+    const mtu = this.mtu ? ['mtu', String(this.mtu)] : [];
+    await runOk('ip', ['link', 'add', veth, ...mtu, 'type', 'veth', 'peer', 'name', 'eth0', ...mtu, 'netns', String(nsPid)]);
     try {
       await runOk('ip', ['link', 'set', veth, 'master', this.bridge, 'up']);
       const script = [`link set lo up`, `addr add ${ip}/${this.prefix} dev eth0`, `link set eth0 up`, `route add default via ${this.gateway}`].join('\n') + '\n';

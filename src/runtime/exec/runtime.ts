@@ -57,6 +57,8 @@ export interface ExecRuntimeOptions {
   nodeName: string;
   /** Pod IPs (namespaces isolation); default 10.244.0.0/24. Refused when it overlaps a network of this machine. */
   podCIDR?: string;
+  /** MTU of the pods' veths (default: the kernel's, 1500); lower under a tunnel (the pod network's VXLAN). */
+  podMTU?: number;
   /**
    * Without podCIDR: start with no pod network (NetworkReady=false) until
    * updatePodCIDR() hands over the Node's spec.podCIDR, as a CNI plugin fed
@@ -137,7 +139,7 @@ export class ExecRuntime implements ContainerRuntime {
       this.modeReason = 'each pod has its own PID, UTS, IPC, mount and network namespaces';
     }
     if (this.mode === 'namespaces') {
-      if (opts.podCIDR || !opts.awaitPodCIDR) this.network = new NodeNetwork(opts.podCIDR ?? DEFAULT_POD_CIDR, opts.bridgeName ?? defaultBridgeName(opts.nodeName));
+      if (opts.podCIDR || !opts.awaitPodCIDR) this.network = new NodeNetwork(opts.podCIDR ?? DEFAULT_POD_CIDR, opts.bridgeName ?? defaultBridgeName(opts.nodeName), opts.podMTU);
       const version = detectCgroups();
       if (version) this.cgroups = new Cgroups(version);
     }
@@ -814,7 +816,7 @@ export class ExecRuntime implements ContainerRuntime {
         }
         if (existsSync(`/sys/class/net/${this.network.bridge}`)) await this.network.removeBridge();
       }
-      this.network = new NodeNetwork(cidr, this.bridgeName);
+      this.network = new NodeNetwork(cidr, this.bridgeName, this.opts.podMTU);
       if (!existsSync(`/sys/class/net/${this.bridgeName}`)) await checkNoOverlap(cidr, this.bridgeName);
       log.info({ node: this.nodeName, podCIDR: cidr }, 'pod network set from the Node\'s podCIDR');
     });
