@@ -24,10 +24,14 @@ const WINDOW_S = Number(opt('--window', '30'));
 const SETTLE_S = Number(opt('--settle', '25'));
 /** V8 flags for the hollow process (e.g. --max-semi-space-size=1: measured no better here). */
 const V8_FLAGS = opt('--v8-flags', '').split(' ').filter(Boolean);
+/** Write a heap snapshot of the hollow process after the window into this directory. */
+const SNAPSHOT_DIR = opt('--snapshot-dir', '');
+/** Node flags for the API server process (e.g. --cpu-prof --cpu-prof-dir DIR to profile it under this load). */
+const API_NODE_FLAGS = opt('--api-node-flags', '').split(' ').filter(Boolean);
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
 
 function startApi(dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, 'bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -127,6 +131,11 @@ async function measure(count: number): Promise<Row> {
     hollow.send('measure');
     const m1 = await hollow.next();
     const seconds = (Date.now() - t0) / 1000;
+    process.stdout.write(`${count} nodes: memory before ${JSON.stringify(base)}, after ${JSON.stringify(m1)}\n`);
+    if (SNAPSHOT_DIR) {
+      hollow.send(`snapshot ${join(SNAPSHOT_DIR, `hollow-${count}.heapsnapshot`)}`);
+      process.stdout.write(`${count} nodes: ${JSON.stringify(await hollow.next())}\n`);
+    }
     client.close();
     const s = summarize(latencies);
     return {
@@ -169,4 +178,4 @@ const body = [
   out,
   '```',
 ].join('\n');
-await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Hollow nodes', body);
+if (!args.includes('--no-write')) await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Hollow nodes', body);
