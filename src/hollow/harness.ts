@@ -69,7 +69,7 @@ export interface HollowNodeInfo {
 }
 
 /** Nodes registering at once when no start delay is given. */
-const START_CONCURRENCY = 32;
+const START_CONCURRENCY = 64;
 
 /** Enough to keep one API server busy; the pod watch holds one of them. */
 const HOLLOW_CONNECTIONS = 16;

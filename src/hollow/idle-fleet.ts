@@ -118,8 +118,8 @@ export class IdleFleet {
 
   /**
    * Node i starts idle, as a kubelet starting: "Starting kubelet.", then it
-   * registers (resolves after the first attempt) and creates or takes over
-   * its Lease. A node started again registers again, as a restarted kubelet.
+   * registers (resolves after the first attempt), then creates or takes
+   * over its Lease. A node started again registers again, as a restarted kubelet.
    */
   async add(i: number): Promise<void> {
     if (this.isIdle(i)) return;
@@ -131,7 +131,7 @@ export class IdleFleet {
     this.statusWheel.run();
     this.o.recorder.event({ kind: 'Node', name: this.o.nameOf(i), uid: this.o.nameOf(i) }, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
     await this.reportStatus(i);
-    await this.renewLease(i);
+    void this.renewLease(i);
   }
 
   /** Node i leaves the table (stopped, or its kubelet takes over); returns what its agent should continue from. */
