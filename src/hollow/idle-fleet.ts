@@ -48,6 +48,15 @@ const ACTIVE = 1;
 const STATUS_BUSY = 2;
 const LEASE_BUSY = 4;
 
+/**
+ * Requests the fleet has in flight at most. A slow API server would
+ * otherwise hold thousands of them here, each a request object, a reporter
+ * and its promises (several KB); past this many a due node waits in a queue
+ * of numbers and goes when one finishes, as late as it would have come
+ * back anyway.
+ */
+const MAX_IN_FLIGHT = 64;
+
 /** Calls fn(i) for node i at i/count of every period, all nodes on one timer. */
 class IndexWheel {
   private timer?: NodeJS.Timeout;
@@ -94,6 +103,9 @@ export class IdleFleet {
   private readonly leaseWheel: IndexWheel;
   private readonly statusWheel: IndexWheel;
   private active = 0;
+  private inFlight = 0;
+  /** Due work waiting for a slot: index * 2, + 1 for a Lease renewal. */
+  private readonly waiting: number[] = [];
 
   constructor(private readonly o: IdleFleetOptions) {
     const n = o.count;
@@ -103,8 +115,8 @@ export class IdleFleet {
     this.leaseRV = new Array<string | undefined>(n).fill(undefined);
     this.conditions = new Array<string | undefined>(n).fill(undefined);
     this.podCIDR = new Array<string | undefined>(n).fill(undefined);
-    this.leaseWheel = new IndexWheel(n, o.leaseRenewMs, 0, (i) => void this.renewLease(i));
-    this.statusWheel = new IndexWheel(n, o.statusUpdateMs, 0.5, (i) => void this.reportStatus(i));
+    this.leaseWheel = new IndexWheel(n, o.leaseRenewMs, 0, (i) => this.due(i, LEASE_BUSY));
+    this.statusWheel = new IndexWheel(n, o.statusUpdateMs, 0.5, (i) => this.due(i, STATUS_BUSY));
   }
 
   /** Idle nodes now in the table. */
@@ -130,8 +142,9 @@ export class IdleFleet {
     this.leaseWheel.run();
     this.statusWheel.run();
     this.o.recorder.event({ kind: 'Node', name: this.o.nameOf(i), uid: this.o.nameOf(i) }, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
-    await this.reportStatus(i);
-    void this.renewLease(i);
+    this.flags[i]! |= STATUS_BUSY;
+    await this.run(i, STATUS_BUSY);
+    this.due(i, LEASE_BUSY);
   }
 
   /** Node i leaves the table (stopped, or its kubelet takes over); returns what its agent should continue from. */
@@ -154,6 +167,27 @@ export class IdleFleet {
     this.statusWheel.stop();
     this.flags.fill(0);
     this.active = 0;
+    this.waiting.length = 0;
+  }
+
+  private due(i: number, what: typeof STATUS_BUSY | typeof LEASE_BUSY): void {
+    const f = this.flags[i]!;
+    if (!(f & ACTIVE) || f & what) return;
+    this.flags[i] = f | what;
+    if (this.inFlight < MAX_IN_FLIGHT) void this.run(i, what);
+    else this.waiting.push(i * 2 + (what === LEASE_BUSY ? 1 : 0));
+  }
+
+  private async run(i: number, what: typeof STATUS_BUSY | typeof LEASE_BUSY): Promise<void> {
+    this.inFlight++;
+    try {
+      if (this.flags[i]! & ACTIVE) await (what === LEASE_BUSY ? this.renewLeaseNow(i) : this.reportStatusNow(i));
+    } finally {
+      this.flags[i]! &= ~what;
+      this.inFlight--;
+      const next = this.waiting.shift();
+      if (next !== undefined) void this.run(next >> 1, next & 1 ? LEASE_BUSY : STATUS_BUSY);
+    }
   }
 
   private ctx(i: number): NodeAgentContext {
@@ -166,38 +200,24 @@ export class IdleFleet {
     return v;
   }
 
-  private async reportStatus(i: number): Promise<void> {
-    const f = this.flags[i]!;
-    if (!(f & ACTIVE) || f & STATUS_BUSY) return;
-    this.flags[i] = f | STATUS_BUSY;
-    try {
-      const facts = await this.o.facts(i);
-      const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs);
-      const conditions = this.conditions[i];
-      if (conditions !== undefined) reporter.restore({ uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] });
-      await reporter.tick();
-      const s = reporter.snapshot();
-      this.uid[i] = s?.uid;
-      this.lastReportAt[i] = s?.lastReportAt ?? 0;
-      this.conditions[i] = s ? this.intern(s.conditions) : undefined;
-      this.podCIDR[i] = s?.podCIDR;
-    } finally {
-      this.flags[i]! &= ~STATUS_BUSY;
-    }
+  private async reportStatusNow(i: number): Promise<void> {
+    const facts = await this.o.facts(i);
+    const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs);
+    const conditions = this.conditions[i];
+    if (conditions !== undefined) reporter.restore({ uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] });
+    await reporter.tick();
+    const s = reporter.snapshot();
+    this.uid[i] = s?.uid;
+    this.lastReportAt[i] = s?.lastReportAt ?? 0;
+    this.conditions[i] = s ? this.intern(s.conditions) : undefined;
+    this.podCIDR[i] = s?.podCIDR;
   }
 
-  private async renewLease(i: number): Promise<void> {
-    const f = this.flags[i]!;
-    if (!(f & ACTIVE) || f & LEASE_BUSY) return;
-    this.flags[i] = f | LEASE_BUSY;
-    try {
-      const lease = new NodeLease(this.ctx(i), this.o.leaseDurationSeconds, () => this.uid[i]);
-      const rv = this.leaseRV[i];
-      if (rv !== undefined) lease.seed(rv);
-      await lease.renew();
-      this.leaseRV[i] = lease.resourceVersion;
-    } finally {
-      this.flags[i]! &= ~LEASE_BUSY;
-    }
+  private async renewLeaseNow(i: number): Promise<void> {
+    const lease = new NodeLease(this.ctx(i), this.o.leaseDurationSeconds, () => this.uid[i]);
+    const rv = this.leaseRV[i];
+    if (rv !== undefined) lease.seed(rv);
+    await lease.renew();
+    this.leaseRV[i] = lease.resourceVersion;
   }
 }
