@@ -2,6 +2,7 @@
 // is theirs: reports its memory before and after starting N nodes (after a
 // GC, idle) and counts the requests the shared client sends.
 // Argv: KUBECONFIG COUNT ROOTDIR. Lines on stdout are JSON.
+import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { HollowCluster } from '../../src/hollow/harness.js';
@@ -14,7 +15,10 @@ const memory = (): Record<string, number> => {
   gc?.();
   const m = process.memoryUsage();
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.space_size / 1024)]));
-  return { spaces: spaces as unknown as number, rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
+  // Private (anonymous) resident memory: RSS less the pages of the node binary and libraries, which
+  // grow as more of their code runs (TLS, HTTP) whatever the node count.
+  const anon = Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+  return { anon, spaces: spaces as unknown as number, rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 };
 
 const cluster = new HollowCluster({ clientConfig: loadKubeconfig(kubeconfig!), count, rootDir: rootDir! });
