@@ -2,6 +2,8 @@
 // is theirs: reports its memory before and after starting N nodes (after a
 // GC, idle) and counts the requests the shared client sends.
 // Argv: KUBECONFIG COUNT ROOTDIR. Lines on stdout are JSON.
+import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { HollowCluster } from '../../src/hollow/harness.js';
 
@@ -9,10 +11,14 @@ const [kubeconfig, countArg, rootDir] = process.argv.slice(2);
 const count = Number(countArg);
 const gc = (globalThis as { gc?: () => void }).gc;
 const say = (o: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(o) + '\n');
-const memory = (): { rss: number; heap: number } => {
+const memory = (): Record<string, number> => {
   gc?.();
   const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.space_size / 1024)]));
+  // Private (anonymous) resident memory: RSS less the pages of the node binary and libraries, which
+  // grow as more of their code runs (TLS, HTTP) whatever the node count.
+  const anon = Number(/RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+  return { anon, spaces: spaces as unknown as number, rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 };
 
 const cluster = new HollowCluster({ clientConfig: loadKubeconfig(kubeconfig!), count, rootDir: rootDir! });
@@ -31,5 +37,6 @@ say({ phase: 'started', seconds: (Date.now() - t0) / 1000, failed: cluster.list(
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (line: string) => {
   if (line.startsWith('measure')) say({ phase: 'measure', requests, ...memory() });
+  if (line.startsWith('snapshot ')) say({ phase: 'snapshot', file: writeHeapSnapshot(line.slice(9).trim()) });
   if (line.startsWith('stop')) void cluster.close().then(() => process.exit(0));
 });

@@ -24,10 +24,14 @@ const WINDOW_S = Number(opt('--window', '30'));
 const SETTLE_S = Number(opt('--settle', '25'));
 /** V8 flags for the hollow process (e.g. --max-semi-space-size=1: measured no better here). */
 const V8_FLAGS = opt('--v8-flags', '').split(' ').filter(Boolean);
+/** Write a heap snapshot of the hollow process after the window into this directory. */
+const SNAPSHOT_DIR = opt('--snapshot-dir', '');
+/** Node flags for the API server process (e.g. --cpu-prof --cpu-prof-dir DIR to profile it under this load). */
+const API_NODE_FLAGS = opt('--api-node-flags', '').split(' ').filter(Boolean);
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
 
 function startApi(dir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, 'bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -76,6 +80,10 @@ interface Row {
   nodes: number;
   startS: number;
   rssPerNodeKB: number;
+  /** RSS after start minus before, bytes. */
+  rssTotal: number;
+  anonPerNodeKB: number;
+  anonTotal: number;
   heapPerNodeKB: number;
   reqPerS: number;
   p50: number;
@@ -127,12 +135,20 @@ async function measure(count: number): Promise<Row> {
     hollow.send('measure');
     const m1 = await hollow.next();
     const seconds = (Date.now() - t0) / 1000;
+    process.stdout.write(`${count} nodes: memory before ${JSON.stringify(base)}, after ${JSON.stringify(m1)}\n`);
+    if (SNAPSHOT_DIR) {
+      hollow.send(`snapshot ${join(SNAPSHOT_DIR, `hollow-${count}.heapsnapshot`)}`);
+      process.stdout.write(`${count} nodes: ${JSON.stringify(await hollow.next())}\n`);
+    }
     client.close();
     const s = summarize(latencies);
     return {
       nodes: count,
       startS: registeredS,
       rssPerNodeKB: (Number(m1.rss) - Number(base.rss)) / count / 1024,
+      rssTotal: Number(m1.rss) - Number(base.rss),
+      anonPerNodeKB: (Number(m1.anon) - Number(base.anon)) / count / 1024,
+      anonTotal: Number(m1.anon) - Number(base.anon),
       heapPerNodeKB: (Number(m1.heap) - Number(base.heap)) / count / 1024,
       reqPerS: (Number(m1.requests) - Number(m0.requests)) / seconds,
       p50: s.p50,
@@ -150,23 +166,34 @@ async function measure(count: number): Promise<Row> {
   }
 }
 
+const loadAtStart = loadavg();
 const rows: Row[] = [];
 for (const n of SIZES) rows.push(await measure(n));
 const out = table([
-  ['hollow nodes', 'start (s)', 'RSS/node (KB)', 'heap/node (KB)', 'API req/s', 'GET p50 (ms)', 'GET p99 (ms)', 'GETs', 'API CPU', 'hollow CPU'],
-  ...rows.map((r) => [String(r.nodes), fmt(r.startS, 1), fmt(r.rssPerNodeKB, 1), fmt(r.heapPerNodeKB, 1), fmt(r.reqPerS, 0), fmt(r.p50), fmt(r.p99), String(r.gets), `${fmt(r.apiCpu * 100, 0)}%`, `${fmt(r.hollowCpu * 100, 0)}%`]),
+  ['hollow nodes', 'start (s)', 'RSS/node (KB)', 'anon RSS/node (KB)', 'heap/node (KB)', 'API req/s', 'GET p50 (ms)', 'GET p99 (ms)', 'GETs', 'API CPU', 'hollow CPU'],
+  ...rows.map((r) => [String(r.nodes), fmt(r.startS, 1), fmt(r.rssPerNodeKB, 1), fmt(r.anonPerNodeKB, 1), fmt(r.heapPerNodeKB, 1), fmt(r.reqPerS, 0), fmt(r.p50), fmt(r.p99), String(r.gets), `${fmt(r.apiCpu * 100, 0)}%`, `${fmt(r.hollowCpu * 100, 0)}%`]),
 ]);
+// The per-node figure above carries the process's fixed costs (connections, pod watch, young generation) divided by N;
+// between two sizes those cancel, leaving what one more idle node costs.
+const marginal = rows.length >= 2 ? ((rows.at(-1)!.rssTotal - rows[0]!.rssTotal) / (rows.at(-1)!.nodes - rows[0]!.nodes)) / 1024 : undefined;
+const marginalAnon = rows.length >= 2 ? ((rows.at(-1)!.anonTotal - rows[0]!.anonTotal) / (rows.at(-1)!.nodes - rows[0]!.nodes)) / 1024 : 0;
+const marginalLine =
+  marginal === undefined
+    ? ''
+    : `Per additional idle node between ${rows[0]!.nodes} and ${rows.at(-1)!.nodes} nodes: RSS ${fmt(marginal, 1)} KB (target 20 KB, ratio ${fmt(marginal / 20, 2)}), anonymous RSS ${fmt(marginalAnon, 1)} KB (ratio ${fmt(marginalAnon / 20, 2)}).`;
 console.log(out);
+if (marginalLine) console.log(marginalLine);
 const body = [
   'N hollow kubelets (src/hollow: the real kubelet over a shared fake runtime, client, pod watch, event recorder and ticker) in one process,',
   `idle after registration, renewing Leases every 10 s; the API server (SQLite) in another process; both on the same 2-core machine.`,
-  `Hollow process flags: ${V8_FLAGS.join(' ') || 'none'}. RSS/node = (RSS after start - RSS before, both after a GC) / N. API load counted at the hollow nodes' client over ${WINDOW_S} s;`,
+  `Hollow process flags: ${V8_FLAGS.join(' ') || 'none'}. RSS/node = (RSS after start - RSS before, both after a GC) / N; anon RSS: the same with RssAnon (private memory, without the node binary's pages). API load counted at the hollow nodes' client over ${WINDOW_S} s;`,
   'latency = GET of a random Node from a separate client, 2 in flight, during the same window; CPU = share of one core over the window.',
   'start = hollow process start to every Node object registered. Targets: ≤ 20 KB RSS/node, p99 ≤ 100 ms at 5,000 nodes.',
-  `Load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine shows in the latencies, not in RSS).`,
+  `Load average at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' ')}, at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine shows in the latencies, not in RSS).`,
   '',
   '```',
   out,
   '```',
+  ...(marginalLine ? ['', marginalLine] : []),
 ].join('\n');
-await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Hollow nodes', body);
+if (!args.includes('--no-write')) await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Hollow nodes', body);

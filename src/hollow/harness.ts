@@ -13,7 +13,9 @@ import type { Pod } from '../kubelet/api-types.js';
 import { SharedPodSource } from '../kubelet/pod/source.js';
 import { FakeRuntime } from '../runtime/fake/index.js';
 import { logger } from '../util/log.js';
-import { HollowNode, type IdleMode } from './hollow-node.js';
+import { HollowNode, type HollowHost } from './hollow-node.js';
+import { IdleFleet } from './idle-fleet.js';
+import type { NodeFacts } from '../kubelet/node/node-object.js';
 import { kubeletNodeFacts, NodeAgent } from '../kubelet/node/agent.js';
 import { filesystemBytes, machineInfo, type MachineInfo } from '../kubelet/node/machine.js';
 import type { KubeletOptions } from '../kubelet/options.js';
@@ -66,6 +68,9 @@ export interface HollowNodeInfo {
   pods: number;
 }
 
+/** Nodes registering at once when no start delay is given. */
+const START_CONCURRENCY = 64;
+
 /** Enough to keep one API server busy; the pod watch holds one of them. */
 const HOLLOW_CONNECTIONS = 16;
 
@@ -90,28 +95,30 @@ export class HollowCluster {
     this.recorder = new EventRecorder(this.client, { component: 'kubelet', host: 'hollow-nodes' });
     const prefix = opts.namePrefix ?? 'hollow-node-';
     const leaseSeconds = opts.leaseDurationSeconds ?? 40;
+    const leaseRenewMs = (leaseSeconds * 1000) / 4;
     // A kubelet server per node needs the kubelet itself, so those nodes never idle.
-    const idle = opts.kubeletServers ? undefined : (name: string, options: () => KubeletOptions): IdleMode => ({
-      source: this.source,
-      runtime: this.runtime,
-      agent: async () => {
-        const o = options();
-        const found = await this.machine();
-        const ctx = { nodeName: name, client: this.client, runtime: this.runtime, recorder: this.recorder, log: kubeletLog };
-        return new NodeAgent(ctx, kubeletNodeFacts(o, { ...found, address: o.address! }), {
-          ticker: this.ticker,
+    this.fleet = opts.kubeletServers
+      ? undefined
+      : new IdleFleet({
+          count: opts.count,
+          client: this.client,
+          runtime: this.runtime,
+          recorder: this.recorder,
+          log: kubeletLog,
+          nameOf: (i) => `${prefix}${i}`,
+          facts: (i) => this.facts(i),
+          leaseDurationSeconds: leaseSeconds,
+          leaseRenewMs,
           statusUpdateMs: 10_000,
           statusReportMs: 300_000,
-          leaseDurationSeconds: leaseSeconds,
-          leaseRenewMs: o.leaseRenewInterval!,
         });
-      },
-    });
-    for (let i = 0; i < opts.count; i++) {
-      const name = `${prefix}${i}`;
-      const options = (): KubeletOptions => ({
+    this.source.onUnsubscribed = (name) => void this.nodes.get(name)?.wake();
+    const capacity = opts.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' };
+    const nodeLabels = { 'node.k8ts.io/hollow': 'true' };
+    const host: HollowHost = {
+      options: (i: number): KubeletOptions => ({
         client: this.client,
-        nodeName: name,
+        nodeName: `${prefix}${i}`,
         runtime: this.runtime,
         rootDir: opts.rootDir,
         kubeletPort: opts.kubeletServers ? 0 : null,
@@ -122,12 +129,36 @@ export class HollowCluster {
         ticker: this.ticker,
         lightweight: true,
         nodeLeaseDurationSeconds: leaseSeconds,
-        leaseRenewInterval: (leaseSeconds * 1000) / 4,
-        capacity: opts.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' },
-        nodeLabels: { 'node.k8ts.io/hollow': 'true' },
-      });
-      this.nodes.set(name, new HollowNode(name, options, idle?.(name, options)));
+        leaseRenewInterval: leaseRenewMs,
+        capacity,
+        nodeLabels,
+      }),
+      runtime: this.runtime,
+      fleet: this.fleet,
+      hasPods: (name) => this.source.hasPods(name),
+      agent: async (i, state) => {
+        const name = `${prefix}${i}`;
+        const ctx = { nodeName: name, client: this.client, runtime: this.runtime, recorder: this.recorder, log: kubeletLog };
+        const agent = new NodeAgent(ctx, await this.facts(i), { ticker: this.ticker, statusUpdateMs: 10_000, statusReportMs: 300_000, leaseDurationSeconds: leaseSeconds, leaseRenewMs });
+        if (state.reporter) agent.reporter.restore(state.reporter);
+        if (state.leaseResourceVersion) agent.lease.seed(state.leaseResourceVersion);
+        return agent;
+      },
+    };
+    this.host = host;
+    for (let i = 0; i < opts.count; i++) {
+      const name = `${prefix}${i}`;
+      this.nodes.set(name, new HollowNode(name, i, host));
     }
+  }
+
+  private readonly fleet?: IdleFleet;
+  private readonly host: HollowHost;
+
+  /** What node i reports: the shared machine facts with its own name and address. */
+  private async facts(i: number): Promise<NodeFacts> {
+    const o = this.host.options(i);
+    return kubeletNodeFacts(o, { ...(await this.machine()), address: o.address! });
   }
 
   private found?: Promise<{ machine: MachineInfo; storageBytes: number; runtime: RuntimeVersion }>;
@@ -145,16 +176,26 @@ export class HollowCluster {
     this.informer.start();
     let n = 0;
     const delay = this.opts.startDelayMs ?? 0;
-    const starts: Promise<void>[] = [];
-    for (const node of this.nodes.values()) {
-      if (this.closing) break;
-      const p = node.start().then(() => onProgress?.(++n));
-      starts.push(p);
-      // Without a delay, start in small waves so registration does not flood the API server at once.
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      else if (starts.length % 50 === 0) await Promise.all(starts.slice(-50));
+    if (delay > 0) {
+      const starts: Promise<void>[] = [];
+      for (const node of this.nodes.values()) {
+        if (this.closing) break;
+        starts.push(node.start().then(() => onProgress?.(++n)));
+        await new Promise((r) => setTimeout(r, delay));
+      }
+      await Promise.all(starts);
+    } else {
+      // A start resolves once the node has tried to register: a few dozen at a time keep registration
+      // from flooding the API server (and this process's heap) with thousands of creates at once.
+      const queue = [...this.nodes.values()];
+      const lane = async (): Promise<void> => {
+        for (let node = queue.shift(); node && !this.closing; node = queue.shift()) {
+          await node.start();
+          onProgress?.(++n);
+        }
+      };
+      await Promise.all(Array.from({ length: START_CONCURRENCY }, lane));
     }
-    await Promise.all(starts);
     log.info({ nodes: this.nodes.size }, 'hollow nodes started');
   }
 
@@ -190,6 +231,7 @@ export class HollowCluster {
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
+    this.fleet?.stop();
     await this.informer.stop();
     await this.recorder.shutdown();
     await this.runtime.close();

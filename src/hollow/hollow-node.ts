@@ -4,32 +4,35 @@
 // status go stale as a dead node's would, while the fake runtime keeps its
 // pods, so starting it again adopts them as a restarted kubelet does.
 //
-// A node with no pods runs only the kubelet's node agent (registration,
+// A node with no pods is a row in the harness's IdleFleet (registration,
 // status, Lease): that is all an idle kubelet does for the API server, and
-// thousands of idle nodes then cost a few KB each instead of a pod
-// machinery each (workers, PLEG relist, probers, volumes). Its first pod
-// starts the kubelet, which takes the agent over: the Node sees no restart.
+// thousands of idle nodes then cost a few hundred bytes each instead of a
+// pod machinery each (workers, PLEG relist, probers, volumes) or even a node
+// agent each. Its first pod starts the kubelet, whose node agent continues
+// from the row's state: the Node sees no restart.
 import { startKubelet, type KubeletOptions, type RunningKubelet } from '../kubelet/kubelet.js';
 import type { NodeAgent } from '../kubelet/node/agent.js';
-import type { NodePodSource, PodSubscription } from '../kubelet/pod/source.js';
 import { LABEL_NODE_NAME, type ContainerRuntime } from '../runtime/interface.js';
 import { logger } from '../util/log.js';
+import type { IdleFleet, IdleNodeState } from './idle-fleet.js';
 
 const log = logger('hollow');
 
 export type HollowState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 
-/** How an idle node runs without a kubelet; absent: the kubelet always runs. */
-export interface IdleMode {
-  agent(): Promise<NodeAgent>;
-  source: NodePodSource;
+/** What every hollow node of a harness shares; absent fleet: the kubelet always runs. */
+export interface HollowHost {
+  options(index: number): KubeletOptions;
   runtime: ContainerRuntime;
+  fleet?: IdleFleet;
+  /** Whether pods are bound to the node already (they wake it at once). */
+  hasPods(name: string): boolean;
+  /** A node agent continuing from what the fleet kept for node i. */
+  agent(index: number, state: IdleNodeState): Promise<NodeAgent>;
 }
 
 export class HollowNode {
   private kubelet?: RunningKubelet;
-  private agent?: NodeAgent;
-  private sub?: PodSubscription;
   private pending?: Promise<void>;
   state: HollowState = 'stopped';
   lastError?: string;
@@ -37,29 +40,32 @@ export class HollowNode {
 
   constructor(
     readonly name: string,
-    private readonly options: () => KubeletOptions,
-    private readonly idle?: IdleMode,
+    readonly index: number,
+    private readonly host: HollowHost,
   ) {}
 
-  /** True while only the node agent runs (no pod has come yet). */
+  /** True while only the fleet's row stands for the node (no pod has come yet). */
   get isIdle(): boolean {
-    return !!this.agent;
+    return !!this.host.fleet?.isIdle(this.index);
   }
 
   /** Starts the node (idle when it can be); concurrent start/stop calls run one after the other. */
   start(): Promise<void> {
     return this.serialize(async () => {
-      if (this.kubelet || this.agent) return;
+      if (this.kubelet || this.isIdle) return;
       this.state = 'starting';
       try {
-        if (this.idle && !(await this.hasRuntimePods(this.idle.runtime))) {
-          this.agent = await this.idle.agent();
-          this.agent.start();
-          // Pods already bound are replayed at once, so a node with pods wakes straight away.
-          this.sub = this.idle.source.subscribe(this.name, { onUpsert: () => void this.wake(), onDelete: () => undefined });
-        } else {
-          this.kubelet = await startKubelet(this.options());
+        const fleet = this.host.fleet;
+        if (fleet && !(await this.hasRuntimePods(this.host.runtime))) {
+          this.state = 'running';
+          this.startedAt = Date.now();
+          this.lastError = undefined;
+          await fleet.add(this.index);
+          // Pods already bound wake the node straight away; later ones reach wake() through the shared source.
+          if (this.host.hasPods(this.name)) void this.wake();
+          return;
         }
+        this.kubelet = await startKubelet(this.host.options(this.index));
         this.state = 'running';
         this.startedAt = Date.now();
         this.lastError = undefined;
@@ -73,14 +79,9 @@ export class HollowNode {
 
   stop(): Promise<void> {
     return this.serialize(async () => {
-      if (!this.kubelet && !this.agent) return;
+      if (!this.kubelet && !this.isIdle) return;
       this.state = 'stopping';
-      if (this.agent) {
-        this.agent.stop();
-        this.agent = undefined;
-        await this.sub?.stop();
-        this.sub = undefined;
-      }
+      this.host.fleet?.remove(this.index);
       const k = this.kubelet;
       this.kubelet = undefined;
       await k?.stop();
@@ -89,17 +90,21 @@ export class HollowNode {
     });
   }
 
-  /** The first pod: the kubelet starts and takes the running agent over. */
-  private wake(): Promise<void> {
+  /** The first pod: the kubelet starts with a node agent that continues from the fleet's row. */
+  wake(): Promise<void> {
     return this.serialize(async () => {
-      const agent = this.agent;
-      if (!agent || this.kubelet) return;
+      const fleet = this.host.fleet;
+      if (!fleet?.isIdle(this.index) || this.kubelet) return;
+      const state = fleet.remove(this.index);
+      let agent: NodeAgent | undefined;
       try {
-        // The kubelet's own subscription replaces ours (one handler per node on the shared source).
-        this.kubelet = await startKubelet({ ...this.options(), nodeAgent: agent });
-        this.agent = undefined;
-        this.sub = undefined;
+        agent = await this.host.agent(this.index, state);
+        agent.start({ resumed: true });
+        this.kubelet = await startKubelet({ ...this.host.options(this.index), nodeAgent: agent });
       } catch (err) {
+        // No kubelet and no heartbeat: the node goes NotReady, as one whose kubelet cannot start.
+        agent?.stop();
+        this.state = 'failed';
         this.lastError = (err as Error).message;
         log.warn({ node: this.name, err: this.lastError }, 'hollow node could not start its kubelet for its first pod');
       }
@@ -112,7 +117,12 @@ export class HollowNode {
 
   private serialize(fn: () => Promise<void>): Promise<void> {
     const next = (this.pending ?? Promise.resolve()).then(fn);
-    this.pending = next.catch(() => undefined);
+    const settled = next.catch(() => undefined);
+    this.pending = settled;
+    // Nothing queued behind it: drop the chain rather than keep a settled promise per node.
+    void settled.then(() => {
+      if (this.pending === settled) this.pending = undefined;
+    });
     return next;
   }
 }

@@ -223,4 +223,18 @@ describe('API semantics', () => {
     assert.equal(r2.code, 400);
     assert.match(r2.body.message, /a container name must be specified for pod two, choose one of: \[a b\]/);
   });
+  test('a JSON GET, served from the stored text, carries the current resourceVersion (kubectl -o json)', async () => {
+    const created = await req('POST', '/api/v1/namespaces/sem/configmaps', cm('fast-get'));
+    assert.equal(created.code, 201);
+    const updated = await req('PUT', '/api/v1/namespaces/sem/configmaps/fast-get', { ...created.body, data: { a: '2' } });
+    assert.equal(updated.code, 200);
+    const got = JSON.parse(await kubectlOk(s.kubeconfig, ['get', 'configmap', 'fast-get', '-n', 'sem', '-o', 'json']));
+    assert.equal(got.metadata.resourceVersion, updated.body.metadata.resourceVersion);
+    assert.equal(got.metadata.uid, created.body.metadata.uid);
+    assert.deepEqual(got.data, { a: '2' });
+    assert.equal(got.kind, 'ConfigMap');
+    const missing = await req('GET', '/api/v1/namespaces/sem/configmaps/no-such');
+    assert.equal(missing.code, 404);
+    assert.equal(missing.body.reason, 'NotFound');
+  });
 });

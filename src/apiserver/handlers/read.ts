@@ -9,6 +9,13 @@ import { handlePodLog } from './pod-log.js';
 export async function handleGet(ctx: RequestContext): Promise<void> {
   const { rr, store } = ctx;
   if (rr.subresource === 'log' && ctx.info.resource === 'pods') return handlePodLog(ctx);
+  if ((rr.subresource === undefined || rr.subresource === 'status') && ctx.output.kind === 'json' && ctx.warnings.length === 0) {
+    const text = await store.getJson(rr.namespace, rr.name!);
+    if (text !== undefined) {
+      writeJson(ctx.res, 200, text);
+      return;
+    }
+  }
   const obj = await store.get(rr.namespace, rr.name!);
   switch (rr.subresource) {
     case undefined:

@@ -159,6 +159,23 @@ export class ResourceStore {
     return this.decode(kv);
   }
 
+  /**
+   * One object as JSON text straight from storage, without decoding it: the
+   * cheapest GET, which thousands of kubelets make every status period.
+   * undefined when the stored form must be converted; the caller then uses get().
+   */
+  async getJson(namespace: string | undefined, name: string): Promise<string | undefined> {
+    if (this.conversion) return undefined;
+    let kv;
+    try {
+      kv = await this.store.get(objectKey(this.info, namespace, name));
+    } catch (err) {
+      this.mapError(err, name);
+    }
+    if (!kv) throw notFound(this.gr, name);
+    return stampResourceVersion(kv.value, kv.modRevision);
+  }
+
   matches(obj: KubeObject, p: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector }): boolean {
     if (p.labelSelector?.length && !matchesLabels(p.labelSelector, obj.metadata.labels)) return false;
     if (p.fieldSelector?.length && !matchesFields(p.fieldSelector, fieldsOf(this.fieldGetters, obj))) return false;

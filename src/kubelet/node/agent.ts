@@ -28,7 +28,7 @@ export interface NodeAgentOptions {
 
 export class NodeAgent {
   readonly reporter: NodeStatusReporter;
-  private readonly lease: NodeLease;
+  readonly lease: NodeLease;
   private regs: TickerRegistration[] = [];
   /** Runs after every status tick (the kubelet reconciles mirror pods there). */
   afterStatus: () => void = () => undefined;
@@ -50,9 +50,10 @@ export class NodeAgent {
     return this.regs.length > 0;
   }
 
-  start(): void {
+  /** resumed: the node's agent already ran in this process (a hollow node waking), so no second "Starting kubelet.". */
+  start(opts: { resumed?: boolean } = {}): void {
     if (this.running) return;
-    this.ctx.recorder.event(this.reporter.ref, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
+    if (!opts.resumed) this.ctx.recorder.event(this.reporter.ref, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
     const tick = (): void => void this.reporter.tick().then(() => this.afterStatus());
     tick();
     this.regs.push(this.o.ticker.every(this.o.statusUpdateMs, tick));

@@ -41,6 +41,21 @@ export class NodeLease {
     };
   }
 
+  /** The resourceVersion of the Lease as last written, if known. */
+  get resourceVersion(): string | undefined {
+    return this.lease?.metadata.resourceVersion;
+  }
+
+  /**
+   * Continues from a Lease this node wrote at resourceVersion rv, without
+   * having kept it: the next renewal is the same single PUT (a conflict
+   * falls back to GET as usual).
+   */
+  seed(rv: string): void {
+    const owners = this.owner();
+    this.lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.ctx.nodeName, namespace: NODE_LEASE_NAMESPACE, resourceVersion: rv, ...(owners ? { ownerReferences: owners } : {}) }, spec: {} };
+  }
+
   /** Called every renew interval; never throws. */
   async renew(): Promise<void> {
     if (this.busy) return;

@@ -13,6 +13,19 @@ import { initialNode, nodeLabels, nodeStatus, statusChanged, type ConditionState
 
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
 
+/**
+ * What a reporter must remember between ticks, in a few strings: thousands
+ * of idle hollow nodes keep this instead of a reporter each and build the
+ * reporter again for each tick (conditions encodes the last reported
+ * condition statuses, e.g. "Ready=True;…", the same text for most nodes).
+ */
+export interface ReporterState {
+  uid?: string;
+  lastReportAt: number;
+  conditions: string;
+  podCIDR?: string;
+}
+
 export class NodeStatusReporter {
   private registered = false;
   private uid?: string;
@@ -28,6 +41,21 @@ export class NodeStatusReporter {
     private readonly facts: () => NodeFacts,
     private readonly reportFrequencyMs: number,
   ) {}
+
+  /** undefined until the node is registered. */
+  snapshot(): ReporterState | undefined {
+    if (!this.registered) return undefined;
+    return { uid: this.uid, lastReportAt: this.lastReportAt, conditions: [...this.lastConditions].map(([t, st]) => `${t}=${st}`).join(';'), ...(this.podCIDR ? { podCIDR: this.podCIDR } : {}) };
+  }
+
+  /** Continues from a snapshot: registered, with the same transitions already reported. */
+  restore(s: ReporterState): void {
+    this.registered = true;
+    this.uid = s.uid;
+    this.lastReportAt = s.lastReportAt;
+    this.podCIDR = s.podCIDR;
+    this.lastConditions = new Map(s.conditions ? s.conditions.split(';').map((kv) => kv.split('=') as [string, string]) : []);
+  }
 
   get nodeUID(): string | undefined {
     return this.uid;

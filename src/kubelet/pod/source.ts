@@ -47,6 +47,8 @@ export function informerPodSource(client: RestClient): NodePodSource {
 export class SharedPodSource implements NodePodSource {
   private readonly byNode = new Map<string, PodHandlers>();
   private readonly podsByNode = new Map<string, Map<string, Pod>>();
+  /** Told of a pod bound to a node that has no handlers of its own (idle hollow nodes share this one instead of a subscription each). */
+  onUnsubscribed?: (nodeName: string) => void;
 
   constructor(private readonly informer: Informer<Pod>) {
     informer.addEventHandler({
@@ -62,7 +64,9 @@ export class SharedPodSource implements NodePodSource {
     let m = this.podsByNode.get(node);
     if (!m) this.podsByNode.set(node, (m = new Map()));
     m.set(p.metadata.uid!, p);
-    this.byNode.get(node)?.onUpsert(p);
+    const h = this.byNode.get(node);
+    if (h) h.onUpsert(p);
+    else this.onUnsubscribed?.(node);
   }
 
   private remove(p: Pod): void {
@@ -72,6 +76,10 @@ export class SharedPodSource implements NodePodSource {
     m?.delete(p.metadata.uid!);
     if (m?.size === 0) this.podsByNode.delete(node);
     this.byNode.get(node)?.onDelete(p);
+  }
+
+  hasPods(nodeName: string): boolean {
+    return (this.podsByNode.get(nodeName)?.size ?? 0) > 0;
   }
 
   subscribe(nodeName: string, handlers: PodHandlers): PodSubscription {

@@ -1,0 +1,223 @@
+// The idle hollow nodes of one process, kept as a table instead of a node
+// agent each. An idle kubelet only registers its Node, reports its status
+// and renews its Lease; what it must remember for that between ticks is a
+// handful of strings (the Node's uid, the Lease's resourceVersion, what it
+// last reported). Everything else (the Node facts, the request bodies, the
+// reporter and Lease objects that build them) is made again for each tick
+// from shared parts and dropped after it, so an idle node costs a few
+// hundred bytes of heap and no timer or closure of its own.
+//
+// One wheel per period walks the table in node order: node i is due at
+// i/N of the period, so N nodes' renewals are spread evenly over it (as
+// even as upstream's jitter is on average, with no bursts), and one timer
+// serves them all.
+import type { EventRecorder } from '../client/events/recorder.js';
+import type { RestClient } from '../client/rest.js';
+import type { NodeAgentContext } from '../kubelet/context.js';
+import * as ev from '../kubelet/events.js';
+import { NodeLease } from '../kubelet/node/lease.js';
+import type { NodeFacts } from '../kubelet/node/node-object.js';
+import { NodeStatusReporter, type ReporterState } from '../kubelet/node/registration.js';
+import type { ContainerRuntime } from '../runtime/interface.js';
+import type { Logger } from '../util/log.js';
+
+export interface IdleFleetOptions {
+  count: number;
+  client: RestClient;
+  runtime: ContainerRuntime;
+  recorder: EventRecorder;
+  log: Logger;
+  nameOf(index: number): string;
+  /** The Node facts of node i, built on demand (shared machine facts, its own name and address). */
+  facts(index: number): Promise<NodeFacts>;
+  leaseDurationSeconds: number;
+  leaseRenewMs: number;
+  /** Upstream nodeStatusUpdateFrequency (10 s). */
+  statusUpdateMs: number;
+  /** Upstream nodeStatusReportFrequency (5 min). */
+  statusReportMs: number;
+}
+
+/** What a node hands to the kubelet it starts: the agent state the fleet kept. */
+export interface IdleNodeState {
+  reporter?: ReporterState;
+  leaseResourceVersion?: string;
+}
+
+const ACTIVE = 1;
+const STATUS_BUSY = 2;
+const LEASE_BUSY = 4;
+
+/**
+ * Requests the fleet has in flight at most. A slow API server would
+ * otherwise hold thousands of them here, each a request object, a reporter
+ * and its promises (several KB); past this many a due node waits in a queue
+ * of numbers and goes when one finishes, as late as it would have come
+ * back anyway.
+ */
+const MAX_IN_FLIGHT = 64;
+
+/** Calls fn(i) for node i at i/count of every period, all nodes on one timer. */
+class IndexWheel {
+  private timer?: NodeJS.Timeout;
+  private done = 0;
+  private readonly start = Date.now();
+
+  constructor(
+    private readonly count: number,
+    private readonly periodMs: number,
+    /** Where in the period node 0 falls, as a fraction (spreads two wheels of the same period apart). */
+    private readonly phase: number,
+    private readonly fn: (index: number) => void,
+  ) {}
+
+  run(): void {
+    if (this.timer || this.count === 0) return;
+    const stepMs = this.periodMs / this.count;
+    const offset = this.phase * this.count;
+    this.done = Math.floor((Date.now() - this.start) / stepMs + offset);
+    this.timer = setInterval(() => {
+      const due = Math.floor((Date.now() - this.start) / stepMs + offset);
+      // After a stall, each node once rather than a backlog of periods.
+      if (due - this.done > this.count) this.done = due - this.count;
+      for (; this.done < due; this.done++) this.fn(this.done % this.count);
+    }, Math.max(10, Math.min(100, stepMs)));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+export class IdleFleet {
+  private readonly flags: Uint8Array;
+  private readonly lastReportAt: Float64Array;
+  private readonly uid: (string | undefined)[];
+  private readonly leaseRV: (string | undefined)[];
+  /** "type=status;…" of the last report; interned, so nodes in the same state share one string. */
+  private readonly conditions: (string | undefined)[];
+  private readonly podCIDR: (string | undefined)[];
+  private readonly interned = new Map<string, string>();
+  private readonly leaseWheel: IndexWheel;
+  private readonly statusWheel: IndexWheel;
+  private active = 0;
+  private inFlight = 0;
+  /** Due work waiting for a slot: index * 2, + 1 for a Lease renewal. */
+  private readonly waiting: number[] = [];
+
+  constructor(private readonly o: IdleFleetOptions) {
+    const n = o.count;
+    this.flags = new Uint8Array(n);
+    this.lastReportAt = new Float64Array(n);
+    this.uid = new Array<string | undefined>(n).fill(undefined);
+    this.leaseRV = new Array<string | undefined>(n).fill(undefined);
+    this.conditions = new Array<string | undefined>(n).fill(undefined);
+    this.podCIDR = new Array<string | undefined>(n).fill(undefined);
+    this.leaseWheel = new IndexWheel(n, o.leaseRenewMs, 0, (i) => this.due(i, LEASE_BUSY));
+    this.statusWheel = new IndexWheel(n, o.statusUpdateMs, 0.5, (i) => this.due(i, STATUS_BUSY));
+  }
+
+  /** Idle nodes now in the table. */
+  get size(): number {
+    return this.active;
+  }
+
+  isIdle(i: number): boolean {
+    return (this.flags[i]! & ACTIVE) !== 0;
+  }
+
+  /**
+   * Node i starts idle, as a kubelet starting: "Starting kubelet.", then it
+   * registers (resolves after the first attempt), then creates or takes
+   * over its Lease. A node started again registers again, as a restarted kubelet.
+   */
+  async add(i: number): Promise<void> {
+    if (this.isIdle(i)) return;
+    this.flags[i] = ACTIVE;
+    this.uid[i] = this.leaseRV[i] = this.conditions[i] = this.podCIDR[i] = undefined;
+    this.lastReportAt[i] = 0;
+    this.active++;
+    this.leaseWheel.run();
+    this.statusWheel.run();
+    this.o.recorder.event({ kind: 'Node', name: this.o.nameOf(i), uid: this.o.nameOf(i) }, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
+    this.flags[i]! |= STATUS_BUSY;
+    await this.run(i, STATUS_BUSY);
+    this.due(i, LEASE_BUSY);
+  }
+
+  /** Node i leaves the table (stopped, or its kubelet takes over); returns what its agent should continue from. */
+  remove(i: number): IdleNodeState {
+    if (!this.isIdle(i)) return {};
+    this.flags[i]! &= ~ACTIVE;
+    if (--this.active === 0) {
+      this.leaseWheel.stop();
+      this.statusWheel.stop();
+    }
+    const conditions = this.conditions[i];
+    return {
+      ...(conditions !== undefined ? { reporter: { uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] } } : {}),
+      leaseResourceVersion: this.leaseRV[i],
+    };
+  }
+
+  stop(): void {
+    this.leaseWheel.stop();
+    this.statusWheel.stop();
+    this.flags.fill(0);
+    this.active = 0;
+    this.waiting.length = 0;
+  }
+
+  private due(i: number, what: typeof STATUS_BUSY | typeof LEASE_BUSY): void {
+    const f = this.flags[i]!;
+    if (!(f & ACTIVE) || f & what) return;
+    this.flags[i] = f | what;
+    if (this.inFlight < MAX_IN_FLIGHT) void this.run(i, what);
+    else this.waiting.push(i * 2 + (what === LEASE_BUSY ? 1 : 0));
+  }
+
+  private async run(i: number, what: typeof STATUS_BUSY | typeof LEASE_BUSY): Promise<void> {
+    this.inFlight++;
+    try {
+      if (this.flags[i]! & ACTIVE) await (what === LEASE_BUSY ? this.renewLeaseNow(i) : this.reportStatusNow(i));
+    } finally {
+      this.flags[i]! &= ~what;
+      this.inFlight--;
+      const next = this.waiting.shift();
+      if (next !== undefined) void this.run(next >> 1, next & 1 ? LEASE_BUSY : STATUS_BUSY);
+    }
+  }
+
+  private ctx(i: number): NodeAgentContext {
+    return { nodeName: this.o.nameOf(i), client: this.o.client, runtime: this.o.runtime, recorder: this.o.recorder, log: this.o.log };
+  }
+
+  private intern(s: string): string {
+    let v = this.interned.get(s);
+    if (v === undefined) this.interned.set(s, (v = s));
+    return v;
+  }
+
+  private async reportStatusNow(i: number): Promise<void> {
+    const facts = await this.o.facts(i);
+    const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs);
+    const conditions = this.conditions[i];
+    if (conditions !== undefined) reporter.restore({ uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] });
+    await reporter.tick();
+    const s = reporter.snapshot();
+    this.uid[i] = s?.uid;
+    this.lastReportAt[i] = s?.lastReportAt ?? 0;
+    this.conditions[i] = s ? this.intern(s.conditions) : undefined;
+    this.podCIDR[i] = s?.podCIDR;
+  }
+
+  private async renewLeaseNow(i: number): Promise<void> {
+    const lease = new NodeLease(this.ctx(i), this.o.leaseDurationSeconds, () => this.uid[i]);
+    const rv = this.leaseRV[i];
+    if (rv !== undefined) lease.seed(rv);
+    await lease.renew();
+    this.leaseRV[i] = lease.resourceVersion;
+  }
+}
