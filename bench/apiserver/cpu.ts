@@ -2,13 +2,13 @@
 // a figure that holds up on a loaded machine where creates/s do not.
 // Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--prof DIR] [--repo DIR]
 // --prof writes a V8 CPU profile of the server (node --cpu-prof) into DIR.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { spawnApiServer } from '../lib/apiserver-process.js';
 import { fmt, runConcurrent, summarize } from '../lib/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,17 +31,8 @@ async function cpuMs(pid: number): Promise<{ user: number; system: number }> {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-cpu-'));
   const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
-  const child = spawn(process.execPath, [...nodeArgs, 'bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0', ...(process.env.K8TS_BENCH_FLAGS ?? '').split(' ').filter(Boolean)], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  const { url, child } = await spawnApiServer(repo, ['--data-dir', dir, '--port', '0', ...(process.env.K8TS_BENCH_FLAGS ?? '').split(' ').filter(Boolean)], nodeArgs);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const m = /listening on (https:\/\/\S+)/.exec(out);
-        if (m && /is ready/.test(out)) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-    });
     const cfg = loadKubeconfig(join(dir, 'kubeconfig.yaml'));
     const agent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
     const u = new URL(url);

@@ -2,7 +2,7 @@
 // create, get, list and watch delivery at 1 and 64 clients, on SQLite and
 // etcd, each against the storage layer's own speed; idle RSS of the server.
 // Run: npm run build && npm run bench:apiserver [-- --storage sqlite|etcd|both] [--quick]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../src/storage/open.js';
+import { spawnApiServer } from '../lib/apiserver-process.js';
 import { fmt, runConcurrent, summarize, table, writeSection } from '../lib/stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,18 +66,9 @@ async function makeNamespace(url: string, ns: string): Promise<void> {
 async function startServer(storage: string, endpoints: string[]): Promise<{ url: string; child: ChildProcess; dir: string; readyMs: number }> {
   const t0 = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-'));
-  const flags = ['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0', '--storage', storage];
+  const flags = ['--data-dir', dir, '--port', '0', '--storage', storage];
   if (storage === 'etcd') flags.push('--etcd-endpoints', endpoints.join(','), '--etcd-prefix', `/bench-${Date.now()}`);
-  const child = spawn(process.execPath, flags, { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (https:\/\/\S+)/.exec(out);
-      if (m && /is ready/.test(out)) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
+  const { url, child } = await spawnApiServer(repo, flags);
   const readyMs = performance.now() - t0;
   const cfg = loadKubeconfig(join(dir, 'kubeconfig.yaml'));
   agent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });

@@ -149,6 +149,11 @@ export class ResourceStore {
   }
 
   async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    return this.decode(await this.stored(namespace, name));
+  }
+
+  /** The stored key-value of one object, or NotFound. */
+  private async stored(namespace: string | undefined, name: string) {
     let kv;
     try {
       kv = await this.store.get(objectKey(this.info, namespace, name));
@@ -156,7 +161,7 @@ export class ResourceStore {
       this.mapError(err, name);
     }
     if (!kv) throw notFound(this.gr, name);
-    return this.decode(kv);
+    return kv;
   }
 
   /**
@@ -166,13 +171,7 @@ export class ResourceStore {
    */
   async getJson(namespace: string | undefined, name: string): Promise<string | undefined> {
     if (this.conversion) return undefined;
-    let kv;
-    try {
-      kv = await this.store.get(objectKey(this.info, namespace, name));
-    } catch (err) {
-      this.mapError(err, name);
-    }
-    if (!kv) throw notFound(this.gr, name);
+    const kv = await this.stored(namespace, name);
     return stampResourceVersion(kv.value, kv.modRevision);
   }
 
