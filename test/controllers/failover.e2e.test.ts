@@ -9,7 +9,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startK8ts, type K8tsProcess } from '../helpers/k8ts-process.js';
@@ -20,6 +19,7 @@ import { RestClient } from '../../src/client/rest.js';
 import { resourceFor } from '../../src/api/scheme/resources.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { until } from '../helpers/wait.js';
+import { freePort } from '../helpers/ports.js';
 
 const PODS = resourceFor('', 'v1', 'pods')!;
 const NODES = resourceFor('', 'v1', 'nodes')!;
@@ -39,16 +39,6 @@ interface PodLike extends KubeObject {
   status?: { phase?: string };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 
 function nodeReady(n: KubeObject): string | undefined {

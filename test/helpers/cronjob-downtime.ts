@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startK8ts, type K8tsProcess } from './k8ts-process.js';
 import { kubectl, kubectlOk } from './kubectl.js';
+import { freePort } from '../helpers/ports.js';
 
 // A real `k8ts server` (SQLite, no kubelet, so Jobs stay active) with five
 // CronJobs on `*/1 * * * *`, stopped by SIGTERM for a while after their first
@@ -88,16 +88,6 @@ interface EventView {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every Job seen by any listing so far: a Replace catch-up Job lives only until the next minute replaces it. */
 const everSeen = new Map<string, JobView>();

@@ -6,9 +6,9 @@
 // when CI is set a missing binary is a failure (CI installs etcd-server).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePorts } from './ports.js';
 
 export interface EtcdProcess {
   endpoints: string[];
@@ -168,20 +168,6 @@ export async function healthy(url: string): Promise<boolean> {
   }
 }
 
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<import('node:net').Server>((resolve, reject) => {
-        const s = createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve(s));
-      }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 export function tmpfsRoot(): string | null {
   try {
@@ -201,3 +187,5 @@ function isExecutable(path: string): boolean {
     return false;
   }
 }
+
+export { freePorts };

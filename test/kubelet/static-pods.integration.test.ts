@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { mkdtemp, rm, writeFile, unlink, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,17 +12,8 @@ import { startApiServer } from '../../src/apiserver/server.js';
 import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { eventually, eventsFor, FAST, PODS } from './harness.js';
+import { freePort } from '../helpers/ports.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const manifest = (image: string): string => `apiVersion: v1
 kind: Pod

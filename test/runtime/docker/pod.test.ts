@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
   LABEL_CONTAINER_NAME,
@@ -18,6 +17,7 @@ import {
 import { DockerRuntime } from '../../../src/runtime/docker/runtime.js';
 import { dockerSkip } from '../../helpers/images.js';
 import { setupFixture, sink, type Fixture } from './fixture.js';
+import { freePort } from '../../helpers/ports.js';
 
 const skip = await dockerSkip();
 
@@ -196,16 +196,6 @@ describe('docker runtime: pods', { skip }, () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function httpGet(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,14 +14,8 @@ import { defaultBridgeName } from '../../../src/runtime/exec/network.js';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.js';
 import { startK8ts } from '../../helpers/k8ts-process.js';
 import { isRoot, processesHolding, processesMentioning, until } from './fixture.js';
+import { freePort } from '../../helpers/ports.js';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 test('k8ts server --runtime exec: node isolation condition a pod resolv.conf through kubectl, a hostPort', { skip: !isRoot && 'needs root' }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-exec-server-'));

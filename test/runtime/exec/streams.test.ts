@@ -8,13 +8,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { ExecRuntime } from '../../../src/runtime/exec/index.js';
 import { isRoot, processesMentioning, setupFixture, until, type Fixture } from './fixture.js';
+import { freePort } from '../../helpers/ports.js';
 
 /** Collects what a stream receives. */
 function sink(): { stream: PassThrough; text: () => string; bytes: () => number } {
@@ -56,13 +57,6 @@ function sizes(): { iterable: AsyncIterable<{ width: number; height: number }>; 
   };
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** An HTTP/1.0 GET over a raw socket: the whole response as text. */
 function httpGet(socket: Duplex, path = '/'): Promise<string> {
