@@ -17,6 +17,7 @@ import { readServerBootstrap, SERVER_BOOTSTRAP_SECRET, type ServerBootstrap } fr
 
 const SECRETS = resourceFor('', 'v1', 'secrets')!;
 const SIGNATURE_WAIT_MS = 120_000;
+const ADD_WAIT_MS = 180_000;
 
 /** Checks the server's CA against the token and reads the bootstrap Secret with it. */
 export async function fetchServerBootstrap(server: string, token: JoinToken, progress: (m: string) => void): Promise<ServerBootstrap> {
@@ -70,18 +71,33 @@ export async function installClusterKeys(dataDir: string, b: ServerBootstrap): P
  */
 export async function addMember(endpoints: string[], tls: { caPem: Buffer; certPem: Buffer; keyPem: Buffer }, me: MemberConfig, progress: (m: string) => void): Promise<string> {
   const client = new Etcd3({ hosts: endpoints, credentials: { rootCertificate: tls.caPem, certChain: tls.certPem, privateKey: tls.keyPem }, dialTimeout: 10_000 });
+  const t0 = Date.now();
+  let said = t0;
   try {
-    const mine = peerUrl(me);
-    let list = (await client.cluster.memberList({})).members;
-    let myId = list.find((m) => m.peerURLs.includes(mine))?.ID;
-    if (myId) progress(`this host's peer URL ${mine} is already an etcd member (an earlier join); starting it`);
-    else {
-      progress(`adding etcd member ${me.name} (${mine}) to the cluster of ${list.map((m) => m.name || m.ID).join(', ')}`);
-      const res = await client.cluster.memberAdd({ peerURLs: [mine] });
-      myId = res.member.ID;
-      list = res.members;
+    for (;;) {
+      try {
+        const mine = peerUrl(me);
+        let list = (await client.cluster.memberList({})).members;
+        let myId = list.find((m) => m.peerURLs.includes(mine))?.ID;
+        if (myId) progress(`this host's peer URL ${mine} is already an etcd member (an earlier join); starting it`);
+        else {
+          progress(`adding etcd member ${me.name} (${mine}) to the cluster of ${list.map((m) => m.name || m.ID).join(', ')}`);
+          const res = await client.cluster.memberAdd({ peerURLs: [mine] });
+          myId = res.member.ID;
+          list = res.members;
+        }
+        return list.flatMap((m) => m.peerURLs.map((u) => `${m.ID === myId ? me.name : m.name}=${u}`)).join(',');
+      } catch (err) {
+        // etcd refuses a new voting member until every member has been connected for a while
+        // (its strict reconfiguration check): a server that joined a moment ago makes the next wait.
+        if (!/unhealthy cluster|not enough started members|leader changed|no leader/i.test((err as Error).message) || Date.now() - t0 > ADD_WAIT_MS) throw err;
+        if (Date.now() - said > 3000) {
+          said = Date.now();
+          progress(`etcd is not ready to take a member yet (${(err as Error).message}); trying again (${Math.round((Date.now() - t0) / 1000)} s)`);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
-    return list.flatMap((m) => m.peerURLs.map((u) => `${m.ID === myId ? me.name : m.name}=${u}`)).join(',');
   } catch (err) {
     throw new ManagedEtcdError(`cannot add this host as an etcd member through ${endpoints.join(', ')}: ${(err as Error).message}`, 'JoinFailed');
   } finally {
