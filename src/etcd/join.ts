@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
+import { connectEtcd } from '../storage/etcd/client.js';
 import { resourceFor } from '../api/scheme/resources.js';
 import { RestClient } from '../client/rest.js';
 import { bootstrapClientConfig, discoverCa } from '../join/agent-identity.js';
@@ -70,7 +71,8 @@ export async function installClusterKeys(dataDir: string, b: ServerBootstrap): P
  * and returns etcd's --initial-cluster for it, as `etcdctl member add` prints.
  */
 export async function addMember(endpoints: string[], tls: { caPem: Buffer; certPem: Buffer; keyPem: Buffer }, me: MemberConfig, progress: (m: string) => void): Promise<string> {
-  const client = new Etcd3({ hosts: endpoints, credentials: { rootCertificate: tls.caPem, certChain: tls.certPem, privateKey: tls.keyPem }, dialTimeout: 10_000 });
+  // etcd's own client without retries or a circuit breaker (the storage backend's): each attempt is one call.
+  const client = connectEtcd(endpoints, tls);
   const t0 = Date.now();
   let said = t0;
   try {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { hostname } from 'node:os';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
+import { connectEtcd } from '../storage/etcd/client.js';
 import { resourceFor } from '../api/scheme/resources.js';
 import { Informer } from '../client/informer.js';
 import { RestClient } from '../client/rest.js';
@@ -130,7 +131,7 @@ export async function startManagedEtcd(flags: ManagedEtcdFlags, advertiseIp: str
     async afterApiServer(o) {
       const published = await publishServerBootstrap(o.registry, { dataDir, server: o.server, pki: o.pki, etcdCa, joinedWith: joinToken });
       progress(`server token in ${published.tokenFile}; to add a server: k8ts server --server ${o.server} --token $(cat ${published.tokenFile})  (etcd member ${member.name}, client ${clientUrl(member)})`);
-      etcd = new Etcd3({ hosts: [localClientUrl(member)], credentials: { rootCertificate: tls.caPem, certChain: tls.certPem, privateKey: tls.keyPem } });
+      etcd = connectEtcd([localClientUrl(member)], tls);
       nodeClient = new RestClient(o.clientConfig, { component: 'etcd-member-remover' });
       nodes = new Informer(nodeClient, NODES);
       nodes.addEventHandler({

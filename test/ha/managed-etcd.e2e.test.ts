@@ -16,6 +16,8 @@ import { isRoot, startNetnsNetwork, type HostProc, type NetnsHost, type NetnsNet
 // taken down while writes go on through the others, then brought back.
 // Afterwards every acknowledged create is there exactly once and kubectl
 // through each live server lists the same objects at the same versions.
+// An agent on a fourth host given all three servers joins past a dead one and
+// keeps renewing its Node's lease when the server it talks to is killed.
 // Finally deleting a server's Node removes its etcd member (k3s's way).
 
 const NS = 'load';
@@ -88,7 +90,7 @@ describe('managed etcd: three servers with --cluster-init / --server', { skip: !
     }, 180_000, 500);
 
   before(async () => {
-    net = await startNetnsNetwork(3);
+    net = await startNetnsNetwork(4);
     const first = await launch(0);
     assert.match(first.proc.output(), /starting etcd member s0-[0-9a-f]{8}/);
     assert.match(first.proc.output(), /etcd member s0-[0-9a-f]{8} is healthy/);
@@ -200,12 +202,40 @@ describe('managed etcd: three servers with --cluster-init / --server', { skip: !
     await converged();
   });
 
+  test('an agent given several servers joins through a live one and fails over when its server dies', async () => {
+    const h = net.hosts[3]!;
+    const nodeToken = (await readFile(join(servers[0]!.dataDir, 'node-token'), 'utf8')).trim();
+    const urls = servers.map((s) => `https://${s.host.ip}:${PORT}`);
+    // The first URL goes nowhere: the join moves on to the next.
+    const agent = net.k8ts(h, ['agent', '--server', `https://${h.ip}:${PORT},${urls[0]}`, '--server', `${urls[1]},${urls[2]}`, '--token', nodeToken, '--data-dir', join(h.dir, 'agent'), '--runtime', 'fake', '--disable-kube-proxy', '--node-name', 'agent-x', '--node-ip', h.ip], 'agent.log');
+    await agent.waitFor(/kubelet registered node agent-x/, 'agent');
+    assert.match(agent.output(), /trying the next server/);
+    const kc = await readFile(join(h.dir, 'agent', 'agent', 'kubelet.kubeconfig'), 'utf8');
+    assert.match(kc, /name: k8ts\.io\/servers/);
+    for (const u of urls) assert.ok(kc.includes(u), `${u} in the agent's kubeconfig`);
+    const renewTime = async (via: Server): Promise<string> => kubectlOk(via.kubeconfig, ['get', 'lease', '-n', 'kube-node-lease', 'agent-x', '-o', 'jsonpath={.spec.renewTime}']);
+    await until('the agent\'s Node lease', async () => ((await renewTime(servers[1]!).catch(() => '')) ? true : undefined));
+    await kill(servers[0]!);
+    const after = await renewTime(servers[1]!);
+    await until('the agent to renew its lease through another server', async () => {
+      const t = await renewTime(servers[1]!).catch(() => '');
+      return t && Date.parse(t) > Date.parse(after) ? true : undefined;
+    }, 180_000, 1000);
+    await kubectlOk(servers[1]!.kubeconfig, ['wait', '--for=condition=Ready', 'node/agent-x', '--timeout=120s']);
+    agent.child.kill('SIGTERM');
+    await agent.exited;
+    await launch(0);
+    await converged();
+  });
+
   test('deleting a server\'s Node removes its etcd member, and that server stops', async () => {
     const gone = servers[2]!;
     await writeFile(join(net.dir, 'node.yaml'), `apiVersion: v1\nkind: Node\nmetadata:\n  name: ${gone.name}\n`);
     await kubectlOk(servers[0]!.kubeconfig, ['apply', '-f', join(net.dir, 'node.yaml')]);
     await kubectlOk(servers[0]!.kubeconfig, ['delete', 'node', gone.name]);
-    await servers[0]!.proc.waitFor(new RegExp(`Node ${gone.name} was deleted: removed its etcd member ${gone.name}-[0-9a-f]{8}`), 'server 0');
+    // Every server watches Nodes; whichever acts first removes the member, the others find it gone.
+    const removedLine = new RegExp(`Node ${gone.name} was deleted: removed its etcd member ${gone.name}-[0-9a-f]{8}`);
+    await Promise.any(servers.map((s) => s.proc.waitFor(removedLine, s.name)));
     await gone.proc.waitFor(/was removed from the cluster/, gone.name);
     await gone.proc.exited;
     gone.alive = false;
