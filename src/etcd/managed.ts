@@ -70,6 +70,23 @@ function etcdUrlOf(serverUrl: string, clientPort: number): string {
   return `https://${u.hostname}:${clientPort}`;
 }
 
+/**
+ * etcd refuses a removal that would leave fewer members connected for the last
+ * few seconds than a quorum (strict reconfiguration check), e.g. right after a
+ * member restarted: tried again for a while.
+ */
+async function removeWithRetry(remove: () => Promise<string[]>): Promise<string[]> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await remove();
+    } catch (err) {
+      if (!/unhealthy cluster|leader changed|no leader|timed out/i.test((err as Error).message) || Date.now() - t0 > 120_000) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 /** Starts this host's etcd member when the flags or the data dir ask for managed etcd; undefined otherwise. */
 export async function startManagedEtcd(flags: ManagedEtcdFlags, advertiseIp: string, progress: (m: string) => void): Promise<ManagedEtcd | undefined> {
   const dataDir = resolve(flags.dataDir);
@@ -138,7 +155,7 @@ export async function startManagedEtcd(flags: ManagedEtcdFlags, advertiseIp: str
         onDelete: (node) => {
           const name = node.metadata.name!;
           const re = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[0-9a-f]{8}$`);
-          removeMembers(etcd!, (n) => re.test(n)).then(
+          removeWithRetry(() => removeMembers(etcd!, (n) => re.test(n))).then(
             (gone) => {
               for (const g of gone) progress(`Node ${name} was deleted: removed its etcd member ${g}`);
             },

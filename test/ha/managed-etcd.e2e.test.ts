@@ -235,9 +235,9 @@ describe('managed etcd: three servers with --cluster-init / --server', { skip: !
     await kubectlOk(servers[0]!.kubeconfig, ['delete', 'node', gone.name]);
     // Every server watches Nodes; whichever acts first removes the member, the others find it gone.
     const removedLine = new RegExp(`Node ${gone.name} was deleted: removed its etcd member ${gone.name}-[0-9a-f]{8}`);
-    await Promise.any(servers.map((s) => s.proc.waitFor(removedLine, s.name)));
-    await gone.proc.waitFor(/was removed from the cluster/, gone.name);
-    await gone.proc.exited;
+    await until('a server to remove the member of the deleted Node', async () => (servers.some((s) => removedLine.test(s.proc.output())) ? true : undefined), 180_000, 500);
+    await until(`${gone.name} to stop once its member is removed`, async () => (gone.proc.child.exitCode !== null || gone.proc.child.signalCode !== null ? true : undefined), 180_000, 500);
+    assert.match(gone.proc.output(), /was removed from the cluster/);
     gone.alive = false;
     const members = await etcdctl(net, servers[0]!, ['member', 'list']);
     assert.equal(members.trim().split('\n').length, 2, members);
