@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startKubelet } from './kubelet.js';
@@ -17,6 +17,9 @@ import { logger } from '../util/log.js';
 import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
 import { podMtu } from '../podnet/agent.js';
 import { collectArg, kubeletArgOptions } from './kubelet-args.js';
+import { JoinError } from '../join/errors.js';
+import { SERVERS_EXTENSION } from '../client/kubeconfig.js';
+import { stringify } from 'yaml';
 
 // `k8ts agent`: joins this host to a cluster as k3s's agent does. The node
 // identity (system:node:NAME) comes from a CSR made with the join token and
@@ -31,7 +34,8 @@ const SERVICES = resourceFor('', 'v1', 'services')!;
 
 export interface JoinAgentFlags extends Partial<ProxyFlags> {
   disableKubeProxy?: boolean;
-  server?: string;
+  /** One URL, a comma list, or (repeated --server) several: the cluster's servers, tried in order. */
+  server?: string | string[];
   token?: string;
   tokenFile?: string;
   nodeName?: string;
@@ -66,10 +70,29 @@ async function clusterDns(client: RestClient, flag: string | undefined): Promise
   }
 }
 
+/** --server as given: repeated and/or comma-separated, each https://HOST:PORT. */
+export function serverList(flag: string | string[] | undefined): string[] {
+  const urls = (Array.isArray(flag) ? flag : flag ? [flag] : []).flatMap((v) => v.split(',')).map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean);
+  if (!urls.length) throw new Error('--server https://HOST:PORT is required');
+  for (const u of urls) if (!u.startsWith('https://')) throw new Error(`--server must be an https:// URL, not ${u}`);
+  return [...new Set(urls)];
+}
+
+/** The agent's kubeconfig (DIR/agent/kubelet.kubeconfig): the node certificate and every server, in the k8ts.io/servers extension. */
+async function writeAgentKubeconfig(path: string, servers: string[], files: { ca: string; current: string }): Promise<void> {
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'k8ts', cluster: { server: servers[0], 'certificate-authority': files.ca, extensions: [{ name: SERVERS_EXTENSION, extension: { servers } }] } }],
+    users: [{ name: 'node', user: { 'client-certificate': files.current, 'client-key': files.current } }],
+    contexts: [{ name: 'k8ts', context: { cluster: 'k8ts', user: 'node' } }],
+    'current-context': 'k8ts',
+  };
+  await writeFile(path, stringify(doc), { mode: 0o600 });
+}
+
 export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Promise<void> }> {
-  if (!flags.server) throw new Error('--server https://HOST:PORT is required');
-  const server = flags.server.replace(/\/+$/, '');
-  if (!server.startsWith('https://')) throw new Error(`--server must be an https:// URL, not ${flags.server}`);
+  const servers = serverList(flags.server);
   const token = await tokenFrom(flags);
   const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
   const dataDir = resolve(flags.dataDir);
@@ -77,10 +100,24 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
   let runtime = flags.runtime;
   if (runtime === 'auto') runtime = (await dockerAnswers()) ? 'docker' : 'exec';
   if (!['docker', 'exec', 'fake'].includes(runtime)) throw new Error(`--runtime must be auto, docker, exec or fake, not ${runtime}`);
-  progress(`joining ${server} as node ${nodeName}`);
-  const { identity, reused } = await obtainNodeIdentity({ server, token, nodeName, files, progress });
+  // Joining needs one live server: the next is tried while a server cannot be reached at all.
+  let server = servers[0]!;
+  let obtained: Awaited<ReturnType<typeof obtainNodeIdentity>> | undefined;
+  for (const [i, candidate] of servers.entries()) {
+    server = candidate;
+    progress(`joining ${server} as node ${nodeName}${servers.length > 1 ? ` (servers: ${servers.join(', ')})` : ''}`);
+    try {
+      obtained = await obtainNodeIdentity({ server, token, nodeName, files, progress });
+      break;
+    } catch (err) {
+      if (!(err instanceof JoinError && err.reason === 'Unreachable') || i === servers.length - 1) throw err;
+      progress(`${err.message}; trying the next server`);
+    }
+  }
+  const { identity, reused } = obtained!;
   progress(reused ? `re-using the node certificate in ${files.current} (valid until ${identity.notAfter.toISOString()}); no token needed` : `node certificate issued (valid until ${identity.notAfter.toISOString()}), saved in ${files.current}`);
-  const clientConfig = nodeClientConfig(server, identity);
+  await writeAgentKubeconfig(join(dataDir, 'agent', 'kubelet.kubeconfig'), [server, ...servers.filter((u) => u !== server)], files);
+  const clientConfig = nodeClientConfig(server, identity, servers);
   const address = flags.nodeIp ?? defaultNodeIP();
   const backend = backendChoice(flags.flannelBackend);
   const tuning = kubeletArgOptions(flags.kubeletArg);
@@ -90,7 +127,7 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
   probe.close();
   // The node's other identities are asked for as the node, so they follow its renewed certificate.
   let currentNode = () => identity;
-  const component = (request: typeof PROXY_CLIENT): Promise<NodeComponentIdentity> => startNodeComponentIdentity({ server, nodeName, pkiDir, request, node: () => currentNode(), progress });
+  const component = (request: typeof PROXY_CLIENT): Promise<NodeComponentIdentity> => startNodeComponentIdentity({ server, servers, nodeName, pkiDir, request, node: () => currentNode(), progress });
   const wantsNodes = runtime === 'exec' || !flags.disableKubeProxy;
   const [nodesReader, localPath] = await Promise.all([wantsNodes ? component(PROXY_CLIENT) : undefined, runtime === 'fake' ? undefined : component(LOCAL_PATH_CLIENT)]);
   const parts: { stop(): Promise<void> | void }[] = [];
@@ -121,6 +158,7 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
     progress(`kubelet registered node ${nodeName} (runtime ${runtime}, address ${address}, server on port ${kubelet.port})`);
     const rotation = startCertificateRotation({
       server,
+      servers,
       nodeName,
       files,
       identity,
@@ -152,7 +190,7 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
 export function addJoinAgentCommand(program: Command): Command {
   return addPodNetworkFlags(addProxyFlags(program.command('agent')))
     .description('join this host to a k8ts cluster: runs a kubelet whose identity comes from the server\'s join token')
-    .option('--server <url>', 'the API server to join, https://HOST:PORT', process.env.K8TS_URL)
+    .option('--server <url>', 'an API server of the cluster, https://HOST:PORT; repeat it or give a comma list for several (the agent fails over between them)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v], process.env.K8TS_URL ? [process.env.K8TS_URL] : undefined)
     .option('--token <token>', 'join token (DIR/node-token of the server; also $K8TS_TOKEN); not needed once the node has its certificate')
     .option('--token-file <file>', 'file holding the join token')
     .option('--node-name <name>', 'name of the node (default: the hostname)')

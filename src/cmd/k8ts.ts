@@ -17,6 +17,7 @@ const COMMANDS: Record<string, (p: Command) => Promise<unknown>> = {
   'controller-manager': async (p) => (await import('./controller-manager.js')).addControllerManagerCommand(p),
   proxy: async (p) => (await import('./proxy.js')).addProxyCommand(p),
   agent: async (p) => (await import('./join-agent.js')).addJoinAgentCommand(p),
+  'etcd-snapshot': async (p) => (await import('./etcd-snapshot.js')).addEtcdSnapshotCommand(p),
   'hollow-nodes': async (p) => (await import('./hollow-nodes.js')).addHollowNodesCommand(p),
 };
 

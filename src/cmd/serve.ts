@@ -13,6 +13,7 @@ import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
 import { addDnsFlags, startDnsAddon, type DnsFlags } from './dns.js';
 import { ensureDefaultStorageClass } from './default-storage.js';
 import { releaseYoungGeneration } from '../util/lean-start.js';
+import { startManagedEtcd } from '../etcd/managed.js';
 
 /** The cluster's pod range when `k8ts server` allocates node CIDRs: its first /24 is the exec runtime's old default pod network. */
 export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
@@ -44,15 +45,17 @@ export interface ClusterFlags {
   clusterInit?: boolean;
   server?: string;
   token?: string;
+  etcdClientPort?: string;
+  etcdPeerPort?: string;
 }
 
 export async function serve(flags: ServerFlags & Partial<AgentFlags> & ControllerManagerFlags & DnsFlags & ClusterFlags, what: string, withComponents: boolean): Promise<void> {
   flags.storage = resolveStorage(flags);
-  if (flags.clusterInit || flags.server) {
-    throw new Error('managed etcd (--cluster-init, --server) is not available yet: run an etcd cluster and start each server with --storage etcd --etcd-endpoints URL,... (see README, "High availability")');
-  }
   const parts: Stoppable[] = [];
   onSignals(parts);
+  // Managed etcd (--cluster-init, --server, or a data dir that runs a member) sets the etcd flags below.
+  const managed = withComponents ? await startManagedEtcd(flags, advertiseAddress(flags), progress) : undefined;
+  if (managed) parts.push(managed);
   const cp = await runApiServer(flags);
   parts.push(cp);
   if (withComponents) {
@@ -61,7 +64,8 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     // Over etcd several servers may share the cluster: the controller manager and the scheduler are
     // leader-elected (upstream's --leader-elect*, on by default). SQLite has exactly one server: no election.
     const leaderElect = flags.storage === 'etcd' && flags.leaderElect !== false;
-    await announceJoin(cp, flags);
+    const url = await announceJoin(cp, flags);
+    if (managed) await managed.afterApiServer({ registry: cp.api.registry, pki: cp.pki, server: url, clientConfig: cmClient.config });
     const cm = await runControllerManager(
       {
         ...flags,
@@ -89,7 +93,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
 }
 
 /** The join token (DIR/node-token) and the command that joins another host, as k3s prints them. */
-async function announceJoin(cp: Awaited<ReturnType<typeof runApiServer>>, flags: { tokenTtl?: string; port?: string; bindAddress?: string; advertiseAddress?: string }): Promise<void> {
+async function announceJoin(cp: Awaited<ReturnType<typeof runApiServer>>, flags: { tokenTtl?: string; port?: string; bindAddress?: string; advertiseAddress?: string }): Promise<string> {
   const ttl = flags.tokenTtl && flags.tokenTtl !== '0' && flags.tokenTtl !== '0s' ? parseGoDuration(flags.tokenTtl) : undefined;
   if (ttl !== undefined && !(ttl > 0)) throw new Error(`--token-ttl must be a duration such as 24h, or 0 for none, not ${flags.tokenTtl}`);
   // A server on every interface is reached at its advertised address; one bound to an address, at that address.
@@ -97,6 +101,7 @@ async function announceJoin(cp: Awaited<ReturnType<typeof runApiServer>>, flags:
   const url = all ? `https://${advertiseAddress({ bindAddress: flags.bindAddress!, advertiseAddress: flags.advertiseAddress })}:${cp.api.port}` : cp.server;
   const j = await ensureJoinSetup(cp.api.registry, { dataDir: cp.dataDir, caCertPem: cp.pki.caCertPem, server: url, ttlMs: ttl });
   progress(`join token in ${j.tokenFile}; to add a node: k8ts agent --server ${url} --token $(cat ${j.tokenFile})`);
+  return url;
 }
 
 export function addServerCommand(program: Command): void {
@@ -104,7 +109,9 @@ export function addServerCommand(program: Command): void {
   serverCmd
     .option('--cluster-init', 'start a new highly available cluster on a managed etcd (needs etcd storage; SQLite cannot be shared)')
     .option('--server <url>', 'join the highly available cluster of this server (needs etcd storage; SQLite cannot be shared)')
-    .option('--token <token>', 'the cluster\'s server token (with --server)')
+    .option('--token <token>', 'the cluster\'s server token (with --server): the first server\'s DIR/token')
+    .option('--etcd-client-port <n>', 'client port of the managed etcd member, the same on every server (--cluster-init, --server)', '2379')
+    .option('--etcd-peer-port <n>', 'peer port of the managed etcd member (--cluster-init, --server)', '2380')
     .option('--token-ttl <duration>', 'lifetime of the join token in DIR/node-token (0: never expires, as k3s)', '0');
   addDnsFlags(addControllerManagerFlags(serverCmd, { allocateNodeCidrs: true })).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags & ClusterFlags) => serve(flags, 'k8ts server', true));
 }

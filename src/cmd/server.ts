@@ -23,6 +23,9 @@ export interface ServerFlags {
   storage?: string;
   etcdEndpoints?: string;
   etcdPrefix: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
   sqliteSynchronous: string;
   compactionInterval: string;
   insecurePort?: string;
@@ -66,6 +69,9 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--storage <kind>', 'storage backend: sqlite (embedded, one server only; the default) or etcd (several servers may share it)')
     .option('--etcd-endpoints <urls>', 'comma-separated etcd client URLs (with --storage etcd)')
     .option('--etcd-prefix <prefix>', 'key prefix inside etcd', '/registry')
+    .option('--etcd-cafile <file>', 'CA that signed the etcd members\' serving certificates (https etcd endpoints)')
+    .option('--etcd-certfile <file>', 'client certificate shown to etcd')
+    .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
     .option('--sqlite-synchronous <mode>', 'SQLite durability: NORMAL (survives kill -9) or FULL (survives power loss)', 'NORMAL')
     .option('--compaction-interval <seconds>', 'history kept before compaction (upstream: --etcd-compaction-interval)', '300')
     .option('--insecure-port <n>', 'also serve plain HTTP on 127.0.0.1:N with no authentication (debugging only)')
@@ -158,7 +164,10 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     const endpoints = (flags.etcdEndpoints ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     if (!endpoints.length) throw new Error('--storage etcd needs --etcd-endpoints, e.g. --etcd-endpoints http://127.0.0.1:2379');
     progress(`connecting to etcd at ${endpoints.join(', ')}`);
-    store = await openStore({ kind: 'etcd', endpoints, prefix: flags.etcdPrefix });
+    const tls = flags.etcdCafile
+      ? { caPem: await readFile(resolve(flags.etcdCafile)), certPem: flags.etcdCertfile ? await readFile(resolve(flags.etcdCertfile)) : undefined, keyPem: flags.etcdKeyfile ? await readFile(resolve(flags.etcdKeyfile)) : undefined }
+      : undefined;
+    store = await openStore({ kind: 'etcd', endpoints, prefix: flags.etcdPrefix, tls });
   } else if (flags.storage === 'sqlite') {
     const path = join(dataDir, 'state.db');
     progress(`opening SQLite store ${path}`);

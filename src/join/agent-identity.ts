@@ -210,8 +210,9 @@ export function bootstrapClientConfig(server: string, caPem: string, token: Join
   return { server, caData: Buffer.from(caPem), token: `${token.tokenId}.${token.tokenSecret}`, namespace: 'default' };
 }
 
-export function nodeClientConfig(server: string, id: NodeIdentity): ClientConfig {
-  return { server, caData: Buffer.from(id.caPem), certData: Buffer.from(id.certPem), keyData: Buffer.from(id.keyPem), namespace: 'default' };
+/** `servers`: the other API servers of the cluster, tried in turn when `server` cannot be reached. */
+export function nodeClientConfig(server: string, id: NodeIdentity, servers?: string[]): ClientConfig {
+  return { server, ...(servers && servers.length > 1 ? { servers: servers.filter((u) => u !== server) } : {}), caData: Buffer.from(id.caPem), certData: Buffer.from(id.certPem), keyData: Buffer.from(id.keyPem), namespace: 'default' };
 }
 
 /** The token-free path for a restart, else discovery and a new certificate. */

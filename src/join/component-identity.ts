@@ -32,11 +32,11 @@ export interface NodeComponentIdentity {
   stop(): void;
 }
 
-export async function startNodeComponentIdentity(o: { server: string; nodeName: string; pkiDir: string; request: NodeComponentRequest; node: () => NodeIdentity; progress: (msg: string) => void }): Promise<NodeComponentIdentity> {
+export async function startNodeComponentIdentity(o: { server: string; servers?: string[]; nodeName: string; pkiDir: string; request: NodeComponentRequest; node: () => NodeIdentity; progress: (msg: string) => void }): Promise<NodeComponentIdentity> {
   const files = identityFiles(o.pkiDir, o.request.stem);
   let id = await loadSavedCertificate(files, o.request.commonName);
   if (!id) {
-    const asNode = new RestClient(nodeClientConfig(o.server, o.node()), { component: 'kubelet' });
+    const asNode = new RestClient(nodeClientConfig(o.server, o.node(), o.servers), { component: 'kubelet' });
     try {
       id = await requestClientCertificate(asNode, o.node().caPem, o.request, o.progress);
     } finally {
@@ -48,6 +48,7 @@ export async function startNodeComponentIdentity(o: { server: string; nodeName: 
   const followers: RestClient[] = [];
   const rotation = startCertificateRotation({
     server: o.server,
+    servers: o.servers,
     nodeName: o.nodeName,
     files,
     identity: id,
@@ -59,9 +60,9 @@ export async function startNodeComponentIdentity(o: { server: string; nodeName: 
     },
   });
   return {
-    config: () => nodeClientConfig(o.server, rotation.current()),
+    config: () => nodeClientConfig(o.server, rotation.current(), o.servers),
     client(component) {
-      const c = new RestClient(nodeClientConfig(o.server, rotation.current()), { component });
+      const c = new RestClient(nodeClientConfig(o.server, rotation.current(), o.servers), { component });
       clients.push(c);
       return c;
     },

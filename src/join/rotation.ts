@@ -17,6 +17,8 @@ export function rotationDeadline(id: Pick<NodeIdentity, 'notBefore' | 'notAfter'
 
 export interface RotationOptions {
   server: string;
+  /** Every API server of the cluster, for failover. */
+  servers?: string[];
   nodeName: string;
   files: IdentityFiles;
   identity: NodeIdentity;
@@ -44,7 +46,7 @@ export function startCertificateRotation(o: RotationOptions): { stop(): void; cu
   };
 
   const rotate = async () => {
-    const client = new RestClient(nodeClientConfig(o.server, o.authAs?.() ?? current), { component: 'kubelet-certificate-manager' });
+    const client = new RestClient(nodeClientConfig(o.server, o.authAs?.() ?? current, o.servers), { component: 'kubelet-certificate-manager' });
     const what = o.what ?? 'kubelet client';
     try {
       log.info({ node: o.nodeName, notAfter: current.notAfter.toISOString() }, `rotating the ${what} certificate`);

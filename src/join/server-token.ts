@@ -111,7 +111,7 @@ export async function ensureJoinSetup(registry: Registry, o: { dataDir: string; 
   return { token, tokenFile, tokenId: id };
 }
 
-async function ensureClusterInfo(registry: Registry, server: string, caCertPem: string, token: { id: string; secret: string }): Promise<void> {
+export async function ensureClusterInfo(registry: Registry, server: string, caCertPem: string, token: { id: string; secret: string }): Promise<void> {
   const kubeconfig = clusterInfoKubeconfig(server, caCertPem);
   const signature = { [`${JWS_PREFIX}${token.id}`]: detachedSignature(kubeconfig, token.id, token.secret) };
   const store = registry.storeFor(CONFIGMAPS);

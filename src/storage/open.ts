@@ -20,6 +20,8 @@ export type StoreConfig =
       prefix?: string;
       /** Periodic etcd compaction, as kube-apiserver's; default 300 s, 0 disables. */
       compactIntervalSeconds?: number;
+      /** Client TLS (PEM) when etcd serves https. */
+      tls?: { caPem: Buffer; certPem?: Buffer; keyPem?: Buffer };
       cache?: WatchCacheOptions;
     };
 
@@ -30,7 +32,7 @@ export async function openStore(cfg: StoreConfig): Promise<Store> {
   }
   // Loaded only when asked for: the etcd client (gRPC) costs ~30 MB that a SQLite server should not carry.
   const { EtcdStore } = await import('./etcd/store.js');
-  const store = new EtcdStore({ endpoints: cfg.endpoints, prefix: cfg.prefix, compactIntervalSeconds: cfg.compactIntervalSeconds });
+  const store = new EtcdStore({ endpoints: cfg.endpoints, prefix: cfg.prefix, compactIntervalSeconds: cfg.compactIntervalSeconds, tls: cfg.tls });
   try {
     // Fail at startup, not on the first request, when etcd is unreachable.
     await store.ping();

@@ -58,11 +58,19 @@ function memberPolicies(hosts: string[]): (host: string) => Policy {
     }) as unknown as Policy;
 }
 
-export function connectEtcd(endpoints: string[]): Etcd3 {
+/** Client TLS for an etcd that requires it (upstream's --etcd-cafile/--etcd-certfile/--etcd-keyfile), as PEM. */
+export interface EtcdTls {
+  caPem: Buffer;
+  certPem?: Buffer;
+  keyPem?: Buffer;
+}
+
+export function connectEtcd(endpoints: string[], tls?: EtcdTls): Etcd3 {
   const hosts = endpoints.map((e) => e.replace(/^[a-z]+:\/\//, ''));
   const perMember = endpoints.length > 1 ? memberPolicies(hosts) : () => passThrough;
   return new Etcd3({
     hosts: endpoints,
+    ...(tls ? { credentials: { rootCertificate: tls.caPem, certChain: tls.certPem, privateKey: tls.keyPem } } : {}),
     grpcOptions: {
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,

@@ -20,7 +20,7 @@ import {
   type WriteOptions,
 } from '../interface.js';
 import { checkKey, checkPrefix, checkTtl, checkValue, prefixEnd } from '../keys.js';
-import { connectEtcd } from './client.js';
+import { connectEtcd, type EtcdTls } from './client.js';
 import { EtcdCompactor } from './compactor.js';
 import { isCompacted, isFutureRevision, mapEtcdError } from './errors.js';
 import { LeaseManager } from './leases.js';
@@ -33,6 +33,7 @@ export interface EtcdStoreOptions {
   watchQueueLimit?: number;
   /** Compact etcd to the revision of one interval ago, as kube-apiserver; default 300 s, 0 disables. */
   compactIntervalSeconds?: number;
+  tls?: EtcdTls;
 }
 
 const READ_ATTEMPTS = 3;
@@ -50,7 +51,7 @@ export class EtcdStore implements Store {
 
   constructor(opts: EtcdStoreOptions) {
     if (opts.endpoints.length === 0) throw new Error('etcd: no endpoints');
-    this.client = connectEtcd(opts.endpoints);
+    this.client = connectEtcd(opts.endpoints, opts.tls);
     this.ns = opts.prefix ?? '';
     this.leases = new LeaseManager(this.client.leaseClient);
     this.watches = new EtcdWatchManager(this.client.watchClient, this.ns, opts.watchQueueLimit);
