@@ -93,7 +93,13 @@ describe('docker runtime: containers', { skip }, () => {
     const { id } = await runToEnd(['sh', '-c', 'head -c 200000000 /dev/zero | tail > /dev/null'], {
       resources: { memoryLimitBytes: 16 * 1024 * 1024 },
     });
-    const status = await fx.runtime.containerStatus(id);
+    // dockerd handles the kernel's OOM event and the exit as two events in either
+    // order; inspect between them says exit 137 without OOMKilled, so wait for the flag.
+    let status = await fx.runtime.containerStatus(id);
+    for (let i = 0; i < 100 && status.reason !== 'OOMKilled'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await fx.runtime.containerStatus(id);
+    }
     assert.equal(status.state, 'CONTAINER_EXITED');
     assert.equal(status.reason, 'OOMKilled');
     assert.equal(status.exitCode, 137);
