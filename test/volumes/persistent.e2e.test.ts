@@ -231,10 +231,13 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     const out = await k(['get', 'pvc', 'lp']);
     assert.match(out, new RegExp(`lp\\s+Bound\\s+${pv.metadata.name}\\s+64Mi\\s+RWO\\s+local-path`));
     // Events are posted apart from the objects they speak of: wait for them rather than read them once.
+    let seen: string[] = [];
     await eventually(async () => {
-      const events = (await eventsFor(client, 'lp', 'PersistentVolumeClaim')).map((e) => e.reason);
-      return events.includes('ExternalProvisioning') && events.includes('ProvisioningSucceeded');
-    }, 'ExternalProvisioning and ProvisioningSucceeded events');
+      seen = (await eventsFor(client, 'lp', 'PersistentVolumeClaim')).map((e) => `${e.reason} (${e.source?.component})`);
+      return seen.some((r) => r.startsWith('ExternalProvisioning ')) && seen.some((r) => r.startsWith('ProvisioningSucceeded '));
+    }, 'ExternalProvisioning and ProvisioningSucceeded events').catch((err: Error) => {
+      throw new Error(`${err.message}; the claim's events: ${seen.join(', ') || 'none'}`);
+    });
 
     // Growing the claim: the class allows it and a directory has no size of its own.
     await k(['patch', 'pvc', 'lp', '-p', '{"spec":{"resources":{"requests":{"storage":"128Mi"}}}}']);
