@@ -253,7 +253,10 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
       if (!b.pod.startsWith(`${NS}/`)) continue;
       const name = b.pod.slice(NS.length + 1);
       if (b.code === 201) count.set(name, (count.get(name) ?? 0) + 1);
-      else refused.push(`${name}: ${b.code} on server ${b.server}`);
+      // A 5xx is the store unavailable while etcd elects a new raft leader (the
+      // write was not made; the scheduler retries, and the count above proves one
+      // success). A 4xx would mean a second scheduler or a stale one tried.
+      else if (b.code < 500) refused.push(`${name}: ${b.code} on server ${b.server}`);
     }
     for (const p of ackedPods) assert.equal(count.get(p), 1, `${p} bound exactly once`);
     assert.deepEqual(refused, [], 'no binding refused');
