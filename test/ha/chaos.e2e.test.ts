@@ -253,9 +253,10 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
       if (!b.pod.startsWith(`${NS}/`)) continue;
       const name = b.pod.slice(NS.length + 1);
       if (b.code === 201) count.set(name, (count.get(name) ?? 0) + 1);
-      // A 5xx is the store unavailable while etcd elects a new raft leader (the
-      // write was not made; the scheduler retries, and the count above proves one
-      // success). A 4xx would mean a second scheduler or a stale one tried.
+      // A 5xx is the store unavailable while etcd elects a new raft leader; the
+      // scheduler retries. Had that write been made after all, the retry would
+      // be refused (409) and the pod would lack its one 201: both fail here.
+      // Any 4xx means a second or stale scheduler tried to bind.
       else if (b.code < 500) refused.push(`${name}: ${b.code} on server ${b.server}`);
     }
     for (const p of ackedPods) assert.equal(count.get(p), 1, `${p} bound exactly once`);
