@@ -82,12 +82,22 @@ describe('ReplicaSet controller against a real API server', () => {
 
   test('adopts a matching orphan and releases a pod whose labels stop matching', async () => {
     const orphan: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: 'default', labels: { app: 'front' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
-    await h.client.create(PODS, 'default', orphan);
     const rs = await getRs();
-    await eventually('stray adopted', async () => {
-      const p = await h.client.get<Pod>(PODS, 'default', 'stray');
-      return p.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid;
+    // Adopted, the stray makes four, and as the newest unscheduled pod it is the
+    // likeliest to go: it may be deleted milliseconds after its adoption, so the
+    // adoption is read from a watch, not polled.
+    let adopted = false;
+    const rv = (await h.client.list<Pod>(PODS, 'default')).metadata.resourceVersion;
+    const w = h.client.watch<Pod>(PODS, 'default', { resourceVersion: rv }, (ev) => {
+      if (ev.object.metadata?.name === 'stray' && ev.object.metadata.ownerReferences?.[0]?.uid === rs.metadata.uid) adopted = true;
     });
+    w.done.catch(() => undefined);
+    try {
+      await h.client.create(PODS, 'default', orphan);
+      await eventually('stray adopted', async () => adopted);
+    } finally {
+      w.stop();
+    }
     // Four now: one must go.
     await eventually('back to 3', async () => (await active()).length === 3);
     const keep = (await active())[0]!;
