@@ -232,6 +232,10 @@ describe('managed etcd: three servers with --cluster-init / --server', { skip: !
     const gone = servers[2]!;
     await writeFile(join(net.dir, 'node.yaml'), `apiVersion: v1\nkind: Node\nmetadata:\n  name: ${gone.name}\n`);
     await kubectlOk(servers[0]!.kubeconfig, ['apply', '-f', join(net.dir, 'node.yaml')]);
+    // A server's Node informer acts on a delete only if it saw the Node first; a
+    // Node deleted while the watches were still settling after the restart above
+    // would be seen by none (CI once). Wait until every server's cache serves it.
+    for (const s of servers) await until(`Node ${gone.name} seen through ${s.name}`, async () => ((await kubectl(s.kubeconfig, ['get', 'node', gone.name])).code === 0 ? true : undefined));
     await kubectlOk(servers[0]!.kubeconfig, ['delete', 'node', gone.name]);
     // Every server watches Nodes; whichever acts first removes the member, the others find it gone.
     const removedLine = new RegExp(`Node ${gone.name} was deleted: removed its etcd member ${gone.name}-[0-9a-f]{8}`);
