@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { etcdSkip } from '../helpers/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { bindings, BINDING_AUDIT_POLICY, setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
+import { bindings, BINDING_AUDIT_POLICY, fastElectionAuditedFlags, setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 
@@ -58,15 +58,7 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
     const policy = join(policyDir, 'audit-policy.yaml');
     await writeFile(policy, BINDING_AUDIT_POLICY);
     etcd = await startEtcdCluster(3);
-    cluster = await startHaCluster(3, etcd.endpoints, (_i, dir) => [
-      '--leader-elect-lease-duration', '6s',
-      '--leader-elect-renew-deadline', '3s',
-      '--leader-elect-retry-period', '500ms',
-      '--node-monitor-grace-period', '1h',
-      '--node-startup-grace-period', '1h',
-      '--audit-policy-file', policy,
-      '--audit-log-path', join(dir, 'audit.log'),
-    ]);
+    cluster = await startHaCluster(3, etcd.endpoints, (_i, dir) => fastElectionAuditedFlags(policy, dir));
     const s0 = api(cluster.servers[0]!).core;
     for (const n of ['node-a', 'node-b']) {
       const resources = { cpu: '8', memory: '32Gi', pods: '110' };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { etcdSkip, startEtcd, type EtcdProcess } from '../helpers/etcd.js';
-import { bindings, BINDING_AUDIT_POLICY, setNodeStatus, startHaCluster, type BindingRecord, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
+import { bindings, BINDING_AUDIT_POLICY, fastElectionAuditedFlags, setNodeStatus, startHaCluster, type BindingRecord, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 
@@ -52,18 +52,7 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
     const policy = join(policyDir, 'audit-policy.yaml');
     await writeFile(policy, BINDING_AUDIT_POLICY);
     etcd = await startEtcd();
-    // Lease 6 s, renew deadline 3 s: a binding a leader sends just before its deadline has 3 s to land
-    // before a successor may start, even on a loaded machine.
-    cluster = await startHaCluster(3, etcd.endpoints, (_i, dir) => [
-      '--leader-elect-lease-duration', '6s',
-      '--leader-elect-renew-deadline', '3s',
-      '--leader-elect-retry-period', '500ms',
-      // The test's nodes have no kubelet: never mark them unhealthy.
-      '--node-monitor-grace-period', '1h',
-      '--node-startup-grace-period', '1h',
-      '--audit-policy-file', policy,
-      '--audit-log-path', join(dir, 'audit.log'),
-    ]);
+    cluster = await startHaCluster(3, etcd.endpoints, (_i, dir) => fastElectionAuditedFlags(policy, dir));
     const apis = new Map<HaServer, { c: k8s.CoordinationV1Api; core: k8s.CoreV1Api }>();
     const api = (s: HaServer) => {
       let a = apis.get(s);

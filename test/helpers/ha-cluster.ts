@@ -147,3 +147,22 @@ export async function bindings(cluster: HaCluster): Promise<BindingRecord[]> {
   }
   return out;
 }
+
+/**
+ * The flags both HA suites give each server: leases short enough to hand over
+ * within a test (lease 6 s, renew deadline 3 s: a binding sent just before the
+ * deadline has 3 s to land before a successor may start), nodes never marked
+ * unhealthy (they have no kubelet), and an audit log of bindings from `policy`.
+ */
+export function fastElectionAuditedFlags(policy: string, dir: string): string[] {
+  return [
+    '--leader-elect-lease-duration', '6s',
+    '--leader-elect-renew-deadline', '3s',
+    '--leader-elect-retry-period', '500ms',
+    '--node-monitor-grace-period', '1h',
+    '--node-startup-grace-period', '1h',
+    '--audit-policy-file', policy,
+    '--audit-log-path', join(dir, 'audit.log'),
+  ];
+}
+
