@@ -8,12 +8,13 @@
 
 import { StatusError, badRequest, unknownError } from '../../api/errors.js';
 import type { SchemaNode } from '../../api/schema/types.js';
-import type { KubeObject } from '../../api/types.js';
-import { clone, isObject, withoutNullMembers, type JsonObject } from './json-value.js';
+import type { KubeObject, ManagedFieldsEntry } from '../../api/types.js';
+import { clone, deepEqual, isObject, withoutNullMembers, type JsonObject } from './json-value.js';
 import { FieldSet, fieldElement, pathText, type Path } from './managed/fieldpath.js';
-import { capUpdateManagers, decodeManagedFields, emptyManaged, encodeManagedFields, managerIdentifier, parseIdentifier, type Managed } from './managed/managers.js';
+import { MAX_UPDATE_MANAGERS, capUpdateManagers, compareEntries, decodeManagedFields, emptyManaged, encodeManagedFields, managerIdentifier, parseIdentifier, type Managed } from './managed/managers.js';
 import { toFieldSet } from './managed/to-field-set.js';
 import { compare } from './managed/compare.js';
+import { createdFieldsV1 } from './managed/created-fields.js';
 import { TypedError } from './managed/typed-schema.js';
 import { ConflictsError, applyOwnership, updateOwnership, type Conflict, type UpdaterOptions } from './managed/updater.js';
 
@@ -44,6 +45,14 @@ export interface ManagedFieldsOptions {
 function resetSet(opts: { subresource?: string; resetFields?: string[] }): FieldSet {
   const fields = opts.resetFields ?? (opts.subresource === undefined ? ['status'] : opts.subresource === 'status' ? ['spec'] : []);
   return FieldSet.of(fields.map((f) => [fieldElement(f)]));
+}
+
+/** A read-only view of obj without managedFields: shares everything else (compare never writes). */
+function viewWithoutManagedFields(obj: KubeObject | null): JsonObject {
+  if (!obj) return {};
+  if (!isObject(obj.metadata) || obj.metadata.managedFields === undefined) return obj;
+  const { managedFields: _mf, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 function withoutManagedFields(obj: KubeObject | null): JsonObject {
@@ -82,6 +91,88 @@ function writeManaged(obj: KubeObject, managed: Managed): void {
   else delete obj.metadata.managedFields;
 }
 
+/** A field path is a member of a fieldsV1 trie: its node is a leaf ({}) or marked with ".". */
+function ownsPath(trie: unknown, path: Path): boolean {
+  let n = trie;
+  for (const pe of path) {
+    if (!isObject(n) || !Object.prototype.hasOwnProperty.call(n, pe)) return false;
+    n = n[pe];
+  }
+  if (!isObject(n)) return false;
+  for (const k in n) return k === '.' || Object.prototype.hasOwnProperty.call(n, '.');
+  return true;
+}
+
+/** An entry as encodeManagedFields writes it (its field order, omitempty), with a new time. */
+function canonicalEntry(e: ManagedFieldsEntry, time: string | undefined): ManagedFieldsEntry {
+  const out: ManagedFieldsEntry = {};
+  if (e.manager) out.manager = e.manager;
+  out.operation = e.operation;
+  out.apiVersion = e.apiVersion;
+  if (time) out.time = time;
+  out.fieldsType = 'FieldsV1';
+  out.fieldsV1 = e.fieldsV1;
+  if (e.subresource) out.subresource = e.subresource;
+  return out;
+}
+
+/**
+ * The common update, in place of decoding and re-encoding every manager's
+ * set: the live entries stay as they are (they were written by the general
+ * path) when the write removes nothing, changes only fields its manager
+ * already owns, and touches nobody else's; only the manager's time moves.
+ * Lease renewals and steady status writes are such updates. Returns false,
+ * changing nothing, when the general path must decide.
+ */
+function updateOwnedInPlace(oldObj: KubeObject, newObj: KubeObject, opts: ManagedFieldsOptions): boolean {
+  const live = oldObj.metadata?.managedFields;
+  if (!Array.isArray(live) || live.length === 0) return false;
+  const sent = newObj.metadata?.managedFields;
+  // Without a subresource the request's entries win: only the usual echo of the live ones is taken here.
+  if (opts.subresource === undefined && sent !== undefined && !deepEqual(sent, live)) return false;
+  const id = managerIdentifier({ manager: opts.manager || 'unknown', operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
+  const ids = new Set<string>();
+  let own: ManagedFieldsEntry | undefined;
+  let updaters = 0;
+  for (const e of live) {
+    if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || !e.apiVersion || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1)) return false;
+    const eid = managerIdentifier(e);
+    if (ids.has(eid)) return false;
+    ids.add(eid);
+    if (e.operation === 'Update') updaters++;
+    if (eid === id) own = e;
+  }
+  if (!own || own.apiVersion !== opts.apiVersion || updaters > MAX_UPDATE_MANAGERS) return false;
+  const cmp = compare(viewWithoutManagedFields(oldObj), viewWithoutManagedFields(newObj), opts.schema);
+  const ignored = resetSet(opts);
+  if (!cmp.removed.recursiveDifference(ignored).isEmpty()) return false;
+  const changed = cmp.modified.union(cmp.added).recursiveDifference(ignored);
+  let ownsSomething = false;
+  for (const path of changed) {
+    for (const e of live) if (e !== own && ownsPath(e.fieldsV1, path)) return false;
+    if (STRIPPED.has(path)) {
+      if (ownsPath(own.fieldsV1, path)) return false;
+      continue;
+    }
+    if (!ownsPath(own.fieldsV1, path)) return false;
+    ownsSomething = true;
+  }
+  const entries = live.map((e) => canonicalEntry(e, e === own && ownsSomething ? opts.now : e.time)).sort(compareEntries);
+  (newObj.metadata ??= {}).managedFields = entries;
+  return true;
+}
+
+/** A create nobody owned anything of: the same entry the general path makes, from one walk of the object. */
+function writeCreated(obj: KubeObject, opts: ManagedFieldsOptions): void {
+  const fieldsV1 = createdFieldsV1(obj, opts.schema, opts.resetFields ?? ['status']);
+  if (!fieldsV1) return;
+  const entry: ManagedFieldsEntry = { manager: opts.manager || 'unknown', operation: 'Update', apiVersion: opts.apiVersion };
+  if (opts.now) entry.time = opts.now;
+  entry.fieldsType = 'FieldsV1';
+  entry.fieldsV1 = fieldsV1;
+  (obj.metadata ??= {}).managedFields = [entry];
+}
+
 /**
  * Records a non-apply write of newObj over oldObj (null for a create) in
  * newObj.metadata.managedFields, in place: the manager owns what it changed
@@ -90,6 +181,19 @@ function writeManaged(obj: KubeObject, managed: Managed): void {
  * are. Never throws: on an object it cannot read it keeps the live entries.
  */
 export function updateManagedFields(oldObj: KubeObject | null, newObj: KubeObject, opts: ManagedFieldsOptions): void {
+  try {
+    if (oldObj !== null && updateOwnedInPlace(oldObj, newObj, opts)) return;
+  } catch {
+    // The general path below decides what an unreadable write keeps.
+  }
+  updateManagedFieldsGeneral(oldObj, newObj, opts);
+}
+
+/**
+ * updateManagedFields without its fast path for updates: the algorithm as
+ * upstream states it, which the fast paths must agree with (tests compare them).
+ */
+export function updateManagedFieldsGeneral(oldObj: KubeObject | null, newObj: KubeObject, opts: ManagedFieldsOptions): void {
   const liveEntries = oldObj?.metadata?.managedFields;
   try {
     const sent = newObj.metadata?.managedFields;
@@ -102,12 +206,16 @@ export function updateManagedFields(oldObj: KubeObject | null, newObj: KubeObjec
     }
     if (newObj.metadata) delete newObj.metadata.managedFields;
 
+    if (oldObj === null && opts.subresource === undefined && managed.fields.size === 0) {
+      writeCreated(newObj, opts);
+      return;
+    }
     const id = managerIdentifier({ manager: opts.manager || 'unknown', operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
     // As upstream: the write is first owned by a manager of its own, which
     // only joins the named manager (and stamps its time) if it changed something.
     const current = '\u0000current-operation';
     const uopts: UpdaterOptions = { schema: opts.schema, apiVersion: opts.apiVersion, ignored: resetSet(opts) };
-    updateOwnership(withoutManagedFields(oldObj), newObj, managed.fields, current, uopts);
+    updateOwnership(viewWithoutManagedFields(oldObj), newObj, managed.fields, current, uopts);
     strip(managed, current);
     const changed = managed.fields.get(current);
     managed.fields.delete(current);

@@ -71,6 +71,8 @@ export function compare(lhs: unknown, rhs: unknown, node: SchemaNode | undefined
       for (const pe of all) {
         const li = ls.get(pe) ?? [];
         const ri = rs.get(pe) ?? [];
+        // An unchanged item has nothing to report; most of an update's items are.
+        if (li.length === 1 && ri.length === 1 && deepEqual(li[0], ri[0])) continue;
         const itemPath = [...path, pe];
         if (li.length <= 1 && ri.length <= 1) item(itemPath, li[0], ri[0], atom.items);
         else if (li.length >= 2 && ri.length >= 2) {
@@ -89,9 +91,11 @@ export function compare(lhs: unknown, rhs: unknown, node: SchemaNode | undefined
     const rm = isObject(r) ? r : {};
     const keys = [...Object.keys(lm), ...Object.keys(rm).filter((k) => !hasOwn(lm, k))];
     for (const key of keys) {
-      const childPath = [...path, fieldElement(key)];
       const lc = hasOwn(lm, key) ? lm[key] : undefined;
       const rc = hasOwn(rm, key) ? rm[key] : undefined;
+      // Walking an unchanged subtree finds nothing; checking equality first is far cheaper.
+      if (lc !== undefined && rc !== undefined && deepEqual(lc, rc)) continue;
+      const childPath = [...path, fieldElement(key)];
       const child = childNode(atom.node, key);
       const wasLeaf = walk(childPath, lc, rc, child);
       if (!wasLeaf && !alwaysPresent(atom.node, key, child)) presence(childPath, lc, rc);

@@ -92,17 +92,21 @@ export function encodeManagedFields(managed: Managed): ManagedFieldsEntry[] | un
     if (info.subresource) entry.subresource = info.subresource;
     entries.push(entry);
   }
-  return entries.sort(
-    (p, q) =>
-      cmpStr(p.operation, q.operation) ||
-      seconds(p.time) - seconds(q.time) ||
-      cmpStr(p.manager, q.manager) ||
-      cmpStr(p.apiVersion, q.apiVersion) ||
-      cmpStr(p.subresource, q.subresource),
+  return entries.sort(compareEntries);
+}
+
+/** Upstream's order of stored entries: appliers first, then oldest first, then by name. */
+export function compareEntries(p: ManagedFieldsEntry, q: ManagedFieldsEntry): number {
+  return (
+    cmpStr(p.operation, q.operation) ||
+    seconds(p.time) - seconds(q.time) ||
+    cmpStr(p.manager, q.manager) ||
+    cmpStr(p.apiVersion, q.apiVersion) ||
+    cmpStr(p.subresource, q.subresource)
   );
 }
 
-const MAX_UPDATE_MANAGERS = 10;
+export const MAX_UPDATE_MANAGERS = 10;
 const ANCIENT_CHANGES = 'ancient-changes';
 
 /** Folds the oldest update managers into "ancient-changes" buckets (one per apiVersion) so at most ten remain. */
