@@ -1,6 +1,7 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--op create|lease] [--prof DIR] [--repo DIR]
+// --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
 // --prof writes a V8 CPU profile of the server (node --cpu-prof) into DIR.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import https from 'node:https';
@@ -19,6 +20,7 @@ const opt = (name: string, def: string): string => (args.includes(name) ? args[a
 const clients = Number(opt('--clients', '64'));
 const creates = Number(opt('--creates', '3000'));
 const prof = args.includes('--prof') ? opt('--prof', '') : '';
+const op = opt('--op', 'create');
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -30,21 +32,23 @@ async function cpuMs(pid: number): Promise<{ user: number; system: number }> {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-cpu-'));
-  const nodeArgs = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
+  // K8TS_BENCH_NODE_ARGS: more flags for the server's node, e.g. --perf-basic-prof for `perf record -p`.
+  const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   const { url, child } = await spawnApiServer(repo, ['--data-dir', dir, '--port', '0', ...(process.env.K8TS_BENCH_FLAGS ?? '').split(' ').filter(Boolean)], nodeArgs);
   try {
     const cfg = loadKubeconfig(join(dir, 'kubeconfig.yaml'));
     const agent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
     const u = new URL(url);
-    const post = (path: string, body: string): Promise<number> =>
+    const send = (method: string, path: string, body: string): Promise<number> =>
       new Promise((resolve, reject) => {
-        const req = https.request({ agent, host: u.hostname, port: u.port, path, method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+        const req = https.request({ agent, host: u.hostname, port: u.port, path, method, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
         });
         req.on('error', reject);
         req.end(body);
       });
+    const post = (path: string, body: string): Promise<number> => send('POST', path, body);
     const pod = (name: string) =>
       JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'b', labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } });
     const must = async (p: Promise<number>, want: number) => {
@@ -53,14 +57,25 @@ async function main(): Promise<void> {
     };
     await must(post('/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } })), 201);
     await must(post('/api/v1/namespaces/b/serviceaccounts', JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } })), 201);
+    const LEASES = 500;
+    const lease = (i: number, renew: number) =>
+      JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `node-${i}`, namespace: 'b' }, spec: { holderIdentity: `node-${i}`, leaseDurationSeconds: 40, renewTime: new Date(Date.UTC(2026, 0, 1, 0, 0, renew)).toISOString().replace('Z', '000Z') } });
+    const renewals = new Array<number>(LEASES).fill(0);
+    // A renewal PUTs the Lease as the kubelet holds it: without a resourceVersion, so a conflict cannot refuse it.
+    const renew = (i: number) => {
+      const n = i % LEASES;
+      return must(send('PUT', `/apis/coordination.k8s.io/v1/namespaces/b/leases/node-${n}`, lease(n, ++renewals[n]!)), 200);
+    };
+    const one = op === 'lease' ? renew : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
+    if (op === 'lease') await runConcurrent(LEASES, Math.min(clients, 16), (i) => must(post('/apis/coordination.k8s.io/v1/namespaces/b/leases', lease(i, 0)), 201));
     // Warm-up: JIT, TLS sessions, caches.
-    await runConcurrent(500, clients, (i) => must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201));
+    await runConcurrent(500, clients, (i) => (op === 'lease' ? renew(i) : must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201)));
     const c0 = await cpuMs(child.pid!);
-    const r = await runConcurrent(creates, clients, (i) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201));
+    const r = await runConcurrent(creates, clients, one);
     const c1 = await cpuMs(child.pid!);
     const s = summarize(r.latencies);
     const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-    console.log(`clients ${clients}  creates ${creates}  server CPU/create ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  creates/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
+    console.log(`${op}  clients ${clients}  ops ${creates}  server CPU/op ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  ops/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
     agent.destroy();
   } finally {
     child.kill('SIGTERM');

@@ -48,6 +48,13 @@ test('a Lease renewal keeps the entries and moves its manager’s time', () => {
   (next.spec as Record<string, unknown>).renewTime = '2026-01-01T00:00:10.000000Z';
   const out = bothWays(lease, next, { manager: 'kubelet', apiVersion: 'coordination.k8s.io/v1', now: '2026-01-01T00:00:10Z', schema: leaseSchema });
   assert.equal(out.metadata.managedFields?.[0]?.time, '2026-01-01T00:00:10Z');
+  // A renewal PUT as kubelets send it: without the server-set metadata, which nobody owns.
+  const lean = structuredClone(next);
+  delete lean.metadata.managedFields;
+  delete lean.metadata.uid;
+  delete lean.metadata.creationTimestamp;
+  const leanOut = bothWays({ ...lease, metadata: { ...lease.metadata, uid: 'u', creationTimestamp: '2026-01-01T00:00:00Z' } }, lean, { manager: 'kubelet', apiVersion: 'coordination.k8s.io/v1', now: '2026-01-01T00:00:10Z', schema: leaseSchema });
+  assert.equal(leanOut.metadata.managedFields?.[0]?.time, '2026-01-01T00:00:10Z');
   // The same renewal without the managedFields echoed back, and by another manager (who takes the field).
   delete next.metadata.managedFields;
   bothWays(lease, next, { manager: 'kubelet', apiVersion: 'coordination.k8s.io/v1', now: '2026-01-01T00:00:10Z', schema: leaseSchema });

@@ -46,7 +46,7 @@ export async function handleBinding(ctx: RequestContext): Promise<void> {
       delete pod.metadata.resourceVersion;
       return pod;
     },
-    { dryRun: ctx.dryRun, subresource: 'binding' },
+    { dryRun: ctx.dryRun, subresource: 'binding', shareWritten: true },
   );
   writeRaw(ctx, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -101,6 +101,7 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
         }
       : undefined;
   if (createIfMissing) await admitNamespaceLifecycle({ ...ctx, rr: { ...rr, verb: 'create' } }, rr.name);
+  let json: string | undefined;
   const { object, created } = await store.update(
     rr.namespace,
     rr.name,
@@ -109,11 +110,11 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
       await admitMutating(ctx, 'UPDATE', next, cur);
       return next;
     },
-    { dryRun: ctx.dryRun, subresource: sub === 'scale' ? undefined : sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE') },
+    { dryRun: ctx.dryRun, subresource: sub === 'scale' ? undefined : sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE'), onStored: (j) => (json = j), shareWritten: true },
   );
   if (sub === 'scale') {
     writeRaw(ctx, 200, scaleOf(info, object));
     return;
   }
-  writeObject(ctx, created ? 201 : 200, object);
+  writeObject(ctx, created ? 201 : 200, object, json);
 }

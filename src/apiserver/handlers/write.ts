@@ -63,7 +63,7 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
   await admitMutating(ctx, 'CREATE', obj, undefined);
   track(ctx, null, obj);
   let json: string | undefined;
-  const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun, admit: validatingAdmission(ctx, 'CREATE'), onStored: (j) => (json = j) });
+  const created = await ctx.store.create(rr.namespace, obj, { dryRun: ctx.dryRun, admit: validatingAdmission(ctx, 'CREATE'), onStored: (j) => (json = j), shareWritten: true });
   writeObject(ctx, 201, created, json);
 }
 
@@ -97,6 +97,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
     track(ctx, null, o);
     return o;
   } : undefined;
+  let json: string | undefined;
   const { object, created } = await store.update(
     rr.namespace,
     rr.name,
@@ -114,10 +115,10 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
       track(ctx, cur, next, sub);
       return next;
     },
-    { dryRun: ctx.dryRun, subresource: sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE') },
+    { dryRun: ctx.dryRun, subresource: sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE'), onStored: (j) => (json = j), shareWritten: true },
   );
   if (sub === 'finalize') await finishNamespaceIfDone(ctx, object);
-  writeObject(ctx, created ? 201 : 200, object);
+  writeObject(ctx, created ? 201 : 200, object, json);
 }
 
 /** A terminating namespace whose finalizers are all gone is deleted for real. */

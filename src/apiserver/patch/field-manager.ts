@@ -119,7 +119,7 @@ function canonicalEntry(e: ManagedFieldsEntry, time: string | undefined): Manage
 /**
  * The common update, in place of decoding and re-encoding every manager's
  * set: the live entries stay as they are (they were written by the general
- * path) when the write removes nothing, changes only fields its manager
+ * path) when the write removes nothing anybody owns, changes only fields its manager
  * already owns, and touches nobody else's; only the manager's time moves.
  * Lease renewals and steady status writes are such updates. Returns false,
  * changing nothing, when the general path must decide.
@@ -145,7 +145,10 @@ function updateOwnedInPlace(oldObj: KubeObject, newObj: KubeObject, opts: Manage
   if (!own || own.apiVersion !== opts.apiVersion || updaters > MAX_UPDATE_MANAGERS) return false;
   const cmp = compare(viewWithoutManagedFields(oldObj), viewWithoutManagedFields(newObj), opts.schema);
   const ignored = resetSet(opts);
-  if (!cmp.removed.recursiveDifference(ignored).isEmpty()) return false;
+  // A removed field nobody owns (uid, creationTimestamp: a PUT leaves them to the server) changes no entry.
+  for (const path of cmp.removed.recursiveDifference(ignored)) {
+    for (const e of live) if (ownsPath(e.fieldsV1, path)) return false;
+  }
   const changed = cmp.modified.union(cmp.added).recursiveDifference(ignored);
   let ownsSomething = false;
   for (const path of changed) {

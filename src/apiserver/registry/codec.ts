@@ -73,11 +73,32 @@ class RecentEvents<V> {
 const decodedNew = new RecentEvents<KubeObject | Error>();
 const decodedPrev = new RecentEvents<KubeObject | Error | null>();
 
+// Objects just written, by their stored text: the write's own watch event
+// takes its object from here instead of parsing the text it was made from.
+// Only writers that never touch the object again put it here (see
+// WriteParams.shareWritten); an entry whose event never comes is pushed out.
+const WRITTEN = 256;
+const written = new Map<string, KubeObject>();
+
+export function rememberWritten(value: string, obj: KubeObject): void {
+  if (written.size >= WRITTEN) written.delete(written.keys().next().value!);
+  written.set(value, obj);
+}
+
+function takeWritten(ev: WatchEvent): KubeObject | undefined {
+  if (written.size === 0) return undefined;
+  const obj = written.get(ev.value);
+  if (obj === undefined) return undefined;
+  written.delete(ev.value);
+  obj.metadata.resourceVersion = String(ev.revision);
+  return obj;
+}
+
 export function eventObject(ev: WatchEvent): KubeObject {
   let o = decodedNew.get(ev);
   if (o === undefined) {
     try {
-      o = decodeStored(ev.key, ev.value, ev.revision);
+      o = (ev.type !== 'DELETED' ? takeWritten(ev) : undefined) ?? decodeStored(ev.key, ev.value, ev.revision);
     } catch (err) {
       o = err as Error;
     }

@@ -11,7 +11,7 @@ import { applyDefaults } from '../../api/defaults/index.js';
 import { validateObject, validatePodEphemeralContainersUpdate } from '../../api/validation/index.js';
 import { objectKey, listPrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { decodeKV, encodeForStorage, eventObject, eventPrevObject, stampResourceVersion } from './codec.js';
+import { decodeKV, encodeForStorage, eventObject, eventPrevObject, rememberWritten, stampResourceVersion } from './codec.js';
 import { fieldsOf, selectableFields } from './fieldsets.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
@@ -37,6 +37,11 @@ export interface WriteParams {
    * Not called for dry runs or resources stored in another shape.
    */
   onStored?: (json: string) => void;
+  /**
+   * The caller will not change the written object again, so watch events of
+   * this write may hand it to watchers instead of parsing the stored text.
+   */
+  shareWritten?: boolean;
 }
 
 export interface DeleteParams extends WriteParams {
@@ -107,6 +112,12 @@ export class ResourceStore {
   private decode(kv: KeyValue): KubeObject {
     const o = decodeKV(kv);
     return this.conversion ? this.conversion.toExternal(o) : o;
+  }
+
+  private tellStored(p: WriteParams, value: string, revision: number): void {
+    if (!p.onStored || this.conversion) return;
+    const json = stampResourceVersion(value, revision);
+    if (json !== undefined) p.onStored(json);
   }
 
   private encode(obj: KubeObject): string {
@@ -302,12 +313,10 @@ export class ResourceStore {
     }
     try {
       const value = this.encode(obj);
+      if (p.shareWritten && !this.conversion) rememberWritten(value, obj);
       const kv = await this.store.create(objectKey(this.info, namespace, name), value, { ttlSeconds: this.info.ttlSeconds });
       obj.metadata.resourceVersion = String(kv.modRevision);
-      if (p.onStored && !this.conversion) {
-        const json = stampResourceVersion(value, kv.modRevision);
-        if (json !== undefined) p.onStored(json);
-      }
+      this.tellStored(p, value, kv.modRevision);
       return obj;
     } catch (err) {
       this.mapError(err, name);
@@ -342,7 +351,8 @@ export class ResourceStore {
         throw notFound(this.gr, name);
       }
       const current = this.decode(kv);
-      const old = structuredClone(current);
+      // A second parse of the stored text is cheaper than structuredClone of the first.
+      const old = this.decode(kv);
       const desired = await mutate(current);
       const wantRV = desired.metadata.resourceVersion;
       if (wantRV !== undefined && wantRV !== '' && wantRV !== String(kv.modRevision)) {
@@ -362,13 +372,17 @@ export class ResourceStore {
           this.mapError(err, name);
         }
       }
-      if (encodeForStorage(next) === encodeForStorage(old)) {
+      const value = this.encode(next);
+      // Stored values are canonical (encodeForStorage of what was decoded), so the stored text is the old object's.
+      if (this.conversion ? encodeForStorage(next) === encodeForStorage(old) : value === kv.value) {
         // A no-op write keeps the resourceVersion, as upstream.
         return { object: this.stamp(old), created: false };
       }
       try {
-        const res = await this.store.update(key, this.encode(next), kv.modRevision, { ttlSeconds: this.info.ttlSeconds });
+        if (p.shareWritten && !this.conversion) rememberWritten(value, next);
+        const res = await this.store.update(key, value, kv.modRevision, { ttlSeconds: this.info.ttlSeconds });
         next.metadata.resourceVersion = String(res.modRevision);
+        this.tellStored(p, value, res.modRevision);
         return { object: next, created: false };
       } catch (err) {
         if (isStorageError(err, 'Conflict') && !wantRV && attempt < 16) continue;
@@ -534,6 +548,9 @@ export class ResourceStore {
             if (matches(cur)) return emit('ADDED', this.stamp(cur));
           } else if (ev.type === 'DELETED') {
             if (matches(cur)) return emit('DELETED', this.stamp(cur));
+          } else if (!p.labelSelector?.length && !p.fieldSelector?.length) {
+            // Without selectors every object matches: the previous one need not be decoded.
+            return emit('MODIFIED', this.stamp(cur));
           } else {
             let prev = eventPrevObject(ev);
             if (prev && this.conversion) prev = this.conversion.toExternal(prev);
