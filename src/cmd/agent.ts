@@ -2,7 +2,6 @@ import http from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { startKubelet } from './kubelet.js';
 import { componentClientConfig, kubeletIdentity, kubeletServingTls, LOCAL_PATH_PROVISIONER, PROXY } from './identities.js';
 import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
 import { RestClient } from '../client/rest.js';
@@ -10,11 +9,12 @@ import { defaultNodeIP } from '../kubelet/node/machine.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
 import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
-import { podMtu } from '../podnet/agent.js';
 import { DEFAULT_CLUSTER_CIDR } from './serve.js';
 
 // The node half of `k8ts server`: a kubelet and a kube-proxy in the
-// same process, each with its own identity, unless --disable-agent.
+// same process, each with its own identity, unless --disable-agent. The
+// kubelet and the pod network are imported when they start: `k8ts server
+// --disable-agent` defines this module's flags but runs neither.
 
 export interface AgentFlags extends Partial<ProxyFlags> {
   disableAgent?: boolean;
@@ -60,6 +60,7 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
   }
   if (!['docker', 'exec', 'fake'].includes(runtime)) throw new Error(`--runtime must be auto, docker, exec or fake, not ${runtime}`);
   const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
+  const [{ startKubelet }, { podMtu }] = await Promise.all([import('./kubelet.js'), import('../podnet/agent.js')]);
   const clientConfig = await componentClientConfig(cp.pki, cp.server, cp.dataDir, kubeletIdentity(nodeName));
   const localPathClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, LOCAL_PATH_PROVISIONER), { component: 'local-path-provisioner' });
   const address = defaultNodeIP();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RestClient } from '../client/rest.js';
 import type { ContainerRuntime } from '../runtime/interface.js';
-import { startPodNetwork, type RunningPodNetwork } from '../podnet/agent.js';
+import type { RunningPodNetwork } from '../podnet/agent.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../podnet/types.js';
 import { progress } from './progress.js';
 
@@ -24,6 +24,8 @@ export function backendChoice(v: string | undefined): BackendChoice {
 
 /** Runs the pod network agent for an exec-runtime kubelet: the runtime gets the Node's podCIDR from it, and routes go to every other node. */
 export async function startNodePodNetwork(k: { runtime: ContainerRuntime; nodeName: string }, nodesClient: RestClient, nodeIP: string, backend: BackendChoice, clusterCIDR?: string): Promise<RunningPodNetwork> {
+  // Imported here: `k8ts server --disable-agent` defines this module's flag but runs no pod network.
+  const { startPodNetwork } = await import('../podnet/agent.js');
   const net = await startPodNetwork({
     client: nodesClient,
     nodeName: k.nodeName,

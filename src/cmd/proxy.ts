@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { loadDefaultConfig, type ClientConfig } from '../client/kubeconfig.js';
 import { parseGoDuration } from '../kubelet/util/duration.js';
-import { startProxy, defaultMode, type ProxyMode, type RunningProxy } from '../proxy/proxy.js';
-import { cleanupIptables } from '../proxy/iptables/cleanup.js';
-import { cleanupNftables } from '../proxy/nftables/cleanup.js';
-import { hostExec } from '../proxy/exec.js';
+import type { ProxyMode, RunningProxy } from '../proxy/proxy.js';
 import { isIPv4CIDR, isIPv6CIDR } from '../proxy/addresses.js';
 import { progress } from './progress.js';
 
 // `k8ts proxy`: kube-proxy's flags (the ones k8ts honours, by upstream's names).
+// `k8ts server --disable-agent` defines these flags too, so the proxy itself
+// is imported only when it runs.
 
 export interface ProxyFlags {
   kubeconfig?: string;
@@ -33,7 +32,8 @@ export interface ProxySettings {
 }
 
 export function proxySettings(f: Partial<ProxyFlags>): ProxySettings {
-  const mode = (f.proxyMode || defaultMode()) as ProxyMode;
+  // proxy.ts's defaultMode, without loading the proxy.
+  const mode = (f.proxyMode || (process.getuid?.() === 0 ? 'iptables' : 'userspace')) as ProxyMode;
   if (mode !== 'iptables' && mode !== 'nftables' && mode !== 'userspace') throw new Error(`--proxy-mode must be iptables, nftables or userspace, not ${f.proxyMode}`);
   if (mode !== 'userspace' && process.getuid?.() !== 0) throw new Error(`--proxy-mode ${mode} needs root; use --proxy-mode userspace`);
   if (f.clusterCidr) {
@@ -53,6 +53,7 @@ export function proxySettings(f: Partial<ProxyFlags>): ProxySettings {
 
 export async function runProxy(settings: ProxySettings, clientConfig: ClientConfig): Promise<RunningProxy> {
   progress(`proxy: starting in ${settings.mode} mode`);
+  const { startProxy } = await import('../proxy/proxy.js');
   const p = await startProxy({ clientConfig, ...settings, mode: settings.mode });
   void p.ready.then(() => progress(`proxy: ${settings.mode} ${settings.mode === 'userspace' ? 'listeners' : 'rules'} in place for ${p.state.services.size} services (node ${p.nodeName})`));
   return p;
@@ -78,6 +79,7 @@ export function addProxyCommand(program: Command): Command {
       .option('--hostname-override <name>', 'name of this node (default: the hostname)'),
   ).action(async (flags: ProxyFlags) => {
     if (flags.cleanup) {
+      const [{ cleanupIptables }, { cleanupNftables }, { hostExec }] = await Promise.all([import('../proxy/iptables/cleanup.js'), import('../proxy/nftables/cleanup.js'), import('../proxy/exec.js')]);
       const r = await cleanupIptables(hostExec());
       progress(`proxy: removed ${r.chains} chains and ${r.jumps} jump rules`);
       const tables = await cleanupNftables(hostExec());

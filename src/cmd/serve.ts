@@ -1,19 +1,18 @@
 import type { Command } from 'commander';
 import { addApiServerFlags, advertiseAddress, resolveStorage, runApiServer, type ServerFlags } from './server.js';
-import { ensureJoinSetup } from '../join/server-token.js';
-import { parseGoDuration } from '../controllers/options.js';
-import { addAgentFlags, startAgent, type AgentFlags } from './agent.js';
-import { startScheduler } from './scheduler.js';
-import { componentClientConfig, CONTROLLER_MANAGER, SCHEDULER } from './identities.js';
-import { addControllerManagerFlags, runControllerManager, type ControllerManagerFlags } from './controller-manager.js';
-import { RestClient } from '../client/rest.js';
-import { join } from 'node:path';
+import type { AgentFlags } from './agent.js';
+import type { ControllerManagerFlags } from './controller-manager.js';
+import { join, resolve } from 'node:path';
+import { hasManagedEtcd } from '../etcd/member.js';
 import { progress } from './progress.js';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
-import { addDnsFlags, startDnsAddon, type DnsFlags } from './dns.js';
-import { ensureDefaultStorageClass } from './default-storage.js';
+import type { DnsFlags } from './dns.js';
 import { releaseYoungGeneration } from '../util/lean-start.js';
-import { startManagedEtcd } from '../etcd/managed.js';
+
+// `k8ts apiserver` loads this module too: the components of `k8ts server`
+// (controllers, scheduler, kubelet, proxy, managed etcd and its gRPC client)
+// are imported only where they start, so the API server alone does not hold
+// their code in memory.
 
 /** The cluster's pod range when `k8ts server` allocates node CIDRs: its first /24 is the exec runtime's old default pod network. */
 export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
@@ -54,11 +53,21 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
   const parts: Stoppable[] = [];
   onSignals(parts);
   // Managed etcd (--cluster-init, --server, or a data dir that runs a member) sets the etcd flags below.
-  const managed = withComponents ? await startManagedEtcd(flags, advertiseAddress(flags), progress) : undefined;
+  // The etcd client (gRPC) is loaded only by servers that run a member: SQLite servers never need it.
+  const runsEtcd = withComponents && (flags.clusterInit || flags.server || hasManagedEtcd(resolve(flags.dataDir)));
+  const managed = runsEtcd ? await (await import('../etcd/managed.js')).startManagedEtcd(flags, advertiseAddress(flags), progress) : undefined;
   if (managed) parts.push(managed);
   const cp = await runApiServer(flags);
   parts.push(cp);
   if (withComponents) {
+    const [{ ensureDefaultStorageClass }, { RestClient }, { componentClientConfig, CONTROLLER_MANAGER, SCHEDULER }, { runControllerManager }, { startScheduler }, { startDnsAddon }] = await Promise.all([
+      import('./default-storage.js'),
+      import('../client/rest.js'),
+      import('./identities.js'),
+      import('./controller-manager.js'),
+      import('./scheduler.js'),
+      import('./dns.js'),
+    ]);
     await ensureDefaultStorageClass(cp.kubeconfig);
     const cmClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
     // Over etcd several servers may share the cluster: the controller manager and the scheduler are
@@ -86,7 +95,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     progress('scheduler started');
     const dns = flags.disableDns ? undefined : await startDnsAddon(cp, flags);
     if (dns) parts.push(dns);
-    if (!flags.disableAgent) parts.push(await startAgent(cp, flags as AgentFlags, dns ? { clusterDNS: [dns.clusterIP], clusterDomain: dns.clusterDomain } : { clusterDNS: [], clusterDomain: flags.clusterDomain }));
+    if (!flags.disableAgent) parts.push(await (await import('./agent.js')).startAgent(cp, flags as AgentFlags, dns ? { clusterDNS: [dns.clusterIP], clusterDomain: dns.clusterDomain } : { clusterDNS: [], clusterDomain: flags.clusterDomain }));
   }
   releaseYoungGeneration();
   progress(`${what} is ready (Kubernetes ${KUBERNETES_VERSION.gitVersion}): KUBECONFIG=${cp.kubeconfig} kubectl get ns`);
@@ -94,6 +103,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
 
 /** The join token (DIR/node-token) and the command that joins another host, as k3s prints them. */
 async function announceJoin(cp: Awaited<ReturnType<typeof runApiServer>>, flags: { tokenTtl?: string; port?: string; bindAddress?: string; advertiseAddress?: string }): Promise<string> {
+  const [{ parseGoDuration }, { ensureJoinSetup }] = await Promise.all([import('../controllers/options.js'), import('../join/server-token.js')]);
   const ttl = flags.tokenTtl && flags.tokenTtl !== '0' && flags.tokenTtl !== '0s' ? parseGoDuration(flags.tokenTtl) : undefined;
   if (ttl !== undefined && !(ttl > 0)) throw new Error(`--token-ttl must be a duration such as 24h, or 0 for none, not ${flags.tokenTtl}`);
   // A server on every interface is reached at its advertised address; one bound to an address, at that address.
@@ -104,7 +114,9 @@ async function announceJoin(cp: Awaited<ReturnType<typeof runApiServer>>, flags:
   return url;
 }
 
-export function addServerCommand(program: Command): void {
+export async function addServerCommand(program: Command): Promise<void> {
+  // The flags of the agent, controller manager and DNS are defined beside the code that runs them.
+  const [{ addAgentFlags }, { addControllerManagerFlags }, { addDnsFlags }] = await Promise.all([import('./agent.js'), import('./controller-manager.js'), import('./dns.js')]);
   const serverCmd = addAgentFlags(addApiServerFlags(program.command('server').description('run the control plane (API server, controller manager, scheduler) and, unless --disable-agent, a kubelet for this host, in one process')));
   serverCmd
     .option('--cluster-init', 'start a new highly available cluster on a managed etcd (needs etcd storage; SQLite cannot be shared)')

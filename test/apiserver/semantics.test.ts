@@ -237,4 +237,28 @@ describe('API semantics', () => {
     assert.equal(missing.code, 404);
     assert.equal(missing.body.reason, 'NotFound');
   });
+
+  test('a JSON list bigger than one chunk is streamed whole (chunked), a small one goes out with its length', async () => {
+    await req('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'biglist' } });
+    // 40 ConfigMaps of 4 KB each: about 2.5 chunks of the list writer's 64 K characters.
+    const names = Array.from({ length: 40 }, (_, i) => `big-${String(i).padStart(2, '0')}`);
+    for (const n of names) assert.equal((await req('POST', '/api/v1/namespaces/biglist/configmaps', { ...cm(n), data: { a: 'x'.repeat(4096) } })).code, 201);
+    const r = await fetch(`${s.url}/api/v1/namespaces/biglist/configmaps`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('transfer-encoding'), 'chunked');
+    assert.equal(r.headers.get('content-length'), null);
+    const list = JSON.parse(await r.text());
+    assert.equal(list.kind, 'ConfigMapList');
+    assert.match(list.metadata.resourceVersion, /^\d+$/);
+    assert.deepEqual(list.items.map((o: any) => o.metadata.name), names);
+    for (const o of list.items) {
+      assert.match(o.metadata.resourceVersion, /^\d+$/);
+      assert.equal(o.data.a.length, 4096);
+    }
+    const small = await fetch(`${s.url}/api/v1/namespaces/biglist/configmaps?limit=2`);
+    assert.equal(small.status, 200);
+    const text = await small.text();
+    assert.equal(small.headers.get('content-length'), String(Buffer.byteLength(text)));
+    assert.deepEqual(JSON.parse(text).items.map((o: any) => o.metadata.name), names.slice(0, 2));
+  });
 });

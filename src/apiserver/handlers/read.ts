@@ -1,5 +1,5 @@
 import { writeList, writeObject, writeRaw } from './output.js';
-import { writeJson } from '../http/respond.js';
+import { writeJson, writeJsonList } from '../http/respond.js';
 import { listParams } from './selectors.js';
 import { scaleOf } from './scale.js';
 import { StatusError, badRequest } from '../../api/errors.js';
@@ -39,9 +39,9 @@ export async function handleGet(ctx: RequestContext): Promise<void> {
 export async function handleList(ctx: RequestContext): Promise<void> {
   const params = listParams(ctx);
   if (ctx.output.kind === 'json' && ctx.warnings.length === 0) {
-    const text = await ctx.store.listJson(params);
-    if (text !== undefined) {
-      writeJson(ctx.res, 200, text);
+    const body = await ctx.store.listJson(params);
+    if (body !== undefined) {
+      await writeJsonList(ctx.res, 200, body);
       return;
     }
   }

@@ -17,6 +17,15 @@ import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
 import { hpaFromV1, hpaToV1 } from '../../api/conversion/hpa.js';
 
+
+/** A JSON list as its parts: head, `count` items separated by commas (item(i) renders the i-th), tail. */
+export interface JsonListBody {
+  head: string;
+  count: number;
+  item(i: number): string;
+  tail: string;
+}
+
 export interface ListParams {
   namespace?: string;
   labelSelector?: LabelSelector;
@@ -252,9 +261,12 @@ export class ResourceStore {
    * A list rendered straight to JSON text, without decoding each object:
    * for plain JSON lists with no selectors (informers' and controllers'
    * re-lists, the biggest responses a server sends). undefined when the
-   * request needs decoded objects; the caller then uses list().
+   * request needs decoded objects; the caller then uses list(). The items
+   * are rendered one by one as the response is written (JsonListBody), so a
+   * list of 10,000 pods does not hold a second and third copy of them (each
+   * item stamped, then all joined) while a slow client reads it.
    */
-  async listJson(p: ListParams): Promise<string | undefined> {
+  async listJson(p: ListParams): Promise<JsonListBody | undefined> {
     if (this.conversion || p.labelSelector?.length || p.fieldSelector?.length) return undefined;
     const { prefix, revision, startAfter } = this.listStart(p);
     let page;
@@ -266,15 +278,19 @@ export class ResourceStore {
       }
       this.mapError(err, '');
     }
-    const items: string[] = new Array(page.items.length);
-    for (let i = 0; i < page.items.length; i++) {
-      const kv = page.items[i]!;
-      items[i] = stampResourceVersion(kv.value, kv.modRevision) ?? JSON.stringify(this.stamp(decodeKV(kv)));
-    }
     const meta: Record<string, unknown> = { resourceVersion: String(page.revision) };
     const last = page.items[page.items.length - 1];
     if (page.more && last) meta.continue = encodeContinue(page.revision, last.key, prefix);
-    return `{"apiVersion":${JSON.stringify(apiVersionOf(this.info.group, this.info.version))},"kind":${JSON.stringify(this.info.listKind)},"metadata":${JSON.stringify(meta)},"items":[${items.join(',')}]}`;
+    const items = page.items;
+    return {
+      head: `{"apiVersion":${JSON.stringify(apiVersionOf(this.info.group, this.info.version))},"kind":${JSON.stringify(this.info.listKind)},"metadata":${JSON.stringify(meta)},"items":[`,
+      count: items.length,
+      item: (i) => {
+        const kv = items[i]!;
+        return stampResourceVersion(kv.value, kv.modRevision) ?? JSON.stringify(this.stamp(decodeKV(kv)));
+      },
+      tail: ']}',
+    };
   }
 
   async currentRevision(): Promise<number> {
