@@ -132,7 +132,10 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, ws: PodWorkerState,
       ctx.recorder.event(pod, 'Warning', ev.FailedCreatePodSandBox, `Failed to create pod sandbox: ${(err as Error).message}`);
       return { status: statusFor(ctx, pod, state, ws, prober), retryAt: Date.now() + ctx.crashBackoff.get(key) };
     }
-    state = await readPodState(ctx.runtime, uid);
+    // Only the new sandbox changed (its IPs are needed next): one inspect instead of a full re-read.
+    const created = await ctx.runtime.podSandboxStatus(sandboxId).catch(() => undefined);
+    if (created) state = { ...state, sandboxes: [created, ...state.sandboxes] };
+    else state = await readPodState(ctx.runtime, uid);
   } else {
     sbConfig.metadata.attempt = state.sandboxes[0]!.metadata.attempt;
   }
@@ -148,7 +151,8 @@ export async function syncPod(ctx: KubeletContext, pod: Pod, ws: PodWorkerState,
   for (const name of [...ws.waiting.keys()]) if (!actions.start.some((s) => s.container.name === name)) ws.waiting.delete(name);
 
   if (deadline !== undefined) retry(deadline);
-  state = await readPodState(ctx.runtime, uid);
+  // A sync that changed nothing in the runtime (most syncs of a running pod) reports from the read it started with.
+  if (actions.killPod || actions.kill.length || actions.createSandbox || actions.start.length) state = await readPodState(ctx.runtime, uid);
   await collectGarbage(ctx, state);
   prober.sync(pod, state, podIPs[0]);
   return { status: statusFor(ctx, pod, state, ws, prober), retryAt };

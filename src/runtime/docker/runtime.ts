@@ -175,9 +175,9 @@ export class DockerRuntime implements ContainerRuntime {
   // ---- containers
 
   async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
-    const sandbox = await this.inspect(podSandboxId);
+    // Independent reads, on the pod's start-up path: asked together.
+    const [sandbox, image] = await Promise.all([this.inspect(podSandboxId), images.inspectImage(this.client, config.image)]);
     if (sandbox.Config.Labels?.[LABEL_TYPE] !== TYPE_SANDBOX) throw new RuntimeError('NotFound', `no pod sandbox ${podSandboxId}`);
-    const image = await images.inspectImage(this.client, config.image);
     if (!image) throw new RuntimeError('ImageNotFound', `image ${JSON.stringify(config.image)} is not present on this node`);
     const resolvConf = await writeResolvConf(sandboxConfig);
     const body = containerCreateBody(config, {
