@@ -19,6 +19,7 @@ import { NodeLease } from '../kubelet/node/lease.js';
 import type { NodeFacts } from '../kubelet/node/node-object.js';
 import { NodeStatusReporter, type ReporterState } from '../kubelet/node/registration.js';
 import type { ContainerRuntime } from '../runtime/interface.js';
+import type { Node } from '../kubelet/api-types.js';
 import type { Logger } from '../util/log.js';
 
 export interface IdleFleetOptions {
@@ -36,6 +37,11 @@ export interface IdleFleetOptions {
   statusUpdateMs: number;
   /** Upstream nodeStatusReportFrequency (5 min). */
   statusReportMs: number;
+  /**
+   * Node name to the Node as the harness's shared Node watch holds it; a
+   * status tick reads it there instead of a GET (see NodeStatusReporter.tick).
+   */
+  cachedNode?(name: string): Node | undefined;
 }
 
 /** What a node hands to the kubelet it starts: the agent state the fleet kept. */
@@ -312,7 +318,7 @@ export class IdleFleet {
     const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs);
     const conditions = this.conditions[i];
     if (conditions !== undefined) reporter.restore({ uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] });
-    await reporter.tick();
+    await reporter.tick(conditions !== undefined ? this.o.cachedNode?.(this.o.nameOf(i)) : undefined);
     const s = reporter.snapshot();
     this.uid[i] = s?.uid;
     this.lastReportAt[i] = s?.lastReportAt ?? 0;
