@@ -191,7 +191,7 @@ export class HollowCluster {
       }
       await Promise.all(starts);
     } else {
-      // A start resolves once the node has tried to register: a few dozen at a time keep registration
+      // A start resolves once the node has tried to register and to create its Lease: a few dozen at a time keep registration
       // from flooding the API server (and this process's heap) with thousands of creates at once.
       const queue = [...this.nodes.values()];
       const lane = async (): Promise<void> => {
