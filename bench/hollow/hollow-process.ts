@@ -23,10 +23,14 @@ const memory = (): Record<string, number> => {
 
 const cluster = new HollowCluster({ clientConfig: loadKubeconfig(kubeconfig!), count, rootDir: rootDir! });
 let requests = 0;
+let leasePuts = 0;
+let nodeGets = 0;
 const transport = cluster.client.transport;
 const send = transport.send.bind(transport);
 transport.send = (...a: Parameters<typeof send>) => {
   requests++;
+  if (a[0] === 'PUT' && a[1].includes('/leases/')) leasePuts++;
+  else if (a[0] === 'GET' && /\/api\/v1\/nodes\/[^/?]+(\?|$)/.test(a[1])) nodeGets++;
   return send(...a);
 };
 await new Promise((r) => setTimeout(r, 500));
@@ -36,7 +40,7 @@ await cluster.start();
 say({ phase: 'started', seconds: (Date.now() - t0) / 1000, failed: cluster.list().filter((n) => n.state !== 'running').length });
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (line: string) => {
-  if (line.startsWith('measure')) say({ phase: 'measure', requests, ...memory() });
+  if (line.startsWith('measure')) say({ phase: 'measure', requests, leasePuts, nodeGets, ...memory() });
   if (line.startsWith('snapshot ')) say({ phase: 'snapshot', file: writeHeapSnapshot(line.slice(9).trim()) });
   if (line.startsWith('stop')) void cluster.close().then(() => process.exit(0));
 });

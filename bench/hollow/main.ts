@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RestClient } from '../../src/client/rest.js';
+import type { KubeObject } from '../../src/api/types.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { fmt, summarize, table, writeSection } from '../lib/stats.js';
 
@@ -29,6 +30,27 @@ const SNAPSHOT_DIR = opt('--snapshot-dir', '');
 /** Node flags for the API server process (e.g. --cpu-prof --cpu-prof-dir DIR to profile it under this load). */
 const API_NODE_FLAGS = opt('--api-node-flags', '').split(' ').filter(Boolean);
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
+
+type Lease = KubeObject & { spec?: { renewTime?: string; leaseDurationSeconds?: number } };
+
+/**
+ * The hollow nodes' Leases as the node lifecycle controller would judge them
+ * now: lapsed = renewTime older than leaseDurationSeconds (or none at all),
+ * and the oldest renewal's age.
+ */
+async function leaseAges(client: RestClient, count: number): Promise<{ lapsed: number; missing: number; oldestS: number }> {
+  const now = Date.now();
+  const leases = (await client.list<Lease>(LEASES, 'kube-node-lease')).items.filter((l) => (l.metadata.name ?? '').startsWith('hollow-node-'));
+  let lapsed = 0;
+  let oldestS = 0;
+  for (const l of leases) {
+    const age = (now - Date.parse(l.spec?.renewTime ?? '')) / 1000;
+    if (!(age <= (l.spec?.leaseDurationSeconds ?? 40))) lapsed++;
+    if (age > oldestS || Number.isNaN(age)) oldestS = Number.isNaN(age) ? Infinity : age;
+  }
+  return { lapsed: lapsed + (count - leases.length), missing: count - leases.length, oldestS };
+}
 
 function startApi(dir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...API_NODE_FLAGS, 'bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
@@ -86,11 +108,19 @@ interface Row {
   anonTotal: number;
   heapPerNodeKB: number;
   reqPerS: number;
+  leasePutPerS: number;
+  nodeGetPerS: number;
   p50: number;
   p99: number;
   gets: number;
   apiCpu: number;
   hollowCpu: number;
+  /** Leases lapsed (renewTime older than leaseDurationSeconds, or no Lease) at the end of the window. */
+  lapsed: number;
+  /** Age of the oldest renewTime at the end of the window, seconds. */
+  oldestLeaseS: number;
+  /** Lapsed Leases seen by any of the checks during the window (every 5 s). */
+  lapsedMax: number;
 }
 
 async function measure(count: number): Promise<Row> {
@@ -128,13 +158,23 @@ async function measure(count: number): Promise<Row> {
         await new Promise((r) => setTimeout(r, 20));
       }
     };
+    // The Leases, every 5 s through the window: a Lease older than its duration makes a real cluster's Node NotReady.
+    let lapsedMax = 0;
+    const checker = async (): Promise<void> => {
+      while (Date.now() < end) {
+        lapsedMax = Math.max(lapsedMax, (await leaseAges(client, count)).lapsed);
+        await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
+      }
+    };
     const t0 = Date.now();
     const cpu0 = [cpuSeconds(api.pid!), cpuSeconds(hollow.child.pid!)];
-    await Promise.all([worker(), worker()]);
+    await Promise.all([worker(), worker(), checker()]);
     const cpu1 = [cpuSeconds(api.pid!), cpuSeconds(hollow.child.pid!)];
     hollow.send('measure');
     const m1 = await hollow.next();
     const seconds = (Date.now() - t0) / 1000;
+    const leasesAtEnd = await leaseAges(client, count);
+    process.stdout.write(`${count} nodes: Leases at the end of the window: ${leasesAtEnd.lapsed} lapsed (${leasesAtEnd.missing} missing), oldest renewal ${leasesAtEnd.oldestS.toFixed(1)}s ago; at most ${lapsedMax} lapsed during it\n`);
     process.stdout.write(`${count} nodes: memory before ${JSON.stringify(base)}, after ${JSON.stringify(m1)}\n`);
     if (SNAPSHOT_DIR) {
       hollow.send(`snapshot ${join(SNAPSHOT_DIR, `hollow-${count}.heapsnapshot`)}`);
@@ -151,11 +191,16 @@ async function measure(count: number): Promise<Row> {
       anonTotal: Number(m1.anon) - Number(base.anon),
       heapPerNodeKB: (Number(m1.heap) - Number(base.heap)) / count / 1024,
       reqPerS: (Number(m1.requests) - Number(m0.requests)) / seconds,
+      leasePutPerS: (Number(m1.leasePuts) - Number(m0.leasePuts)) / seconds,
+      nodeGetPerS: (Number(m1.nodeGets) - Number(m0.nodeGets)) / seconds,
       p50: s.p50,
       p99: s.p99,
       gets: latencies.length,
       apiCpu: (cpu1[0]! - cpu0[0]!) / seconds,
       hollowCpu: (cpu1[1]! - cpu0[1]!) / seconds,
+      lapsed: leasesAtEnd.lapsed,
+      oldestLeaseS: leasesAtEnd.oldestS,
+      lapsedMax: Math.max(lapsedMax, leasesAtEnd.lapsed),
     };
   } finally {
     hollow.send('stop');
@@ -170,8 +215,8 @@ const loadAtStart = loadavg();
 const rows: Row[] = [];
 for (const n of SIZES) rows.push(await measure(n));
 const out = table([
-  ['hollow nodes', 'start (s)', 'RSS/node (KB)', 'anon RSS/node (KB)', 'heap/node (KB)', 'API req/s', 'GET p50 (ms)', 'GET p99 (ms)', 'GETs', 'API CPU', 'hollow CPU'],
-  ...rows.map((r) => [String(r.nodes), fmt(r.startS, 1), fmt(r.rssPerNodeKB, 1), fmt(r.anonPerNodeKB, 1), fmt(r.heapPerNodeKB, 1), fmt(r.reqPerS, 0), fmt(r.p50), fmt(r.p99), String(r.gets), `${fmt(r.apiCpu * 100, 0)}%`, `${fmt(r.hollowCpu * 100, 0)}%`]),
+  ['hollow nodes', 'start (s)', 'RSS/node (KB)', 'anon RSS/node (KB)', 'heap/node (KB)', 'API req/s', 'Lease PUT/s (asked)', 'Node GET/s', 'GET p50 (ms)', 'GET p99 (ms)', 'GETs', 'API CPU', 'hollow CPU', 'oldest Lease (s)', 'lapsed Leases'],
+  ...rows.map((r) => [String(r.nodes), fmt(r.startS, 1), fmt(r.rssPerNodeKB, 1), fmt(r.anonPerNodeKB, 1), fmt(r.heapPerNodeKB, 1), fmt(r.reqPerS, 0), `${fmt(r.leasePutPerS, 0)} (${fmt(r.nodes / 10, 0)})`, fmt(r.nodeGetPerS, 0), fmt(r.p50), fmt(r.p99), String(r.gets), `${fmt(r.apiCpu * 100, 0)}%`, `${fmt(r.hollowCpu * 100, 0)}%`, fmt(r.oldestLeaseS, 1), `${r.lapsed} (max ${r.lapsedMax})`]),
 ]);
 // The per-node figure above carries the process's fixed costs (connections, pod watch, young generation) divided by N;
 // between two sizes those cancel, leaving what one more idle node costs.
@@ -188,7 +233,9 @@ const body = [
   `idle after registration, renewing Leases every 10 s; the API server (SQLite) in another process; both on the same 2-core machine.`,
   `Hollow process flags: ${V8_FLAGS.join(' ') || 'none'}. RSS/node = (RSS after start - RSS before, both after a GC) / N; anon RSS: the same with RssAnon (private memory, without the node binary's pages). API load counted at the hollow nodes' client over ${WINDOW_S} s;`,
   'latency = GET of a random Node from a separate client, 2 in flight, during the same window; CPU = share of one core over the window.',
-  'start = hollow process start to every Node object registered. Targets: ≤ 20 KB RSS/node, p99 ≤ 100 ms at 5,000 nodes.',
+  'start = hollow process start to every Node object registered. Lease PUT/s: renewals sent (asked: one per node per 10 s); Node GET/s: status ticks that read their Node with a GET (idle nodes read it from the shared Node watch).',
+  'oldest Lease = age of the oldest renewTime at the end of the window; lapsed Leases = renewTime older than leaseDurationSeconds (40 s) or no Lease, at the end (max: most seen by a check every 5 s during the window).',
+  'Targets: ≤ 20 KB RSS/node, p99 ≤ 100 ms at 5,000 nodes.',
   `Load average at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' ')}, at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine shows in the latencies, not in RSS).`,
   '',
   '```',

@@ -16,12 +16,13 @@ export class InformerFactory {
     private readonly defaults: Pick<InformerOptions<KubeObject>, 'resyncPeriodMs' | 'pageSize' | 'namespace'> = {},
   ) {}
 
-  informerFor<T extends KubeObject = KubeObject>(resource: ResourceRef, opts: Omit<InformerOptions<T>, 'indexers'> = {}): Informer<T> {
-    const o = { ...this.defaults, ...opts } as InformerOptions<T>;
+  informerFor<T extends KubeObject = KubeObject>(resource: ResourceRef, opts: Omit<InformerOptions<T>, 'indexers' | 'transform'> = {}): Informer<T> {
+    // No transform: a shared informer's objects are whole for every reader.
+    const o: Omit<InformerOptions<T>, 'indexers' | 'transform'> = { ...this.defaults, ...opts };
     const key = [resource.group, resource.version, resource.resource, o.namespace ?? '', o.labelSelector ?? '', o.fieldSelector ?? ''].join('|');
     let inf = this.informers.get(key);
     if (!inf) {
-      inf = new Informer<KubeObject>(this.client, resource, o as InformerOptions<KubeObject>);
+      inf = new Informer<KubeObject>(this.client, resource, o);
       this.informers.set(key, inf);
       if (this.started) inf.start();
     }

@@ -28,6 +28,12 @@ export interface InformerOptions<T extends KubeObject> {
   indexers?: Indexers<T>;
   /** Watches are ended by the server after a random 1-2x this many seconds (default 300), as the reflector does. */
   minWatchTimeoutSeconds?: number;
+  /**
+   * Applied to every object before it is stored and handed to handlers, as
+   * client-go's SetTransform: a cache of thousands of objects can keep only
+   * the fields its readers use.
+   */
+  transform?: (obj: T) => T;
 }
 
 export interface EventHandlers<T extends KubeObject> {
@@ -210,7 +216,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       const apiVersion = page.apiVersion;
       for (const item of page.items ?? []) {
         // List items omit kind/apiVersion on the wire; restore them so cached objects look like GET results.
-        items.push({ ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? apiVersion });
+        const full = { ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? apiVersion };
+        items.push(this.opts.transform ? this.opts.transform(full) : full);
       }
       rv = page.metadata?.resourceVersion ?? rv;
       cont = page.metadata?.continue || undefined;
@@ -284,12 +291,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
     const key = metaNamespaceKey(obj);
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
-      const old = this.cache.set(obj, key);
-      if (old) this.dispatch('onUpdate', old, obj);
-      else this.dispatch('onAdd', obj, false);
+      const stored = this.opts.transform ? this.opts.transform(obj) : obj;
+      const old = this.cache.set(stored, key);
+      if (old) this.dispatch('onUpdate', old, stored);
+      else this.dispatch('onAdd', stored, false);
     } else if (ev.type === 'DELETED') {
       const old = this.cache.delete(key);
-      if (old) this.dispatch('onDelete', obj, false);
+      if (old) this.dispatch('onDelete', this.opts.transform ? this.opts.transform(obj) : obj, false);
     }
     if (rv) this.lastRV = rv;
   }

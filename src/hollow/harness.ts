@@ -15,6 +15,7 @@ import { FakeRuntime } from '../runtime/fake/index.js';
 import { logger } from '../util/log.js';
 import { HollowNode, type HollowHost } from './hollow-node.js';
 import { IdleFleet } from './idle-fleet.js';
+import { HollowNodeCache } from './node-cache.js';
 import type { NodeFacts } from '../kubelet/node/node-object.js';
 import { kubeletNodeFacts, NodeAgent } from '../kubelet/node/agent.js';
 import { filesystemBytes, machineInfo, type MachineInfo } from '../kubelet/node/machine.js';
@@ -96,7 +97,10 @@ export class HollowCluster {
     const prefix = opts.namePrefix ?? 'hollow-node-';
     const leaseSeconds = opts.leaseDurationSeconds ?? 40;
     const leaseRenewMs = (leaseSeconds * 1000) / 4;
+    const nodeLabels = { 'node.k8ts.io/hollow': 'true' };
     // A kubelet server per node needs the kubelet itself, so those nodes never idle.
+    this.nodeCache = opts.kubeletServers ? undefined : new HollowNodeCache(this.client, 'node.k8ts.io/hollow=true');
+    const nodeCache = this.nodeCache;
     this.fleet = opts.kubeletServers
       ? undefined
       : new IdleFleet({
@@ -111,10 +115,10 @@ export class HollowCluster {
           leaseRenewMs,
           statusUpdateMs: 10_000,
           statusReportMs: 300_000,
+          cachedNode: (name) => nodeCache?.get(name),
         });
     this.source.onUnsubscribed = (name) => void this.nodes.get(name)?.wake();
     const capacity = opts.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' };
-    const nodeLabels = { 'node.k8ts.io/hollow': 'true' };
     const host: HollowHost = {
       options: (i: number): KubeletOptions => ({
         client: this.client,
@@ -153,6 +157,7 @@ export class HollowCluster {
   }
 
   private readonly fleet?: IdleFleet;
+  private readonly nodeCache?: HollowNodeCache;
   private readonly host: HollowHost;
 
   /** What node i reports: the shared machine facts with its own name and address. */
@@ -174,6 +179,7 @@ export class HollowCluster {
     await mkdir(this.opts.rootDir, { recursive: true });
     if (this.opts.kubeletServers && !this.servingTls) this.servingTls = this.opts.servingTls ?? (await hollowServingTls(this.opts.clientConfig, this.opts.count));
     this.informer.start();
+    this.nodeCache?.start();
     let n = 0;
     const delay = this.opts.startDelayMs ?? 0;
     if (delay > 0) {
@@ -185,7 +191,7 @@ export class HollowCluster {
       }
       await Promise.all(starts);
     } else {
-      // A start resolves once the node has tried to register: a few dozen at a time keep registration
+      // A start resolves once the node has tried to register and to create its Lease: a few dozen at a time keep registration
       // from flooding the API server (and this process's heap) with thousands of creates at once.
       const queue = [...this.nodes.values()];
       const lane = async (): Promise<void> => {
@@ -233,6 +239,7 @@ export class HollowCluster {
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
     this.fleet?.stop();
     await this.informer.stop();
+    await this.nodeCache?.stop();
     await this.recorder.shutdown();
     await this.runtime.close();
     this.client.close();

@@ -19,6 +19,7 @@ import { NodeLease } from '../kubelet/node/lease.js';
 import type { NodeFacts } from '../kubelet/node/node-object.js';
 import { NodeStatusReporter, type ReporterState } from '../kubelet/node/registration.js';
 import type { ContainerRuntime } from '../runtime/interface.js';
+import type { Node } from '../kubelet/api-types.js';
 import type { Logger } from '../util/log.js';
 
 export interface IdleFleetOptions {
@@ -36,6 +37,11 @@ export interface IdleFleetOptions {
   statusUpdateMs: number;
   /** Upstream nodeStatusReportFrequency (5 min). */
   statusReportMs: number;
+  /**
+   * Node name to the Node as the harness's shared Node watch holds it; a
+   * status tick reads it there instead of a GET (see NodeStatusReporter.tick).
+   */
+  cachedNode?(name: string): Node | undefined;
 }
 
 /** What a node hands to the kubelet it starts: the agent state the fleet kept. */
@@ -49,13 +55,49 @@ const STATUS_BUSY = 2;
 const LEASE_BUSY = 4;
 
 /**
- * Requests the fleet has in flight at most. A slow API server would
- * otherwise hold thousands of them here, each a request object, a reporter
- * and its promises (several KB); past this many a due node waits in a queue
- * of numbers and goes when one finishes, as late as it would have come
- * back anyway.
+ * Requests the fleet has in flight at most, registration included. A slow
+ * API server would otherwise hold thousands of them here, each a request
+ * object, a reporter and its promises (several KB); past this many a due
+ * node waits in a queue of numbers and goes when one finishes, as late as
+ * it would have come back anyway. Four per connection of the harness's 16:
+ * enough to keep them all busy.
  */
 const MAX_IN_FLIGHT = 64;
+
+/** Of those, registration requests at most: the rest stay for registered nodes' renewals. */
+const MAX_REGISTERING = MAX_IN_FLIGHT / 2;
+
+/** A FIFO of node indexes without Array#shift's copying once it holds thousands. */
+class IndexQueue {
+  private items: number[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(i: number): void {
+    this.items.push(i);
+  }
+
+  shift(): number | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const v = this.items[this.head++]!;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
 
 /** Calls fn(i) for node i at i/count of every period, all nodes on one timer. */
 class IndexWheel {
@@ -103,9 +145,14 @@ export class IdleFleet {
   private readonly leaseWheel: IndexWheel;
   private readonly statusWheel: IndexWheel;
   private active = 0;
+  /** Requests of the fleet in flight (registration's included): at most MAX_IN_FLIGHT. */
   private inFlight = 0;
-  /** Due work waiting for a slot: index * 2, + 1 for a Lease renewal. */
-  private readonly waiting: number[] = [];
+  private registering = 0;
+  /** Registrations waiting for a slot; one per starting node, and the harness starts a few dozen at a time. */
+  private readonly registrations: (() => void)[] = [];
+  /** Due Lease renewals and status ticks waiting for a slot; a node's flag keeps it in each at most once. */
+  private readonly leaseQueue = new IndexQueue();
+  private readonly statusQueue = new IndexQueue();
 
   constructor(private readonly o: IdleFleetOptions) {
     const n = o.count;
@@ -130,21 +177,27 @@ export class IdleFleet {
 
   /**
    * Node i starts idle, as a kubelet starting: "Starting kubelet.", then it
-   * registers (resolves after the first attempt), then creates or takes
-   * over its Lease. A node started again registers again, as a restarted kubelet.
+   * registers, then creates or takes over its Lease; resolves once both were
+   * tried (a failed registration is retried by the status ticks, a failed
+   * Lease by the renewals). A node started again registers again, as a
+   * restarted kubelet.
    */
   async add(i: number): Promise<void> {
     if (this.isIdle(i)) return;
-    this.flags[i] = ACTIVE;
+    // Busy for both until registered: the wheels skip it meanwhile.
+    this.flags[i] = ACTIVE | STATUS_BUSY | LEASE_BUSY;
     this.uid[i] = this.leaseRV[i] = this.conditions[i] = this.podCIDR[i] = undefined;
     this.lastReportAt[i] = 0;
     this.active++;
     this.leaseWheel.run();
     this.statusWheel.run();
     this.o.recorder.event({ kind: 'Node', name: this.o.nameOf(i), uid: this.o.nameOf(i) }, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
-    this.flags[i]! |= STATUS_BUSY;
-    await this.run(i, STATUS_BUSY);
-    this.due(i, LEASE_BUSY);
+    try {
+      await this.registrationSlot(() => (this.isIdle(i) ? this.reportStatusNow(i) : Promise.resolve()));
+      await this.registrationSlot(() => (this.isIdle(i) ? this.renewLeaseNow(i) : Promise.resolve()));
+    } finally {
+      this.flags[i]! &= ~(STATUS_BUSY | LEASE_BUSY);
+    }
   }
 
   /** Node i leaves the table (stopped, or its kubelet takes over); returns what its agent should continue from. */
@@ -167,26 +220,86 @@ export class IdleFleet {
     this.statusWheel.stop();
     this.flags.fill(0);
     this.active = 0;
-    this.waiting.length = 0;
+    this.leaseQueue.clear();
+    this.statusQueue.clear();
+    // Waiting registrations go now and find their node gone (registrationSlot's callers check).
+    for (const go of this.registrations.splice(0)) {
+      this.inFlight++;
+      this.registering++;
+      go();
+    }
+  }
+
+  /**
+   * One request of a registration, ahead of the renewals and status ticks
+   * of registered nodes but on at most half the slots: with thousands of
+   * nodes already renewing, registration behind them in one queue took ten
+   * times as long (each of its requests waited behind a second's worth of
+   * renewals), while registration alone on every slot would starve the
+   * renewals and let the first Leases lapse.
+   */
+  private async registrationSlot(fn: () => Promise<void>): Promise<void> {
+    if (this.inFlight < MAX_IN_FLIGHT && this.registering < MAX_REGISTERING) {
+      this.inFlight++;
+      this.registering++;
+    } else {
+      // release() hands over its slot and counts the registration.
+      await new Promise<void>((resolve) => this.registrations.push(resolve));
+    }
+    try {
+      await fn();
+    } finally {
+      this.registering--;
+      this.release();
+    }
   }
 
   private due(i: number, what: typeof STATUS_BUSY | typeof LEASE_BUSY): void {
     const f = this.flags[i]!;
     if (!(f & ACTIVE) || f & what) return;
     this.flags[i] = f | what;
-    if (this.inFlight < MAX_IN_FLIGHT) void this.run(i, what);
-    else this.waiting.push(i * 2 + (what === LEASE_BUSY ? 1 : 0));
+    if (this.inFlight < MAX_IN_FLIGHT) this.start(i, what);
+    else (what === LEASE_BUSY ? this.leaseQueue : this.statusQueue).push(i);
+  }
+
+  private start(i: number, what: typeof STATUS_BUSY | typeof LEASE_BUSY): void {
+    this.inFlight++;
+    void this.run(i, what);
   }
 
   private async run(i: number, what: typeof STATUS_BUSY | typeof LEASE_BUSY): Promise<void> {
-    this.inFlight++;
     try {
       if (this.flags[i]! & ACTIVE) await (what === LEASE_BUSY ? this.renewLeaseNow(i) : this.reportStatusNow(i));
     } finally {
       this.flags[i]! &= ~what;
-      this.inFlight--;
-      const next = this.waiting.shift();
-      if (next !== undefined) void this.run(next >> 1, next & 1 ? LEASE_BUSY : STATUS_BUSY);
+      this.release();
+    }
+  }
+
+  /**
+   * A slot came free: registrations first (within their share), then Lease
+   * renewals, then status ticks. Renewals go before status because a late
+   * renewal is what makes the node lifecycle controller mark a Node
+   * NotReady; a late status tick only delays a report that is unchanged
+   * for an idle node.
+   */
+  private release(): void {
+    this.inFlight--;
+    while (this.inFlight < MAX_IN_FLIGHT) {
+      if (this.registrations.length > 0 && this.registering < MAX_REGISTERING) {
+        this.inFlight++;
+        this.registering++;
+        this.registrations.shift()!();
+        continue;
+      }
+      const lease = this.leaseQueue.shift();
+      if (lease !== undefined) {
+        this.start(lease, LEASE_BUSY);
+        continue;
+      }
+      const status = this.statusQueue.shift();
+      if (status === undefined) return;
+      this.start(status, STATUS_BUSY);
     }
   }
 
@@ -205,7 +318,7 @@ export class IdleFleet {
     const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs);
     const conditions = this.conditions[i];
     if (conditions !== undefined) reporter.restore({ uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] });
-    await reporter.tick();
+    await reporter.tick(conditions !== undefined ? this.o.cachedNode?.(this.o.nameOf(i)) : undefined);
     const s = reporter.snapshot();
     this.uid[i] = s?.uid;
     this.lastReportAt[i] = s?.lastReportAt ?? 0;

@@ -107,6 +107,39 @@ describe('hollow nodes', () => {
     assert.equal(p.status?.phase, 'Running');
   });
 
+  it('an idle node puts back a condition someone else changed, read from the shared Node watch instead of a GET', async () => {
+    const name = 'hollow-t-2';
+    assert.equal(cluster.nodes.get(name)!.isIdle, true);
+    const nodeGets = (): number => gets;
+    let gets = 0;
+    const send = cluster.client.transport.send.bind(cluster.client.transport);
+    cluster.client.transport.send = (...a: Parameters<typeof send>) => {
+      if (a[0] === 'GET' && a[1].startsWith(`/api/v1/nodes/${name}`)) gets++;
+      return send(...a);
+    };
+    try {
+      // What the node lifecycle controller writes when a heartbeat is late.
+      const node = await client.get<Node>(NODES, undefined, name);
+      const conditions = node.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown' as const, reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' } : c));
+      const changed = await client.patch<Node>(NODES, undefined, name, 'merge', { status: { conditions } }, { subresource: 'status' });
+      const ready = new Promise<void>((resolve) => {
+        const w = client.watch<Node>(NODES, undefined, { fieldSelector: `metadata.name=${name}`, resourceVersion: changed.metadata.resourceVersion }, (ev) => {
+          if (ev.object.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') {
+            w.stop();
+            resolve();
+          }
+        });
+      });
+      // The status period is 10 s; a bound keeps a broken fleet from hanging the suite.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Ready was not put back within 60 s')), 60_000)));
+      await Promise.race([ready, late]).finally(() => clearTimeout(timer));
+      assert.equal(nodeGets(), 0, 'an idle node reads its Node from the watch');
+    } finally {
+      cluster.client.transport.send = send;
+    }
+  });
+
   it('stops a node (its Lease goes stale) and starts it again', async () => {
     const stop = await fetch(`http://127.0.0.1:${control.port}/nodes/hollow-t-2/stop`, { method: 'POST' });
     assert.equal(stop.status, 200);

@@ -81,13 +81,22 @@ export class NodeStatusReporter {
     }
   }
 
-  /** Called every nodeStatusUpdateFrequency (and once at start); never throws. */
-  async tick(): Promise<void> {
+  /**
+   * Called every nodeStatusUpdateFrequency (and once at start); never throws.
+   * cached: the Node as a watch-fed cache holds it, read instead of a GET.
+   * Upstream's tryUpdateNodeStatus reads its Node on the first try with
+   * resourceVersion=0, i.e. from the API server's watch cache, which is as
+   * stale as any watch; without one (not seen yet, or deleted) this GETs.
+   */
+  async tick(cached?: Node): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
       if (!this.registered) await this.register();
-      else await this.update();
+      else if (cached?.status) {
+        await this.syncPodCIDR(cached);
+        await this.update(false, cached.status);
+      } else await this.update();
     } catch (err) {
       this.ctx.log.warn({ node: this.ctx.nodeName, err: (err as Error).message }, this.registered ? 'error updating node status, will retry' : 'unable to register node with API server');
     } finally {
