@@ -198,13 +198,20 @@ export class LeaderElector {
    * The jittered retry period, cut short to the moment the lease we saw
    * held by another expires by our clock: a dead leader is replaced a lease
    * duration after we saw its last renewal, not up to a retry period later.
+   * While another holds the lease we also look four times a retry period:
+   * the lease duration counts from when we saw the holder's last renewal,
+   * and seeing it up to a whole retry period late (client-go's candidates
+   * do) delays the takeover after a crash by as much. A read costs the API
+   * server a GET; taking over earlier is still safe, since the holder stops
+   * acting a renew deadline (< lease duration) after that renewal began.
    */
   private untilNextAttempt(): number {
     const retry = jitter(this.retryPeriodMs, JITTER_FACTOR);
     const spec = this.observed?.spec;
     if (!spec?.holderIdentity || spec.holderIdentity === this.cfg.identity) return retry;
+    const look = jitter(this.retryPeriodMs / 4, JITTER_FACTOR);
     const expiresIn = this.observedTime + (spec.leaseDurationSeconds ?? 0) * 1000 - this.clock.now();
-    return expiresIn >= 0 ? Math.min(retry, expiresIn + 1) : retry;
+    return expiresIn >= 0 ? Math.min(look, expiresIn + 1) : look;
   }
 
   private lostToAnother(): boolean {

@@ -49,6 +49,7 @@ const TOKEN_SECONDS = 3600;
 
 export class ServiceAccountCredentials {
   private readonly clients = new Map<string, { client: RestClient; config: ClientConfig }>();
+  private readonly pending = new Map<string, Promise<RestClient>>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly admin: RestClient) {}
@@ -59,6 +60,16 @@ export class ServiceAccountCredentials {
     if (!sa) return this.admin;
     const have = this.clients.get(sa);
     if (have) return have.client;
+    // Controllers start together and some share an account: one token request each.
+    let pending = this.pending.get(sa);
+    if (!pending) {
+      pending = this.newClient(sa).finally(() => this.pending.delete(sa));
+      this.pending.set(sa, pending);
+    }
+    return pending;
+  }
+
+  private async newClient(sa: string): Promise<RestClient> {
     const base = this.admin.config;
     // No client certificate: the bearer token is the identity.
     const config: ClientConfig = { server: base.server, caData: base.caData, caFile: base.caFile, insecureSkipTLSVerify: base.insecureSkipTLSVerify, tlsServerName: base.tlsServerName, namespace: 'kube-system', token: await this.token(sa) };

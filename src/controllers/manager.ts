@@ -124,16 +124,20 @@ async function runControllers(
       return r;
     },
   });
-  for (const d of enabled) {
-    if (signal.aborted) break;
-    try {
-      const writer = creds ? await creds.clientFor(d.name) : client;
-      running.set(d.name, await d.start(contextFor(writer)));
-      log.info({ controller: d.name }, 'started controller');
-    } catch (err) {
-      log.error({ controller: d.name, err }, 'error starting controller');
-    }
-  }
+  // All at once, as upstream's controllers each start in a goroutine and wait for their own caches:
+  // one after another, a new leader's start-up was the sum of every controller's credentials and cache syncs.
+  await Promise.all(
+    enabled.map(async (d) => {
+      if (signal.aborted) return;
+      try {
+        const writer = creds ? await creds.clientFor(d.name) : client;
+        running.set(d.name, await d.start(contextFor(writer)));
+        log.info({ controller: d.name }, 'started controller');
+      } catch (err) {
+        log.error({ controller: d.name, err }, 'error starting controller');
+      }
+    }),
+  );
   if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   const stopping = [...running.entries()].reverse();
   running.clear();
