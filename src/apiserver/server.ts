@@ -189,7 +189,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const inFlight = new MaxInFlight(opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   let openapi: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
 
-  const handlerFor = (sec: Security | undefined) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  // The insecure port of a secure server skips authentication and authorization, not admission (as upstream's did).
+  const handlerFor = (sec: Security | undefined, admission = sec?.admission) => (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const pathname = url.pathname;
     void (async () => {
@@ -234,7 +235,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           return;
         }
         if (rr) {
-          await dispatchResource(req, res, rr, url.searchParams, registry, user, sec);
+          await dispatchResource(req, res, rr, url.searchParams, registry, user, sec, admission);
           return;
         }
         if (req.method === 'GET' && discovery.handle(req, res, pathname)) return;
@@ -273,8 +274,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const url = `${security ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'API server listening');
   if (security && opts.insecurePort !== undefined) {
-    const plain = http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
-    plain.on('upgrade', onUpgrade(handlerFor(undefined)));
+    const plain = http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined, security.admission));
+    plain.on('upgrade', onUpgrade(handlerFor(undefined, security.admission)));
     await listen(plain, opts.insecurePort, '127.0.0.1');
     servers.push(plain);
     log.warn({ url: `http://127.0.0.1:${(plain.address() as AddressInfo).port}` }, 'insecure port open: requests on it skip authentication and authorization');

@@ -74,7 +74,7 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
     .option('--sqlite-synchronous <mode>', 'SQLite durability: NORMAL (survives kill -9) or FULL (survives power loss)', 'NORMAL')
     .option('--compaction-interval <seconds>', 'history kept before compaction (upstream: --etcd-compaction-interval)', '300')
-    .option('--insecure-port <n>', 'also serve plain HTTP on 127.0.0.1:N with no authentication (debugging only)')
+    .option('--insecure-port <n>', "also serve plain HTTP on 127.0.0.1:N with no authentication or authorization (admission still runs, as on upstream's insecure port; debugging only)")
     .option('--anonymous-auth', 'let requests without credentials in as system:anonymous (RBAC still applies)', false)
     .option('--token-auth-file <file>', 'static bearer tokens, upstream CSV format: token,user,uid,"group1,group2"')
     .option('--disable-admission-plugins <names>', `comma-separated admission plugins to turn off (${ADMISSION_PLUGINS.join(', ')})`)

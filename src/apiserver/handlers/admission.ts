@@ -107,22 +107,24 @@ function attributesFor(ctx: RequestContext, operation: Operation, name: string |
 
 /** Mutating admission (ServiceAccount, LimitRanger defaults, DefaultTolerationSeconds) before defaulting and validation. */
 export async function admitMutating(ctx: RequestContext, operation: Operation, obj: KubeObject, old: KubeObject | undefined): Promise<void> {
-  if (!ctx.security) return;
-  await ctx.security.admission.mutate(attributesFor(ctx, operation, obj.metadata.name ?? old?.metadata.name), obj, old);
+  if (!ctx.admission) return;
+  await ctx.admission.mutate(attributesFor(ctx, operation, obj.metadata.name ?? old?.metadata.name), obj, old);
 }
 
 /** The validating phase, handed to the store so it runs on the final object just before it is written. */
 export function validatingAdmission(ctx: RequestContext, operation: Operation): ((obj: KubeObject, old: KubeObject | undefined) => Promise<void>) | undefined {
   const sec = ctx.security;
-  if (!sec) return undefined;
+  const admission = ctx.admission;
+  if (!admission) return undefined;
   const rbacWrite = ctx.info.group === 'rbac.authorization.k8s.io' && (operation === 'CREATE' || operation === 'UPDATE') && !ctx.rr.subresource;
   return async (obj, old) => {
     const isDelete = operation === 'DELETE';
-    if (rbacWrite && sec.authz.rbacRules) {
+    // Both ask the authorizer about the requester: the insecure port's requests skip authorization.
+    if (sec && rbacWrite && sec.authz.rbacRules) {
       checkEscalation({ authz: sec.authz, resolver: sec.authz.rbacRules, user: ctx.user, resource: ctx.info.resource, namespace: ctx.rr.namespace ?? '', obj, old });
     }
-    if (ctx.info.group === 'certificates.k8s.io') admitCertificates(sec.authz, attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
-    const warnings = await sec.admission.validate(attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
+    if (sec && ctx.info.group === 'certificates.k8s.io') admitCertificates(sec.authz, attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
+    const warnings = await admission.validate(attributesFor(ctx, operation, obj.metadata.name), isDelete ? undefined : obj, isDelete ? obj : old);
     ctx.warnings.push(...warnings);
   };
 }

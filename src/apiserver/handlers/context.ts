@@ -6,6 +6,7 @@ import type { ResourceStore } from '../registry/resource-store.js';
 import type { OutputFormat } from '../http/respond.js';
 import type { UserInfo } from '../../auth/user.js';
 import type { Security } from '../security.js';
+import type { AdmissionChain } from '../../auth/admission/index.js';
 import type { KubeletClientConfig } from '../kubelet-client.js';
 
 /** The registry of every resource's store, shared by all handlers. */
@@ -36,4 +37,10 @@ export interface RequestContext {
   user: UserInfo;
   /** Authentication, authorization and admission; absent on an insecure server. */
   security?: Security;
+  /**
+   * The admission chain: the secure port's, and also the insecure port's of a
+   * secure server, whose requests skip authentication and authorization but,
+   * as on upstream's insecure port, not admission.
+   */
+  admission?: AdmissionChain;
 }

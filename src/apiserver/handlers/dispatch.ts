@@ -7,6 +7,7 @@ import { validateName } from '../../api/validation/index.js';
 import type { Registry, RequestContext } from './context.js';
 import type { UserInfo } from '../../auth/user.js';
 import type { Security } from '../security.js';
+import type { AdmissionChain } from '../../auth/admission/index.js';
 import { handleReview, handleTokenRequest, isReview } from './reviews.js';
 import { handleGet, handleList } from './read.js';
 import { handleWatch } from './watch.js';
@@ -36,6 +37,7 @@ export async function dispatchResource(
   registry: Registry,
   user: UserInfo,
   security: Security | undefined,
+  admission: AdmissionChain | undefined = security?.admission,
 ): Promise<void> {
   const info = resourceFor(rr.group, rr.version, rr.resource);
   if (!info) {
@@ -76,6 +78,7 @@ export async function dispatchResource(
     warnings: [],
     user,
     security,
+    admission,
   };
   if (isReview(info)) return handleReview(ctx);
   if (isMetrics(info)) return handleMetrics(ctx);

@@ -65,8 +65,8 @@ export async function handleEviction(ctx: RequestContext): Promise<void> {
   const name = ctx.rr.name!;
   if (eviction.metadata.name !== name) throw badRequest('name in URL does not match name in Eviction object');
   const opts = deleteOptionsOf(eviction as Record<string, unknown>, ctx.dryRun);
-  if (ctx.security) {
-    await ctx.security.admission.validate(
+  if (ctx.admission) {
+    await ctx.admission.validate(
       { operation: 'CREATE', group: '', version: 'v1', resource: 'pods', subresource: 'eviction', kind: 'Eviction', namespace: ctx.rr.namespace, name, user: ctx.user, dryRun: opts.dryRun },
       eviction,
       undefined,
