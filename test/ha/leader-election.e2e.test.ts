@@ -107,15 +107,16 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
     await victim.kill();
     if (cmVictim !== victim) await cmVictim.kill();
     const via = cluster.alive()[0]!;
-    const newSched = await until('a new scheduler leader', async () => {
+    // The winner writes the Lease before it prints that it leads: wait for both, then check who it is.
+    const newSched = await until('a new scheduler leader that says it leads', async () => {
       const h = await holder(via, 'kube-scheduler');
-      return h && h !== oldSched ? h : undefined;
+      return h && h !== oldSched && schedulerLeader(h) ? h : undefined;
     });
     const handoverMs = Date.now() - killedAt;
     assert.ok(schedulerLeader(newSched)?.alive, 'the new scheduler leader is a live server');
-    const newCm = await until('a new controller-manager leader', async () => {
+    const newCm = await until('a new controller-manager leader that says it leads', async () => {
       const h = await holder(via, 'kube-controller-manager');
-      return h && h !== oldCm ? h : undefined;
+      return h && h !== oldCm && managerLeader(h) ? h : undefined;
     });
     assert.ok(managerLeader(newCm)?.alive, 'the new controller-manager leader is a live server');
     console.log(`# scheduler lease handed over ${handoverMs} ms after SIGKILL (lease duration 6 s)`);
