@@ -89,7 +89,11 @@ for (const kind of RUNTIMES) {
         assert.match(await screen(), /\/dev\/pts\/\d+/);
         await tmux('resize-window', '-t', 'k', '-x', '100', '-y', '30');
         await tmux('send-keys', '-t', 'k', 'clear; stty size', 'Enter');
-        await eventually(async () => /^30 100$/m.test(await screen()), 'resized terminal');
+        // CI once never saw the new size: say what the terminal showed, and what tmux thinks its size is.
+        await eventually(async () => /^30 100$/m.test(await screen()), 'resized terminal').catch(async (err: Error) => {
+          const size = (await tmux('display-message', '-p', '-t', 'k', '#{window_width}x#{window_height}')).stdout.trim();
+          throw new Error(`${err.message}; tmux window ${size}; screen:\n${await screen()}`);
+        });
         // Ctrl-C goes through the terminal to the foreground process, not to kubectl.
         await tmux('send-keys', '-t', 'k', 'sleep 300; echo after-$((40+2))', 'Enter');
         await eventually(async () => /sleep 300; echo after/.test(await screen()), 'sleep started');
