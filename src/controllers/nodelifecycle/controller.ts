@@ -22,6 +22,9 @@ import { computeZoneState, LABEL_EXCLUDE_DISRUPTION, RateLimitedTimedQueue, Swap
 // partially disrupted and stops when every zone is down. NoSchedule taints
 // follow the node's conditions through a separate keyed worker.
 
+/** Upstream's scheduler.UpdateWorkerSize: nodes whose health one monitor pass updates at once. */
+const NODE_UPDATE_WORKERS = 8;
+
 const log = logger('node-lifecycle-controller');
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
@@ -129,7 +132,7 @@ export class NodeLifecycleController {
     }
 
     const zoneConditions = new Map<string, (NodeCondition | undefined)[]>();
-    for (const cached of nodes) {
+    const updateNode = async (cached: Node): Promise<void> => {
       const name = cached.metadata.name!;
       let result: { observed: NodeCondition; current?: NodeCondition } | undefined;
       let node = cached;
@@ -145,7 +148,7 @@ export class NodeLifecycleController {
           }
         }
       }
-      if (!result) continue;
+      if (!result) return;
       const zone = zoneKey(node);
       this.tainter(zone);
       if (node.metadata.labels?.[LABEL_EXCLUDE_DISRUPTION] === undefined) zoneConditions.set(zone, [...(zoneConditions.get(zone) ?? []), result.current]);
@@ -159,12 +162,20 @@ export class NodeLifecycleController {
           } catch (err) {
             log.info({ node: name, err: (err as Error).message }, 'unable to mark all pods NotReady; will retry');
             this.nodesToRetry.add(name);
-            continue;
+            return;
           }
         }
       }
       this.nodesToRetry.delete(name);
-    }
+    };
+    // Upstream updates nodes on 8 workers (ParallelizeUntil): one after another, every dead node's
+    // NotReady waited for the previous dead node's pods to be marked NotReady.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(NODE_UPDATE_WORKERS, nodes.length) }, async () => {
+        while (next < nodes.length) await updateNode(nodes[next++]!);
+      }),
+    );
     await this.handleDisruption(zoneConditions, nodes);
   }
 
