@@ -110,6 +110,12 @@ test('spec and metadata updates agree with the general algorithm', () => {
   const cleared = structuredClone(relabel);
   cleared.metadata.managedFields = [];
   bothWays(p0, cleared, opts('kube-controller-manager'));
+  // A live entry that owns nothing (written by a client that sent one) is dropped, whichever path decides.
+  const hollow = structuredClone(p0);
+  hollow.metadata.managedFields = [...hollow.metadata.managedFields!, { manager: 'nobody', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }];
+  const relabelBare = structuredClone(relabel);
+  delete relabelBare.metadata.managedFields;
+  bothWays(hollow, relabelBare, opts('kube-controller-manager'));
   const broken = structuredClone(relabel);
   broken.metadata.managedFields = [{ manager: 'x' }];
   bothWays(p0, broken, opts('kube-controller-manager'));

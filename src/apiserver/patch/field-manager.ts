@@ -135,7 +135,8 @@ function updateOwnedInPlace(oldObj: KubeObject, newObj: KubeObject, opts: Manage
   let own: ManagedFieldsEntry | undefined;
   let updaters = 0;
   for (const e of live) {
-    if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || !e.apiVersion || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1)) return false;
+    // An entry that owns nothing is dropped by the general path.
+    if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || !e.apiVersion || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1) || Object.keys(e.fieldsV1).length === 0) return false;
     const eid = managerIdentifier(e);
     if (ids.has(eid)) return false;
     ids.add(eid);
