@@ -12,11 +12,15 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, readlinkSync, watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttachOptions } from '../interface.js';
 import { procRef, type ProcRef } from './proc.js';
 import { run, runOk } from './run.js';
 
 export const stdinFifo = (dir: string): string => join(dir, 'stdin');
+
+/** How long a window change waits for a starting command's terminal. */
+const TERMINAL_WAIT_MS = 10_000;
 
 /** Makes the stdin FIFO and starts the process that keeps a writer on it; its start time makes it ours on adoption. */
 export async function openStdin(dir: string): Promise<ProcRef> {
@@ -144,12 +148,40 @@ export async function attachStreams(t: AttachTarget, opts: AttachOptions): Promi
 
   if (opts.resize && t.terminal) {
     const terminal = t.terminal;
+    // A window change that comes before the command has its terminal (`script` is still starting it:
+    // CI once lost the first size that way) is kept, and the latest one is set once the terminal exists.
+    let latest: { width: number; height: number } | undefined;
+    let applying = false;
+    const apply = async (): Promise<void> => {
+      if (applying) return;
+      applying = true;
+      try {
+        for (let waitedMs = 0; latest && !signal.aborted; ) {
+          const pts = terminal();
+          if (pts) {
+            const size = latest;
+            latest = undefined;
+            await resizeTerminal(pts, size.width, size.height);
+            continue;
+          }
+          if (waitedMs >= TERMINAL_WAIT_MS) break;
+          await sleep(50);
+          waitedMs += 50;
+        }
+      } catch {
+        // stty failed (the command ended): nothing to resize
+      } finally {
+        applying = false;
+      }
+    };
     void (async () => {
       try {
         for await (const size of opts.resize!) {
           if (signal.aborted) break;
-          const pts = terminal();
-          if (pts && size.width > 0 && size.height > 0) await resizeTerminal(pts, size.width, size.height);
+          if (size.width > 0 && size.height > 0) {
+            latest = size;
+            void apply();
+          }
         }
       } catch {
         // the size stream failed; output and input go on
