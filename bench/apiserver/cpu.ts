@@ -11,12 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { spawnApiServer } from '../lib/apiserver-process.js';
 import { fmt, runConcurrent, summarize } from '../lib/stats.js';
+import { option as opt } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // --repo DIR: run another checkout's build (e.g. main's) for a before/after comparison.
 const repo = process.argv.includes('--repo') ? process.argv[process.argv.indexOf('--repo') + 1]! : join(here, '..', '..', '..');
 const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : def);
 const clients = Number(opt('--clients', '64'));
 const creates = Number(opt('--creates', '3000'));
 const prof = args.includes('--prof') ? opt('--prof', '') : '';

@@ -12,9 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureClusterPki, serverTlsOptions, type ClusterPki } from '../../src/pki/index.js';
 import { fmt, runConcurrent } from '../lib/stats.js';
-
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : def);
+import { option as opt } from '../lib/args.js';
 
 const LEASE = JSON.stringify({
   apiVersion: 'coordination.k8s.io/v1',

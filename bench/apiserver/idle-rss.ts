@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, table } from '../lib/stats.js';
+import { option as arg } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const arg = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : def);
 const repo = resolve(arg('--repo', join(here, '..', '..', '..')));
 const runs = Number(arg('--runs', '3'));
 const waitS = Number(arg('--wait', '10'));

@@ -14,10 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { spawnApiServer } from '../lib/apiserver-process.js';
 import { fmt, runConcurrent, table } from '../lib/stats.js';
+import { option as arg } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const arg = (name: string, def: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : def);
 const repo = resolve(arg('--repo', join(here, '..', '..', '..')));
 const pods = Number(arg('--pods', '10000'));
 const lists = Number(arg('--lists', '64'));

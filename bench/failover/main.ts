@@ -16,11 +16,10 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { Informer } from '../../src/client/informer.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { fmt, table, writeSection } from '../lib/stats.js';
+import { option as opt } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const NODES_N = Number(opt('--nodes', '1000'));
 const PODS_N = Number(opt('--pods', '30000'));
 const DEAD_N = Number(opt('--dead', '10'));

@@ -21,11 +21,10 @@ import type { KubeObject } from '../../src/api/types.js';
 import { startEtcdCluster } from '../../test/helpers/etcd-cluster.js';
 import { startHaCluster, type HaServer } from '../../test/helpers/ha-cluster.js';
 import { fmt, runConcurrent, summarize, table, writeSection } from '../lib/stats.js';
+import { option as opt } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const CREATES = Number(opt('--creates', '1500'));
 const CONCURRENCY = Number(opt('--concurrency', '48'));
 const LEASE_S = 15;

@@ -14,11 +14,11 @@ import { RestClient } from '../../src/client/rest.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { fmt, summarize, table, writeSection } from '../lib/stats.js';
+import { option as opt } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const SIZES = opt('--sizes', '1000,5000').split(',').map(Number);
 const WINDOW_S = Number(opt('--window', '30'));
 /** After start, wait this long so registration bursts are over and only renewals remain. */

@@ -31,11 +31,11 @@ import type { ControllerContext, RunningController } from '../../src/controllers
 import { ensureBusyboxImage, releaseBusyboxImage } from '../../test/helpers/images.js';
 import { kubectl } from '../../test/helpers/kubectl.js';
 import { fmt, runConcurrent, summarize, table, writeSection } from '../lib/stats.js';
+import { option as opt } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const RUNS = Number(opt('--runs', '3'));
 const NODES_N = Number(opt('--nodes', '25'));
 const PODS_PER_NODE = Number(opt('--pods-per-node', '20'));

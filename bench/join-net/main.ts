@@ -22,11 +22,11 @@ import { startMultiHostCluster } from '../../test/multinode/harness.js';
 import { webDeployment, webProcesses } from '../../test/multinode/workload.js';
 import { fmt, table, writeSection } from '../lib/stats.js';
 import type { KubeObject } from '../../src/api/types.js';
+import { option as opt } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const MB = Number(opt('--mb', '1024'));
 const SECONDS = Number(opt('--seconds', '5'));
 const IPERF3 = (process.env.PATH ?? '').split(delimiter).some((d) => existsSync(join(d, 'iperf3')));

@@ -14,11 +14,10 @@ import { RestClient } from '../../src/client/rest.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { resourceFor } from '../../src/api/scheme/resources.js';
 import { fmt, summarize, table } from '../lib/stats.js';
+import { option as opt } from '../lib/args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const AGENTS = Number(opt('--agents', '5'));
 const RUNTIME = opt('--runtime', 'fake');
 const TARGET_MS = 2000;

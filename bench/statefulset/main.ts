@@ -14,10 +14,10 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { resourceFor } from '../../src/api/scheme/resources.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { fmt, runConcurrent, table, writeSection } from '../lib/stats.js';
+import { option as opt } from '../lib/args.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => (args.includes(name) ? args[args.indexOf(name) + 1]! : dflt);
 const REPLICAS = Number(opt('--replicas', '100'));
 // --cpu-prof DIR: V8 CPU profiles of every process (for finding where the time goes).
 const CPU_PROF = args.includes('--cpu-prof') ? opt('--cpu-prof', '') : undefined;
