@@ -10,7 +10,7 @@ import { StatusError, badRequest, unknownError } from '../../api/errors.js';
 import type { SchemaNode } from '../../api/schema/types.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../api/types.js';
 import { clone, deepEqual, isObject, withoutNullMembers, type JsonObject } from './json-value.js';
-import { FieldSet, fieldElement, pathText, type Path } from './managed/fieldpath.js';
+import { FieldSet, UNOWNED_METADATA, fieldElement, pathText, type Path } from './managed/fieldpath.js';
 import { MAX_UPDATE_MANAGERS, capUpdateManagers, compareEntries, decodeManagedFields, emptyManaged, encodeManagedFields, managerIdentifier, parseIdentifier, type Managed } from './managed/managers.js';
 import { toFieldSet } from './managed/to-field-set.js';
 import { compare } from './managed/compare.js';
@@ -22,7 +22,7 @@ export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** Fields no manager ever owns. */
 const STRIPPED = FieldSet.of(
-  [['apiVersion'], ['kind'], ['metadata'], ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map((f) => ['metadata', f])].map(
+  [['apiVersion'], ['kind'], ['metadata'], ...UNOWNED_METADATA.map((f) => ['metadata', f])].map(
     (p) => p.map(fieldElement),
   ),
 );

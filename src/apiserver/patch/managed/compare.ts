@@ -16,7 +16,7 @@ export interface Comparison {
   removed: FieldSet;
 }
 
-function isEmptyContainer(v: unknown): boolean {
+export function isEmptyContainer(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
   return isObject(v) && Object.keys(v).length === 0;
@@ -35,7 +35,8 @@ function indexItems(atom: Extract<Atom, { kind: 'list' }>, list: unknown): Map<P
   return out;
 }
 
-function alwaysPresent(parent: SchemaNode | undefined, key: string, child: SchemaNode | undefined): boolean {
+/** Fields Go types always carry (structs, required lists or maps): their presence alone is no change. */
+export function alwaysPresent(parent: SchemaNode | undefined, key: string, child: SchemaNode | undefined): boolean {
   if (!isDeclaredField(parent, key)) return false;
   return child?.properties !== undefined || (parent?.required?.includes(key) ?? false);
 }

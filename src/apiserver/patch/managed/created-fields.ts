@@ -7,8 +7,9 @@
 
 import type { SchemaNode } from '../../../api/schema/types.js';
 import { isObject, setOwn } from '../json-value.js';
-import { compareElements, fieldElement, type PathElement } from './fieldpath.js';
-import { atomOf, childNode, isDeclaredField, itemElement } from './typed-schema.js';
+import { UNOWNED_METADATA, compareElements, fieldElement, type PathElement } from './fieldpath.js';
+import { alwaysPresent, isEmptyContainer } from './compare.js';
+import { atomOf, childNode, itemElement } from './typed-schema.js';
 
 interface TrieNode {
   member: boolean;
@@ -21,17 +22,6 @@ function node(member: boolean): TrieNode {
 
 function addChild(parent: TrieNode, pe: PathElement, child: TrieNode): void {
   (parent.children ??= new Map()).set(pe, child);
-}
-
-/** compare.ts's alwaysPresent: fields Go types always carry, so their presence alone is no change. */
-function alwaysPresent(parent: SchemaNode | undefined, key: string, child: SchemaNode | undefined): boolean {
-  if (!isDeclaredField(parent, key)) return false;
-  return child?.properties !== undefined || (parent?.required?.includes(key) ?? false);
-}
-
-function isEmptyContainer(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length === 0;
-  return isObject(v) && Object.keys(v).length === 0;
 }
 
 /**
@@ -97,14 +87,12 @@ interface StrippedTree {
   children?: Map<PathElement, StrippedTree>;
 }
 
-const METADATA_STRIPPED = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
-
 const STRIPPED: StrippedTree = {
   self: false,
   children: new Map<PathElement, StrippedTree>([
     [fieldElement('apiVersion'), { self: true }],
     [fieldElement('kind'), { self: true }],
-    [fieldElement('metadata'), { self: true, children: new Map(METADATA_STRIPPED.map((f) => [fieldElement(f), { self: true }])) }],
+    [fieldElement('metadata'), { self: true, children: new Map(UNOWNED_METADATA.map((f) => [fieldElement(f), { self: true }])) }],
   ]),
 };
 

@@ -16,6 +16,9 @@ export type Path = readonly PathElement[];
 
 const SEP = '\n'; // never inside a token: JSON escapes newlines
 
+/** Metadata fields no manager ever owns (with apiVersion, kind and metadata itself). */
+export const UNOWNED_METADATA = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
+
 export function fieldElement(name: string): PathElement {
   return `f:${name}`;
 }
