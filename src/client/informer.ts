@@ -162,6 +162,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
+  /** The object as the cache keeps it: after the transform, when there is one. */
+  private transformed(obj: T): T {
+    return this.opts.transform ? this.opts.transform(obj) : obj;
+  }
+
   private dispatch(kind: keyof EventHandlers<T>, a: T, b: T | boolean): void {
     for (const l of [...this.listeners]) this.call(l, kind, a, b);
   }
@@ -217,7 +222,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       for (const item of page.items ?? []) {
         // List items omit kind/apiVersion on the wire; restore them so cached objects look like GET results.
         const full = { ...item, kind: item.kind ?? kind, apiVersion: item.apiVersion ?? apiVersion };
-        items.push(this.opts.transform ? this.opts.transform(full) : full);
+        items.push(this.transformed(full));
       }
       rv = page.metadata?.resourceVersion ?? rv;
       cont = page.metadata?.continue || undefined;
@@ -291,13 +296,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
     const key = metaNamespaceKey(obj);
     if (ev.type === 'ADDED' || ev.type === 'MODIFIED') {
-      const stored = this.opts.transform ? this.opts.transform(obj) : obj;
+      const stored = this.transformed(obj);
       const old = this.cache.set(stored, key);
       if (old) this.dispatch('onUpdate', old, stored);
       else this.dispatch('onAdd', stored, false);
     } else if (ev.type === 'DELETED') {
       const old = this.cache.delete(key);
-      if (old) this.dispatch('onDelete', this.opts.transform ? this.opts.transform(obj) : obj, false);
+      if (old) this.dispatch('onDelete', this.transformed(obj), false);
     }
     if (rv) this.lastRV = rv;
   }

@@ -3,7 +3,7 @@ import { StatusError, badRequest } from '../../api/errors.js';
 import { listParams } from './selectors.js';
 import { renderObject } from './output.js';
 import type { RequestContext } from './context.js';
-import { toStatusError } from '../http/respond.js';
+import { drained, toStatusError } from '../http/respond.js';
 
 /** Upstream's --min-request-timeout: watches end after 30–60 minutes so clients rebalance. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
@@ -68,19 +68,12 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   // the watch waits for 'drain', and the watch cache ends it (410 Expired,
   // the client re-lists) once it falls too far behind, as upstream's cacher
   // closes a watcher that cannot keep up.
-  let drained: Promise<void> | undefined;
+  let waiting: Promise<void> | undefined;
   const backpressure = (): Promise<void> => {
-    drained ??= new Promise<void>((resolve) => {
-      const done = (): void => {
-        res.off('drain', done);
-        res.off('close', done);
-        drained = undefined;
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
+    waiting ??= drained(res).then(() => {
+      waiting = undefined;
     });
-    return drained;
+    return waiting;
   };
   // Events delivered in one burst (the watch cache hands them over together) go out in one socket write:
   // each write is a syscall and, under TLS, a record of its own, and a busy watch sends thousands a second.

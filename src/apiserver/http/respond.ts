@@ -20,7 +20,7 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, cont
 const LIST_CHUNK = 64 * 1024;
 
 /** Resolves true once `res` can take more, false if the client went away first. */
-function drained(res: ServerResponse): Promise<boolean> {
+export function drained(res: ServerResponse): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (ok: boolean) => () => {
