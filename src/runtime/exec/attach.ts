@@ -48,6 +48,16 @@ export function findTerminal(pids: number[]): string | undefined {
   return undefined;
 }
 
+/** The container's terminal once its command has one, waiting up to TERMINAL_WAIT_MS; undefined if it never comes. */
+async function terminalOf(find: () => string | undefined, signal: AbortSignal): Promise<string | undefined> {
+  for (let waitedMs = 0; !signal.aborted; waitedMs += 50) {
+    const pts = find();
+    if (pts || waitedMs >= TERMINAL_WAIT_MS) return pts;
+    await sleep(50);
+  }
+  return undefined;
+}
+
 export async function resizeTerminal(pts: string, width: number, height: number): Promise<void> {
   await run('stty', ['-F', pts, 'rows', String(height), 'cols', String(width)]);
 }
@@ -148,40 +158,15 @@ export async function attachStreams(t: AttachTarget, opts: AttachOptions): Promi
 
   if (opts.resize && t.terminal) {
     const terminal = t.terminal;
-    // A window change that comes before the command has its terminal (`script` is still starting it:
-    // CI once lost the first size that way) is kept, and the latest one is set once the terminal exists.
-    let latest: { width: number; height: number } | undefined;
-    let applying = false;
-    const apply = async (): Promise<void> => {
-      if (applying) return;
-      applying = true;
-      try {
-        for (let waitedMs = 0; latest && !signal.aborted; ) {
-          const pts = terminal();
-          if (pts) {
-            const size = latest;
-            latest = undefined;
-            await resizeTerminal(pts, size.width, size.height);
-            continue;
-          }
-          if (waitedMs >= TERMINAL_WAIT_MS) break;
-          await sleep(50);
-          waitedMs += 50;
-        }
-      } catch {
-        // stty failed (the command ended): nothing to resize
-      } finally {
-        applying = false;
-      }
-    };
     void (async () => {
       try {
         for await (const size of opts.resize!) {
           if (signal.aborted) break;
-          if (size.width > 0 && size.height > 0) {
-            latest = size;
-            void apply();
-          }
+          if (size.width <= 0 || size.height <= 0) continue;
+          // A window change can come before `script` has started the command on its terminal (CI once
+          // lost the first size that way): it waits for the terminal; sizes that came meanwhile follow in order.
+          const pts = await terminalOf(terminal, signal);
+          if (pts) await resizeTerminal(pts, size.width, size.height);
         }
       } catch {
         // the size stream failed; output and input go on
