@@ -1,5 +1,6 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readOptional, writeFileAtomic } from '../util/files.js';
 
 // etcd's own CA (DIR/pki/etcd/ca.{crt,key}) and the certificates issued from
 // it at every start: the member's serving and peer certificates (both
@@ -36,35 +37,19 @@ export function etcdPkiFiles(dataDir: string): EtcdPkiFiles {
   return { dir, ca: f('ca.crt'), caKey: f('ca.key'), server: f('server.crt'), serverKey: f('server.key'), peer: f('peer.crt'), peerKey: f('peer.key'), client: f('client.crt'), clientKey: f('client.key') };
 }
 
-async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /** The etcd CA: `given` (a joining server's copy of the cluster's) is written; else the one on disk; else a new one. */
 export async function ensureEtcdCa(files: EtcdPkiFiles, given?: EtcdCa): Promise<EtcdCa> {
   await mkdir(files.dir, { recursive: true, mode: 0o700 });
   if (given) {
-    await writeAtomic(files.caKey, given.keyPem, 0o600);
-    await writeAtomic(files.ca, given.certPem, 0o644);
+    await writeFileAtomic(files.caKey, given.keyPem, 0o600);
+    await writeFileAtomic(files.ca, given.certPem, 0o644);
     return given;
   }
   const [certPem, keyPem] = await Promise.all([readOptional(files.ca), readOptional(files.caKey)]);
   if (certPem && keyPem) return { certPem, keyPem };
   const ca = await (await maker()).createCa('k8ts-etcd-ca', CA_DAYS);
-  await writeAtomic(files.caKey, ca.keyPem, 0o600);
-  await writeAtomic(files.ca, ca.certPem, 0o644);
+  await writeFileAtomic(files.caKey, ca.keyPem, 0o600);
+  await writeFileAtomic(files.ca, ca.certPem, 0o644);
   return ca;
 }
 
@@ -76,8 +61,8 @@ export async function issueMemberCerts(files: EtcdPkiFiles, ca: EtcdCa, member: 
   const peer = await m.issueLeaf(ca, { subject: { commonName: member.name }, days: LEAF_DAYS, usages: ['server', 'client'], ...sans });
   const client = await m.issueLeaf(ca, { subject: { commonName: 'kube-apiserver-etcd-client' }, days: LEAF_DAYS, usages: ['client'] });
   for (const [cert, key, pair] of [[files.server, files.serverKey, server], [files.peer, files.peerKey, peer], [files.client, files.clientKey, client]] as const) {
-    await writeAtomic(key, pair.keyPem, 0o600);
-    await writeAtomic(cert, pair.certPem, 0o644);
+    await writeFileAtomic(key, pair.keyPem, 0o600);
+    await writeFileAtomic(cert, pair.certPem, 0o644);
   }
 }
 

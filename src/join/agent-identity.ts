@@ -1,6 +1,6 @@
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import https from 'node:https';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
@@ -14,6 +14,7 @@ import { caCertHash, type JoinToken } from './token.js';
 import { verifyDetachedSignature } from './jws.js';
 import { JoinError } from './errors.js';
 import { createEcCsr } from '../pki/csr.js';
+import { writeFileAtomic } from '../util/files.js';
 
 // The agent's side of joining, as kubeadm's discovery and the kubelet's TLS
 // bootstrap: read cluster-info without trusting the server, accept its CA
@@ -42,14 +43,6 @@ export interface IdentityFiles {
 
 export function identityFiles(pkiDir: string, stem = 'kubelet-client'): IdentityFiles {
   return { dir: pkiDir, ca: join(pkiDir, 'ca.crt'), current: join(pkiDir, `${stem}-current.pem`) };
-}
-
-async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
-  // Unique per write: the node's component identities are saved concurrently, each writing ca.crt.
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(tmp, data, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
 }
 
 function splitPem(pem: string): { certPem: string; keyPem: string } {
@@ -92,8 +85,8 @@ export async function loadSavedCertificate(files: IdentityFiles, commonName: str
 
 export async function saveIdentity(files: IdentityFiles, id: { caPem: string; certPem: string; keyPem: string }): Promise<void> {
   await mkdir(files.dir, { recursive: true, mode: 0o700 });
-  await writeAtomic(files.ca, id.caPem, 0o644);
-  await writeAtomic(files.current, id.certPem + id.keyPem, 0o600);
+  await writeFileAtomic(files.ca, id.caPem, 0o644);
+  await writeFileAtomic(files.current, id.certPem + id.keyPem, 0o600);
 }
 
 /** GET over TLS without verifying the server: the answer is checked against the token's pin instead. */

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { inspectCert, signedBy } from './inspect.js';
 /** The certificate maker, loaded on first use (see inspect.ts). */
 const maker = () => import('./x509.js');
 import { logger } from '../util/log.js';
+import { readOptional, writeFileAtomic } from '../util/files.js';
 
 const log = logger('auth');
 
@@ -45,23 +46,6 @@ const FILES = {
   saKey: 'sa.key',
   saPub: 'sa.pub',
 } as const;
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** Write then rename, so a crash never leaves half a key; mode is set before the content lands. */
-async function writeAtomic(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data, { mode });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
-}
 
 function normalizeIp(ip: string): string {
   return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
@@ -122,8 +106,8 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
     const ca = await (await maker()).createCa('k8ts-ca', CA_DAYS);
     caCert = ca.certPem;
     caKey = ca.keyPem;
-    await writeAtomic(p(FILES.caKey), caKey, 0o600);
-    await writeAtomic(p(FILES.caCert), caCert, 0o644);
+    await writeFileAtomic(p(FILES.caKey), caKey, 0o600);
+    await writeFileAtomic(p(FILES.caCert), caCert, 0o644);
   }
   const ca = { certPem: caCert, keyPem: caKey };
 
@@ -138,8 +122,8 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
     const leaf = await (await maker()).issueLeaf(ca, { subject: { commonName: 'kube-apiserver' }, days: LEAF_DAYS, usages: ['server'], ...names });
     servingCert = leaf.certPem;
     servingKey = leaf.keyPem;
-    await writeAtomic(p(FILES.servingKey), servingKey, 0o600);
-    await writeAtomic(p(FILES.servingCert), servingCert, 0o644);
+    await writeFileAtomic(p(FILES.servingKey), servingKey, 0o600);
+    await writeFileAtomic(p(FILES.servingCert), servingCert, 0o644);
   }
 
   let adminCert = loaded.adminCert;
@@ -149,8 +133,8 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
     const leaf = await (await maker()).issueLeaf(ca, { subject: ADMIN_SUBJECT, days: LEAF_DAYS, usages: ['client'] });
     adminCert = leaf.certPem;
     adminKey = leaf.keyPem;
-    await writeAtomic(p(FILES.adminKey), adminKey, 0o600);
-    await writeAtomic(p(FILES.adminCert), adminCert, 0o644);
+    await writeFileAtomic(p(FILES.adminKey), adminKey, 0o600);
+    await writeFileAtomic(p(FILES.adminCert), adminCert, 0o644);
   }
 
   let saKey = loaded.saKey;
@@ -160,8 +144,8 @@ export async function ensureClusterPki(dataDir: string, opts: PkiOptions): Promi
     const kp = await (await maker()).generateRsaKeyPairPem();
     saKey = kp.privateKeyPem;
     saPub = kp.publicKeyPem;
-    await writeAtomic(p(FILES.saKey), saKey, 0o600);
-    await writeAtomic(p(FILES.saPub), saPub, 0o644);
+    await writeFileAtomic(p(FILES.saKey), saKey, 0o600);
+    await writeFileAtomic(p(FILES.saPub), saPub, 0o644);
   }
 
   // Keys written by an older build or copied by hand: never leave them readable by others.
