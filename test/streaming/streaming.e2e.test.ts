@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { dockerSkip } from '../helpers/images.js';
 import { KUBECTL, kubectl, kubectlBuild, kubectlOk } from '../helpers/kubectl.js';
@@ -88,9 +89,14 @@ for (const kind of RUNTIMES) {
         await eventually(async () => /typed-42/.test(await screen()) && /40 120/.test(await screen()), 'command output and first size');
         assert.match(await screen(), /\/dev\/pts\/\d+/);
         await tmux('resize-window', '-t', 'k', '-x', '100', '-y', '30');
-        await tmux('send-keys', '-t', 'k', 'clear; stty size', 'Enter');
-        // CI once never saw the new size: say what the terminal showed, and what tmux thinks its size is.
-        await eventually(async () => /^30 100$/m.test(await screen()), 'resized terminal').catch(async (err: Error) => {
+        // The kubelet keeps the order in which the size and the keys arrive (stdin waits for the runtime to apply
+        // the size), but kubectl sends them from two goroutines with no order between them: ask again until the
+        // new size shows. A size that never arrives still fails, saying what the screen and tmux showed.
+        await eventually(async () => {
+          await tmux('send-keys', '-t', 'k', 'clear; stty size', 'Enter');
+          await sleep(300);
+          return /^30 100$/m.test(await screen());
+        }, 'resized terminal').catch(async (err: Error) => {
           const size = (await tmux('display-message', '-p', '-t', 'k', '#{window_width}x#{window_height}')).stdout.trim();
           throw new Error(`${err.message}; tmux window ${size}; screen:\n${await screen()}`);
         });

@@ -3,6 +3,10 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
   private waiter: ((r: IteratorResult<T>) => void) | undefined;
   private ended = false;
+  /** The iterating consumer has begun, and holds an item until it asks for the next one. */
+  private iterating = false;
+  private holding = false;
+  private idleWaiters: (() => void)[] = [];
 
   push(item: T): void {
     if (this.ended) return;
@@ -20,6 +24,29 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       this.waiter = undefined;
       w({ value: undefined, done: true });
     }
+    this.wakeIdle();
+  }
+
+  /**
+   * Whether the iterating consumer still has work from what was pushed: items queued, or the last one taken
+   * and not yet done with (a consumer that handles an item before asking for the next is done when it asks).
+   * A queue nobody iterates is never busy.
+   */
+  get busy(): boolean {
+    return this.iterating && !this.ended && (this.items.length > 0 || this.holding);
+  }
+
+  /** Resolves once the queue is not busy. */
+  whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    if (this.busy || !this.idleWaiters.length) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** The next item, or undefined if none comes within `ms` (or the queue ends first); nothing is lost on timeout. */
@@ -42,9 +69,17 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {
-        if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
+        this.iterating = true;
+        this.holding = this.items.length > 0;
+        if (this.holding) return Promise.resolve({ value: this.items.shift()!, done: false });
+        this.wakeIdle();
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiter = resolve));
+        return new Promise((resolve) => {
+          this.waiter = (r) => {
+            this.holding = !r.done;
+            resolve(r);
+          };
+        });
       },
       return: () => {
         this.end();

@@ -73,6 +73,44 @@ function toSize(o: unknown): { width: number; height: number } | undefined {
   return { width: v.Width, height: v.Height };
 }
 
+/** At most this long, stdin waits for the runtime to apply a terminal size that came before it. */
+const RESIZE_ORDER_WAIT_MS = 2_000;
+
+/**
+ * Stdin that keeps its order with the resizes before it. The client sends a window change and then the keys
+ * typed after it, in that order on one connection, but the runtime applies a size by another call (Docker: an
+ * HTTP request) while keys are a write on an open stream, so a `stty size` typed just after a resize would
+ * otherwise read the old size. While the runtime is still applying a size, stdin is held (bounded) behind it.
+ */
+function stdinAfterResizes(stdin: PassThrough, resize: Pick<AsyncQueue<unknown>, 'busy' | 'whenIdle'> | undefined): { write(chunk: Buffer): boolean; end(): void } {
+  const held: (Buffer | null)[] = [];
+  let waiting = false;
+  const flush = (): void => {
+    waiting = false;
+    for (const chunk of held.splice(0)) {
+      if (chunk === null) stdin.end();
+      else if (!stdin.writableEnded) stdin.write(chunk);
+    }
+  };
+  const hold = (chunk: Buffer | null): boolean => {
+    held.push(chunk);
+    if (!waiting) {
+      waiting = true;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((r) => (timer = setTimeout(r, RESIZE_ORDER_WAIT_MS)));
+      void Promise.race([resize!.whenIdle(), timeout]).then(() => {
+        clearTimeout(timer);
+        flush();
+      });
+    }
+    return true;
+  };
+  return {
+    write: (chunk) => (waiting || resize?.busy ? hold(chunk) : stdin.writableEnded || stdin.write(chunk)),
+    end: () => (waiting ? void hold(null) : void stdin.end()),
+  };
+}
+
 async function endWritable(w: Writable | undefined): Promise<void> {
   if (!w || w.destroyed) return;
   w.end();
@@ -83,6 +121,7 @@ function wsStreams(ws: WebSocket, protocol: string, o: StreamOptions): RemoteStr
   const closeSignal = protocol === 'v5.channel.k8s.io';
   const stdin = o.stdin ? new PassThrough() : undefined;
   const resize = o.tty ? new AsyncQueue<{ width: number; height: number }>() : undefined;
+  const input = stdin && stdinAfterResizes(stdin, resize);
   const sizes = new JsonObjectSplitter();
   let resolveGone!: () => void;
   const gone = new Promise<void>((r) => (resolveGone = r));
@@ -90,8 +129,8 @@ function wsStreams(ws: WebSocket, protocol: string, o: StreamOptions): RemoteStr
     if (!data.length) return;
     const ch = data[0];
     const payload = data.subarray(1);
-    if (ch === 0 && stdin && !stdin.writableEnded) {
-      if (payload.length && !stdin.write(payload)) {
+    if (ch === 0 && stdin && input && !stdin.writableEnded) {
+      if (payload.length && !input.write(payload)) {
         ws.pause();
         stdin.once('drain', () => ws.resume());
       }
@@ -100,11 +139,11 @@ function wsStreams(ws: WebSocket, protocol: string, o: StreamOptions): RemoteStr
         const size = toSize(s);
         if (size) resize.push(size);
       }
-    } else if (ch === STREAM_CLOSE && closeSignal && payload[0] === 0) stdin?.end();
+    } else if (ch === STREAM_CLOSE && closeSignal && payload[0] === 0) input?.end();
   });
   ws.on('error', () => undefined);
   ws.on('close', () => {
-    stdin?.end();
+    input?.end();
     resize?.end();
     resolveGone();
   });
@@ -171,18 +210,28 @@ function spdyStreams(session: SpdySession, protocol: string, o: StreamOptions): 
 
     const build = (): RemoteStreams => {
       const error = got.get('error')!;
-      let stdin: PassThrough | undefined;
-      const rawIn = o.stdin ? got.get('stdin') : undefined;
-      if (rawIn) {
-        // A reset stream closes without 'end'; the process still needs its EOF.
-        stdin = new PassThrough();
-        rawIn.pipe(stdin);
-        rawIn.once('close', () => stdin!.end());
-      }
       let resize: AsyncQueue<{ width: number; height: number }> | undefined;
       const rawResize = got.get('resize');
+      let stdin: PassThrough | undefined;
+      let input: ReturnType<typeof stdinAfterResizes> | undefined;
+      const rawIn = o.stdin ? got.get('stdin') : undefined;
+      if (rawIn) {
+        stdin = new PassThrough();
+        const to = stdin;
+        const gate = stdinAfterResizes(to, rawResize && o.tty ? (resize = new AsyncQueue()) : undefined);
+        input = gate;
+        rawIn.on('data', (d: Buffer) => {
+          if (!gate.write(d)) {
+            rawIn.pause();
+            to.once('drain', () => rawIn.resume());
+          }
+        });
+        rawIn.once('end', () => gate.end());
+        // A reset stream closes without 'end'; the process still needs its EOF.
+        rawIn.once('close', () => gate.end());
+      }
       if (rawResize && o.tty) {
-        const q = new AsyncQueue<{ width: number; height: number }>();
+        const q = resize ?? new AsyncQueue<{ width: number; height: number }>();
         const sizes = new JsonObjectSplitter();
         rawResize.on('data', (d: Buffer) => {
           for (const s of sizes.push(d.toString('utf8'))) {
@@ -196,7 +245,7 @@ function spdyStreams(session: SpdySession, protocol: string, o: StreamOptions): 
       }
       const stdout = o.stdout ? got.get('stdout') : undefined;
       const stderr = o.stderr ? got.get('stderr') : undefined;
-      session.once('close', () => stdin?.end());
+      session.once('close', () => input?.end());
       return {
         protocol,
         stdin,
