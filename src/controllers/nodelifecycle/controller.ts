@@ -153,7 +153,11 @@ export class NodeLifecycleController {
       this.tainter(zone);
       if (node.metadata.labels?.[LABEL_EXCLUDE_DISRUPTION] === undefined) zoneConditions.set(zone, [...(zoneConditions.get(zone) ?? []), result.current]);
       if (result.current) {
-        await this.processTaintBaseEviction(node, result.observed);
+        // Upstream decides on the condition as it was before this pass, so a node it has just marked Unknown is
+        // queued for its NoExecute taint only one --node-monitor-period later. The taint follows the condition this
+        // pass wrote instead: same taint, same rate limiter, a period sooner. Other cases see no difference, since the
+        // two conditions differ only when this pass marked the node Unknown.
+        await this.processTaintBaseEviction(node, result.current);
         const becameNotReady = result.current.status !== 'True' && result.observed.status === 'True';
         if (becameNotReady) recordNodeStatusChange(this.recorder, node, 'NodeNotReady');
         if (becameNotReady || (this.nodesToRetry.has(name) && result.observed.status !== 'True')) {
@@ -204,9 +208,9 @@ export class NodeLifecycleController {
     return { observed, current };
   }
 
-  private async processTaintBaseEviction(node: Node, observed: NodeCondition): Promise<void> {
+  private async processTaintBaseEviction(node: Node, ready: NodeCondition): Promise<void> {
     const taints = node.spec?.taints;
-    switch (observed.status) {
+    switch (ready.status) {
       case 'False':
         // Ready=False replaces an unreachable taint at once; a fresh taint waits for the zone's limiter.
         if (taintExists(taints, UNREACHABLE_NO_EXECUTE)) await swapNodeTaints(this.client, node, [NOT_READY_NO_EXECUTE], [UNREACHABLE_NO_EXECUTE]);
