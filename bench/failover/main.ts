@@ -134,7 +134,7 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
   const control: { child: ChildProcess; out: () => string }[] = [];
   if (SPLIT) {
     control.push(await spawnK8ts(['apiserver', '--data-dir', dir, '--port', '0', ...p.apiFlags], /listening on/));
-    control.push(await spawnK8ts(['controller-manager', '--kubeconfig', kubeconfig, '--leader-elect=false', ...cmFlags], /controller manager started/));
+    control.push(await spawnK8ts(['controller-manager', '--kubeconfig', kubeconfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmFlags], /controller manager started/));
     control.push(await spawnK8ts(['scheduler', '--kubeconfig', kubeconfig, '--leader-elect=false', '--kube-api-qps', '5000', '--kube-api-burst', '5000'], /scheduler is running/));
   } else {
     control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags], /is ready/));
