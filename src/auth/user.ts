@@ -50,6 +50,26 @@ export function nodeNameOf(user: UserInfo): string | undefined {
   return name || undefined;
 }
 
+/**
+ * k8ts: the user the server's own local-path provisioner speaks as. Only the
+ * server issues it (a node's CSR for it is never approved), and it may write
+ * any PersistentVolume.
+ */
+export const LOCAL_PATH_USER = 'system:k8ts:local-path-provisioner';
+/** k8ts: a joined node's local-path provisioner is system:k8ts:local-path-provisioner:NODE in this group. */
+export const NODE_LOCAL_PATH_GROUP = 'system:k8ts:local-path-provisioners';
+export const NODE_LOCAL_PATH_USER_PREFIX = `${LOCAL_PATH_USER}:`;
+
+export function nodeLocalPathUser(node: string): string {
+  return `${NODE_LOCAL_PATH_USER_PREFIX}${node}`;
+}
+
+/** The node whose local-path provisioner a credential is, if it is one (as nodeNameOf for kubelets). */
+export function localPathNodeOf(user: UserInfo): string | undefined {
+  if (!user.username.startsWith(NODE_LOCAL_PATH_USER_PREFIX) || !user.groups.includes(NODE_LOCAL_PATH_GROUP)) return undefined;
+  return user.username.slice(NODE_LOCAL_PATH_USER_PREFIX.length) || undefined;
+}
+
 /** Adds system:authenticated as upstream's AuthenticatedGroupAdder does (not to anonymous, not twice). */
 export function withAuthenticatedGroup(user: UserInfo): UserInfo {
   if (user.username === ANONYMOUS_USER || user.groups.includes(ALL_AUTHENTICATED) || user.groups.includes(ALL_UNAUTHENTICATED)) return user;

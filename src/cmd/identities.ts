@@ -4,6 +4,7 @@ import { issueClientCert, issueServingCert, type ClusterPki } from '../pki/index
 import type { KubeletClientConfig } from '../apiserver/kubelet-client.js';
 import type { KubeletServingTls } from '../kubelet/server/auth.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { LOCAL_PATH_USER } from '../auth/user.js';
 
 // Every component inside `k8ts server` talks to the API server as itself,
 // with its own client certificate and upstream's least-privilege role
@@ -23,7 +24,8 @@ export const CONTROLLER_MANAGER: ComponentIdentity = { name: 'controller-manager
 /** The cluster DNS reads Services and EndpointSlices as system:coredns (ClusterRole system:coredns). */
 export const DNS: ComponentIdentity = { name: 'dns', user: 'system:coredns', groups: [] };
 export const PROXY: ComponentIdentity = { name: 'proxy', user: 'system:kube-proxy', groups: [] };
-export const LOCAL_PATH_PROVISIONER: ComponentIdentity = { name: 'local-path-provisioner', user: 'system:k8ts:local-path-provisioner', groups: [] };
+/** The server's own provisioner: cluster-wide, unlike a joined node's (see auth/user.ts). */
+export const LOCAL_PATH_PROVISIONER: ComponentIdentity = { name: 'local-path-provisioner', user: LOCAL_PATH_USER, groups: [] };
 
 export function kubeletIdentity(nodeName: string): ComponentIdentity {
   return { name: 'kubelet', user: `system:node:${nodeName}`, groups: ['system:nodes'] };

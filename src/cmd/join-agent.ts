@@ -12,7 +12,7 @@ import { parseJoinToken, type JoinToken } from '../join/token.js';
 import { identityFiles, nodeClientConfig, obtainNodeIdentity } from '../join/agent-identity.js';
 import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
 import { startCertificateRotation } from '../join/rotation.js';
-import { LOCAL_PATH_CLIENT, PROXY_CLIENT, startNodeComponentIdentity, type NodeComponentIdentity } from '../join/component-identity.js';
+import { localPathClient, PROXY_CLIENT, startNodeComponentIdentity, type NodeComponentIdentity } from '../join/component-identity.js';
 import { logger } from '../util/log.js';
 import { addPodNetworkFlags, backendChoice, startNodePodNetwork } from './podnet.js';
 import { podMtu } from '../podnet/agent.js';
@@ -129,7 +129,7 @@ export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Pro
   let currentNode = () => identity;
   const component = (request: typeof PROXY_CLIENT): Promise<NodeComponentIdentity> => startNodeComponentIdentity({ server, servers, nodeName, pkiDir, request, node: () => currentNode(), progress });
   const wantsNodes = runtime === 'exec' || !flags.disableKubeProxy;
-  const [nodesReader, localPath] = await Promise.all([wantsNodes ? component(PROXY_CLIENT) : undefined, runtime === 'fake' ? undefined : component(LOCAL_PATH_CLIENT)]);
+  const [nodesReader, localPath] = await Promise.all([wantsNodes ? component(PROXY_CLIENT) : undefined, runtime === 'fake' ? undefined : component(localPathClient(nodeName))]);
   const parts: { stop(): Promise<void> | void }[] = [];
   const stopAll = async (): Promise<void> => {
     for (const p of parts.splice(0).reverse()) await p.stop();

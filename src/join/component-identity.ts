@@ -1,5 +1,6 @@
 import type { ClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
+import { NODE_LOCAL_PATH_GROUP, nodeLocalPathUser } from '../auth/user.js';
 import { logger } from '../util/log.js';
 import { identityFiles, loadSavedCertificate, nodeClientConfig, requestClientCertificate, saveIdentity, type ClientCertificateRequest, type NodeIdentity } from './agent-identity.js';
 import { startCertificateRotation } from './rotation.js';
@@ -21,7 +22,10 @@ export interface NodeComponentRequest extends ClientCertificateRequest {
 }
 
 export const PROXY_CLIENT: NodeComponentRequest = { commonName: 'system:kube-proxy', organizations: [], signerName: 'kubernetes.io/kube-apiserver-client', prefix: 'proxy-csr', stem: 'kube-proxy-client', what: 'kube-proxy client' };
-export const LOCAL_PATH_CLIENT: NodeComponentRequest = { commonName: 'system:k8ts:local-path-provisioner', organizations: [], signerName: 'kubernetes.io/kube-apiserver-client', prefix: 'local-path-csr', stem: 'local-path-provisioner-client', what: 'local-path provisioner client' };
+/** The node's own provisioner identity: NodeRestriction lets it write only the PersistentVolumes of this node's disk. */
+export function localPathClient(nodeName: string): NodeComponentRequest {
+  return { commonName: nodeLocalPathUser(nodeName), organizations: [NODE_LOCAL_PATH_GROUP], signerName: 'kubernetes.io/kube-apiserver-client', prefix: 'local-path-csr', stem: 'local-path-provisioner-client', what: 'local-path provisioner client' };
+}
 
 export interface NodeComponentIdentity {
   config(): ClientConfig;

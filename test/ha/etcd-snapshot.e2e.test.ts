@@ -15,7 +15,7 @@ let net: NetnsNetwork;
 const skip = !isRoot ? 'needs root (network namespaces)' : etcdSkip();
 
 before(async () => {
-  if (!skip) net = await startNetnsNetwork(1);
+  if (!skip) net = await startNetnsNetwork({ hosts: 1, net: '10.198', tag: 'k8e' });
 });
 after(async () => {
   await net?.close();

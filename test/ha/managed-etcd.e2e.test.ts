@@ -90,7 +90,7 @@ describe('managed etcd: three servers with --cluster-init / --server', { skip: !
     }, 180_000, 500);
 
   before(async () => {
-    net = await startNetnsNetwork(4);
+    net = await startNetnsNetwork({ hosts: 4, net: '10.198', tag: 'k8e' });
     const first = await launch(0);
     assert.match(first.proc.output(), /starting etcd member s0-[0-9a-f]{8}/);
     assert.match(first.proc.output(), /etcd member s0-[0-9a-f]{8} is healthy/);

@@ -1,10 +1,11 @@
 import { resourceFor } from '../../api/scheme/resources.js';
-import { StatusError, notFound } from '../../api/errors.js';
+import { notFound } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
-import { isNodeUser, nodeNameOf } from '../user.js';
+import { isNodeUser, nodeNameOf, NODE_LOCAL_PATH_GROUP } from '../user.js';
 import { podRefs } from '../pod-refs.js';
 import type { AdmissionAttributes, AdmissionContext } from './types.js';
-import { admissionForbidden } from './types.js';
+import { admissionForbidden, lookupObject } from './types.js';
+import { admitNodeLocalPath } from './local-path-restriction.js';
 import { MIRROR_POD_ANNOTATION } from './serviceaccount.js';
 
 const pods = resourceFor('', 'v1', 'pods')!;
@@ -39,18 +40,9 @@ function forbiddenLabel(key: string): boolean {
   return ns === 'kubernetes.io' || ns.endsWith('.kubernetes.io') || ns === 'k8s.io' || ns.endsWith('.k8s.io');
 }
 
-async function lookup(ctx: AdmissionContext, info: typeof pods, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-  try {
-    return await ctx.registry.storeFor(info).get(namespace, name);
-  } catch (err) {
-    if (err instanceof StatusError && err.code === 404) return undefined;
-    throw err;
-  }
-}
-
 /** The existing pod, or upstream's bare NotFound when there is none. */
 async function existingPod(ctx: AdmissionContext, namespace: string | undefined, name: string): Promise<KubeObject> {
-  const p = await lookup(ctx, pods, namespace, name);
+  const p = await lookupObject(ctx, pods, namespace, name);
   if (!p) throw notFound({ group: '', resource: 'pods' }, name);
   return p;
 }
@@ -92,7 +84,7 @@ async function admitPodCreate(a: AdmissionAttributes, pod: KubeObject, node: str
   if (owner.apiVersion !== 'v1' || owner.kind !== 'Node' || owner.name !== node) throw admissionForbidden(a, `node ${q} can only create pods with an owner reference set to itself`);
   if (owner.controller !== true) throw admissionForbidden(a, `node ${q} can only create pods with a controller owner reference set to itself`);
   if (owner.blockOwnerDeletion === true) throw admissionForbidden(a, `node ${q} must not set blockOwnerDeletion on an owner reference`);
-  const self = await lookup(ctx, nodes, undefined, node);
+  const self = await lookupObject(ctx, nodes, undefined, node);
   if (!self) throw notFound({ group: '', resource: 'nodes' }, node);
   if (owner.uid !== self.metadata.uid) throw admissionForbidden(a, `node ${node} UID mismatch: expected ${owner.uid} got ${self.metadata.uid ?? ''}`);
 
@@ -200,9 +192,11 @@ function sameNameAsNode(a: AdmissionAttributes, obj: KubeObject | undefined, nod
  * from the URL alone. A kubelet may create only mirror pods bound to (and
  * owned by) itself, touch only its own Node (not its restricted labels or its
  * taints), update status of and evict only its own pods, and request tokens
- * only for pods on itself.
+ * only for pods on itself. k8ts: a joined node's local-path provisioner may
+ * write only the PersistentVolumes of that node's own disk.
  */
 export async function admitNodeRestriction(a: AdmissionAttributes, obj: KubeObject | undefined, old: KubeObject | undefined, ctx: AdmissionContext): Promise<void> {
+  if (a.user.groups.includes(NODE_LOCAL_PATH_GROUP)) await admitNodeLocalPath(a, obj, old, ctx);
   if (!isNodeUser(a.user)) return;
   const node = nodeNameOf(a.user);
   if (!node) throw admissionForbidden(a, `could not determine node from user ${JSON.stringify(a.user.username)}`);

@@ -33,6 +33,16 @@ export interface AdmissionContext {
   get?: (info: ResourceInfo, namespace: string, name: string) => Promise<KubeObject | undefined>;
 }
 
+/** One stored object, or undefined when there is none. */
+export async function lookupObject(ctx: AdmissionContext, info: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await ctx.registry.storeFor(info).get(namespace, name);
+  } catch (err) {
+    if (err instanceof StatusError && err.code === 404) return undefined;
+    throw err;
+  }
+}
+
 /** A namespace's objects of one resource, from the cache when there is one. */
 export async function listNamespace(ctx: AdmissionContext, info: ResourceInfo, namespace: string): Promise<KubeObject[]> {
   if (ctx.list) return ctx.list(info, namespace);

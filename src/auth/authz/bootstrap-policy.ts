@@ -1,4 +1,5 @@
 import type { PolicyRule } from './rules.js';
+import { LOCAL_PATH_USER, NODE_LOCAL_PATH_GROUP } from '../user.js';
 
 // The default ClusterRoles and ClusterRoleBindings every upstream API server
 // reconciles at start (bootstrappolicy/policy.go), as our own table. The
@@ -188,6 +189,18 @@ export const CLUSTER_ROLES: RoleDef[] = [
       eventsRule(),
     ],
   },
+  // k8ts: a joined node's local-path provisioner, which creates and deletes the PVs of its own disk (NodeRestriction
+  // keeps it to those) and, unlike the server's, never updates a claim.
+  {
+    name: 'k8ts:node-local-path-provisioner',
+    rules: [
+      rule(['get', 'list', 'watch', 'create', 'delete'], [''], ['persistentvolumes']),
+      rule(READ, [''], ['persistentvolumeclaims']),
+      rule(READ, ['storage.k8s.io'], ['storageclasses']),
+      rule(['watch'], [''], ['events']),
+      eventsRule(),
+    ],
+  },
   { name: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'])] },
   { name: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', rules: [rule(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])] },
   // k8ts: a joined node's kube-proxy identity (k3s hands one to every agent).
@@ -258,8 +271,10 @@ export const CLUSTER_ROLE_BINDINGS: BindingDef[] = [
   { name: 'system:kube-scheduler', role: 'system:kube-scheduler', subjects: [user('system:kube-scheduler')] },
   { name: 'system:volume-scheduler', role: 'system:volume-scheduler', subjects: [user('system:kube-scheduler')] },
   // k8ts: the local-path provisioner beside each kubelet writes as its own user, not as the node
-  // (the Node authorizer keeps a kubelet to the claims of its own pods).
-  { name: 'k8ts:local-path-provisioner', role: 'system:persistent-volume-provisioner', subjects: [user('system:k8ts:local-path-provisioner')] },
+  // (the Node authorizer keeps a kubelet to the claims of its own pods): the server's cluster-wide,
+  // a joined node's as system:k8ts:local-path-provisioner:NODE, held to its own PVs by NodeRestriction.
+  { name: 'k8ts:local-path-provisioner', role: 'system:persistent-volume-provisioner', subjects: [user(LOCAL_PATH_USER)] },
+  { name: 'k8ts:node-local-path-provisioner', role: 'k8ts:node-local-path-provisioner', subjects: [group(NODE_LOCAL_PATH_GROUP)] },
   // Kept without subjects as upstream: the Node authorizer grants kubelets their rules.
   { name: 'system:node', role: 'system:node', subjects: [] },
   { name: 'system:service-account-issuer-discovery', role: 'system:service-account-issuer-discovery', subjects: [group('system:serviceaccounts')] },

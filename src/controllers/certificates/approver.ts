@@ -5,10 +5,22 @@ import { CSRS, SUBJECT_ACCESS_REVIEWS } from '../core-resources.js';
 import type { ControllerContext, ControllerDescriptor, RunningController } from '../types.js';
 import { APISERVER_CLIENT_SIGNER, apiServerClientProblem, conditionsOf, hasCondition, certificateOf, kubeletClientProblem, KUBELET_CLIENT_SIGNER, now, parseRequest, specOf } from './csr.js';
 import type { ParsedCsr } from '../../pki/csr.js';
+import { NODE_LOCAL_PATH_GROUP, nodeLocalPathUser, nodeNameOf } from '../../auth/user.js';
 
 /** A bare client certificate: no organization, no subject alternative names, client usages. */
 function proxyClientProblem(req: ParsedCsr, usages: string[]): string | null {
   if (req.organizations.length || req.dnsNames.length || req.ips.length || req.emails.length || req.uris.length) return 'a node component certificate names no organization and no alternative names';
+  return componentUsageProblem(usages);
+}
+
+/** A node's local-path provisioner certificate: its one group, no subject alternative names, client usages. */
+function localPathClientProblem(req: ParsedCsr, usages: string[]): string | null {
+  if (req.organizations.length !== 1 || req.organizations[0] !== NODE_LOCAL_PATH_GROUP) return `subject organization is not ${NODE_LOCAL_PATH_GROUP}`;
+  if (req.dnsNames.length || req.ips.length || req.emails.length || req.uris.length) return 'a node component certificate names no alternative names';
+  return componentUsageProblem(usages);
+}
+
+function componentUsageProblem(usages: string[]): string | null {
   if (!usages.includes('client auth')) return 'a node component certificate needs client auth';
   return apiServerClientProblem(usages);
 }
@@ -23,36 +35,43 @@ function proxyClientProblem(req: ParsedCsr, usages: string[]): string | null {
 interface Recognizer {
   subresource: 'selfnodeclient' | 'nodeclient' | 'nodeproxyclient' | 'nodelocalpathclient';
   message: string;
-  recognize(csr: KubeObject, cn: string, problem: string | null): boolean;
+  recognize(csr: KubeObject, req: ParsedCsr, usages: string[]): boolean;
 }
 
 /** k8ts (as k3s, whose server hands every joined agent a kube-proxy certificate): a node may get system:kube-proxy's. */
 export const PROXY_USER = 'system:kube-proxy';
-/** k8ts: the local-path provisioner every node runs for claims of its own pods writes PVs as this user. */
-export const LOCAL_PATH_USER = 'system:k8ts:local-path-provisioner';
 
 const fromNode = (csr: KubeObject) => (specOf(csr).groups ?? []).includes('system:nodes');
+/** The node a CSR's requestor is, if a kubelet asked. */
+const requestingNode = (csr: KubeObject): string | undefined => nodeNameOf({ username: specOf(csr).username ?? '', groups: specOf(csr).groups ?? [] });
+const apiServerClient = (csr: KubeObject) => specOf(csr).signerName === APISERVER_CLIENT_SIGNER;
+const kubeletClient = (csr: KubeObject) => specOf(csr).signerName === KUBELET_CLIENT_SIGNER;
 
 const RECOGNIZERS: Recognizer[] = [
   {
     subresource: 'nodeproxyclient',
     message: 'Auto approving kube-proxy client certificate for a node after SubjectAccessReview.',
-    recognize: (csr, cn, problem) => specOf(csr).signerName === APISERVER_CLIENT_SIGNER && problem === null && cn === PROXY_USER && fromNode(csr),
+    recognize: (csr, req, usages) => apiServerClient(csr) && proxyClientProblem(req, usages) === null && req.commonName === PROXY_USER && fromNode(csr),
   },
   {
+    // Only the requesting node's own provisioner identity: the server's (LOCAL_PATH_USER) writes PVs
+    // cluster-wide, a node's only those of its own disk (NodeRestriction holds it to them).
     subresource: 'nodelocalpathclient',
     message: 'Auto approving local-path provisioner client certificate for a node after SubjectAccessReview.',
-    recognize: (csr, cn, problem) => specOf(csr).signerName === APISERVER_CLIENT_SIGNER && problem === null && cn === LOCAL_PATH_USER && fromNode(csr),
+    recognize: (csr, req, usages) => {
+      const node = requestingNode(csr);
+      return apiServerClient(csr) && localPathClientProblem(req, usages) === null && node !== undefined && req.commonName === nodeLocalPathUser(node);
+    },
   },
   {
     subresource: 'selfnodeclient',
     message: 'Auto approving self kubelet client certificate after SubjectAccessReview.',
-    recognize: (csr, cn, problem) => specOf(csr).signerName === KUBELET_CLIENT_SIGNER && problem === null && specOf(csr).username === cn,
+    recognize: (csr, req, usages) => kubeletClient(csr) && kubeletClientProblem(req, usages) === null && specOf(csr).username === req.commonName,
   },
   {
     subresource: 'nodeclient',
     message: 'Auto approving kubelet client certificate after SubjectAccessReview.',
-    recognize: (csr, _cn, problem) => specOf(csr).signerName === KUBELET_CLIENT_SIGNER && problem === null,
+    recognize: (csr, req, usages) => kubeletClient(csr) && kubeletClientProblem(req, usages) === null,
   },
 ];
 
@@ -89,10 +108,9 @@ export async function startCsrApprover(ctx: ControllerContext): Promise<RunningC
         return;
       }
       const usages = specOf(csr).usages ?? [];
-      const problem = signer === KUBELET_CLIENT_SIGNER ? kubeletClientProblem(req, usages) : proxyClientProblem(req, usages);
       const tried: string[] = [];
       for (const r of RECOGNIZERS) {
-        if (!r.recognize(csr, req.commonName, problem)) continue;
+        if (!r.recognize(csr, req, usages)) continue;
         tried.push(r.subresource);
         if (!(await authorized(ctx, csr, r.subresource))) continue;
         const t = now();

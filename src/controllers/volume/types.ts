@@ -90,3 +90,6 @@ export const WAIT_FOR_FIRST_CONSUMER = 'WaitForFirstConsumer';
 /** Our provisioners' names. */
 export const LOCAL_PATH_PROVISIONER = 'k8ts.io/local-path';
 export const GLUSTERFS_PROVISIONER = 'k8ts.io/glusterfs';
+/** The node whose disk holds a local-path volume; its PV is pinned to that node by this label. */
+export const ANN_LOCAL_PATH_NODE = 'k8ts.io/local-path-node';
+export const LOCAL_PATH_HOSTNAME_LABEL = 'kubernetes.io/hostname';

@@ -7,8 +7,10 @@ import { isAlreadyExists, isNotFound } from '../../client/status.js';
 import { KeyWorker } from '../../controllers/shared/worker.js';
 import {
   ANN_DYNAMICALLY_PROVISIONED,
+  ANN_LOCAL_PATH_NODE,
   ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
+  LOCAL_PATH_HOSTNAME_LABEL,
   LOCAL_PATH_PROVISIONER,
   PVCS,
   PVS,
@@ -26,8 +28,6 @@ import type { Logger } from '../../util/log.js';
 // dir and creates a hostPath PV pinned to this node; when such a PV is
 // released with reclaim policy Delete, the same kubelet removes the
 // directory and the PV. The mkdir and the rm run here because the disk is here.
-
-export const LOCAL_PATH_HOSTNAME_LABEL = 'kubernetes.io/hostname';
 
 export interface LocalPathOptions {
   client: RestClient;
@@ -67,7 +67,7 @@ export function startLocalPathProvisioner(o: LocalPathOptions): RunningProvision
     const pv: PersistentVolume = {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
-      metadata: { name: pvName, annotations: { [ANN_DYNAMICALLY_PROVISIONED]: LOCAL_PATH_PROVISIONER, 'k8ts.io/local-path-node': o.nodeName } },
+      metadata: { name: pvName, annotations: { [ANN_DYNAMICALLY_PROVISIONED]: LOCAL_PATH_PROVISIONER, [ANN_LOCAL_PATH_NODE]: o.nodeName } },
       spec: {
         capacity: { storage: c.spec.resources?.requests?.storage ?? '1Gi' },
         accessModes: c.spec.accessModes ?? ['ReadWriteOnce'],
@@ -95,7 +95,7 @@ export function startLocalPathProvisioner(o: LocalPathOptions): RunningProvision
   const reclaim = async (name: string): Promise<void> => {
     const v = volumes.store.get(name);
     if (!v || v.metadata.annotations?.[ANN_DYNAMICALLY_PROVISIONED] !== LOCAL_PATH_PROVISIONER) return;
-    if (v.metadata.annotations?.['k8ts.io/local-path-node'] !== o.nodeName) return;
+    if (v.metadata.annotations?.[ANN_LOCAL_PATH_NODE] !== o.nodeName) return;
     if (v.status?.phase !== 'Released' || v.spec.persistentVolumeReclaimPolicy !== 'Delete') return;
     const path = v.spec.hostPath?.path;
     // Only ever a directory this provisioner made under its own data dir.
