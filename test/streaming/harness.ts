@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,8 @@ import { LABEL_NODE_NAME, type ContainerRuntime } from '../../src/runtime/interf
 import { ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
 import { eventually, FAST, PODS } from '../kubelet/harness.js';
+
+const execFileP = promisify(execFile);
 
 // A secure API server and one kubelet (HTTPS, serving certificate from the
 // cluster CA) on a runtime chosen by name, so each streaming test runs on
@@ -100,11 +104,14 @@ export async function startStreamingEnv(kind: RuntimeKind, subnet = 214): Promis
       await cleanup();
       await runtime.close();
       if (kind === 'exec') {
-        // Nothing of the runtime's outlives the suite: no process of its root dir, no bridge.
+        // Nothing of the runtime's outlives the suite: no process of its root dir, no bridge, no rule.
         const { processesMentioning } = await import('../runtime/exec/fixture.js');
         const { defaultBridgeName } = await import('../../src/runtime/exec/network.js');
         const left = processesMentioning(rootDir).map((p) => `process ${p}`);
-        if (existsSync(`/sys/class/net/${defaultBridgeName(nodeName)}`)) left.push(`bridge ${defaultBridgeName(nodeName)}`);
+        const bridge = defaultBridgeName(nodeName);
+        if (existsSync(`/sys/class/net/${bridge}`)) left.push(`bridge ${bridge}`);
+        const forward = await execFileP('iptables', ['-w', '5', '-S', 'FORWARD']).then((r) => r.stdout, () => '');
+        if (forward.includes(bridge)) left.push(`iptables FORWARD rule for ${bridge}`);
         if (left.length) throw new Error(`the exec runtime left behind: ${left.join(', ')}`);
       }
       client.close();

@@ -11,6 +11,11 @@ import { gateway, overlaps, parseCidr, type Cidr } from './cidr.js';
 import { run, runOk } from './run.js';
 
 const log = logger('runtime');
+/**
+ * Wait for the xtables lock instead of failing at once: kube-proxy, the pod network and other nodes' runtimes
+ * write rules at the same moments, and a refused `-D` left FORWARD rules behind for bridges long gone.
+ */
+const XTABLES_WAIT = ['-w', '5'];
 
 /** A bridge name from the node name: stable across restarts, at most 15 characters (IFNAMSIZ). */
 export function defaultBridgeName(nodeName: string): string {
@@ -114,11 +119,11 @@ export class NodeNetwork {
     }
     if (bridged !== '1') return;
     const rule = this.forwardRuleSpec();
-    if ((await run('iptables', ['-C', ...rule])).code === 0) {
+    if ((await run('iptables', [...XTABLES_WAIT, '-C', ...rule])).code === 0) {
       this.forwardRule = true;
       return;
     }
-    const r = await run('iptables', ['-I', ...rule]);
+    const r = await run('iptables', [...XTABLES_WAIT, '-I', ...rule]);
     if (r.code === 0) this.forwardRule = true;
     else log.warn({ bridge: this.bridge, err: r.stderr.trim() }, 'cannot add iptables FORWARD rule; pods may not reach each other');
   }
@@ -172,9 +177,9 @@ export class NodeNetwork {
   }
 
   private async ensureHostPortChain(): Promise<void> {
-    if ((await run('iptables', ['-t', 'nat', '-S', this.hostPortChain])).code !== 0) await runOk('iptables', ['-t', 'nat', '-N', this.hostPortChain]);
+    if ((await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-S', this.hostPortChain])).code !== 0) await runOk('iptables', [...XTABLES_WAIT, '-t', 'nat', '-N', this.hostPortChain]);
     for (const { table, rule } of this.hostPortHooks()) {
-      if ((await run('iptables', ['-t', table, '-C', ...rule])).code !== 0) await runOk('iptables', ['-t', table, '-I', ...rule]);
+      if ((await run('iptables', [...XTABLES_WAIT, '-t', table, '-C', ...rule])).code !== 0) await runOk('iptables', [...XTABLES_WAIT, '-t', table, '-I', ...rule]);
     }
     // Loopback-sourced packets may only be routed out of the bridge with route_localnet on it (portmap sets the same).
     try {
@@ -196,7 +201,7 @@ export class NodeNetwork {
       for (const m of ports) {
         const proto = m.protocol.toLowerCase();
         const dst = m.hostIp && m.hostIp !== '0.0.0.0' ? ['-d', `${m.hostIp}/32`] : [];
-        await runOk('iptables', ['-t', 'nat', '-A', this.hostPortChain, ...dst, '-p', proto, '-m', proto, '--dport', String(m.hostPort), '-m', 'comment', '--comment', hostPortTag(sandboxId), '-j', 'DNAT', '--to-destination', `${podIP}:${m.containerPort}`]);
+        await runOk('iptables', [...XTABLES_WAIT, '-t', 'nat', '-A', this.hostPortChain, ...dst, '-p', proto, '-m', proto, '--dport', String(m.hostPort), '-m', 'comment', '--comment', hostPortTag(sandboxId), '-j', 'DNAT', '--to-destination', `${podIP}:${m.containerPort}`]);
       }
     } catch (err) {
       await this.removeHostPorts(sandboxId);
@@ -206,30 +211,30 @@ export class NodeNetwork {
 
   /** Deletes every DNAT rule tagged with the sandbox (found by listing, so it works after a restart too). */
   async removeHostPorts(sandboxId: string): Promise<void> {
-    const r = await run('iptables', ['-t', 'nat', '-S', this.hostPortChain]);
+    const r = await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-S', this.hostPortChain]);
     if (r.code !== 0) return;
     const tag = hostPortTag(sandboxId);
     for (const line of r.stdout.split('\n')) {
       const words = line.trim().split(/\s+/);
       if (words[0] !== '-A' || !words.includes(tag)) continue;
-      await run('iptables', ['-t', 'nat', '-D', ...words.slice(1)]);
+      await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-D', ...words.slice(1)]);
     }
   }
 
   private async removeHostPortChain(): Promise<void> {
     for (const { table, rule } of this.hostPortHooks()) {
-      while ((await run('iptables', ['-t', table, '-C', ...rule])).code === 0) {
-        if ((await run('iptables', ['-t', table, '-D', ...rule])).code !== 0) break;
+      while ((await run('iptables', [...XTABLES_WAIT, '-t', table, '-C', ...rule])).code === 0) {
+        if ((await run('iptables', [...XTABLES_WAIT, '-t', table, '-D', ...rule])).code !== 0) break;
       }
     }
-    if ((await run('iptables', ['-t', 'nat', '-F', this.hostPortChain])).code === 0) await run('iptables', ['-t', 'nat', '-X', this.hostPortChain]);
+    if ((await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-F', this.hostPortChain])).code === 0) await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-X', this.hostPortChain]);
   }
 
   async removeBridge(): Promise<void> {
     this.ready = undefined;
     await this.removeHostPortChain();
-    if (this.forwardRule || (await run('iptables', ['-C', ...this.forwardRuleSpec()])).code === 0) {
-      await run('iptables', ['-D', ...this.forwardRuleSpec()]);
+    if (this.forwardRule || (await run('iptables', [...XTABLES_WAIT, '-C', ...this.forwardRuleSpec()])).code === 0) {
+      await run('iptables', [...XTABLES_WAIT, '-D', ...this.forwardRuleSpec()]);
       this.forwardRule = false;
     }
     const r = await run('ip', ['link', 'del', this.bridge]);

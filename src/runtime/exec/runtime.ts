@@ -839,7 +839,8 @@ export class ExecRuntime implements ContainerRuntime {
     for (const w of [...this.tickWaiters]) w();
     await Promise.all([...this.exiting.values(), ...this.chains.values()]);
     if (this.sandboxes.size === 0) {
-      if (this.network && existsSync(`/sys/class/net/${this.network.bridge}`)) await this.network.removeBridge();
+      // Even with the bridge gone, its FORWARD rule and hostPort chain may remain: removeBridge takes each that exists.
+      if (this.network) await this.network.removeBridge();
       if (this.cgroups) await this.cgroups.remove(`k8ts/${cgroupName(this.nodeName)}`);
     }
   }
