@@ -11,7 +11,9 @@ export class EventRing {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`ring capacity must be a positive integer, got ${capacity}`);
-    this.buf = new Array(capacity);
+    // Grown by appending until full (slots fill in order), not allocated up front: most resources never see
+    // `capacity` events, and a preallocated ring per cached resource held MBs of empty slots in an idle server.
+    this.buf = [];
   }
 
   /** Sequence number of the oldest event still held. */
