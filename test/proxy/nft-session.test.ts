@@ -85,4 +85,37 @@ describe('nft -i session', () => {
     }
     await assert.rejects(p.sync(), /closed/);
   });
+
+  it('an nft -i that never answers (no interactive CLI in this build) is given up: changes go to nft -f', async () => {
+    const inputs: string[] = [];
+    let starts = 0;
+    const exec: Exec = {
+      run: (_cmd, _args, input) => {
+        inputs.push(input ?? '');
+        return Promise.resolve({ code: 0, stdout: '', stderr: '' });
+      },
+      start: () => {
+        starts++;
+        return spawn(process.execPath, ['-e', 'process.stdout.write("Error: interactive CLI not supported in this build\\n"); process.exit(1)'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      },
+    };
+    const state = new ProxyState('n1');
+    const svc = (i: number): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `s${i}`, namespace: 'default' }, spec: { clusterIP: `10.0.0.${i}`, ports: [{ name: 'http', port: 80 }] } });
+    const p = new NftablesProxier({ exec, state, log: logger('test-nft-session'), clusterCIDR: '10.244.0.0/16' });
+    try {
+      state.setService(svc(1), 'default/s1');
+      assert.equal((await p.sync()).full, true);
+      // The session dies unanswered: a full sync now, and no session again.
+      state.setService(svc(2), 'default/s2');
+      assert.equal((await p.sync()).full, true);
+      state.setService(svc(3), 'default/s3');
+      const r = await p.sync();
+      assert.equal(r.full, false);
+      assert.equal(starts, 1);
+      assert.equal(inputs.length, 3);
+      assert.ok(inputs[2]!.includes('10.0.0.3 . tcp . 80'), inputs[2]);
+    } finally {
+      await p.close();
+    }
+  });
 });

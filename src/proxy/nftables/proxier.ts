@@ -53,7 +53,7 @@ export class NftablesProxier {
   private renderedWith = '';
   private needFull = true;
   private lastFull = -Infinity;
-  private readonly session?: NftSession;
+  private session?: NftSession;
   private closed = false;
 
   constructor(private readonly o: NftablesProxierOptions) {
@@ -115,7 +115,13 @@ export class NftablesProxier {
       if (full || this.closed || !(err instanceof NftSessionError)) throw err;
       // nft -i refused the change or failed: the tables are rewritten at once by a fresh nft -f, with a new session after.
       this.o.log.warn({ err: err.message }, 'nft -i transaction failed; rewriting the tables with nft -f');
-      await this.session?.close();
+      const session = this.session;
+      await session?.close();
+      // An nft that never answered (built without its interactive CLI, say) would make every change a full sync: nft -f from now on.
+      if (!err.refused && session?.answered === 0) {
+        this.o.log.warn({}, 'nft -i never answered; partial syncs use nft -f');
+        this.session = undefined;
+      }
       return this.sync();
     }
   }

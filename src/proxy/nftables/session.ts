@@ -38,6 +38,8 @@ export class NftSession {
   private child?: ChildProcessWithoutNullStreams;
   private buf = '';
   private uses = 0;
+  /** Transactions nft answered (accepted or refused), over every process of this session. */
+  answered = 0;
   private pending?: { resolve: (out: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
 
   constructor(
@@ -102,6 +104,7 @@ export class NftSession {
       const p = this.pending;
       this.pending = undefined;
       clearTimeout(p.timer);
+      this.answered++;
       p.resolve(out);
     });
     child.stdin.on('error', () => {});
