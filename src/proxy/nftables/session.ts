@@ -72,6 +72,8 @@ export class NftSession {
       .filter((l) => l.trim())
       .join('; ');
     if (!line) return '';
+    // One transaction at a time (the proxier's syncs never overlap): the answer is matched by order alone.
+    if (this.pending) throw new NftSessionError('nft -i is busy with another transaction', false);
     if (this.uses >= MAX_USES) await this.close();
     const child = this.child ?? this.spawn();
     this.uses++;
