@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 // Every command the proxy runs (iptables-restore, iptables-save, sysctl, ip)
 // goes through one Exec, so the same proxier can program a network namespace
@@ -13,6 +13,12 @@ export interface ExecResult {
 
 export interface Exec {
   run(cmd: string, args: string[], input?: string): Promise<ExecResult>;
+  /**
+   * A long-running command (the nftables proxier's `nft -i`), its stderr merged into its stdout
+   * and HOME pointing nowhere (interactive nft reads and writes a history file there). Optional:
+   * without it the proxier runs every transaction with a fresh process.
+   */
+  start?(cmd: string, args: string[]): ChildProcessWithoutNullStreams;
 }
 
 export function hostExec(netns?: string): Exec {
@@ -30,6 +36,12 @@ export function hostExec(netns?: string): Exec {
         child.stdin.on('error', () => {});
         child.stdin.end(input ?? '');
       });
+    },
+    start(cmd, args) {
+      // Each of ip netns exec and sh replaces itself with the next, so the child's pid is the command's.
+      const merged = ['-c', 'exec "$0" "$@" 2>&1', cmd, ...args];
+      const [bin, argv] = netns ? ['ip', ['netns', 'exec', netns, 'sh', ...merged]] : ['sh', merged];
+      return spawn(bin, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: '/dev/null' } });
     },
   };
 }

@@ -206,6 +206,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     async stop() {
       ac.abort();
       runner.stop();
+      await nftables?.close();
       await factory.stop();
       userspace?.stop();
       client.close();

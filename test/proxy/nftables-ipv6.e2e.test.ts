@@ -53,6 +53,7 @@ describe('kube-proxy nftables mode, IPv6 and dual-stack (network namespaces)', {
   });
 
   after(async () => {
+    await proxier?.close();
     await topo?.destroy();
   });
 
@@ -63,10 +64,11 @@ describe('kube-proxy nftables mode, IPv6 and dual-stack (network namespaces)', {
     const r = await proxier.sync();
     assert.equal(r.full, true);
     const v6 = await list('ip6');
-    assert.match(v6, /fd00:96::60 \. tcp \. 80 : goto service-/);
-    assert.match(v6, /dnat to \[fd00:250:\d+::2\]:80/);
+    assert.match(v6, /fd00:96::60 \. tcp \. 80 : goto lb-2/);
+    assert.match(v6, /fd00:96::60 \. tcp \. 80 \. [01] : fd00:250:\d+::2 \. 80/);
+    assert.match(v6, /dnat ip6 to ip6 daddr \. meta l4proto \. th dport \. numgen random mod 2 map @backends-2/);
     assert.doesNotMatch(v6, /10\.0\.0\.60/);
-    assert.match(await list('ip'), /10\.0\.0\.60 \. tcp \. 80 : goto service-/);
+    assert.match(await list('ip'), /10\.0\.0\.60 \. tcp \. 80 : goto lb-2/);
     const n6 = counts(await topo.many(client.ns, 'http://[fd00:96::60]/', 40));
     assert.equal(n6.FAIL ?? 0, 0, JSON.stringify(n6));
     assert.ok((n6.a ?? 0) > 0 && (n6.b ?? 0) > 0, JSON.stringify(n6));

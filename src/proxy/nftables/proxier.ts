@@ -4,6 +4,7 @@ import type { ProxyState } from '../state.js';
 import type { IPFamily } from '../types.js';
 import type { SyncResult } from '../iptables/proxier.js';
 import { nodeAddresses } from '../addresses.js';
+import { NftSession, NftSessionError, SESSION_MAX_BYTES } from './session.js';
 import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, type Change, type NftOptions, type ServiceNft } from './rules.js';
 
 // The nftables proxier: one `nft -f -` transaction per sync, covering the
@@ -11,7 +12,9 @@ import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, type C
 // dual-stack node, as upstream's pair of single-stack proxiers). A full sync
 // (start, hourly, after a failure) writes the tables whole; a partial one
 // sends only the changed services' chains and map elements, so its size does
-// not grow with the cluster.
+// not grow with the cluster. Partial syncs go to one long-running `nft -i`
+// (session.ts) when the Exec can start one; a full sync, and any partial one
+// the session fails, is a fresh `nft -f`.
 
 const FULL_SYNC_PERIOD_MS = 3_600_000;
 
@@ -27,6 +30,8 @@ export interface NftablesProxierOptions {
   /** The families to proxy; IPv4 alone by default. */
   ipFamilies?: IPFamily[];
   nftCommand?: string;
+  /** false: every transaction runs a fresh `nft -f` (default: partial syncs go to `nft -i` where exec can start it). */
+  interactive?: boolean;
 }
 
 /** What the proxier holds for one family's table. */
@@ -38,6 +43,8 @@ interface Family {
   renderedVersion: Map<string, number>;
   /** Endpoint address → number of services that may send it traffic (its endpoint-hairpin element lives while > 0). */
   hairpin: Map<string, number>;
+  /** The n of the lb-n chains and backends-n maps the table has. */
+  lbSizes: Set<number>;
 }
 
 export class NftablesProxier {
@@ -46,6 +53,8 @@ export class NftablesProxier {
   private renderedWith = '';
   private needFull = true;
   private lastFull = -Infinity;
+  private session?: NftSession;
+  private closed = false;
 
   constructor(private readonly o: NftablesProxierOptions) {
     const cidrs = (o.clusterCIDR ?? '').split(',').map((c) => c.trim()).filter(Boolean);
@@ -61,7 +70,21 @@ export class NftablesProxier {
       rendered: new Map(),
       renderedVersion: new Map(),
       hairpin: new Map(),
+      lbSizes: new Set(),
     }));
+    const exec = o.exec;
+    if (o.interactive !== false && exec.start) this.session = new NftSession(() => exec.start!(o.nftCommand ?? 'nft', ['-i']));
+  }
+
+  /** CPU time of the running `nft -i`, ms (benchmarks: a waited-for child's time is counted by the kernel, this one's is not). */
+  sessionCpuMs(): number {
+    return this.session?.cpuMs() ?? 0;
+  }
+
+  /** Ends the `nft -i` process; syncs after this fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.session?.close();
   }
 
   /** The nft families of the tables this proxier writes. */
@@ -80,6 +103,7 @@ export class NftablesProxier {
 
   async sync(): Promise<SyncResult> {
     const t0 = performance.now();
+    if (this.closed) throw new Error('nftables proxier closed');
     const full = this.needFull;
     const dirty = this.o.state.takeDirty();
     try {
@@ -88,7 +112,17 @@ export class NftablesProxier {
       // What the kernel holds is now unknown: rewrite the tables next time.
       this.needFull = true;
       this.renderedWith = '';
-      throw err;
+      if (full || this.closed || !(err instanceof NftSessionError)) throw err;
+      // nft -i refused the change or failed: the tables are rewritten at once by a fresh nft -f, with a new session after.
+      this.o.log.warn({ err: err.message }, 'nft -i transaction failed; rewriting the tables with nft -f');
+      const session = this.session;
+      await session?.close();
+      // An nft that never answered (built without its interactive CLI, say) would make every change a full sync: nft -f from now on.
+      if (!err.refused && session?.answered === 0) {
+        this.o.log.warn({}, 'nft -i never answered; partial syncs use nft -f');
+        this.session = undefined;
+      }
+      return this.sync();
     }
   }
 
@@ -110,6 +144,7 @@ export class NftablesProxier {
         f.renderedVersion.delete(key);
       }
       f.hairpin.clear();
+      f.lbSizes = new Set();
       for (const key of state.services.keys()) {
         const v = state.version(key);
         let r = f.rendered.get(key);
@@ -125,9 +160,10 @@ export class NftablesProxier {
         f.rendered.set(key, r);
         endpoints += r.endpointCount;
         for (const ip of r.endpointIPs) f.hairpin.set(ip, (f.hairpin.get(ip) ?? 0) + 1);
+        for (const n of r.backends.keys()) f.lbSizes.add(n);
       }
       services += f.rendered.size;
-      text += assembleFull(f.rendered.values(), f.opts, f.hairpin.keys());
+      text += assembleFull(f.rendered.values(), f.opts, f.hairpin.keys(), f.lbSizes);
     }
     const renderMs = performance.now() - t0;
     const restoreMs = await this.apply(text);
@@ -172,7 +208,7 @@ export class NftablesProxier {
         if (now && !was) hairpin.add.push(ip);
         else if (was && !now) hairpin.del.push(ip);
       }
-      text += assemblePartial(changes, hairpin, f.opts);
+      text += assemblePartial(changes, hairpin, f.opts, f.lbSizes);
       rendered += changes.length;
     }
     const renderMs = performance.now() - t0;
@@ -183,13 +219,17 @@ export class NftablesProxier {
       for (const r of f.rendered.values()) endpoints += r.endpointCount;
     }
     if (!text) return { full: false, services, rendered: 0, endpoints, bytes: 0, renderMs, restoreMs: 0, totalMs: performance.now() - t0 };
-    const restoreMs = await this.apply(text);
+    const restoreMs = await this.apply(text, true);
     return { full: false, services, rendered, endpoints, bytes: text.length, renderMs, restoreMs, totalMs: performance.now() - t0 };
   }
 
-  /** One `nft -f -` transaction; its time. */
-  private async apply(text: string): Promise<number> {
+  /** One transaction (partial: through nft -i where there is one); its time. */
+  private async apply(text: string, partial = false): Promise<number> {
     const t = performance.now();
+    if (partial && this.session && text.length <= SESSION_MAX_BYTES) {
+      await this.session.run(text);
+      return performance.now() - t;
+    }
     const r = await this.o.exec.run(this.o.nftCommand ?? 'nft', ['-f', '-'], text);
     const ms = performance.now() - t;
     if (r.code !== 0) {

@@ -27,7 +27,17 @@ import { portProtoHash } from '../names.js';
 // at 4,000 services against 0.7 s for the cascade); (3) ClusterIP traffic from
 // outside the pod network is marked for masquerade by one rule in `services`
 // matching the set `masquerade-services`, not by a rule in every service chain
-// (nft's parsing of rules is most of a full sync's floor).
+// (nft's parsing of rules is most of a full sync's floor); (4) a service's
+// own (ClusterIP) traffic is balanced without a chain of its own: its
+// `service-ips` element goes to the shared chain `lb-N` of services with N
+// endpoints, which DNATs through the map `backends-N` keyed by the packet's
+// own destination and `numgen random mod N` (ip daddr . proto . port . index →
+// endpoint), so a service is map elements only and an endpoint change writes
+// no rule (lb-N also masquerades, instead of a masquerade-services element). Elements cost nft a fraction of what rules do (a full sync is
+// mostly nft's parsing), the kernel validates the jump graph only when a
+// transaction adds a rule or a jump, and every `nft` run dumps every chain.
+// Traffic that reaches a service through another address (NodePort, external
+// and load balancer IPs) and ClientIP affinity still use per-service chains.
 
 export const TABLE = 'kube-proxy';
 /** nft's family of the table for each IP family: dual-stack is two tables, as upstream's two proxiers. */
@@ -65,11 +75,13 @@ export interface ServiceNft {
   affinity: Set<string>;
   /** Elements of the shared verdict maps: key → verdict. */
   elements: Record<MapName, Map<string, string>>;
+  /** Elements of the `backends-N` maps, by N: "ip . proto . port . index" → "endpoint ip . port". */
+  backends: Map<number, Map<string, string>>;
   /** Endpoint addresses that may receive this service's traffic (for endpoint-hairpin). */
   endpointIPs: string[];
   endpointCount: number;
   /** Its lines of a full sync, made once: a full re-sync of unchanged services only joins them. */
-  text?: { chains: string; elements: Record<MapName, string> };
+  text?: { chains: string; elements: Record<MapName, string>; backends: Map<number, string> };
 }
 
 /** The words that differ between the two families' rules. */
@@ -80,11 +92,13 @@ interface Dialect {
   addr: 'ipv4_addr' | 'ipv6_addr';
   /** An endpoint as a DNAT target: an IPv6 address is bracketed before its port. */
   target: (ep: Endpoint) => string;
+  /** An endpoint as the data of a backends-N element (address . port). */
+  mapTarget: (ep: Endpoint) => string;
   noLocalhost: string;
 }
 const DIALECTS: Record<NftFamily, Dialect> = {
-  ip: { t: `ip ${TABLE}`, ip: 'ip', addr: 'ipv4_addr', target: (ep) => `${ep.ip}:${ep.port}`, noLocalhost: 'ip daddr != 127.0.0.0/8' },
-  ip6: { t: `ip6 ${TABLE}`, ip: 'ip6', addr: 'ipv6_addr', target: (ep) => `[${ep.ip}]:${ep.port}`, noLocalhost: 'ip6 daddr != ::1' },
+  ip: { t: `ip ${TABLE}`, ip: 'ip', addr: 'ipv4_addr', target: (ep) => `${ep.ip}:${ep.port}`, mapTarget: (ep) => `${ep.ip} . ${ep.port}`, noLocalhost: 'ip daddr != 127.0.0.0/8' },
+  ip6: { t: `ip6 ${TABLE}`, ip: 'ip6', addr: 'ipv6_addr', target: (ep) => `[${ep.ip}]:${ep.port}`, mapTarget: (ep) => `${ep.ip} . ${ep.port}`, noLocalhost: 'ip6 daddr != ::1' },
 };
 const dialect = (o: { family?: NftFamily }): Dialect => DIALECTS[o.family ?? 'ip'];
 
@@ -94,6 +108,9 @@ export const serviceChain = (sp: ServicePort, proto: string): string => `service
 export const localChain = (sp: ServicePort, proto: string): string => `local-${base(sp, proto)}`;
 export const externalChain = (sp: ServicePort, proto: string): string => `external-${base(sp, proto)}`;
 export const firewallChain = (sp: ServicePort, proto: string): string => `firewall-${base(sp, proto)}`;
+/** The shared chain and map of the services whose own traffic goes to n endpoints (departure 4 above). */
+export const lbChain = (n: number): string => `lb-${n}`;
+export const backendsMap = (n: number): string => `backends-${n}`;
 /** upstream's affinity set name: the chain's suffix, then "__ip/port" of the endpoint (an IPv6 address's colons as dots: names may not hold colons). */
 const affinitySet = (chain: string, ep: Endpoint): string => `affinity-${chain.slice(chain.indexOf('-') + 1)}__${ep.ip.replace(/:/g, '.')}/${ep.port}`;
 
@@ -106,6 +123,7 @@ function emptyService(): ServiceNft {
     chains: new Map(),
     affinity: new Set(),
     elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map(), [FIREWALL_IPS]: new Map(), [MASQUERADE_SERVICES]: new Map() },
+    backends: new Map(),
     endpointIPs: [],
     endpointCount: 0,
   };
@@ -120,7 +138,7 @@ export function renderService(ports: Array<{ sp: ServicePort; endpoints: Endpoin
 }
 
 export function isEmpty(r: ServiceNft): boolean {
-  return r.chains.size === 0 && MAPS.every((m) => r.elements[m].size === 0);
+  return r.chains.size === 0 && r.backends.size === 0 && MAPS.every((m) => r.elements[m].size === 0);
 }
 
 function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: NftOptions, ips: Set<string>): void {
@@ -128,12 +146,10 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   const proto = sp.protocol.toLowerCase();
   const { cluster, local, reachable, hasAny } = categorize(sp, endpoints);
   r.endpointCount += endpoints.length;
-  const clusterC = serviceChain(sp, proto);
-  const localC = localChain(sp, proto);
-  const externalC = externalChain(sp, proto);
-  const internalC = sp.internalLocal ? localC : clusterC;
+  // Chain names (hashed) only for the services that have chains: most go through lb-N and have none.
+  let names: { cluster: string; local: string; external: string } | undefined;
+  const c = (): NonNullable<typeof names> => (names ??= { cluster: serviceChain(sp, proto), local: localChain(sp, proto), external: externalChain(sp, proto) });
   const hasInternal = hasAny && (!sp.internalLocal || local.length > 0);
-  const externalPolicyC = sp.externalLocal ? localC : clusterC;
   const hasExternal = hasAny && (!sp.externalLocal || local.length > 0);
   const usesExt = hasAny && externallyAccessible(sp);
   // Without any endpoint: reject; with endpoints elsewhere only (a Local policy): drop, as upstream.
@@ -141,11 +157,20 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   const externalNone = !hasAny ? 'goto reject-chain' : 'drop';
 
   const vipKey = `${sp.clusterIP} . ${proto} . ${sp.port}`;
-  if (hasInternal) r.elements[SERVICE_IPS].set(vipKey, `goto ${internalC}`);
+  // The service's own traffic: balanced by the shared lb-N chain (by index into backends-N) unless clients stick to an endpoint.
+  const internalEps = sp.internalLocal ? local : cluster;
+  const viaLb = hasInternal && !sp.stickySeconds;
+  if (viaLb) {
+    const n = internalEps.length;
+    let m = r.backends.get(n);
+    if (!m) r.backends.set(n, (m = new Map()));
+    for (let k = 0; k < n; k++) m.set(`${vipKey} . ${k}`, d.mapTarget(internalEps[k]!));
+    r.elements[SERVICE_IPS].set(vipKey, `goto ${lbChain(n)}`);
+  } else if (hasInternal) r.elements[SERVICE_IPS].set(vipKey, `goto ${sp.internalLocal ? c().local : c().cluster}`);
   else r.elements[NO_ENDPOINT_SERVICES].set(vipKey, internalNone);
   for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) {
     const key = `${ip} . ${proto} . ${sp.port}`;
-    if (hasAny) r.elements[SERVICE_IPS].set(key, `goto ${externalC}`);
+    if (hasAny) r.elements[SERVICE_IPS].set(key, `goto ${c().external}`);
     if (!hasExternal) r.elements[NO_ENDPOINT_SERVICES].set(key, externalNone);
   }
   // loadBalancerSourceRanges, as upstream: checked before DNAT (filter-prerouting), so it holds whatever the endpoints.
@@ -156,7 +181,7 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   }
   if (sp.nodePort) {
     const key = `${proto} . ${sp.nodePort}`;
-    if (hasAny) r.elements[SERVICE_NODEPORTS].set(key, `goto ${externalC}`);
+    if (hasAny) r.elements[SERVICE_NODEPORTS].set(key, `goto ${c().external}`);
     if (!hasExternal) r.elements[NO_ENDPOINT_NODEPORTS].set(key, externalNone);
   }
 
@@ -165,11 +190,12 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
     if (!rules) r.chains.set(chain, (rules = []));
     rules.push(rule);
   };
-  if (hasInternal) {
-    // Masqueraded by the rule ahead of the dispatch in `services`; one set element instead of a rule per service instead of a rule per service: nft parses a rule for several times what an element costs (see docs/benchmarks.md).
-    if (o.masqueradeAll || o.clusterCIDR) r.elements[MASQUERADE_SERVICES].set(vipKey, '');
+  if (hasInternal && !viaLb) {
+    // Masqueraded by the rule ahead of the dispatch in `services` (lb-N has its own): one set element instead of a rule per service, as nft parses a rule for several times what an element costs (see docs/benchmarks.md).
+    if (masqueradeFrom(o, d) !== undefined) r.elements[MASQUERADE_SERVICES].set(vipKey, '');
   }
   if (usesExt) {
+    const { cluster: clusterC, external: externalC } = c();
     if (!sp.externalLocal) add(externalC, 'jump mark-for-masquerade');
     else {
       // Pods and the node itself reaching an external destination are not "external": they use the cluster-wide endpoints.
@@ -177,14 +203,17 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
       add(externalC, 'fib saddr type local jump mark-for-masquerade');
       add(externalC, `fib saddr type local goto ${clusterC}`);
     }
-    if (hasExternal) add(externalC, `goto ${externalPolicyC}`);
+    if (hasExternal) add(externalC, `goto ${sp.externalLocal ? c().local : clusterC}`);
   }
-  const usesCluster = cluster.length > 0;
-  const usesLocal = local.length > 0 && (sp.internalLocal || sp.externalLocal);
-  if (usesCluster) balance(r, add, sp, proto, clusterC, cluster, d);
-  if (usesLocal) balance(r, add, sp, proto, localC, local, d);
+  // A balancing chain only where something goes to it: the internal path with affinity (no lb-N), or the external chain
+  // (which goes to the cluster chain with either policy, and to the local one with a Local policy).
+  const internalViaChain = hasInternal && !viaLb;
+  const usesCluster = cluster.length > 0 && ((internalViaChain && !sp.internalLocal) || usesExt);
+  const usesLocal = local.length > 0 && ((internalViaChain && sp.internalLocal) || (usesExt && sp.externalLocal));
+  if (usesCluster) balance(r, add, sp, proto, c().cluster, cluster, d);
+  if (usesLocal) balance(r, add, sp, proto, c().local, local, d);
   // A chain referenced above but never filled (Local policy with the cluster chain in external-) must still exist.
-  if (usesExt && sp.externalLocal && !r.chains.has(clusterC)) r.chains.set(clusterC, []);
+  if (usesExt && sp.externalLocal && !r.chains.has(c().cluster)) r.chains.set(c().cluster, []);
   for (const ep of reachable) ips.add(ep.ip);
 }
 
@@ -207,6 +236,11 @@ function balance(r: ServiceNft, add: (c: string, rule: string) => void, sp: Serv
     const pick = i < n - 1 ? ` numgen random mod ${n - i} 0` : '';
     add(chain, `${l4}${pick}${remember(ep)} dnat ${d.ip} to ${d.target(ep)}`);
   }
+}
+
+/** The match of ClusterIP traffic to masquerade: everything (masqueradeAll), what is not from the pod network, or nothing without a cluster CIDR. */
+function masqueradeFrom(o: Partial<Pick<NftOptions, 'masqueradeAll' | 'clusterCIDR'>>, d: Dialect): string | undefined {
+  return o.masqueradeAll ? '' : o.clusterCIDR ? `${d.ip} saddr != ${o.clusterCIDR} ` : undefined;
 }
 
 /** The fixed chains, maps and hooks, for an empty table. */
@@ -238,7 +272,7 @@ function skeleton(o: NftOptions): string[] {
   rule('masquerading', 'masquerade fully-random');
   chain('services');
   // Before the dispatch, which leaves this chain: ClusterIP traffic that does not come from a pod is masqueraded, so replies come back through this node.
-  const masqFrom = o.masqueradeAll ? '' : o.clusterCIDR ? `${d.ip} saddr != ${o.clusterCIDR} ` : undefined;
+  const masqFrom = masqueradeFrom(o, d);
   if (masqFrom !== undefined) rule('services', `${masqFrom}${d.ip} daddr . meta l4proto . th dport @${MASQUERADE_SERVICES} jump mark-for-masquerade`);
   rule('services', `${dispatch} @${SERVICE_IPS}`);
   rule('services', `${nodePortMatch} meta l4proto . th dport vmap @${SERVICE_NODEPORTS}`);
@@ -281,16 +315,25 @@ const emptyLists = (): Record<MapName, string[]> => ({ [SERVICE_IPS]: [], [SERVI
  * whole, in one transaction (nothing of ours that we no longer know about
  * survives, and traffic never sees a half-written table).
  */
-export function assembleFull(all: Iterable<ServiceNft>, o: NftOptions, hairpinIPs: Iterable<string>): string {
-  const T = dialect(o).t;
+export function assembleFull(all: Iterable<ServiceNft>, o: NftOptions, hairpinIPs: Iterable<string>, lbSizes: Iterable<number>): string {
+  const d = dialect(o);
+  const T = d.t;
   const L: string[] = [`add table ${T} ${tableComment}`, `delete table ${T}`, `add table ${T} ${tableComment}`, ...skeleton(o)];
+  for (const n of lbSizes) L.push(...lbDecl(n, o, d));
   const els = emptyLists();
+  const backends = new Map<number, string[]>();
   for (const s of all) {
     const t = (s.text ??= fullText(s, o));
     if (t.chains) L.push(t.chains);
     for (const m of MAPS) if (t.elements[m]) els[m].push(t.elements[m]);
+    for (const [n, e] of t.backends) {
+      const b = backends.get(n);
+      if (b) b.push(e);
+      else backends.set(n, [e]);
+    }
   }
   for (const m of MAPS) if (els[m].length) L.push(`add element ${T} ${m} { ${els[m].join(', ')} }`);
+  for (const [n, e] of backends) L.push(`add element ${T} ${backendsMap(n)} { ${e.join(', ')} }`);
   const hp: string[] = [];
   for (const ip of hairpinIPs) hp.push(`${ip} . ${ip}`);
   if (hp.length) L.push(`add element ${T} ${HAIRPIN} { ${hp.join(', ')} }`);
@@ -309,10 +352,36 @@ function fullText(s: ServiceNft, o: NftOptions): NonNullable<ServiceNft['text']>
     for (const [k, v] of s.elements[m]) e.push(element(k, v));
     elements[m] = e.join(', ');
   }
-  return { chains: L.join('\n'), elements };
+  const backends = new Map<number, string>();
+  for (const [n, els] of s.backends) {
+    const e: string[] = [];
+    for (const [k, v] of els) e.push(`${k} : ${v}`);
+    backends.set(n, e.join(', '));
+  }
+  return { chains: L.join('\n'), elements, backends };
 }
 
 const affinityDecl = (m: string, d: Dialect): string => `add set ${d.t} ${m} { type ${d.addr} ; flags dynamic,timeout ; }`;
+
+/**
+ * lb-N and backends-N: the key is the packet's own destination and a random
+ * index below n. Only ClusterIP traffic comes here, so the chain masquerades
+ * it as `services` does for the chains (an element of masquerade-services
+ * per service would cost more to load than this rule).
+ */
+function lbDecl(n: number, o: LbOptions, d = dialect(o)): string[] {
+  const key = `${d.ip} daddr . meta l4proto . th dport . numgen random mod ${n}`;
+  const masq = masqueradeFrom(o, d);
+  return [
+    `add map ${d.t} ${backendsMap(n)} { typeof ${key} : ${d.ip} daddr . th dport ; comment "${d.ip} . protocol . port . index: the endpoints of services with ${n}" ; }`,
+    `add chain ${d.t} ${lbChain(n)}`,
+    ...(masq !== undefined ? [`add rule ${d.t} ${lbChain(n)} ${masq}jump mark-for-masquerade`] : []),
+    `add rule ${d.t} ${lbChain(n)} dnat ${d.ip} to ${key} map @${backendsMap(n)}`,
+  ];
+}
+
+/** What a partial sync needs of the options: the table, and the masquerade match of lb-N chains it creates. */
+export type LbOptions = Partial<Pick<NftOptions, 'family' | 'masqueradeAll' | 'clusterCIDR'>>;
 
 export interface Change {
   before?: ServiceNft;
@@ -322,9 +391,11 @@ export interface Change {
 /**
  * A partial sync: only what changed in the changed services. New chains and
  * maps first, then element deletes, chain rewrites (flush + rules), element
- * adds, and last the chains and maps nothing refers to any more.
+ * adds, and last the chains and maps nothing refers to any more. lbSizes:
+ * the n whose lb-n chain and backends-n map exist; those this transaction
+ * creates are added to it (they stay, empty or not, until the next full sync).
  */
-export function assemblePartial(changes: Iterable<Change>, hairpin: { add: string[]; del: string[] }, o: { family?: NftFamily } = {}): string {
+export function assemblePartial(changes: Iterable<Change>, hairpin: { add: string[]; del: string[] }, o: LbOptions = {}, lbSizes: Set<number> = new Set()): string {
   const d = dialect(o);
   const T = d.t;
   const create: string[] = [];
@@ -333,6 +404,11 @@ export function assemblePartial(changes: Iterable<Change>, hairpin: { add: strin
   const addEls: string[] = [];
   const drop: string[] = [];
   for (const { before, after } of changes) {
+    for (const n of after?.backends.keys() ?? []) {
+      if (lbSizes.has(n)) continue;
+      lbSizes.add(n);
+      create.push(...lbDecl(n, o, d));
+    }
     for (const m of after?.affinity ?? []) if (!before?.affinity.has(m)) create.push(affinityDecl(m, d));
     for (const [c, rules] of after?.chains ?? []) {
       const old = before?.chains.get(c);
@@ -350,6 +426,16 @@ export function assemblePartial(changes: Iterable<Change>, hairpin: { add: strin
       for (const [k, v] of a ?? []) if (b?.get(k) !== v) added.push(element(k, v));
       if (gone.length) delEls.push(`delete element ${T} ${m} { ${gone.join(', ')} }`);
       if (added.length) addEls.push(`add element ${T} ${m} { ${added.join(', ')} }`);
+    }
+    for (const n of new Set([...(before?.backends.keys() ?? []), ...(after?.backends.keys() ?? [])])) {
+      const b = before?.backends.get(n);
+      const a = after?.backends.get(n);
+      const gone: string[] = [];
+      const added: string[] = [];
+      for (const [k, v] of b ?? []) if (a?.get(k) !== v) gone.push(k);
+      for (const [k, v] of a ?? []) if (b?.get(k) !== v) added.push(`${k} : ${v}`);
+      if (gone.length) delEls.push(`delete element ${T} ${backendsMap(n)} { ${gone.join(', ')} }`);
+      if (added.length) addEls.push(`add element ${T} ${backendsMap(n)} { ${added.join(', ')} }`);
     }
     for (const c of before?.chains.keys() ?? []) {
       if (after?.chains.has(c)) continue;
