@@ -52,7 +52,9 @@ for (const kind of RUNTIMES) {
     });
 
     test('debug -it --target gives a terminal in the target\'s process namespace; attach reconnects', async () => {
-      const sock = join(work, 'tmux.sock');
+      // Each session gets a tmux server of its own: a new session on the socket of a server that kill-server is
+      // still shutting down fails with "server exited unexpectedly" (seen in CI).
+      let sock = join(work, 'tmux-debug.sock');
       const tmux = (...args: string[]) => run('tmux', ['-S', sock, ...args]);
       const screen = async (): Promise<string> => (await tmux('capture-pane', '-p', '-t', 'k')).stdout;
       try {
@@ -65,6 +67,7 @@ for (const kind of RUNTIMES) {
         await tmux('kill-session', '-t', 'k');
       } finally {
         await tmux('kill-server').catch(() => undefined);
+        await rm(sock, { force: true });
       }
 
       const pod = await env.client.get<any>(PODS, 'default', 'app');
@@ -84,13 +87,15 @@ for (const kind of RUNTIMES) {
       assert.equal(pod.status.phase, 'Running');
       assert.equal(pod.status.containerStatuses.length, 1);
 
+      sock = join(work, 'tmux-attach.sock');
       try {
-        await tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'k', `${KUBECTL} --kubeconfig ${kc} attach -it app -c dbg`);
+        // The pane outlives kubectl, so an attach that fails at once shows why instead of taking tmux down with it.
+        await tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'k', `${KUBECTL} --kubeconfig ${kc} attach -it app -c dbg; echo kubectl-exited-$?; sleep 600`);
         await onScreen(screen, (s) => /If you don't see a command prompt/.test(s), 'attached');
         await tmux('send-keys', '-t', 'k', 'echo again-$((40+2))', 'Enter');
         await onScreen(screen, (s) => /again-42/.test(s), 'output through the second attach');
         await tmux('send-keys', '-t', 'k', 'exit', 'Enter');
-        await onScreen(async () => ((await tmux('has-session', '-t', 'k').then(() => true, () => false)) ? 'still attached' : 'gone'), (s) => s === 'gone', 'attach ends with the shell');
+        await onScreen(screen, (s) => /^kubectl-exited-0$/m.test(s), 'attach ends with the shell');
       } finally {
         await tmux('kill-server').catch(() => undefined);
         await rm(sock, { force: true });
