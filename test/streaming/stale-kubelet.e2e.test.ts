@@ -14,7 +14,11 @@ import { startStreamingEnv } from './harness.js';
 // it runs over a fresh connection.
 
 const run = promisify(execFile);
-const skip = (await dockerSkip()) || (process.getuid?.() !== 0 ? 'needs root (an nftables rule on loopback)' : false);
+const hasNft = await run('nft', ['--version']).then(
+  () => true,
+  () => false,
+);
+const skip = (await dockerSkip()) || (process.getuid?.() !== 0 ? 'needs root (an nftables rule on loopback)' : !hasNft && !process.env.CI ? 'no nft on PATH (with CI set this is a failure)' : false);
 
 /** Local ports of the established connections to the kubelet's port: the API server's spare, once the sessions closed. */
 async function connectionsTo(port: number): Promise<number[]> {
