@@ -3,6 +3,9 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { answersHealth, keepSpare, takeSpare, wantSpare } from './kubelet-spare.js';
+
+export { closeKubeletSpares } from './kubelet-spare.js';
 
 // How the API server reaches kubelets (upstream --kubelet-client-certificate,
 // --kubelet-client-key, --kubelet-certificate-authority): HTTPS with its
@@ -18,8 +21,25 @@ export interface KubeletClientConfig {
   caPem?: string;
 }
 
+/**
+ * One secure context per configuration: building one parses the key and the certificates again (about
+ * as much CPU as the handshake itself), and without it every exec, attach and port-forward would.
+ */
+const contexts = new WeakMap<KubeletClientConfig, { from: [string, string, string | undefined]; context: tls.SecureContext }>();
+
+function contextOf(cfg: KubeletClientConfig): tls.SecureContext {
+  const c = contexts.get(cfg);
+  // A configuration whose PEMs were replaced gets a new context.
+  if (c && c.from[0] === cfg.certPem && c.from[1] === cfg.keyPem && c.from[2] === cfg.caPem) return c.context;
+  const context = tls.createSecureContext({ cert: cfg.certPem, key: cfg.keyPem, ca: cfg.caPem });
+  contexts.set(cfg, { from: [cfg.certPem, cfg.keyPem, cfg.caPem], context });
+  return context;
+}
+
 export function tlsOptions(cfg: KubeletClientConfig, host: string): tls.ConnectionOptions {
   return {
+    secureContext: contextOf(cfg),
+    // Also named, for https agents: they tell connections apart by these.
     cert: cfg.certPem,
     key: cfg.keyPem,
     ca: cfg.caPem,
@@ -48,91 +68,76 @@ function remember(key: string, session: Buffer): void {
   sessions.set(key, session);
 }
 
+/** How long a dial may take, as upstream's kubelet client dialer; a spare's health answer has as long. */
+const DIAL_TIMEOUT_MS = 30_000;
 /**
- * One connection per kubelet, its TLS handshake already done, waiting for the next exec, attach or
- * port-forward. An upgraded connection is never reused, so without it every session pays a handshake
- * (a round trip and the kubelet's certificate check) on its own path; with it that work happens while
- * nobody waits. A spare is dialed only after a session used that kubelet and is dropped after
- * SPARE_IDLE_MS, well under any server's idle timeout, so quiet kubelets cost nothing.
+ * How long a spare has to answer its health check alone. A live kubelet answers well within it; past it
+ * a fresh connection is dialed beside the spare (its handshake would otherwise slow the check itself).
  */
-interface Spare {
-  socket: tls.TLSSocket;
-  timer: NodeJS.Timeout;
-  drop(): void;
-}
-const SPARE_IDLE_MS = 15_000;
-const spares = new WeakMap<KubeletClientConfig, Map<string, Spare | 'dialing'>>();
+const SPARE_GRACE_MS = 25;
 
-function sparesOf(cfg: KubeletClientConfig): Map<string, Spare | 'dialing'> {
-  let m = spares.get(cfg);
-  if (!m) spares.set(cfg, (m = new Map()));
-  return m;
-}
-
-function takeSpare(cfg: KubeletClientConfig, key: string): tls.TLSSocket | undefined {
-  const m = sparesOf(cfg);
-  const spare = m.get(key);
-  if (!spare || spare === 'dialing') return undefined;
-  m.delete(key);
-  clearTimeout(spare.timer);
-  spare.socket.off('close', spare.drop);
-  spare.socket.off('error', spare.drop);
-  spare.socket.ref();
-  // A spare the kubelet closed or wrote to (it never speaks first) is unusable.
-  if (spare.socket.destroyed || !spare.socket.writable || spare.socket.readableLength > 0) {
-    spare.socket.destroy();
-    return undefined;
-  }
-  return spare.socket;
-}
-
-function refillSpare(cfg: KubeletClientConfig, host: string, port: number, key: string): void {
-  const m = sparesOf(cfg);
-  if (m.has(key)) return;
-  m.set(key, 'dialing');
-  connect(cfg, host, port, key).then(
-    (socket) => {
-      const s = socket as tls.TLSSocket;
-      if (m.get(key) !== 'dialing') return void s.destroy();
-      const drop = (): void => {
-        if (m.get(key) === spare) m.delete(key);
-        clearTimeout(spare.timer);
-        s.destroy();
-      };
-      const spare: Spare = { socket: s, timer: setTimeout(drop, SPARE_IDLE_MS), drop };
-      spare.timer.unref();
-      s.unref();
-      s.once('close', drop);
-      s.once('error', drop);
-      m.set(key, spare);
-    },
-    () => {
-      if (m.get(key) === 'dialing') m.delete(key);
-    },
-  );
-}
-
-/** Closes the spare connections dialed with this configuration (the API server is stopping). */
-export function closeKubeletSpares(cfg: KubeletClientConfig | undefined): void {
-  if (!cfg) return;
-  const m = spares.get(cfg);
-  if (!m) return;
-  for (const spare of m.values()) if (spare !== 'dialing') spare.drop();
-  m.clear();
-}
-
-/** A raw (TLS) connection to a kubelet, for proxying upgraded requests. */
+/**
+ * A raw (TLS) connection to a kubelet, for proxying upgraded requests: the kubelet's spare once it has
+ * answered its health check, else a fresh connection. The caller asks for the next spare with
+ * refillKubeletSpare once the kubelet has answered, so that handshake stays off this session's path.
+ */
 export async function dialKubelet(cfg: KubeletClientConfig | undefined, host: string, port: number): Promise<Duplex> {
   const key = `${host}:${port}`;
   if (!cfg) return connect(cfg, host, port, key);
   const spare = takeSpare(cfg, key);
-  if (spare) {
-    refillSpare(cfg, host, port, key);
+  return spare ? provenOrFresh(cfg, host, port, key, spare) : connect(cfg, host, port, key);
+}
+
+/** Dials the kubelet's next spare, unless one is kept or on its way (no-op without TLS: no spares). */
+export function refillKubeletSpare(cfg: KubeletClientConfig | undefined, host: string, port: number): void {
+  const key = `${host}:${port}`;
+  if (!cfg || !wantSpare(cfg, key)) return;
+  connect(cfg, host, port, key).then(
+    (socket) => keepSpare(cfg, key, socket as tls.TLSSocket),
+    () => keepSpare(cfg, key, undefined),
+  );
+}
+
+async function provenOrFresh(cfg: KubeletClientConfig, host: string, port: number, key: string, spare: tls.TLSSocket): Promise<net.Socket> {
+  const alive = answersHealth(spare, hostHeader(host, port), DIAL_TIMEOUT_MS);
+  const quick = await within(alive, SPARE_GRACE_MS);
+  if (quick === true) return spare;
+  if (quick === false) {
+    spare.destroy();
+    return connect(cfg, host, port, key);
+  }
+  // No answer yet: whichever of the spare and a fresh connection is ready first carries the session
+  // (nothing but the probe went out on the spare, so nothing can run twice).
+  const fresh = connect(cfg, host, port, key).then(
+    (socket) => ({ socket: socket as tls.TLSSocket }),
+    (err: Error) => ({ err }),
+  );
+  const first = await Promise.race([alive.then((ok) => (ok ? 'spare' : 'spare dead')), fresh.then((f) => ('err' in f ? 'dial failed' : 'fresh'))]);
+  if (first === 'spare') {
+    // The fresh connection becomes the next spare, unless a concurrent session already dials one.
+    const asked = wantSpare(cfg, key);
+    void fresh.then((f) => {
+      if (asked) keepSpare(cfg, key, 'err' in f ? undefined : f.socket);
+      else if ('socket' in f) f.socket.destroy();
+    });
     return spare;
   }
-  const socket = await connect(cfg, host, port, key);
-  refillSpare(cfg, host, port, key);
-  return socket;
+  if (first === 'dial failed' && (await alive)) return spare;
+  spare.destroy();
+  const f = await fresh;
+  if ('err' in f) throw f.err;
+  return f.socket;
+}
+
+/** The promise's value if it settles within `ms`, else 'late'. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+function hostHeader(host: string, port: number): string {
+  return `${net.isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
 function connect(cfg: KubeletClientConfig | undefined, host: string, port: number, key: string): Promise<net.Socket> {
@@ -144,7 +149,7 @@ function connect(cfg: KubeletClientConfig | undefined, host: string, port: numbe
       s = t;
     } else s = net.connect({ host, port });
     s.setNoDelay(true);
-    const timer = setTimeout(() => s.destroy(new Error(`dial tcp ${host}:${port}: i/o timeout`)), 30_000);
+    const timer = setTimeout(() => s.destroy(new Error(`dial tcp ${host}:${port}: i/o timeout`)), DIAL_TIMEOUT_MS);
     s.once(cfg ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       s.removeAllListeners('error');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RestClient } from '../../src/client/rest.js';
-import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
+import { startKubelet, type KubeletOptions, type RunningKubelet } from '../../src/kubelet/kubelet.js';
 import { LABEL_NODE_NAME, type ContainerRuntime } from '../../src/runtime/interface.js';
 import { ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
@@ -67,8 +67,11 @@ async function makeRuntime(kind: RuntimeKind, nodeName: string, rootDir: string,
   };
 }
 
-/** `subnet`: the exec runtime's pod CIDR is 10.244.<subnet>.0/24, one per suite (suites run in parallel). */
-export async function startStreamingEnv(kind: RuntimeKind, subnet = 214): Promise<StreamingEnv> {
+/**
+ * `subnet`: the exec runtime's pod CIDR is 10.244.<subnet>.0/24, one per suite (suites run in parallel).
+ * `kubelet`: options over the test-speed ones (FAST), e.g. upstream's periods for a benchmark.
+ */
+export async function startStreamingEnv(kind: RuntimeKind, subnet = 214, kubelet: Partial<KubeletOptions> = {}): Promise<StreamingEnv> {
   const image = kind === 'docker' ? await ensureBusyboxImage() : 'busybox';
   const pullPolicy = kind === 'docker' ? 'Never' : 'IfNotPresent';
   const server = await startTestServer({ secure: true });
@@ -80,12 +83,12 @@ export async function startStreamingEnv(kind: RuntimeKind, subnet = 214): Promis
   if (kind === 'exec') await mkdir(scratch);
   // The ServiceAccount admission plugin wants the namespace's default account (no controller runs here).
   await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } });
-  const kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir, tls: await server.kubeletTls(nodeName, ['127.0.0.1']) });
+  const running = await startKubelet({ ...FAST, ...kubelet, client, runtime, nodeName, rootDir, tls: await server.kubeletTls(nodeName, ['127.0.0.1']) });
   return {
     server,
     client,
     runtime,
-    kubelet,
+    kubelet: running,
     nodeName,
     image,
     pullPolicy,
@@ -100,7 +103,7 @@ export async function startStreamingEnv(kind: RuntimeKind, subnet = 214): Promis
       }, `pod ${name} running`);
     },
     async close() {
-      await kubelet.stop();
+      await running.stop();
       await cleanup();
       await runtime.close();
       if (kind === 'exec') {

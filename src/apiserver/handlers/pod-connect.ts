@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { StatusError, badRequest } from '../../api/errors.js';
 import { resourceFor } from '../../api/scheme/resources.js';
-import { dialKubelet } from '../kubelet-client.js';
+import { dialKubelet, refillKubeletSpare } from '../kubelet-client.js';
 import type { RequestContext } from './context.js';
 import { kubeletAddress } from './pod-log.js';
 
@@ -89,8 +89,9 @@ export async function handlePodConnect(ctx: RequestContext): Promise<void> {
   }
   const client = up.socket;
   (ctx.res as ServerResponse & { detachSocket(s: Socket): void }).detachSocket(client as Socket);
-  backend.write(forwardedHead(ctx.req, path, host, port));
-  if (up.head.length) backend.write(up.head);
+  // One write, so the request goes out as one TLS record.
+  const request = Buffer.from(forwardedHead(ctx.req, path, host, port), 'latin1');
+  backend.write(up.head.length ? Buffer.concat([request, up.head]) : request);
   const closeBoth = (): void => {
     client.destroy();
     backend.destroy();
@@ -101,5 +102,7 @@ export async function handlePodConnect(ctx: RequestContext): Promise<void> {
   backend.once('close', () => client.destroy());
   client.pipe(backend);
   backend.pipe(client);
+  // The next session's connection is dialed once the kubelet has answered this one, while it runs the command.
+  backend.once('data', () => refillKubeletSpare(ctx.registry.kubeletClient, host, port));
   await new Promise<void>((resolve) => client.once('close', () => resolve()));
 }

@@ -117,7 +117,7 @@ async function endWritable(w: Writable | undefined): Promise<void> {
   await finished(w, { readable: false }).catch(() => undefined);
 }
 
-function wsStreams(ws: WebSocket, protocol: string, o: StreamOptions): RemoteStreams {
+function wsStreams(ws: WebSocket, socket: Duplex, protocol: string, o: StreamOptions): RemoteStreams {
   const closeSignal = protocol === 'v5.channel.k8s.io';
   const stdin = o.stdin ? new PassThrough() : undefined;
   const resize = o.tty ? new AsyncQueue<{ width: number; height: number }>() : undefined;
@@ -167,8 +167,11 @@ function wsStreams(ws: WebSocket, protocol: string, o: StreamOptions): RemoteStr
       await Promise.all([endWritable(stdout), endWritable(stderr)]);
       const body = statusBody(protocol, st);
       if (ws.readyState === WebSocket.OPEN) {
+        // Status and close frame go out as one write: one TLS record for the API server to relay.
+        socket.cork();
         if (body) ws.send(Buffer.concat([Buffer.from([3]), body]), { binary: true });
         ws.close(1000);
+        socket.uncork();
       }
       resize?.end();
     },
@@ -274,7 +277,7 @@ export async function acceptRemoteCommand(req: IncomingMessage, socket: Duplex, 
   const kind = upgradeKind(req);
   if (kind === 'websocket') {
     const up = await acceptWebSocket(req, socket, head, WS_PROTOCOLS);
-    return up && wsStreams(up.ws, up.protocol, o);
+    return up && wsStreams(up.ws, socket, up.protocol, o);
   }
   if (kind === 'spdy') {
     const up = acceptSpdy(req, socket, head, SPDY_PROTOCOLS);

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecOptions } from '../interface.js';
 import { logger } from '../../util/log.js';
-import type { DockerClient } from './client.js';
+import { DockerApiError, type DockerClient } from './client.js';
 import type { DockerExecInspect } from './api-types.js';
 import { Demuxer } from './demux.js';
 import { mapped } from './errors.js';
@@ -50,15 +50,27 @@ export function withTerminalSize(cmd: string[], size: { width: number; height: n
   return ['/bin/sh', '-c', 'stty rows "$1" cols "$2" 2>/dev/null; shift 2; exec "$@"', 'sh', String(size.height), String(size.width), ...cmd];
 }
 
+/** hasShell's answers by container ID: an image's /bin/sh does not come and go, and a tty exec should not pay a daemon call for it each time. */
+const shells = new Map<string, boolean>();
+const MAX_SHELLS = 4096;
+
 /** Whether the container has /bin/sh (a distroless image has none: its tty gets the size by resize only). */
 async function hasShell(client: DockerClient, containerId: string): Promise<boolean> {
+  const known = shells.get(containerId);
+  if (known !== undefined) return known;
+  let found: boolean;
   try {
     const res = await client.send('HEAD', `/containers/${encodeURIComponent(containerId)}/archive`, { query: { path: '/bin/sh' } });
     res.resume();
-    return true;
-  } catch {
-    return false;
+    found = true;
+  } catch (err) {
+    // Only the daemon's "no such path" is an answer worth keeping; anything else is asked again next time.
+    if (!(err instanceof DockerApiError && err.statusCode === 404)) return false;
+    found = false;
   }
+  if (shells.size >= MAX_SHELLS) shells.delete(shells.keys().next().value!);
+  shells.set(containerId, found);
+  return found;
 }
 
 async function* prepend<T>(first: T, rest: AsyncIterable<T> | undefined): AsyncIterable<T> {
