@@ -7,6 +7,9 @@ import { dialKubelet, refillKubeletSpare } from '../kubelet-client.js';
 import type { RequestContext } from './context.js';
 import { kubeletAddress } from './pod-log.js';
 
+/** How long the other side of an ended stream gets to flush and close on its own before it is destroyed. */
+const DRAIN_AFTER_CLOSE_MS = 30_000;
+
 // pods/exec, pods/attach and pods/portforward: after authentication and
 // authorization (GET is `get`, POST is `create` on the subresource, as in
 // upstream 1.32), the API server finds the pod's node and relays the
@@ -98,8 +101,17 @@ export async function handlePodConnect(ctx: RequestContext): Promise<void> {
   };
   client.on('error', closeBoth);
   backend.on('error', closeBoth);
-  client.once('close', () => backend.destroy());
-  backend.once('close', () => client.destroy());
+  // A side that ended cleanly has its last bytes flushed to the other by pipe(), which then ends that one too:
+  // destroying it at once would drop what a slow reader has not taken yet (the tail of SPDY output, which has no
+  // close handshake of its own). Only a side that went away without ending takes the other down at once.
+  const closeAfter = (from: Duplex, to: Duplex): void => {
+    from.once('close', () => {
+      if (!from.readableEnded) to.destroy();
+      else setTimeout(() => to.destroy(), DRAIN_AFTER_CLOSE_MS).unref();
+    });
+  };
+  closeAfter(client, backend);
+  closeAfter(backend, client);
   client.pipe(backend);
   backend.pipe(client);
   // The next session's connection is dialed once the kubelet has answered this one, while it runs the command.
