@@ -281,7 +281,10 @@ try {
     `${fmt(cpuPerPod * 1000, 1)} ms of CPU per pod under Parallel, about half of it in the API server (pod create, binding, the Scheduled,`,
     'SuccessfulCreate and kubelet events, the kubelet\'s status write, the set\'s status writes, watch fan-out); the StatefulSet controller\'s own',
     'share is the difference between the controller manager\'s Parallel and reference columns. At that cost even two idle cores give at most',
-    `2,000 / ${fmt(cpuPerPod * 1000, 1)} ≈ ${fmt(2000 / (cpuPerPod * 1000), 0)} pods/s to all Ready: ${TARGET_PARALLEL} pods/s needs the per-pod CPU of the whole pipeline, mostly the API server's, cut ~${fmt((cpuPerPod * 1000) / (2000 / TARGET_PARALLEL), 0)}×.`,
+    `2,000 / ${fmt(cpuPerPod * 1000, 1)} ≈ ${fmt(2000 / (cpuPerPod * 1000), 0)} pods/s to all Ready: ` +
+      (cpuPerPod * 1000 > 2000 / TARGET_PARALLEL
+        ? `${TARGET_PARALLEL} pods/s needs the per-pod CPU of the whole pipeline, mostly the API server's, cut ~${fmt((cpuPerPod * 1000) / (2000 / TARGET_PARALLEL), 1)}×.`
+        : `the CPU per pod is within the ${fmt(2000 / TARGET_PARALLEL, 0)} ms that ${TARGET_PARALLEL} pods/s allows on two idle cores; on this shared machine the wall time is what is short of it.`),
     '',
     '```',
     cpuTable,
