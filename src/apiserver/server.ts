@@ -130,6 +130,18 @@ class StoreRegistry implements Registry {
 
 const HEALTH_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
+/** How long a kept-alive connection may sit idle: upstream's IdleTimeout, which matches client-go's own idle-connection timeout. */
+export const IDLE_CONNECTION_TIMEOUT_MS = 90_000;
+
+/**
+ * Node closes an idle keep-alive connection after 5 s; a controller that
+ * pauses longer between bursts then opens (and the server accepts) a fresh
+ * TLS connection for each request in flight of the next burst.
+ */
+function keepIdleConnections(server: http.Server): void {
+  server.keepAliveTimeout = IDLE_CONNECTION_TIMEOUT_MS;
+}
+
 function listen(server: http.Server, port: number, host: string): Promise<void> {
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
@@ -252,6 +264,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const server = security
     ? https.createServer({ ...serverTlsOptions(security.pki), keepAlive: true, requestTimeout: 0 }, handlerFor(security))
     : http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined));
+  keepIdleConnections(server);
   // Streaming requests (exec, attach, port-forward: WebSocket or SPDY) arrive as upgrades; they take the
   // same authentication, authorization and audit path as any request, on a response bound to the raw socket.
   const upgraded = new Set<Duplex>();
@@ -275,6 +288,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   log.info({ url }, 'API server listening');
   if (security && opts.insecurePort !== undefined) {
     const plain = http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(undefined, security.admission));
+    keepIdleConnections(plain);
     plain.on('upgrade', onUpgrade(handlerFor(undefined, security.admission)));
     await listen(plain, opts.insecurePort, '127.0.0.1');
     servers.push(plain);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { ClientConfig } from './kubeconfig.js';
 import { FileTokenSource } from './token.js';
 import { responseError } from './status.js';
@@ -77,17 +78,7 @@ export class Transport {
     const isHttps = this.endpoints[0]!.protocol === 'https:';
     if (this.endpoints.some((u) => u.protocol !== this.endpoints[0]!.protocol)) throw new Error('kubeconfig: every server of a cluster must use the same scheme');
     this.mod = isHttps ? https : http;
-    this.agent = isHttps
-      ? new https.Agent({
-          keepAlive: true,
-          maxSockets: opts.maxSockets,
-          ca: config.caData,
-          cert: config.certData,
-          key: config.keyData,
-          rejectUnauthorized: !config.insecureSkipTLSVerify,
-          servername: config.tlsServerName,
-        })
-      : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
+    this.agent = isHttps ? this.httpsAgent() : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
     if (config.tokenFile) this.tokenSource = new FileTokenSource(config.tokenFile);
     this.limiter = new TokenBucket(opts.qps, opts.burst);
   }
@@ -231,16 +222,27 @@ export class Transport {
     const old = this.agent;
     this.config.certData = certPem;
     this.config.keyData = keyPem;
-    this.agent = new https.Agent({
-      keepAlive: true,
-      maxSockets: this.opts.maxSockets,
-      ca: this.config.caData,
-      cert: certPem,
-      key: keyPem,
-      rejectUnauthorized: !this.config.insecureSkipTLSVerify,
-      servername: this.config.tlsServerName,
-    });
+    this.agent = this.httpsAgent();
     old.destroy();
+  }
+
+  /**
+   * One TLS context for every connection of the agent. Given ca, cert and
+   * key, tls.connect parses all three again for each new connection (a few
+   * ms of CPU, paid for each of the dozens of connections a burst of
+   * concurrent requests opens), and the agent's pool key, rebuilt on every
+   * request, would carry the whole PEM text.
+   */
+  private httpsAgent(): https.Agent {
+    const material = { ca: this.config.caData, cert: this.config.certData, key: this.config.keyData };
+    let tlsOptions: https.AgentOptions;
+    try {
+      tlsOptions = { secureContext: tls.createSecureContext(material) };
+    } catch {
+      // Unusable material (a key that does not match its certificate) fails each request, as before, not the client's construction.
+      tlsOptions = material;
+    }
+    return new https.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets, ...tlsOptions, rejectUnauthorized: !this.config.insecureSkipTLSVerify, servername: this.config.tlsServerName });
   }
 
   close(): void {

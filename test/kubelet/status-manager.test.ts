@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusManager } from '../../src/kubelet/pod/status-manager.js';
+import { StatusManager, sameOwnedStatus } from '../../src/kubelet/pod/status-manager.js';
 import type { KubeletContext } from '../../src/kubelet/context.js';
 import type { Pod, PodStatus } from '../../src/kubelet/api-types.js';
 
@@ -60,4 +60,21 @@ test('a real transition gets the new time; startTime never moves', async () => {
   assert.equal(sent.find((c) => c.type === 'Ready')!.lastTransitionTime, '2026-11-26T10:05:00Z');
   assert.equal(sent.find((c) => c.type === 'Initialized')!.lastTransitionTime, '2026-11-26T10:00:00Z');
   assert.equal((patches[1]!.status as PodStatus).startTime, '2026-11-26T10:00:00Z');
+});
+
+test('statuses compare equal whatever their key order, with null and absent alike, and only on the keys the kubelet owns', () => {
+  const a = running('2026-11-26T10:00:00Z');
+  assert.ok(sameOwnedStatus(a, stored(a)));
+  assert.ok(sameOwnedStatus(stored(a), a));
+  const reordered = JSON.parse(JSON.stringify({ conditions: a.conditions!.map((c) => Object.fromEntries(Object.entries(c).reverse())), startTime: a.startTime, phase: a.phase })) as PodStatus;
+  assert.ok(sameOwnedStatus(a, reordered));
+  assert.ok(sameOwnedStatus({ phase: 'Pending', podIP: undefined }, { phase: 'Pending', podIP: null } as unknown as PodStatus));
+  assert.ok(sameOwnedStatus(undefined, {}));
+  // Not owned: the scheduler's nominatedNodeName and the like never make a write.
+  assert.ok(sameOwnedStatus({ phase: 'Pending' }, { phase: 'Pending', nominatedNodeName: 'n1' } as PodStatus));
+  assert.ok(!sameOwnedStatus(a, running('2026-11-26T10:00:01Z')));
+  assert.ok(!sameOwnedStatus(a, { ...a, phase: 'Succeeded' }));
+  assert.ok(!sameOwnedStatus(a, { ...a, conditions: a.conditions!.slice(1) }));
+  assert.ok(!sameOwnedStatus({ phase: 'Running' }, { phase: 'Running', podIP: '10.0.0.1' }));
+  assert.ok(!sameOwnedStatus({ conditions: [] }, {}), 'an empty list is a value, as the canonical form had it');
 });

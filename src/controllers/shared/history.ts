@@ -4,7 +4,7 @@ import { isAlreadyExists } from '../../client/status.js';
 import { computeHash } from './hash.js';
 import { newControllerRef } from './owner-refs.js';
 import { CONTROLLERREVISIONS } from './resources.js';
-import { semanticEqual } from './semantic.js';
+import { semanticEqual, semanticKey } from './semantic.js';
 import type { PodTemplateSpec } from './types.js';
 
 // ControllerRevisions as upstream's controller history keeps them for
@@ -46,8 +46,19 @@ export function nextRevisionNumber(sorted: ControllerRevision[]): number {
   return sorted.length ? (sorted[sorted.length - 1]!.revision ?? 0) + 1 : 1;
 }
 
+/** Each stored revision's data normalised once: informer copies are never mutated, and every sync of the owner compares them all. */
+const dataKeys = new WeakMap<object, string>();
+
+function dataKey(data: unknown): string {
+  if (data === null || typeof data !== 'object') return semanticKey(data);
+  let k = dataKeys.get(data);
+  if (k === undefined) dataKeys.set(data, (k = semanticKey(data)));
+  return k;
+}
+
 export function equalRevisions(revs: ControllerRevision[], data: unknown): ControllerRevision[] {
-  return revs.filter((r) => semanticEqual(r.data, data));
+  const want = semanticKey(data);
+  return revs.filter((r) => dataKey(r.data) === want);
 }
 
 /** An unsaved revision of the owner's current template. */

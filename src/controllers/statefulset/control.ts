@@ -15,6 +15,7 @@ import {
   isTerminating,
   newVersionedPod,
   ordinalOf,
+  podName,
   replicasOf,
   revisionOf,
   startOrdinal,
@@ -119,6 +120,10 @@ export async function updateStatefulSet(d: ControlDeps, set: StatefulSet, curren
 
   const start = startOrdinal(set);
   const count = replicasOf(set);
+  // A missing ordinal's pod is built when the pass reaches it: under OrderedReady a pass
+  // stops at the first pod not yet Ready, and building every missing pod of a set on
+  // every sync made each start-up quadratic in the replica count. Until built, an empty
+  // slot stands for a pod not yet created (never healthy, counted nowhere in status).
   const replicas: (Pod | undefined)[] = new Array<Pod | undefined>(count).fill(undefined);
   const condemned: Pod[] = [];
   for (const p of pods) {
@@ -126,15 +131,16 @@ export async function updateStatefulSet(d: ControlDeps, set: StatefulSet, curren
     if (o >= start && o <= endOrdinal(set)) replicas[o - start] = p;
     else if (o >= 0) condemned.push(p);
   }
-  for (let i = 0; i < count; i++) replicas[i] ??= newVersionedPod(currentSet, updateSet, current, update, start + i);
+  const replicaAt = (i: number): Pod => (replicas[i] ??= newVersionedPod(currentSet, updateSet, current, update, start + i));
   condemned.sort((a, b) => ordinalOf(b) - ordinalOf(a));
 
   let firstUnhealthy: Pod | undefined;
   let unhealthy = 0;
-  for (const p of replicas) {
-    if (!isHealthy(p!)) {
+  for (let i = 0; i < count; i++) {
+    const p = replicas[i];
+    if (!p || !isHealthy(p)) {
       unhealthy++;
-      firstUnhealthy ??= p;
+      firstUnhealthy ??= replicaAt(i);
     }
   }
   for (let i = condemned.length - 1; i >= 0; i--) {
@@ -154,7 +160,9 @@ export async function updateStatefulSet(d: ControlDeps, set: StatefulSet, curren
   };
 
   const processReplica = async (i: number): Promise<boolean> => {
-    let pod = replicas[i]!;
+    // A creation already in flight: nothing to build, nothing to do (as for any pod not yet created and pending below).
+    if (!replicas[i] && d.pending.has(set.metadata.namespace!, podName(set, start + i))) return monotonic;
+    let pod = replicaAt(i);
     const ordinal = start + i;
     // A finished pod (failed, or succeeded after an eviction or a node reboot) is replaced whatever its exit code.
     if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') {
@@ -231,11 +239,11 @@ export async function updateStatefulSet(d: ControlDeps, set: StatefulSet, curren
   if (strategy?.rollingUpdate?.maxUnavailable !== undefined) {
     // Several at a time: as many old pods as maxUnavailable leaves room for, counting pods already unhealthy.
     const maxUnavailable = maxUnavailableOf(set);
-    const unavailable = replicas.filter((p) => !isHealthy(p!)).length;
+    const unavailable = replicas.filter((p) => !p || !isHealthy(p)).length;
     if (unavailable >= maxUnavailable) return status;
     let deleted = 0;
     for (let t = replicas.length - 1; t >= updateMin && deleted < maxUnavailable - unavailable; t--) {
-      const p = replicas[t]!;
+      const p = replicaAt(t);
       if (revisionOf(p) !== update && !isTerminating(p)) {
         d.log.info({ pod: `${p.metadata.namespace}/${p.metadata.name}` }, 'Pod of StatefulSet is terminating for update');
         try {
@@ -251,7 +259,7 @@ export async function updateStatefulSet(d: ControlDeps, set: StatefulSet, curren
   }
   // One at a time: the highest pod not at the update revision, once every higher one is healthy.
   for (let t = replicas.length - 1; t >= updateMin; t--) {
-    const p = replicas[t]!;
+    const p = replicaAt(t);
     if (revisionOf(p) !== update && !isTerminating(p)) {
       d.log.info({ pod: `${p.metadata.namespace}/${p.metadata.name}` }, 'Pod of StatefulSet is terminating for update');
       try {

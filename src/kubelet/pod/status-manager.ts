@@ -14,28 +14,42 @@ const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 const OWNED = ['phase', 'conditions', 'message', 'reason', 'hostIP', 'hostIPs', 'podIP', 'podIPs', 'startTime', 'initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses'] as const;
 
 /**
- * The owned part of a status as a string that two equal statuses share
- * whatever their key order, with null taken for absent: the API server drops
+ * Whether two statuses agree on every key the kubelet owns, whatever their
+ * key order, with null taken for absent: the API server drops
  * `lastProbeTime: null` and may reorder keys, and a status that only looked
  * different used to be written again on every informer event. Two kubelet
  * syncs racing on stale informer copies then wrote their two transition
  * times in turn, each write's event provoking the other (30 writes a pod
- * under load instead of 2).
+ * under load instead of 2). Compared in place rather than through a
+ * canonical string of each side: the strings cost a hollow node more than
+ * the rest of its status handling.
  */
-export function canonicalStatus(s: PodStatus | undefined): string {
-  const o: Record<string, unknown> = {};
-  for (const k of OWNED) if (s?.[k] !== undefined && s[k] !== null) o[k] = s[k];
-  return sorted(o);
+export function sameOwnedStatus(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
+  for (const k of OWNED) if (!sameValue(a?.[k], b?.[k])) return false;
+  return true;
 }
 
-function sorted(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(sorted).join(',')}]`;
-  const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined && obj[k] !== null)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${sorted(obj[k])}`).join(',')}}`;
+const absent = (v: unknown): boolean => v === null || v === undefined;
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (absent(a) || absent(b)) return absent(a) && absent(b);
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let present = 0;
+  for (const k of Object.keys(x)) {
+    if (absent(x[k])) continue;
+    present++;
+    if (!sameValue(x[k], y[k])) return false;
+  }
+  for (const k of Object.keys(y)) if (!absent(y[k])) present--;
+  return present === 0;
 }
 
 /**
@@ -55,7 +69,7 @@ function keepTimes(status: PodStatus, sent: PodStatus | undefined): PodStatus {
 }
 
 export class StatusManager {
-  private readonly lastSent = new Map<string, { json: string; rv?: string; status: PodStatus }>();
+  private readonly lastSent = new Map<string, { rv?: string; status: PodStatus }>();
 
   constructor(private readonly ctx: KubeletContext) {}
 
@@ -67,19 +81,18 @@ export class StatusManager {
     const uid = target.metadata.uid!;
     const last = this.lastSent.get(uid);
     const status = keepTimes(computed, last?.status);
-    const json = canonicalStatus(status);
-    if (json === canonicalStatus(target.status)) {
-      this.lastSent.set(uid, { json, rv: target.metadata.resourceVersion, status });
+    if (sameOwnedStatus(status, target.status)) {
+      this.lastSent.set(uid, { rv: target.metadata.resourceVersion, status });
       return true;
     }
     // Our last write may simply not have reached the informer yet.
-    if (last && last.json === json && last.rv === target.metadata.resourceVersion) return true;
+    if (last && last.rv === target.metadata.resourceVersion && sameOwnedStatus(last.status, status)) return true;
     const patch: Record<string, unknown> = {};
     for (const k of OWNED) patch[k] = status[k] ?? (target.status?.[k] !== undefined ? null : undefined);
     for (const k of Object.keys(patch)) if (patch[k] === undefined) delete patch[k];
     try {
       await this.ctx.client.patch(PODS, target.metadata.namespace, target.metadata.name!, 'merge', { metadata: { uid }, status: patch }, { subresource: 'status' });
-      this.lastSent.set(uid, { json, rv: target.metadata.resourceVersion, status });
+      this.lastSent.set(uid, { rv: target.metadata.resourceVersion, status });
       return true;
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return true;
