@@ -45,13 +45,17 @@ export async function swapNodeTaints(client: RestClient, node: Node, add: Taint[
   return false;
 }
 
+/** Pod status writes in flight while one node's pods are marked NotReady. */
+const MARK_NOT_READY_IN_FLIGHT = 16;
+
 /** Sets the pods' Ready condition False (MarkPodsNotReady); throws when some could not be updated. */
 export async function markPodsNotReady(client: RestClient, recorder: EventRecorder, pods: Pod[], nodeName: string): Promise<void> {
   const errors: Error[] = [];
-  for (const p of pods) {
-    if (p.spec?.nodeName !== nodeName) continue;
+  const todo = pods.filter((p) => {
     const ready = getCondition(p.status?.conditions, 'Ready');
-    if (!ready || ready.status === 'False') continue;
+    return p.spec?.nodeName === nodeName && ready && ready.status !== 'False';
+  });
+  const mark = async (p: Pod): Promise<void> => {
     const pod = structuredClone(p);
     const cond = getCondition(pod.status!.conditions, 'Ready')!;
     cond.status = 'False';
@@ -59,14 +63,22 @@ export async function markPodsNotReady(client: RestClient, recorder: EventRecord
     try {
       await client.updateStatus(PODS, pod.metadata.namespace, pod);
     } catch (err) {
-      if (isNotFound(err)) continue;
+      if (isNotFound(err)) return;
       log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, err: (err as Error).message }, 'failed to update status for pod');
       errors.push(err as Error);
-      continue;
+      return;
     }
     // Recorded after the update so the pod is known to still exist.
     recorder.event(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
-  }
+  };
+  // Upstream writes them one after another inside the monitor pass, so a node with many pods delays the next
+  // pass (and every other silent node's NotReady) by that many round trips; a few at a time keeps the pass short.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(MARK_NOT_READY_IN_FLIGHT, todo.length) }, async () => {
+      while (next < todo.length) await mark(todo[next++]!);
+    }),
+  );
   if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
 }
 
