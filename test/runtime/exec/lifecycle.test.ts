@@ -3,7 +3,7 @@
 // pause death, and the configuration errors the kubelet turns into waiting
 // reasons. Runs as root (namespaces) and, forced, with host isolation.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { RuntimeError } from '../../../src/runtime/interface.js';
@@ -161,14 +161,16 @@ for (const isolation of ['namespaces', 'host'] as const) {
         const sid = await fx.runtime.runPodSandbox(cfg);
         const id = await fx.runtime.createContainer(sid, fx.containerConfig('c', ['sleep', '1000']), cfg);
         await fx.runtime.startContainer(id);
-        // PID 1 of the pod, seen from the host: the only process whose command line is the pause script of this runtime.
-        const pause = processesMentioning(`${fx.dir}/runtime/pause.sh`).filter((pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('unshare'));
-        const before = new Set(pause);
+        // The pod's pause, seen from the host: a process running this runtime's pause script in the container's network
+        // namespace. (Picking the highest PID, as this test once did, kills another sandbox's pause when PIDs wrap.)
+        const cpid = await fx.runtime.containerPid(id);
+        assert.ok(cpid, 'the container runs');
+        const netns = readlinkSync(`/proc/${cpid}/ns/net`);
+        const pause = processesMentioning(`${fx.dir}/runtime/pause.sh`).filter((pid) => !readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('unshare') && readlinkSync(`/proc/${pid}/ns/net`) === netns);
+        assert.equal(pause.length, 1, `one pause process in the pod's network namespace, found ${pause.join(', ')}`);
         const statusBefore = await fx.runtime.podSandboxStatus(sid);
         assert.equal(statusBefore.state, 'SANDBOX_READY');
-        // Kill only this sandbox's pause: it is the newest one.
-        const newest = [...before].sort((a, b) => b - a)[0]!;
-        process.kill(newest, 'SIGKILL');
+        process.kill(pause[0]!, 'SIGKILL');
         await until(async () => (await fx.runtime.podSandboxStatus(sid)).state === 'SANDBOX_NOTREADY');
         await fx.waitState(id, 'CONTAINER_EXITED');
         assert.equal((await fx.runtime.containerStatus(id)).exitCode, 137);
