@@ -7,8 +7,8 @@ import { admissionChain, type AdmissionAttributes } from '../../src/auth/admissi
 import { resourceFor } from '../../src/api/scheme/resources.js';
 import type { KubeObject } from '../../src/api/types.js';
 import type { UserInfo } from '../../src/auth/user.js';
-import { StatusError } from '../../src/api/errors.js';
 import { fakeRegistry } from './fake-registry.js';
+import { rejectsWithStatus as refused } from './refused.js';
 
 const nodeA: UserInfo = { username: 'system:node:a', groups: ['system:nodes', 'system:authenticated'] };
 const admin: UserInfo = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] };
@@ -17,14 +17,6 @@ function attrs(operation: AdmissionAttributes['operation'], resource: string, na
   return { operation, group: '', version: 'v1', resource, kind: '', namespace, name, user: nodeA, ...extra };
 }
 
-async function refused(p: Promise<unknown>, code: number, message: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof StatusError, String(e));
-    assert.equal(e.code, code);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
 
 test('NodeRestriction: mirror pods must be owned by the node, with its uid', async () => {
   const registry = fakeRegistry();

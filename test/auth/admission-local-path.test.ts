@@ -10,6 +10,7 @@ import type { KubeObject } from '../../src/api/types.js';
 import type { UserInfo } from '../../src/auth/user.js';
 import { StatusError } from '../../src/api/errors.js';
 import { fakeRegistry } from './fake-registry.js';
+import { refused } from './refused.js';
 
 const provisionerA: UserInfo = { username: 'system:k8ts:local-path-provisioner:a', groups: ['system:k8ts:local-path-provisioners', 'system:authenticated'] };
 const server: UserInfo = { username: 'system:k8ts:local-path-provisioner', groups: ['system:authenticated'] };
@@ -18,14 +19,6 @@ function attrs(operation: AdmissionAttributes['operation'], name: string, user: 
   return { operation, group: '', version: 'v1', resource: 'persistentvolumes', kind: 'PersistentVolume', name, user, ...extra };
 }
 
-async function refused(p: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof StatusError, String(e));
-    assert.equal(e.code, 403);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
 
 function pv(name: string, node: string, o: { className?: string; claimUid?: string; hostPath?: boolean } = {}): KubeObject {
   return {

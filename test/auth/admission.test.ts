@@ -4,8 +4,8 @@ import { admissionChain, type AdmissionAttributes } from '../../src/auth/admissi
 import { resourceFor } from '../../src/api/scheme/resources.js';
 import type { KubeObject } from '../../src/api/types.js';
 import type { UserInfo } from '../../src/auth/user.js';
-import { StatusError } from '../../src/api/errors.js';
 import { fakeRegistry } from './fake-registry.js';
+import { refused } from './refused.js';
 
 const registry = fakeRegistry();
 const chain = admissionChain(registry);
@@ -27,14 +27,6 @@ async function admit(a: AdmissionAttributes, obj: KubeObject | undefined, old?: 
   return chain.validate(a, obj, old);
 }
 
-async function refused(p: Promise<unknown>, message: string): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof StatusError, String(e));
-    assert.equal(e.code, 403);
-    assert.equal(e.message, message);
-    return true;
-  });
-}
 
 before(async () => {
   const ns = store('namespaces');
