@@ -13,6 +13,7 @@ import { markPodsNotReady, recordNodeEvent, recordNodeStatusChange, swapNodeTain
 import { NOT_READY_NO_EXECUTE, noScheduleTaintDiff, taintExists, UNREACHABLE_NO_EXECUTE } from './taints.js';
 import { getCondition, type Lease, type Node, type NodeCondition, type Pod } from './types.js';
 import { computeZoneState, LABEL_EXCLUDE_DISRUPTION, RateLimitedTimedQueue, SwappableLimiter, zoneEvictionRate, zoneKey, type ZoneState } from './zones.js';
+import { forEachInParallel } from '../../util/parallel.js';
 
 // Upstream's node-lifecycle-controller. Every --node-monitor-period it
 // checks each node's heartbeat (Ready condition or kube-node-lease Lease);
@@ -174,12 +175,7 @@ export class NodeLifecycleController {
     };
     // Upstream updates nodes on 8 workers (ParallelizeUntil): one after another, every dead node's
     // NotReady waited for the previous dead node's pods to be marked NotReady.
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(NODE_UPDATE_WORKERS, nodes.length) }, async () => {
-        while (next < nodes.length) await updateNode(nodes[next++]!);
-      }),
-    );
+    await forEachInParallel(nodes, NODE_UPDATE_WORKERS, updateNode);
     await this.handleDisruption(zoneConditions, nodes);
   }
 

@@ -6,6 +6,7 @@ import { logger } from '../../util/log.js';
 import { NODES, PODS } from '../core-resources.js';
 import { swapTaints } from './taints.js';
 import { getCondition, type Node, type Pod, type Taint } from './types.js';
+import { forEachInParallel } from '../../util/parallel.js';
 
 // The writes the node lifecycle controller makes (upstream's controller
 // utils): taint swaps guarded by resourceVersion and retried on conflict
@@ -73,12 +74,7 @@ export async function markPodsNotReady(client: RestClient, recorder: EventRecord
   };
   // Upstream writes them one after another inside the monitor pass, so a node with many pods delays the next
   // pass (and every other silent node's NotReady) by that many round trips; a few at a time keeps the pass short.
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(MARK_NOT_READY_IN_FLIGHT, todo.length) }, async () => {
-      while (next < todo.length) await mark(todo[next++]!);
-    }),
-  );
+  await forEachInParallel(todo, MARK_NOT_READY_IN_FLIGHT, mark);
   if (errors.length) throw new Error(errors.map((e) => e.message).join('; '));
 }
 
