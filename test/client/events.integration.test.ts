@@ -85,3 +85,28 @@ test('recording never blocks and drops beyond the queue bound', async () => {
   // one taken by the writer at once plus at most maxQueued waiting
   assert.ok(events.length >= 1 && events.length <= 4, `wrote ${events.length}`);
 });
+
+test('two components writing about one object in the same millisecond both keep their event (kubectl sees both)', async () => {
+  // A controller and a node agent reacting to the same change (the PV controller's ExternalProvisioning and the node's
+  // Provisioning) stamp their events in the same millisecond; with millisecond names the second create was refused.
+  const sameMs = { now: () => 1_800_000_000_123 };
+  const controller = new EventRecorder(client, { component: 'persistentvolume-controller', host: 'h1', clock: sameMs });
+  const agent = new EventRecorder(client, { component: 'k8ts.io/local-path_node-b', host: 'node-b', clock: sameMs });
+  const ref = { kind: 'PersistentVolumeClaim', namespace: 'default', name: 'same-ms', apiVersion: 'v1', uid: 'u-same-ms' };
+  try {
+    for (let i = 0; i < 20; i++) {
+      controller.event(ref, 'Normal', 'ExternalProvisioning', `waiting ${i}`);
+      agent.event(ref, 'Normal', 'Provisioning', `provisioning ${i}`);
+    }
+    await Promise.all([controller.flush(), agent.flush()]);
+  } finally {
+    await Promise.all([controller.shutdown(), agent.shutdown()]);
+  }
+  const out = await kubectlOk(server.kubeconfig, ['get', 'events', '-n', 'default', '--field-selector', 'involvedObject.name=same-ms', '-o', 'json']);
+  const events = (JSON.parse(out) as { items: CoreEvent[] }).items;
+  const by = (reason: string): number => events.filter((e) => e.reason === reason).length;
+  // The aggregator folds more than 10 similar events into one "combined" event, so each side keeps 11 at most.
+  assert.equal(by('ExternalProvisioning'), by('Provisioning'), events.map((e) => `${e.reason} ${e.metadata.name}`).join('\n'));
+  assert.ok(by('Provisioning') >= 10, `${by('Provisioning')} Provisioning events`);
+  assert.equal(new Set(events.map((e) => e.metadata.name)).size, events.length);
+});

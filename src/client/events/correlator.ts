@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { nowTimestamp } from '../../api/types.js';
 import { realClock, type Clock } from '../clock.js';
 import { TokenBucket } from '../ratelimit.js';
@@ -85,6 +86,18 @@ export function hexNanos(ms: number): string {
   return (BigInt(Math.floor(ms)) * 1_000_000n).toString(16);
 }
 
+/**
+ * The nanosecond stamp of a new Event's name. Upstream names events after
+ * UnixNano, so two writers almost never pick the same name; our clock has
+ * millisecond resolution, and two components reacting to the same change
+ * (a controller and a node agent) often write their events about one object
+ * in the same millisecond: the second create then fails with AlreadyExists
+ * and its event is lost. A random sub-millisecond part restores upstream's odds.
+ */
+export function eventNameNanos(ms: number): bigint {
+  return BigInt(Math.floor(ms)) * 1_000_000n + BigInt(randomInt(1_000_000));
+}
+
 export class EventCorrelator {
   private readonly clock: Clock;
   private readonly spam: LruCache<string, TokenBucket>;
@@ -153,7 +166,7 @@ export class EventCorrelator {
     const combined: CoreEvent = {
       apiVersion: e.apiVersion,
       kind: e.kind,
-      metadata: { name: `${ref(e).name ?? ''}.${hexNanos(now)}`, namespace: e.metadata?.namespace },
+      metadata: { name: `${ref(e).name ?? ''}.${eventNameNanos(now).toString(16)}`, namespace: e.metadata?.namespace },
       involvedObject: e.involvedObject,
       reason: e.reason,
       message: `(combined from similar events): ${e.message ?? ''}`,

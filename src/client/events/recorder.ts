@@ -7,7 +7,7 @@ import type { RestClient } from '../rest.js';
 import type { ResourceRef } from '../paths.js';
 import { isNotFound, isAlreadyExists } from '../status.js';
 import { sleep, realClock, type Clock } from '../clock.js';
-import { EventCorrelator, hexNanos, type CorrelatorOptions } from './correlator.js';
+import { EventCorrelator, eventNameNanos, type CorrelatorOptions } from './correlator.js';
 import type { CoreEvent, EventType, ObjectReference } from './types.js';
 import { logger } from '../../util/log.js';
 
@@ -115,7 +115,7 @@ export class EventRecorder {
 
   /** Unique, increasing nanosecond stamp: two events in the same millisecond must not share a name. */
   private nanosName(ms: number): string {
-    let n = BigInt(`0x${hexNanos(ms)}`);
+    let n = eventNameNanos(ms);
     if (n <= this.lastNanos) n = this.lastNanos + 1n;
     this.lastNanos = n;
     return n.toString(16);

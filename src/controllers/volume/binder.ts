@@ -66,14 +66,15 @@ export class Binder {
         return;
       }
       const cls = claimClass(claim);
+      let latest = claim;
       if (delay && !claim.metadata.annotations?.[ANN_SELECTED_NODE]) {
         recorder.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
       } else if (cls !== '') {
-        await this.provisionClaim(claim, cls);
+        latest = await this.provisionClaim(claim, cls);
       } else {
         recorder.event(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set');
       }
-      await this.claimPhase(claim, 'Pending');
+      await this.claimPhase(latest, 'Pending');
       return;
     }
     const volume = this.d.volumes.store.get(claim.spec.volumeName);
@@ -125,19 +126,20 @@ export class Binder {
     }
   }
 
-  private async provisionClaim(claim: PersistentVolumeClaim, cls: string): Promise<void> {
+  /** Returns the claim as it now is on the server (the informer's copy is never written to). */
+  private async provisionClaim(cached: PersistentVolumeClaim, cls: string): Promise<PersistentVolumeClaim> {
     const { recorder, client, log } = this.d;
+    let claim = cached;
     const sc = this.klass(cls);
     if (!sc) {
       recorder.event(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${cls}" not found`);
-      return;
+      return claim;
     }
     const ann = claim.metadata.annotations ?? {};
     if (ann[ANN_STORAGE_PROVISIONER] !== sc.provisioner || ann[ANN_BETA_STORAGE_PROVISIONER] !== sc.provisioner) {
       const next = structuredClone(claim);
       next.metadata.annotations = { ...ann, [ANN_STORAGE_PROVISIONER]: sc.provisioner, [ANN_BETA_STORAGE_PROVISIONER]: sc.provisioner };
-      const updated = await client.update<PersistentVolumeClaim>(PVCS, claim.metadata.namespace, next);
-      Object.assign(claim, updated);
+      claim = await client.update<PersistentVolumeClaim>(PVCS, claim.metadata.namespace, next);
     }
     const plugin = this.d.provisioners.get(sc.provisioner);
     if (!plugin) {
@@ -147,13 +149,13 @@ export class Binder {
         'ExternalProvisioning',
         `Waiting for a volume to be created either by the external provisioner '${sc.provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
       );
-      return;
+      return claim;
     }
     const pvName = `pvc-${claim.metadata.uid}`;
-    if (this.d.volumes.store.get(pvName)) return;
+    if (this.d.volumes.store.get(pvName)) return claim;
     try {
       await client.get(PVS, undefined, pvName);
-      return;
+      return claim;
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -180,6 +182,7 @@ export class Binder {
     }
     log.info({ claim: claimKey(claim.metadata), pv: pvName }, 'volume provisioned');
     recorder.event(claim, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${pvName} using ${sc.provisioner}`);
+    return claim;
   }
 
   /** Both halves of a binding, each step skipped when already done. */
