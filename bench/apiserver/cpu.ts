@@ -1,10 +1,16 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--op create|lease] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--op create|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
 // --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
+// --as: who sends them. admin (default): the kubeconfig's system:masters certificate over TLS; user: an ordinary
+// user's client certificate allowed by a RoleBinding to edit, so RBAC searches bindings (issue #10's secure case);
+// insecure: plain HTTP to --insecure-port, no authentication or authorization (#10's "auth off"). user against
+// insecure is the CPU that TLS, authentication and RBAC add to a request, a figure the machine's load does not move.
 // --prof writes a V8 CPU profile of the server (node --cpu-prof) into DIR.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
 import https from 'node:https';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +18,7 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { spawnApiServer } from '../lib/apiserver-process.js';
 import { fmt, runConcurrent, summarize } from '../lib/stats.js';
 import { option as opt } from '../lib/args.js';
+import { issueClientCert, type ClusterPki } from '../../src/pki/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // --repo DIR: run another checkout's build (e.g. main's) for a before/after comparison.
@@ -21,6 +28,16 @@ const clients = Number(opt('--clients', '64'));
 const creates = Number(opt('--creates', '3000'));
 const prof = args.includes('--prof') ? opt('--prof', '') : '';
 const op = opt('--op', 'create');
+const as = opt('--as', 'admin');
+if (!['admin', 'user', 'insecure'].includes(as)) throw new Error(`--as admin|user|insecure, not ${as}`);
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -34,29 +51,53 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-cpu-'));
   // K8TS_BENCH_NODE_ARGS: more flags for the server's node, e.g. --perf-basic-prof for `perf record -p`.
   const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const { url, child } = await spawnApiServer(repo, ['--data-dir', dir, '--port', '0', ...(process.env.K8TS_BENCH_FLAGS ?? '').split(' ').filter(Boolean)], nodeArgs);
+  const insecurePort = as === 'insecure' ? await freePort() : undefined;
+  const extra = insecurePort ? ['--insecure-port', String(insecurePort)] : [];
+  const { url, child } = await spawnApiServer(repo, ['--data-dir', dir, '--port', '0', ...extra, ...(process.env.K8TS_BENCH_FLAGS ?? '').split(' ').filter(Boolean)], nodeArgs);
   try {
     const cfg = loadKubeconfig(join(dir, 'kubeconfig.yaml'));
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
-    const u = new URL(url);
-    const send = (method: string, path: string, body: string): Promise<number> =>
-      new Promise((resolve, reject) => {
-        const req = https.request({ agent, host: u.hostname, port: u.port, path, method, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+    const adminAgent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
+    const sender = (agent: http.Agent, base: string) => {
+      const u = new URL(base);
+      const request = u.protocol === 'https:' ? https.request : http.request;
+      return (method: string, path: string, body: string): Promise<number> =>
+        new Promise((resolve, reject) => {
+          const req = request({ agent, host: u.hostname, port: u.port, path, method, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          });
+          req.on('error', reject);
+          req.end(body);
         });
-        req.on('error', reject);
-        req.end(body);
-      });
-    const post = (path: string, body: string): Promise<number> => send('POST', path, body);
+    };
+    const asAdmin = sender(adminAgent, url);
+    let agent: http.Agent = adminAgent;
+    let send = asAdmin;
     const pod = (name: string) =>
       JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'b', labels: { app: 'bench' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } });
     const must = async (p: Promise<number>, want: number) => {
       const s = await p;
       if (s !== want) throw new Error(`expected ${want}, got ${s}`);
     };
-    await must(post('/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } })), 201);
-    await must(post('/api/v1/namespaces/b/serviceaccounts', JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } })), 201);
+    await must(asAdmin('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } })), 201);
+    await must(asAdmin('POST', '/api/v1/namespaces/b/serviceaccounts', JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } })), 201);
+    if (as === 'user') {
+      const ca = { caCertPem: await readFile(join(dir, 'pki', 'ca.crt'), 'utf8'), caKeyPem: await readFile(join(dir, 'pki', 'ca.key'), 'utf8') };
+      const user = await issueClientCert(ca as ClusterPki, { commonName: 'bench-user', organizations: ['bench-team'] });
+      agent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: cfg.caData, cert: user.certPem, key: user.keyPem });
+      send = sender(agent, url);
+      const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'bench-edit', namespace: 'b' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bench-user' }] };
+      await must(asAdmin('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/b/rolebindings', JSON.stringify(binding)), 201);
+      // The binding reaches the authorizer through its watch.
+      for (let i = 0; (await send('GET', '/api/v1/namespaces/b/pods?limit=1', '')) !== 200; i++) {
+        if (i > 500) throw new Error('bench-user never allowed');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } else if (insecurePort) {
+      agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+      send = sender(agent, `http://127.0.0.1:${insecurePort}`);
+    }
+    const post = (path: string, body: string): Promise<number> => send('POST', path, body);
     const LEASES = 500;
     const lease = (i: number, renew: number) =>
       JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `node-${i}`, namespace: 'b' }, spec: { holderIdentity: `node-${i}`, leaseDurationSeconds: 40, renewTime: new Date(Date.UTC(2026, 0, 1, 0, 0, renew)).toISOString().replace('Z', '000Z') } });
@@ -75,8 +116,9 @@ async function main(): Promise<void> {
     const c1 = await cpuMs(child.pid!);
     const s = summarize(r.latencies);
     const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-    console.log(`${op}  clients ${clients}  ops ${creates}  server CPU/op ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  ops/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
+    console.log(`${op}  as ${as}  clients ${clients}  ops ${creates}  server CPU/op ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  ops/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
     agent.destroy();
+    adminAgent.destroy();
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
