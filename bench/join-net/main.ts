@@ -2,7 +2,9 @@
 // multi-host test harness):
 //  - pod-to-pod TCP throughput between pods on two nodes (host-gw), against
 //    the same transfer between two namespaces linked by one veth pair
-//    (target ≥ 0.9×): iperf3 (one stream, its default 128 KiB buffers) when
+//    (target ≥ 0.9×), and against the two nodes' own namespaces talking over
+//    the same test network (host to host: what host-gw routes pod traffic
+//    over, so their ratio is the pod network's own cost): iperf3 (one stream, its default 128 KiB buffers) when
 //    it is installed, else busybox dd | nc (CPU-bound: small reads), the
 //    best of a few runs alternating between the two paths;
 //  - real-host failover with the fast profile: a node agent SIGKILLed, time
@@ -119,6 +121,12 @@ async function directPair(): Promise<{ measure(): Promise<number>; close(): Prom
   return { measure: () => throughput({ from: [`--net=/run/netns/${a}`], to: [`--net=/run/netns/${b}`] }, '10.198.77.2'), close };
 }
 
+/** The median of "a/b = r×" entries' ratios. */
+function medianRatio(entries: string[]): string {
+  const rs = entries.map((e) => Number(e.slice(e.lastIndexOf('=') + 1).replace('×', '').trim())).sort((x, y) => x - y);
+  return rs.length ? fmt(rs[Math.floor(rs.length / 2)]!) : '-';
+}
+
 /** The host process id of a pod's httpd (any process of a pod shares its network namespace). */
 function podPid(docroot: string, podIP: string): number {
   const p = webProcesses(docroot).find((x) => x.ip === podIP);
@@ -142,6 +150,8 @@ async function main(): Promise<void> {
   });
   let podGbps = 0;
   let direct = 0;
+  let hostGbps = 0;
+  const hostPairs: string[] = [];
   let failoverS = 0;
   const pairs: string[] = [];
   try {
@@ -159,16 +169,29 @@ async function main(): Promise<void> {
     const pa = podPid(docroot, a.status!.podIP!);
     const pb = podPid(docroot, b.status!.podIP!);
     // Runs alternate between the two paths, so a change in the machine's load hits both alike.
+    const ha = c.hosts[1]!;
+    const hb = c.hosts[2]!;
     for (let i = 0; i < RUNS; i++) {
-      const d = await pair.measure();
-      // (pair, then pod path: a run's ratio compares two measurements a few seconds apart.)
-      const p = await throughput({ from: ['-t', String(pa), '-n'], to: ['-t', String(pb), '-n'] }, b.status!.podIP!);
-      console.log(`  run ${i + 1}: pod to pod ${fmt(p)} Gbit/s, direct ${fmt(d)} Gbit/s (load ${fmt(loadavg()[0]!, 1)})`);
+      // The order turns each run, so a change in the machine's load hits every path alike.
+      const paths = [
+        async () => pair.measure(),
+        async () => throughput({ from: ['-t', String(pa), '-n'], to: ['-t', String(pb), '-n'] }, b.status!.podIP!),
+        async () => throughput({ from: [`--net=/run/netns/${ha.netns}`], to: [`--net=/run/netns/${hb.netns}`] }, hb.ip),
+      ];
+      const got: number[] = [0, 0, 0];
+      for (let k = 0; k < paths.length; k++) {
+        const j = (k + i) % paths.length;
+        got[j] = await paths[j]!();
+      }
+      const [d, p, h] = got as [number, number, number];
+      console.log(`  run ${i + 1}: pod to pod ${fmt(p)} Gbit/s, direct ${fmt(d)} Gbit/s, host to host ${fmt(h)} Gbit/s (load ${fmt(loadavg()[0]!, 1)})`);
       pairs.push(`${fmt(p)}/${fmt(d)} = ${fmt(p / d)}×`);
+      hostPairs.push(`${fmt(p)}/${fmt(h)} = ${fmt(p / h)}×`);
       direct = Math.max(direct, d);
       podGbps = Math.max(podGbps, p);
+      hostGbps = Math.max(hostGbps, h);
     }
-    console.log(`  ${fmt(podGbps)} Gbit/s, direct veth ${fmt(direct)} Gbit/s (${fmt(podGbps / direct)}×)`);
+    console.log(`  ${fmt(podGbps)} Gbit/s, direct veth ${fmt(direct)} Gbit/s (${fmt(podGbps / direct)}×), host to host ${fmt(hostGbps)} Gbit/s (${fmt(podGbps / hostGbps)}×)`);
 
     // Failover: SIGKILL host 2's agent; from then until every replacement runs elsewhere.
     const victim = c.hosts[2]!;
@@ -194,12 +217,14 @@ async function main(): Promise<void> {
     IPERF3
       ? `iperf3 (one TCP stream, ${SECONDS} s, its default buffers) in the sending and the receiving pod's network namespace, and in the two directly linked namespaces. On a shared 2-core machine both paths are CPU-bound (every hop is the kernel copying on a loaded core), so the ratio is the pod path's cost (veth, bridge, host route, the test switch, host route, bridge, veth: three veth pairs and three bridges against one veth pair) in CPU per byte; single runs vary by tens of percent with the load.`
       : 'busybox nc copies in small reads and is CPU-bound here, so both throughputs are what one loaded core pushes through the kernel on each path, not what the links could carry: the ratio is the cost of the pod path (veth, bridge, host route, the test switch, host route, bridge, veth: three veth pairs and three bridges against one veth pair) in CPU per byte, on a shared 2-core machine where single runs vary by tens of percent.',
-    `Each run (pod path / direct pair, Gbit/s): ${pairs.join(', ')}.`,
+    `Each run (pod path / direct pair, Gbit/s): ${pairs.join(', ')}; median ${medianRatio(pairs)}×.`,
+    `Each run (pod path / host to host over the test network, Gbit/s): ${hostPairs.join(', ')}; median ${medianRatio(hostPairs)}×.`,
     '',
     '```',
     table([
       ['figure', 'k8ts', 'reference', 'ratio', 'target'],
       [`pod-to-pod TCP across nodes, host-gw (${IPERF3 ? `iperf3, ${SECONDS} s` : `${MB} MB, busybox dd \\| nc`}, best of ${RUNS}, alternating with the reference)`, `${fmt(podGbps)} Gbit/s`, `${fmt(direct)} Gbit/s (two namespaces, one veth pair)`, `${fmt(podGbps / direct)}×`, '≥ 0.9×'],
+      [`pod-to-pod against host-to-host over the same test network (best of ${RUNS})`, `${fmt(podGbps)} Gbit/s`, `${fmt(hostGbps)} Gbit/s (the two nodes' own namespaces)`, `${fmt(podGbps / hostGbps)}×`, '-'],
       ['failover, fast profile (grace 4 s, lease 4 s, tolerations 0 s): SIGKILL of a node agent → every replacement Running', `${fmt(failoverS)} s`, '≤ 10 s', `${fmt(failoverS / 10)}× of the target`, '≤ 10 s'],
     ]),
     '```',
