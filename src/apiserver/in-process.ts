@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { Duplex } from 'node:stream';
 import { X509Certificate } from 'node:crypto';
 import type { UserInfo } from '../auth/user.js';
+import { CredentialError } from '../auth/authn/errors.js';
 
 // The components `k8ts server` runs in its own process (controller manager,
 // scheduler, DNS) reach the API server over a pair of in-memory streams
@@ -11,11 +12,12 @@ import type { UserInfo } from '../auth/user.js';
 // this process, were ~10 MB of an idle server. The requests are still HTTP/1.1
 // parsed by Node's HTTP server and go through the same handler chain
 // (authentication, audit, impersonation, max-in-flight, authorization,
-// admission); only the TLS layer is gone. A client certificate, which TLS
-// would verify during the handshake, is verified once against the cluster CA
-// when the connector is made, and its user is what x509 authentication sees
-// on every connection the connector opens. Bearer tokens travel in headers as
-// over TLS.
+// admission); only the TLS layer is gone. The client presents its
+// certificate when it opens a connection, the server verifies it against the
+// cluster CA as a handshake would, and x509 authentication sees what it
+// proves; bearer tokens travel in headers as over TLS. A client without a
+// certificate (the controllers' service account clients) authenticates with
+// its token alone.
 
 /** One end of an in-memory byte pipe; what it writes, its peer reads. */
 class PipeSocket extends Duplex {
@@ -75,47 +77,71 @@ class PipeSocket extends Duplex {
   }
 }
 
-const users = new WeakMap<Duplex, UserInfo>();
+const peers = new WeakMap<Duplex, UserInfo | CredentialError>();
 
-/** The user of an in-process connection made with a client certificate; undefined for any other socket. */
-export function inProcessUser(socket: unknown): UserInfo | undefined {
-  return socket instanceof PipeSocket ? users.get(socket) : undefined;
+/**
+ * What the client certificate of an in-process connection proves: its user,
+ * or why it is refused (as a certificate TLS could not verify); undefined for
+ * a connection without one and for any other socket.
+ */
+export function inProcessPeer(socket: unknown): UserInfo | CredentialError | undefined {
+  return socket instanceof PipeSocket ? peers.get(socket) : undefined;
 }
 
 const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
 
-/** The user a client certificate names, after the checks TLS client authentication makes (issued by the CA, usable for client auth), and its validity period. */
-function certificateUser(certPem: string | Buffer, caPem: string | Buffer): { user: UserInfo; validFrom: number; validTo: number } {
-  const cert = new X509Certificate(certPem);
-  const ca = new X509Certificate(caPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error('in-process client certificate is not signed by the cluster CA');
+interface Verified {
+  user: UserInfo;
+  validFrom: number;
+  validTo: number;
+}
+
+/** The checks TLS client authentication makes (issued by the CA, usable for client auth), and the user the certificate names, as x509.ts's userFromCertificate. */
+function verify(certPem: string, ca: X509Certificate): Verified | CredentialError {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch (err) {
+    return new CredentialError(`x509: ${(err as Error).message}`);
+  }
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return new CredentialError('x509: certificate signed by unknown authority');
   const eku = cert.keyUsage;
-  if (eku && eku.length > 0 && !eku.includes(CLIENT_AUTH_OID)) throw new Error('in-process client certificate specifies an incompatible key usage');
+  if (eku && eku.length > 0 && !eku.includes(CLIENT_AUTH_OID)) return new CredentialError('x509: certificate specifies an incompatible key usage');
   const fields = cert.subject.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const);
   const username = fields.find(([k]) => k === 'CN')?.[1] ?? '';
-  if (!username) throw new Error('in-process client certificate has no common name');
+  if (!username) return new CredentialError('x509: certificate has no common name');
   return { user: { username, groups: fields.filter(([k]) => k === 'O').map(([, v]) => v) }, validFrom: Date.parse(cert.validFrom), validTo: Date.parse(cert.validTo) };
 }
 
-export type Connect = () => Duplex;
+/** Opens a connection, presenting the client certificate (PEM) if given, as a TLS handshake would. */
+export type Connect = (clientCertPem?: string | Buffer) => Duplex;
 
 /**
  * Connections into `server` (an HTTP server that never listens, serving the
- * API server's handler): each call returns the client's end of a new one. With
- * a client certificate, its user authenticates every request on them, as a
- * verified certificate does over TLS.
+ * API server's handler): each call returns the client's end of a new one.
+ * A certificate presented is verified against `caPem` (once per distinct
+ * certificate; its validity period on every connection, as each handshake
+ * checks it) and what it proves is what x509 authentication sees on that
+ * connection; a server without a CA (insecure) ignores it, as it would ignore
+ * TLS.
  */
-export function inProcessConnector(server: http.Server, open: Set<Duplex>, clientCert?: { certPem: string | Buffer; caPem: string | Buffer }): Connect {
-  const cert = clientCert ? certificateUser(clientCert.certPem, clientCert.caPem) : undefined;
-  return () => {
-    // Checked per connection, as a TLS handshake would: an expired certificate authenticates no new connection.
-    const now = Date.now();
-    const user = cert && now >= cert.validFrom && now <= cert.validTo ? cert.user : undefined;
+export function inProcessConnector(server: http.Server, open: Set<Duplex>, caPem: string | undefined): Connect {
+  const ca = caPem ? new X509Certificate(caPem) : undefined;
+  const verified = new Map<string, Verified | CredentialError>();
+  return (clientCertPem) => {
     const client = new PipeSocket();
     const end = new PipeSocket();
     client.peer = end;
     end.peer = client;
-    if (user) users.set(end, user);
+    if (ca && clientCertPem) {
+      const pem = clientCertPem.toString();
+      let v = verified.get(pem);
+      if (!v) verified.set(pem, (v = verify(pem, ca)));
+      const now = Date.now();
+      if (v instanceof CredentialError) peers.set(end, v);
+      else if (now < v.validFrom || now > v.validTo) peers.set(end, new CredentialError('x509: certificate has expired or is not yet valid'));
+      else peers.set(end, v.user);
+    }
     open.add(end);
     end.once('close', () => open.delete(end));
     server.emit('connection', end);

@@ -101,10 +101,10 @@ export interface RunningApiServer {
   repairServiceAllocations(): Promise<void>;
   /**
    * In-memory connections to this server's handler chain for components in
-   * the same process (see in-process.ts); with a client certificate of the
-   * cluster CA, its user authenticates them.
+   * the same process (see in-process.ts); a client certificate presented on
+   * one is verified against the cluster CA and authenticates its requests.
    */
-  connectInProcess(clientCert?: { certPem: string | Buffer }): Connect;
+  connectInProcess: Connect;
   /** The max-in-flight filter: requests counted now and refused so far. */
   inFlight: MaxInFlight;
   close(): Promise<void>;
@@ -319,10 +319,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     serviceAllocators,
     repairServiceAllocations,
     inFlight,
-    connectInProcess: (clientCert) => {
-      if (clientCert && !security) throw new Error('a client certificate authenticates nothing on an insecure server');
-      return inProcessConnector(inProcess, inProcessOpen, clientCert && security ? { certPem: clientCert.certPem, caPem: security.pki.caCertPem } : undefined);
-    },
+    connectInProcess: inProcessConnector(inProcess, inProcessOpen, security?.pki.caCertPem),
     close: async () => {
       clearInterval(repairTimer);
       for (const s of inProcessOpen) s.destroy();

@@ -37,10 +37,11 @@ export interface ClientConfig {
   context?: string;
   /**
    * Opens an in-memory connection to an API server in this process
-   * (RunningApiServer.connectInProcess): requests go over it as plain HTTP/1.1
-   * instead of TLS to `server`. Never read from or written to a kubeconfig.
+   * (RunningApiServer.connectInProcess), presenting certData if set: requests
+   * go over it as plain HTTP/1.1 instead of TLS to `server`. Never read from
+   * or written to a kubeconfig.
    */
-  connect?: () => Duplex;
+  connect?: (clientCertPem?: Buffer) => Duplex;
 }
 
 interface NamedCluster {

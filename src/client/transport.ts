@@ -132,9 +132,10 @@ export class Transport {
     }
     return new Promise((resolve, reject) => {
       const connect = this.config.connect;
-    // In-process: a fresh in-memory connection per request (nothing to pool without a handshake to save).
+    // In-process: a fresh in-memory connection per request (nothing to pool without a handshake to save),
+    // presenting the certificate of the moment (a rotated one included).
     const req = connect
-      ? http.request(Object.assign(url, { protocol: 'http:' }), { method, headers, createConnection: () => connect() as Socket, signal: o.signal })
+      ? http.request(Object.assign(url, { protocol: 'http:' }), { method, headers, createConnection: () => connect(this.config.certData) as Socket, signal: o.signal })
       : this.mod.request(url, { method, headers, agent: this.agent, signal: o.signal });
       if (o.timeoutMs) {
         req.setTimeout(o.timeoutMs, () => {

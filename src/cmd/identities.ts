@@ -59,7 +59,7 @@ export async function componentClientConfig(pki: ClusterPki, server: string, dat
  */
 export async function embeddedClientConfig(cp: { pki: ClusterPki; server: string; dataDir: string; api: Pick<RunningApiServer, 'connectInProcess'> }, id: ComponentIdentity): Promise<ClientConfig> {
   const config = await componentClientConfig(cp.pki, cp.server, cp.dataDir, id);
-  return { ...config, connect: cp.api.connectInProcess({ certPem: config.certData! }) };
+  return { ...config, connect: cp.api.connectInProcess };
 }
 
 /**

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer } from '../helpers/apiserver.js';
 import { RestClient } from '../../src/client/rest.js';
-import { loadKubeconfig } from '../../src/client/kubeconfig.js';
+import { loadKubeconfig, type ClientConfig } from '../../src/client/kubeconfig.js';
 import { issueClientCert } from '../../src/pki/index.js';
 import { createCa } from '../../src/pki/x509.js';
 import { resourceFor } from '../../src/api/scheme/resources.js';
@@ -27,19 +27,22 @@ async function statusOf(p: Promise<unknown>): Promise<number> {
   }
 }
 
+type Review = KubeObject & { status: { userInfo: { username: string } } };
+const review = (c: RestClient): Promise<Review> => c.create<Review>(REVIEWS, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } as never);
+
 test('an in-process client authenticates with its certificate and is authorized as that user; watches stream', async (t) => {
   const srv = await startTestServer({ secure: true });
   t.after(() => srv.close());
   const pki = srv.pki!;
   const cert = await issueClientCert(pki, { commonName: 'system:kube-scheduler', organizations: [] });
-  const client = new RestClient({ server: srv.url, namespace: 'default', connect: srv.server.connectInProcess({ certPem: cert.certPem }) }, { component: 'test' });
+  const client = new RestClient({ server: srv.url, namespace: 'default', certData: Buffer.from(cert.certPem), keyData: Buffer.from(cert.keyPem), connect: srv.server.connectInProcess }, { component: 'test' });
   t.after(() => client.close());
   const admin = new RestClient(loadKubeconfig(srv.kubeconfig), { component: 'test-admin' });
   t.after(() => admin.close());
 
-  const review = await client.create<KubeObject & { status: { userInfo: { username: string; groups: string[] } } }>(REVIEWS, undefined, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } as never);
-  assert.equal(review.status.userInfo.username, 'system:kube-scheduler');
-  assert.ok(review.status.userInfo.groups.includes('system:authenticated'));
+  const me = (await review(client)).status.userInfo as { username: string; groups?: string[] };
+  assert.equal(me.username, 'system:kube-scheduler');
+  assert.ok(me.groups?.includes('system:authenticated'));
   // system:kube-scheduler reads pods but may not create namespaces.
   assert.equal((await client.list(PODS, 'default')).items.length, 0);
   assert.equal(await statusOf(client.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'nope' } })), 403);
@@ -60,14 +63,26 @@ test('an in-process client authenticates with its certificate and is authorized 
   assert.deepEqual(seen, ['ADDED p']);
 });
 
-test('in-process: no certificate and no token is unauthorized; a certificate from another CA is refused', async (t) => {
+test('in-process: a bearer token alone authenticates; no credentials is unauthorized; a certificate from another CA is refused', async (t) => {
   const srv = await startTestServer({ secure: true });
   t.after(() => srv.close());
-  const anonymous = new RestClient({ server: srv.url, namespace: 'default', connect: srv.server.connectInProcess() }, { component: 'test' });
-  t.after(() => anonymous.close());
-  assert.equal(await statusOf(anonymous.list(PODS, 'default')), 401);
+  const admin = new RestClient(loadKubeconfig(srv.kubeconfig), { component: 'test-admin' });
+  t.after(() => admin.close());
+  const inProcess = (extra: Partial<ClientConfig>): RestClient => {
+    const c = new RestClient({ server: srv.url, namespace: 'default', connect: srv.server.connectInProcess, ...extra }, { component: 'test' });
+    t.after(() => c.close());
+    return c;
+  };
+
+  // As the controller manager's per-controller clients: a service account token, no certificate.
+  const SA = resourceFor('', 'v1', 'serviceaccounts')!;
+  await admin.create(SA, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot' } });
+  const tr = await admin.createSubresource<{ status: { token: string } }>(SA, 'default', 'robot', 'token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+  assert.equal((await review(inProcess({ token: tr.status.token }))).status.userInfo.username, 'system:serviceaccount:default:robot');
+
+  assert.equal(await statusOf(inProcess({}).list(PODS, 'default')), 401);
 
   const other = await createCa('another-ca', 1);
   const foreign = await issueClientCert({ ...srv.pki!, caCertPem: other.certPem, caKeyPem: other.keyPem }, { commonName: 'system:admin', organizations: ['system:masters'] });
-  assert.throws(() => srv.server.connectInProcess({ certPem: foreign.certPem }), /not signed by the cluster CA/);
+  assert.equal(await statusOf(inProcess({ certData: Buffer.from(foreign.certPem), keyData: Buffer.from(foreign.keyPem) }).list(PODS, 'default')), 401);
 });
