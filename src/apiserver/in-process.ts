@@ -31,12 +31,15 @@ class PipeSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (!this.peer || this.peer.destroyed) {
+    const peer = this.peer;
+    if (!peer || peer.destroyed) {
       cb(Object.assign(new Error('in-process connection closed'), { code: 'ECONNRESET' }));
       return;
     }
-    this.peer.push(chunk);
-    cb();
+    // Backpressure as over TCP: a reader that stops reading stops the writer once its buffer is full,
+    // so the API server's slow-watcher handling sees the same full socket.
+    if (peer.push(chunk)) cb();
+    else peer.resumeWriter = cb;
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -44,8 +47,13 @@ class PipeSocket extends Duplex {
     cb();
   }
 
+  /** The peer's write callback, held while this end's read buffer is full. */
+  resumeWriter: ((err?: Error | null) => void) | undefined;
+
   override _read(): void {
-    // Data arrives when the peer writes.
+    const resume = this.resumeWriter;
+    this.resumeWriter = undefined;
+    resume?.();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
@@ -56,6 +64,10 @@ class PipeSocket extends Duplex {
       peer.peer = undefined;
       peer.destroy();
     }
+    // A write of the peer's held for this end's reader is released (into a destroyed stream).
+    const resume = this.resumeWriter;
+    this.resumeWriter = undefined;
+    resume?.();
     cb(err);
   }
 
