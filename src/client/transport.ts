@@ -132,11 +132,11 @@ export class Transport {
     }
     return new Promise((resolve, reject) => {
       const connect = this.config.connect;
-    // In-process: a fresh in-memory connection per request (nothing to pool without a handshake to save),
-    // presenting the certificate of the moment (a rotated one included).
-    const req = connect
-      ? http.request(Object.assign(url, { protocol: 'http:' }), { method, headers, createConnection: () => connect(this.config.certData) as Socket, signal: o.signal })
-      : this.mod.request(url, { method, headers, agent: this.agent, signal: o.signal });
+      // In-process: a fresh in-memory connection per request (nothing to pool without a handshake to save),
+      // presenting the certificate of the moment (a rotated one included).
+      const req = connect
+        ? http.request(Object.assign(url, { protocol: 'http:' }), { method, headers, createConnection: () => connect(this.config.certData) as Socket, signal: o.signal })
+        : this.mod.request(url, { method, headers, agent: this.agent, signal: o.signal });
       if (o.timeoutMs) {
         req.setTimeout(o.timeoutMs, () => {
           const err = new Error(`request timed out after ${o.timeoutMs}ms: ${method} ${path}`) as NodeJS.ErrnoException;
