@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { closeKubeletSpares, type KubeletClientConfig } from './kubelet-client.js';
 import { recordUpgrade } from './handlers/pod-connect.js';
+import { inProcessConnector, type Connect } from './in-process.js';
 import type { Store } from '../storage/interface.js';
 import { RESOURCES, resourceFor, type ResourceInfo } from '../api/scheme/resources.js';
 import type { SchemaRegistry } from '../api/schema/types.js';
@@ -98,6 +99,12 @@ export interface RunningApiServer {
   serviceAllocators: ServiceAllocators;
   /** Runs the allocation repair pass once (also run at start-up and periodically). */
   repairServiceAllocations(): Promise<void>;
+  /**
+   * In-memory connections to this server's handler chain for components in
+   * the same process (see in-process.ts); a client certificate presented on
+   * one is verified against the cluster CA and authenticates its requests.
+   */
+  connectInProcess: Connect;
   /** The max-in-flight filter: requests counted now and refused so far. */
   inFlight: MaxInFlight;
   close(): Promise<void>;
@@ -280,6 +287,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     handler(req, res);
   };
   server.on('upgrade', onUpgrade(handlerFor(security)));
+  // The same handler (and upgrades) for in-process connections: it never listens, the connector hands it each connection.
+  const inProcess = http.createServer({ keepAlive: true, requestTimeout: 0 }, handlerFor(security));
+  keepIdleConnections(inProcess);
+  inProcess.on('upgrade', onUpgrade(handlerFor(security)));
+  const inProcessOpen = new Set<Duplex>();
   const servers: http.Server[] = [server];
   const host = opts.host ?? '127.0.0.1';
   await listen(server, opts.port ?? 0, host);
@@ -307,8 +319,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     serviceAllocators,
     repairServiceAllocations,
     inFlight,
+    connectInProcess: inProcessConnector(inProcess, inProcessOpen, security?.pki.caCertPem),
     close: async () => {
       clearInterval(repairTimer);
+      for (const s of inProcessOpen) s.destroy();
       await kubernetesService?.stop();
       for (const s of upgraded) s.destroy();
       closeKubeletSpares(opts.kubeletClient);

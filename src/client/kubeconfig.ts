@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -34,6 +35,13 @@ export interface ClientConfig {
   namespace: string;
   /** Context the config came from ("" for in-cluster). */
   context?: string;
+  /**
+   * Opens an in-memory connection to an API server in this process
+   * (RunningApiServer.connectInProcess), presenting certData if set: requests
+   * go over it as plain HTTP/1.1 instead of TLS to `server`. Never read from
+   * or written to a kubeconfig.
+   */
+  connect?: (clientCertPem?: Buffer) => Duplex;
 }
 
 interface NamedCluster {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import type { Socket } from 'node:net';
 import type { ClientConfig } from './kubeconfig.js';
 import { FileTokenSource } from './token.js';
 import { responseError } from './status.js';
@@ -130,7 +131,12 @@ export class Transport {
       headers['Content-Length'] = String(Buffer.byteLength(o.body));
     }
     return new Promise((resolve, reject) => {
-      const req = this.mod.request(url, { method, headers, agent: this.agent, signal: o.signal });
+      const connect = this.config.connect;
+      // In-process: a fresh in-memory connection per request (nothing to pool without a handshake to save),
+      // presenting the certificate of the moment (a rotated one included).
+      const req = connect
+        ? http.request(Object.assign(url, { protocol: 'http:' }), { method, headers, createConnection: () => connect(this.config.certData) as Socket, signal: o.signal })
+        : this.mod.request(url, { method, headers, agent: this.agent, signal: o.signal });
       if (o.timeoutMs) {
         req.setTimeout(o.timeoutMs, () => {
           const err = new Error(`request timed out after ${o.timeoutMs}ms: ${method} ${path}`) as NodeJS.ErrnoException;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { componentClientConfig, kubeletIdentity, kubeletServingTls, LOCAL_PATH_PROVISIONER, PROXY } from './identities.js';
+import { embeddedClientConfig, kubeletIdentity, kubeletServingTls, LOCAL_PATH_PROVISIONER, PROXY } from './identities.js';
 import { addProxyFlags, proxySettings, runProxy, type ProxyFlags } from './proxy.js';
 import { RestClient } from '../client/rest.js';
 import { defaultNodeIP } from '../kubelet/node/machine.js';
@@ -61,8 +61,8 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
   if (!['docker', 'exec', 'fake'].includes(runtime)) throw new Error(`--runtime must be auto, docker, exec or fake, not ${runtime}`);
   const nodeName = (flags.nodeName ?? hostname()).toLowerCase();
   const [{ startKubelet }, { podMtu }] = await Promise.all([import('./kubelet.js'), import('../podnet/agent.js')]);
-  const clientConfig = await componentClientConfig(cp.pki, cp.server, cp.dataDir, kubeletIdentity(nodeName));
-  const localPathClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, LOCAL_PATH_PROVISIONER), { component: 'local-path-provisioner' });
+  const clientConfig = await embeddedClientConfig(cp, kubeletIdentity(nodeName));
+  const localPathClient = new RestClient(await embeddedClientConfig(cp, LOCAL_PATH_PROVISIONER), { component: 'local-path-provisioner' });
   const address = defaultNodeIP();
   const backend = backendChoice(flags.flannelBackend);
   const kubelet = await startKubelet({
@@ -82,9 +82,9 @@ export async function startAgent(cp: RunningControlPlane, flags: AgentFlags, dns
     clusterDomain: dns.clusterDomain,
   });
   progress(`kubelet registered node ${nodeName} (runtime ${runtime}, server on port ${kubelet.port})`);
-  const nodesClient = runtime === 'exec' ? new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY), { component: 'podnet' }) : undefined;
+  const nodesClient = runtime === 'exec' ? new RestClient(await embeddedClientConfig(cp, PROXY), { component: 'podnet' }) : undefined;
   const net = nodesClient ? await startNodePodNetwork({ ...kubelet, nodeName }, nodesClient, address, backend, flags.clusterCidr ?? DEFAULT_CLUSTER_CIDR) : undefined;
-  const proxy = flags.disableKubeProxy ? undefined : await runProxy({ ...proxySettings(flags), nodeName }, await componentClientConfig(cp.pki, cp.server, cp.dataDir, PROXY));
+  const proxy = flags.disableKubeProxy ? undefined : await runProxy({ ...proxySettings(flags), nodeName }, await embeddedClientConfig(cp, PROXY));
   return {
     async stop() {
       await proxy?.stop();

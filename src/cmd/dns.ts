@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { RestClient } from '../client/rest.js';
-import { componentClientConfig, DNS } from './identities.js';
+import { embeddedClientConfig, DNS } from './identities.js';
 import type { RunningControlPlane } from './server.js';
 import { progress } from './progress.js';
 import { IPRange } from '../apiserver/registry/service/ranges.js';
@@ -44,7 +44,7 @@ export interface RunningDnsAddon {
 
 export async function startDnsAddon(cp: RunningControlPlane, flags: DnsFlags): Promise<RunningDnsAddon> {
   const { startClusterDns } = await import('../dns/index.js');
-  const client = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, DNS), { component: 'k8ts-dns' });
+  const client = new RestClient(await embeddedClientConfig(cp, DNS), { component: 'k8ts-dns' });
   const address = flags.dnsAddress ?? defaultNodeIP();
   const clusterDomain = flags.clusterDomain;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;

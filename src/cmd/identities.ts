@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { ClientConfig } from '../client/kubeconfig.js';
 import { issueClientCert, issueServingCert, type ClusterPki } from '../pki/index.js';
 import type { KubeletClientConfig } from '../apiserver/kubelet-client.js';
+import type { RunningApiServer } from '../apiserver/server.js';
 import type { KubeletServingTls } from '../kubelet/server/auth.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { LOCAL_PATH_USER } from '../auth/user.js';
@@ -49,6 +50,16 @@ export async function componentClientConfig(pki: ClusterPki, server: string, dat
     keyData: Buffer.from(cert.keyPem),
     namespace: 'default',
   };
+}
+
+/**
+ * The component's client config for a component of `k8ts server` that runs in
+ * the API server's own process: the same certificate and kubeconfig file, its
+ * requests over in-memory connections (apiserver/in-process.ts).
+ */
+export async function embeddedClientConfig(cp: { pki: ClusterPki; server: string; dataDir: string; api: Pick<RunningApiServer, 'connectInProcess'> }, id: ComponentIdentity): Promise<ClientConfig> {
+  const config = await componentClientConfig(cp.pki, cp.server, cp.dataDir, id);
+  return { ...config, connect: cp.api.connectInProcess };
 }
 
 /**

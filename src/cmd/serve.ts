@@ -60,7 +60,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
   const cp = await runApiServer(flags);
   parts.push(cp);
   if (withComponents) {
-    const [{ ensureDefaultStorageClass }, { RestClient }, { componentClientConfig, CONTROLLER_MANAGER, SCHEDULER }, { runControllerManager }, { startScheduler }, { startDnsAddon }] = await Promise.all([
+    const [{ ensureDefaultStorageClass }, { RestClient }, { embeddedClientConfig, CONTROLLER_MANAGER, SCHEDULER }, { runControllerManager }, { startScheduler }, { startDnsAddon }] = await Promise.all([
       import('./default-storage.js'),
       import('../client/rest.js'),
       import('./identities.js'),
@@ -69,7 +69,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
       import('./dns.js'),
     ]);
     await ensureDefaultStorageClass(cp.kubeconfig);
-    const cmClient = new RestClient(await componentClientConfig(cp.pki, cp.server, cp.dataDir, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
+    const cmClient = new RestClient(await embeddedClientConfig(cp, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
     // Over etcd several servers may share the cluster: the controller manager and the scheduler are
     // leader-elected (upstream's --leader-elect*, on by default). SQLite has exactly one server: no election.
     const leaderElect = flags.storage === 'etcd' && flags.leaderElect !== false;
@@ -90,7 +90,7 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     parts.push({ stop: async () => { await cm.stop(); cmClient.close(); } });
     progress(`controller manager started (identity ${cm.identity}${leaderElect ? ', leader-elected' : ''})`);
     const election = { leaseDuration: String(flags.leaderElectLeaseDuration), renewDeadline: String(flags.leaderElectRenewDeadline), retryPeriod: String(flags.leaderElectRetryPeriod) };
-    const scheduler = await startScheduler({ clientConfig: await componentClientConfig(cp.pki, cp.server, cp.dataDir, SCHEDULER), config: { leaderElection: election }, leaderElect, qps: 5000, burst: 5000 });
+    const scheduler = await startScheduler({ clientConfig: await embeddedClientConfig(cp, SCHEDULER), config: { leaderElection: election }, leaderElect, qps: 5000, burst: 5000 });
     parts.push(scheduler);
     progress('scheduler started');
     const dns = flags.disableDns ? undefined : await startDnsAddon(cp, flags);

@@ -72,7 +72,7 @@ export class ServiceAccountCredentials {
   private async newClient(sa: string): Promise<RestClient> {
     const base = this.admin.config;
     // No client certificate: the bearer token is the identity.
-    const config: ClientConfig = { server: base.server, caData: base.caData, caFile: base.caFile, insecureSkipTLSVerify: base.insecureSkipTLSVerify, tlsServerName: base.tlsServerName, namespace: 'kube-system', token: await this.token(sa) };
+    const config: ClientConfig = { server: base.server, caData: base.caData, caFile: base.caFile, insecureSkipTLSVerify: base.insecureSkipTLSVerify, tlsServerName: base.tlsServerName, connect: base.connect, namespace: 'kube-system', token: await this.token(sa) };
     const client = new RestClient(config, { component: sa, qps: 200, burst: 400 });
     this.clients.set(sa, { client, config });
     this.timer ??= setInterval(() => void this.refresh(), (TOKEN_SECONDS * 1000 * 4) / 5).unref();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { REPO, startK8ts } from '../helpers/k8ts-process.js';
+import { until } from '../helpers/wait.js';
 
 // `k8ts server` as a person runs it: one command, a kubeconfig the real
 // kubectl uses as is, one line when ready, data kept across restarts.
@@ -26,6 +27,12 @@ test('k8ts server starts, prints progress and readiness, writes a working kubeco
     assert.match(await readFile(kubeconfig, 'utf8'), /current-context: k8ts/);
     assert.match(await kubectlOk(kubeconfig, ['get', 'ns']), /kube-node-lease\s+Active/);
     await kubectlOk(kubeconfig, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' }, data: { a: '1' } }) });
+    // The embedded controllers act, each as its own service account (their clients' token over the in-process connections).
+    await kubectlOk(kubeconfig, ['create', 'deployment', 'web', '--image', 'busybox', '--replicas', '2']);
+    await until('the Deployment\'s ReplicaSet to create 2 pods', async () => {
+      const names = (await kubectlOk(kubeconfig, ['get', 'pods', '-l', 'app=web', '-o', 'name'])).trim().split('\n').filter(Boolean);
+      return names.length === 2 ? names : undefined;
+    });
     assert.equal(await first.stop(), 0);
 
     const second = await start(dir);

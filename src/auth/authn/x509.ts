@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket, PeerCertificate } from 'node:tls';
 import type { UserInfo } from '../user.js';
 import { CredentialError } from './errors.js';
+import { inProcessPeer } from '../../apiserver/in-process.js';
 
 const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
 
@@ -24,6 +25,10 @@ export function userFromCertificate(cert: PeerCertificate): UserInfo {
  * the handshake against the server's `ca`); null when none was presented.
  */
 export function authenticateClientCert(req: IncomingMessage): UserInfo | null {
+  // An in-process connection's certificate was verified when the connection was made (apiserver/in-process.ts).
+  const inProcess = inProcessPeer(req.socket);
+  if (inProcess instanceof CredentialError) throw inProcess;
+  if (inProcess) return inProcess;
   const sock = req.socket as TLSSocket;
   if (!sock || typeof sock.getPeerCertificate !== 'function' || !sock.encrypted) return null;
   const cached = bySocket.get(sock);
