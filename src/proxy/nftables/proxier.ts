@@ -41,10 +41,8 @@ interface Family {
   rendered: Map<string, ServiceNft>;
   /** The state version each rendered service was made from. */
   renderedVersion: Map<string, number>;
-  /** Endpoint address → number of services that may send it traffic (its endpoint-hairpin element lives while > 0). */
-  hairpin: Map<string, number>;
-  /** The n of the lb-n chains and backends-n maps the table has. */
-  lbSizes: Set<number>;
+  /** The ids of the lb- chains and backends- maps the table has. */
+  lbSizes: Set<string>;
 }
 
 export class NftablesProxier {
@@ -69,7 +67,6 @@ export class NftablesProxier {
       },
       rendered: new Map(),
       renderedVersion: new Map(),
-      hairpin: new Map(),
       lbSizes: new Set(),
     }));
     const exec = o.exec;
@@ -143,8 +140,7 @@ export class NftablesProxier {
         f.rendered.delete(key);
         f.renderedVersion.delete(key);
       }
-      f.hairpin.clear();
-      f.lbSizes = new Set();
+      const rendered: ServiceNft[] = [];
       for (const key of state.services.keys()) {
         const v = state.version(key);
         let r = f.rendered.get(key);
@@ -159,11 +155,11 @@ export class NftablesProxier {
         }
         f.rendered.set(key, r);
         endpoints += r.endpointCount;
-        for (const ip of r.endpointIPs) f.hairpin.set(ip, (f.hairpin.get(ip) ?? 0) + 1);
-        for (const n of r.backends.keys()) f.lbSizes.add(n);
+        rendered.push(r);
       }
       services += f.rendered.size;
-      text += assembleFull(f.rendered.values(), f.opts, f.hairpin.keys(), f.lbSizes);
+      f.lbSizes = new Set();
+      text += assembleFull(rendered, f.opts, f.lbSizes);
     }
     const renderMs = performance.now() - t0;
     const restoreMs = await this.apply(text);
@@ -178,14 +174,6 @@ export class NftablesProxier {
     let rendered = 0;
     for (const f of this.families) {
       const changes: Change[] = [];
-      // Which endpoint addresses had a hairpin element before this batch: only the net change is written.
-      const had = new Map<string, boolean>();
-      const count = (ip: string, d: number): void => {
-        const n = f.hairpin.get(ip) ?? 0;
-        if (!had.has(ip)) had.set(ip, n > 0);
-        if (n + d > 0) f.hairpin.set(ip, n + d);
-        else f.hairpin.delete(ip);
-      };
       for (const key of dirty) {
         const before = f.rendered.get(key);
         let after: ServiceNft | undefined = renderService(state.resolve(key, f.ipFamily), f.opts);
@@ -199,16 +187,8 @@ export class NftablesProxier {
           f.rendered.delete(key);
           f.renderedVersion.delete(key);
         }
-        for (const ip of after?.endpointIPs ?? []) count(ip, 1);
-        for (const ip of before?.endpointIPs ?? []) count(ip, -1);
       }
-      const hairpin = { add: [] as string[], del: [] as string[] };
-      for (const [ip, was] of had) {
-        const now = f.hairpin.has(ip);
-        if (now && !was) hairpin.add.push(ip);
-        else if (was && !now) hairpin.del.push(ip);
-      }
-      text += assemblePartial(changes, hairpin, f.opts, f.lbSizes);
+      text += assemblePartial(changes, f.opts, f.lbSizes);
       rendered += changes.length;
     }
     const renderMs = performance.now() - t0;
