@@ -64,11 +64,11 @@ describe('kube-proxy nftables mode, IPv6 and dual-stack (network namespaces)', {
     const r = await proxier.sync();
     assert.equal(r.full, true);
     const v6 = await list('ip6');
-    assert.match(v6, /fd00:96::60 \. tcp \. 80 : goto lb-2-tcp-80/);
-    assert.match(v6, /fd00:96::60 \. 80 \. [01] : fd00:250:\d+::2/);
-    assert.match(v6, /dnat to ip6 daddr \. tcp dport \. numgen random mod 2 map @backends-2-tcp-80:80/);
+    assert.match(v6, /fd00:96::60 \. tcp \. 80 : goto lb-2-tcp-80-80/);
+    assert.match(v6, /map backends-2-tcp-80-80-[01] \{[^}]*fd00:96::60 : fd00:250:\d+::2/);
+    assert.match(v6, /numgen random mod 2 0 dnat to ip6 daddr map @backends-2-tcp-80-80-0:80/);
     assert.doesNotMatch(v6, /10\.0\.0\.60/);
-    assert.match(await list('ip'), /10\.0\.0\.60 \. tcp \. 80 : goto lb-2-tcp-80/);
+    assert.match(await list('ip'), /10\.0\.0\.60 \. tcp \. 80 : goto lb-2-tcp-80-80/);
     const n6 = counts(await topo.many(client.ns, 'http://[fd00:96::60]/', 40));
     assert.equal(n6.FAIL ?? 0, 0, JSON.stringify(n6));
     assert.ok((n6.a ?? 0) > 0 && (n6.b ?? 0) > 0, JSON.stringify(n6));

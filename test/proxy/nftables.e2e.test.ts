@@ -24,11 +24,12 @@ const chainOf = (svc: Service): string => serviceChain(servicePorts(svc)[0]!, 't
 const re = (s: string): string => s.replace(/[/.]/g, '\\$&');
 const svcObj = (name: string, ip: string, extra: Record<string, unknown> = {}): Service => JSON.parse(service(name, ip, extra)) as Service;
 
-/** The endpoints ("ip:port", by index) a ClusterIP's traffic is balanced over: its elements of the backends-N-tcp-<port> maps. */
+/** The endpoints ("ip:port", by index) a ClusterIP's traffic is balanced over: its elements of the backends-N-tcp-<port>-<target>-<index> maps. */
 function backendsOf(table: string, vip: string, port = 80): string[] {
   const out: string[] = [];
-  for (const map of table.matchAll(/\tmap backends-\d+-tcp-(\d+) \{([^}]*)\}/g)) {
-    for (const m of map[2]!.matchAll(new RegExp(`${re(vip)} \\. ${port} \\. (\\d+) : ([0-9a-f.:]+)`, 'g'))) out[Number(m[1])] = `${m[2]}:${map[1]}`;
+  for (const map of table.matchAll(new RegExp(`\\tmap backends-\\d+-tcp-${port}-(\\d+)-(\\d+) \\{([^}]*)\\}`, 'g'))) {
+    const m = new RegExp(`${re(vip)} : ([0-9a-f.:]+)`).exec(map[3]!);
+    if (m) out[Number(map[2])] = `${m[1]}:${map[1]}`;
   }
   return out;
 }
@@ -76,11 +77,16 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
     await apply(slice('web', [{ pod: a }, { pod: b }, { pod: c }]));
     await synced((t) => backendsOf(t, '10.0.0.10').length === 3);
     const t = await list();
-    // No chain of its own: the shared lb-3-tcp-80 picks index numgen random mod 3 of the service's backends-3-tcp-80 elements.
+    // No chain of its own: the shared lb-3-tcp-80-80 picks one of the maps backends-3-tcp-80-80-<index>, where the ClusterIP is an element of each.
     assert.ok(!t.includes(chainOf(svcObj('web', '10.0.0.10'))), t);
-    assert.match(t, /10\.0\.0\.10 \. tcp \. 80 : goto lb-3-tcp-80/);
-    // lb-3-tcp-80 masquerades what does not come from a pod (the masquerade-services set is for services with chains).
-    assert.deepEqual(chainRules(t, 'lb-3-tcp-80'), [`ip saddr != ${CLUSTER_CIDR} jump mark-for-masquerade`, 'dnat to ip daddr . tcp dport . numgen random mod 3 map @backends-3-tcp-80:80']);
+    assert.match(t, /10\.0\.0\.10 \. tcp \. 80 : goto lb-3-tcp-80-80/);
+    // lb-3-tcp-80-80 masquerades what does not come from a pod (the masquerade-services set is for services with chains).
+    assert.deepEqual(chainRules(t, 'lb-3-tcp-80-80'), [
+      `ip saddr != ${CLUSTER_CIDR} jump mark-for-masquerade`,
+      'meta l4proto tcp numgen random mod 3 0 dnat to ip daddr map @backends-3-tcp-80-80-0:80',
+      'meta l4proto tcp numgen random mod 2 0 dnat to ip daddr map @backends-3-tcp-80-80-1:80',
+      'meta l4proto tcp dnat to ip daddr map @backends-3-tcp-80-80-2:80',
+    ]);
     assert.deepEqual(backendsOf(t, '10.0.0.10').sort(), [a, b, c].map((p) => `${p.ip}:80`).sort());
     assert.ok(chainRules(t, 'services').includes(`ip saddr != ${CLUSTER_CIDR} ip daddr . meta l4proto . th dport @masquerade-services jump mark-for-masquerade`), t);
 
@@ -174,7 +180,7 @@ describe('kube-proxy nftables mode (network namespaces)', { skip: netnsSkip() ||
   it('internalTrafficPolicy Local: ClusterIP traffic goes only to endpoints on this node', async () => {
     await apply(service('itp', '10.0.0.15', { internalTrafficPolicy: 'Local' }));
     await apply(slice('itp', [{ pod: a }, { pod: b, node: 'node-2' }, { pod: c, node: 'node-2' }]));
-    await synced((t) => /10\.0\.0\.15 \. tcp \. 80 : goto lb-1-tcp-80/.test(t));
+    await synced((t) => /10\.0\.0\.15 \. tcp \. 80 : goto lb-1-tcp-80-80/.test(t));
     assert.deepEqual(backendsOf(await list(), '10.0.0.15'), [`${a.ip}:80`]);
     assert.deepEqual(counts(await topo.many(client.ns, 'http://10.0.0.15/', 30)), { a: 30 });
   });

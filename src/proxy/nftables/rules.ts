@@ -35,14 +35,19 @@ import { portProtoHash } from '../names.js';
 // matching the set `masquerade-services`, not by a rule in every service chain
 // (nft's parsing of rules is most of a full sync's floor); (4) a service's
 // own (ClusterIP) traffic is balanced without a chain of its own: its
-// `service-ips` element goes to the shared chain `lb-N` of services with N
-// endpoints, which DNATs through the map `backends-N` keyed by the packet's
-// own destination and `numgen random mod N` (ip daddr . port . index →
-// endpoint address), so a service is map elements only and an endpoint change
-// writes no rule (lb-N also masquerades, instead of a masquerade-services
-// element). The protocol and the endpoints' port are the chain's (one lb chain
-// and map per endpoint count, protocol and target port, e.g. `lb-5-tcp-8080`):
-// nft parses an element of four fields for about two thirds of one of six.
+// `service-ips` element goes to a shared `lb-` chain of services with N
+// endpoints, which DNATs through `backends-` maps keyed by the packet's own
+// destination, so a service is map elements only and an endpoint change
+// writes no rule (the lb chain also masquerades, instead of a
+// masquerade-services element). The protocol and the endpoints' port are the
+// chain's. Up to
+// LB_SPLIT_MAX endpoints, the chain is also the service port's
+// (`lb-5-tcp-80-8080`: 5 endpoints, tcp, port 80, target port 8080) and has a
+// map per index (`backends-5-tcp-80-8080-0` ... `-4`, each ClusterIP →
+// endpoint address) chosen by a `numgen random mod N-i` cascade: an element of
+// one address and one address costs nft about 60% of one with a concatenated
+// key. Above it, one map per chain (`lb-20-tcp-8080`, key ClusterIP . port .
+// index), as one map per index would make as many maps as endpoints.
 // Elements cost nft a fraction of what rules do (a full sync is
 // mostly nft's parsing), the kernel validates the jump graph only when a
 // transaction adds a rule or a jump, and every `nft` run dumps every chain.
@@ -68,6 +73,8 @@ export const HAIRPIN = 'endpoint-hairpin';
  * full set fails, and the rule with it) to the endpoints this node opened connections to in the last seconds.
  */
 const HAIRPIN_TIMEOUT = '10s';
+/** The most endpoints a ClusterIP service is balanced over with a map per index (see departure 4 above). */
+export const LB_SPLIT_MAX = 8;
 export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS, MASQUERADE_SERVICES] as const;
 /** A map element, or a set element when the verdict is empty. */
 const element = (k: string, v: string): string => (v ? `${k} : ${v}` : k);
@@ -91,11 +98,13 @@ export interface ServiceNft {
   affinity: Set<string>;
   /** Elements of the shared verdict maps: key → verdict. */
   elements: Record<MapName, Map<string, string>>;
-  /** Elements of the `backends-` maps, by lb id ("N-proto-port", see lbId): "ip . port . index" → endpoint address. */
+  /** Elements of the `backends-` maps, by the map's name after "backends-": key (ClusterIP, or "ClusterIP . port . index") → endpoint address. */
   backends: Map<string, Map<string, string>>;
+  /** The lb chains (ids after "lb-") the service's elements go to: declared before its elements where new. */
+  lbs: Set<string>;
   endpointCount: number;
   /** Its lines of a full sync, made once: a full re-sync of unchanged services only joins them. */
-  text?: { chains: string; elements: Record<MapName, string>; backends: Map<string, string> };
+  text?: { chains: string; elements: Array<[MapName, string]>; backends: Array<[string, string]> };
 }
 
 /** The words that differ between the two families' rules. */
@@ -121,7 +130,6 @@ export const localChain = (sp: ServicePort, proto: string): string => `local-${b
 export const externalChain = (sp: ServicePort, proto: string): string => `external-${base(sp, proto)}`;
 export const firewallChain = (sp: ServicePort, proto: string): string => `firewall-${base(sp, proto)}`;
 /** Which shared chain and map balance a service's own traffic (departure 4 above): n endpoints, the protocol, the endpoints' port. */
-export const lbId = (n: number, proto: string, port: number): string => `${n}-${proto}-${port}`;
 export const lbChain = (id: string): string => `lb-${id}`;
 export const backendsMap = (id: string): string => `backends-${id}`;
 /** upstream's affinity set name: the chain's suffix, then "__ip/port" of the endpoint (an IPv6 address's colons as dots: names may not hold colons). */
@@ -137,6 +145,7 @@ function emptyService(): ServiceNft {
     affinity: new Set(),
     elements: { [SERVICE_IPS]: new Map(), [SERVICE_NODEPORTS]: new Map(), [NO_ENDPOINT_SERVICES]: new Map(), [NO_ENDPOINT_NODEPORTS]: new Map(), [FIREWALL_IPS]: new Map(), [MASQUERADE_SERVICES]: new Map() },
     backends: new Map(),
+    lbs: new Set(),
     endpointCount: 0,
   };
 }
@@ -174,11 +183,22 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   const viaLb = hasInternal && !sp.stickySeconds && internalEps.every((ep) => ep.port === epPort);
   if (viaLb) {
     const n = internalEps.length;
-    const id = lbId(n, proto, epPort!);
-    let m = r.backends.get(id);
-    if (!m) r.backends.set(id, (m = new Map()));
-    const key = `${sp.clusterIP} . ${sp.port} . `;
-    for (let k = 0; k < n; k++) m.set(key + k, internalEps[k]!.ip);
+    const map = (name: string): Map<string, string> => {
+      let m = r.backends.get(name);
+      if (!m) r.backends.set(name, (m = new Map()));
+      return m;
+    };
+    let id: string;
+    if (n <= LB_SPLIT_MAX) {
+      id = `${n}-${proto}-${sp.port}-${epPort!}`;
+      for (let k = 0; k < n; k++) map(`${id}-${k}`).set(sp.clusterIP, internalEps[k]!.ip);
+    } else {
+      id = `${n}-${proto}-${epPort!}`;
+      const m = map(id);
+      const key = `${sp.clusterIP} . ${sp.port} . `;
+      for (let k = 0; k < n; k++) m.set(key + k, internalEps[k]!.ip);
+    }
+    r.lbs.add(id);
     r.elements[SERVICE_IPS].set(vipKey, `goto ${lbChain(id)}`);
   } else if (hasInternal) r.elements[SERVICE_IPS].set(vipKey, `goto ${sp.internalLocal ? c().local : c().cluster}`);
   else r.elements[NO_ENDPOINT_SERVICES].set(vipKey, internalNone);
@@ -339,15 +359,16 @@ export function assembleFull(all: Iterable<ServiceNft>, o: NftOptions, lbIds: Se
   for (const s of all) {
     const t = (s.text ??= fullText(s, o));
     if (t.chains) L.push(t.chains);
-    for (const m of MAPS) if (t.elements[m]) els[m].push(t.elements[m]);
-    for (const [id, e] of t.backends) {
-      const b = backends.get(id);
+    for (const [m, e] of t.elements) els[m].push(e);
+    for (const id of s.lbs) {
+      if (lbIds.has(id)) continue;
+      lbIds.add(id);
+      L.push(...lbDecl(id, o, d));
+    }
+    for (const [name, e] of t.backends) {
+      const b = backends.get(name);
       if (b) b.push(e);
-      else {
-        backends.set(id, [e]);
-        lbIds.add(id);
-        L.push(...lbDecl(id, o, d));
-      }
+      else backends.set(name, [e]);
     }
   }
   for (const m of MAPS) if (els[m].length) L.push(`add element ${T} ${m} { ${els[m].join(', ')} }`);
@@ -361,42 +382,56 @@ function fullText(s: ServiceNft, o: NftOptions): NonNullable<ServiceNft['text']>
   for (const m of s.affinity) L.push(affinityDecl(m, d));
   for (const c of s.chains.keys()) L.push(`add chain ${d.t} ${c}`);
   for (const [c, rules] of s.chains) for (const rule of rules) L.push(`add rule ${d.t} ${c} ${rule}`);
-  const elements = {} as Record<MapName, string>;
+  // Only the maps it has elements in: most services have one element in service-ips and the rest in one backends- map.
+  const elements: Array<[MapName, string]> = [];
   for (const m of MAPS) {
-    const e: string[] = [];
-    for (const [k, v] of s.elements[m]) e.push(element(k, v));
-    elements[m] = e.join(', ');
+    if (s.elements[m].size === 0) continue;
+    let e = '';
+    for (const [k, v] of s.elements[m]) e += e ? `, ${element(k, v)}` : element(k, v);
+    elements.push([m, e]);
   }
-  const backends = new Map<string, string>();
-  for (const [n, els] of s.backends) {
-    const e: string[] = [];
-    for (const [k, v] of els) e.push(`${k} : ${v}`);
-    backends.set(n, e.join(', '));
+  const backends: Array<[string, string]> = [];
+  for (const [id, els] of s.backends) {
+    let e = '';
+    for (const [k, v] of els) e += e ? `, ${k} : ${v}` : `${k} : ${v}`;
+    backends.push([id, e]);
   }
-  return { chains: L.join('\n'), elements, backends };
+  return { chains: L.length ? L.join('\n') : '', elements, backends };
 }
 
 const affinityDecl = (m: string, d: Dialect): string => `add set ${d.t} ${m} { type ${d.addr} ; flags dynamic,timeout ; }`;
 
 /**
- * lb-<id> and backends-<id>: the key is the packet's own destination address
- * and port and a random index below n, the data the endpoint's address; the
- * protocol and the endpoints' port are the chain's. Only ClusterIP traffic
- * comes here, so the chain masquerades it as `services` does for the chains
- * (an element of masquerade-services per service would cost more to load
- * than this rule). The protocol match is always true (service-ips matched
- * it), but nft takes a port in a DNAT only after one.
+ * lb-<id> and its backends- maps. Only ClusterIP traffic comes here, so the
+ * chain masquerades it as `services` does for the chains (an element of
+ * masquerade-services per service would cost more to load than this rule).
+ * The protocol match is always true (service-ips matched it), but nft takes
+ * a port in a DNAT only after one. Up to LB_SPLIT_MAX endpoints (id
+ * "n-proto-port-targetPort"), rule i takes 1/(n-i) of what reaches it from
+ * map i, keyed by the ClusterIP alone (the chain is the port's); above it (id
+ * "n-proto-targetPort"), one map keyed by the packet's own address, port and a
+ * random index below n.
  */
 function lbDecl(id: string, o: LbOptions, d = dialect(o)): string[] {
-  const [n, proto, port] = id.split('-');
-  const key = `${d.ip} daddr . th dport . numgen random mod ${n}`;
+  const parts = id.split('-');
+  const [n, proto] = [Number(parts[0]), parts[1]!];
   const masq = masqueradeFrom(o, d);
-  return [
-    `add map ${d.t} ${backendsMap(id)} { typeof ${key} : ${d.ip} daddr ; comment "${d.ip} . port . index: the endpoints of ${proto} services with ${n}, on port ${port}" ; }`,
-    `add chain ${d.t} ${lbChain(id)}`,
-    ...(masq !== undefined ? [`add rule ${d.t} ${lbChain(id)} ${masq}jump mark-for-masquerade`] : []),
-    `add rule ${d.t} ${lbChain(id)} meta l4proto ${proto} dnat ${d.ip} to ${key} map @${backendsMap(id)} : ${port}`,
-  ];
+  const maps: string[] = [];
+  const L = [`add chain ${d.t} ${lbChain(id)}`, ...(masq !== undefined ? [`add rule ${d.t} ${lbChain(id)} ${masq}jump mark-for-masquerade`] : [])];
+  if (parts.length === 4) {
+    const [port, target] = [parts[2]!, parts[3]!];
+    for (let k = 0; k < n; k++) {
+      maps.push(`add map ${d.t} ${backendsMap(`${id}-${k}`)} { type ${d.addr} : ${d.addr} ; comment "ClusterIP: endpoint ${k} of ${proto} services with ${n}, port ${port} to ${target}" ; }`);
+      const pick = k < n - 1 ? `numgen random mod ${n - k} 0 ` : '';
+      L.push(`add rule ${d.t} ${lbChain(id)} meta l4proto ${proto} ${pick}dnat ${d.ip} to ${d.ip} daddr map @${backendsMap(`${id}-${k}`)} : ${target}`);
+    }
+    return [...maps, ...L];
+  }
+  const target = parts[2]!;
+  const key = `${d.ip} daddr . th dport . numgen random mod ${n}`;
+  maps.push(`add map ${d.t} ${backendsMap(id)} { typeof ${key} : ${d.ip} daddr ; comment "${d.ip} . port . index: the endpoints of ${proto} services with ${n}, on port ${target}" ; }`);
+  L.push(`add rule ${d.t} ${lbChain(id)} meta l4proto ${proto} dnat ${d.ip} to ${key} map @${backendsMap(id)} : ${target}`);
+  return [...maps, ...L];
 }
 
 /** What a partial sync needs of the options: the table, and the masquerade match of lb-N chains it creates. */
@@ -423,10 +458,10 @@ export function assemblePartial(changes: Iterable<Change>, o: LbOptions = {}, lb
   const addEls: string[] = [];
   const drop: string[] = [];
   for (const { before, after } of changes) {
-    for (const n of after?.backends.keys() ?? []) {
-      if (lbSizes.has(n)) continue;
-      lbSizes.add(n);
-      create.push(...lbDecl(n, o, d));
+    for (const id of after?.lbs ?? []) {
+      if (lbSizes.has(id)) continue;
+      lbSizes.add(id);
+      create.push(...lbDecl(id, o, d));
     }
     for (const m of after?.affinity ?? []) if (!before?.affinity.has(m)) create.push(affinityDecl(m, d));
     for (const [c, rules] of after?.chains ?? []) {
