@@ -162,6 +162,17 @@ describe('nftables rule rendering', () => {
     assert.deepEqual([...local.backends], [['1-tcp-80-8080-0', new Map([['10.0.0.12', '10.244.1.2']])]]);
   });
 
+  it('once the budget of split maps is spent (lbSplit says no), a service uses the lb chain with one map', () => {
+    const state = new ProxyState('n1');
+    state.setService(svc('p', { clusterIP: '10.0.0.12', ports: [{ name: 'http', port: 80 }] }), 'default/p');
+    state.setSlice(slice('p', ['10.244.1.2', '10.244.1.3']), false);
+    const asked: Array<[string, number]> = [];
+    const r = renderService(state.resolve('default/p'), { ...OPTS, lbSplit: (id, n) => (asked.push([id, n]), false) });
+    assert.deepEqual(asked, [['2-tcp-80-8080', 2]]);
+    assert.equal(r.elements['service-ips'].get('10.0.0.12 . tcp . 80'), 'goto lb-2-tcp-8080');
+    assert.deepEqual([...r.backends], [['2-tcp-8080', new Map([['10.0.0.12 . 80 . 0', '10.244.1.2'], ['10.0.0.12 . 80 . 1', '10.244.1.3']])]]);
+  });
+
   it(`over ${LB_SPLIT_MAX} endpoints: one backends- map per lb chain, keyed by ClusterIP . port . random index`, () => {
     const big = svc('big', { clusterIP: '10.0.0.14', ports: [{ name: 'http', port: 80 }] });
     const state = new ProxyState('n1');

@@ -5,7 +5,7 @@ import type { IPFamily } from '../types.js';
 import type { SyncResult } from '../iptables/proxier.js';
 import { nodeAddresses } from '../addresses.js';
 import { NftSession, NftSessionError, SESSION_MAX_BYTES } from './session.js';
-import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, type Change, type NftOptions, type ServiceNft } from './rules.js';
+import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, splitMaps, type Change, type NftOptions, type ServiceNft } from './rules.js';
 
 // The nftables proxier: one `nft -f -` transaction per sync, covering the
 // table of each IP family it runs (`ip kube-proxy`, and `ip6 kube-proxy` on a
@@ -17,6 +17,8 @@ import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, type C
 // the session fails, is a fresh `nft -f`.
 
 const FULL_SYNC_PERIOD_MS = 3_600_000;
+/** backends- maps of lb chains with a map per index a table may have (rules.ts: the kernel's cost of named sets grows with the square of their number). */
+const SPLIT_MAPS_MAX = 1024;
 
 export interface NftablesProxierOptions {
   exec: Exec;
@@ -43,6 +45,9 @@ interface Family {
   renderedVersion: Map<string, number>;
   /** The ids of the lb- chains and backends- maps the table has. */
   lbSizes: Set<string>;
+  /** The lb chains with a map per index that services were rendered with since the last full sync, and their number of maps. */
+  split: Map<string, number>;
+  splitTotal: number;
 }
 
 export class NftablesProxier {
@@ -68,7 +73,18 @@ export class NftablesProxier {
       rendered: new Map(),
       renderedVersion: new Map(),
       lbSizes: new Set(),
+      split: new Map(),
+      splitTotal: 0,
     }));
+    for (const f of this.families) {
+      f.opts.lbSplit = (id, n) => {
+        if (f.split.has(id)) return true;
+        if (f.splitTotal + n > SPLIT_MAPS_MAX) return false;
+        f.split.set(id, n);
+        f.splitTotal += n;
+        return true;
+      };
+    }
     const exec = o.exec;
     if (o.interactive !== false && exec.start) this.session = new NftSession(() => exec.start!(o.nftCommand ?? 'nft', ['-i']));
   }
@@ -141,12 +157,22 @@ export class NftablesProxier {
         f.renderedVersion.delete(key);
       }
       const rendered: ServiceNft[] = [];
+      // The budget of split maps is counted again, over the services as they come (one kept from before is in it already).
+      f.split.clear();
+      f.splitTotal = 0;
       for (const key of state.services.keys()) {
         const v = state.version(key);
         let r = f.rendered.get(key);
         if (!r || !reuse || f.renderedVersion.get(key) !== v) {
           r = renderService(state.resolve(key, f.ipFamily), f.opts);
           f.renderedVersion.set(key, v);
+        } else {
+          for (const id of r.lbs) {
+            const n = splitMaps(id);
+            if (!n || f.split.has(id)) continue;
+            f.split.set(id, n);
+            f.splitTotal += n;
+          }
         }
         if (isEmpty(r)) {
           f.rendered.delete(key);

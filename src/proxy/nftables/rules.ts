@@ -47,7 +47,10 @@ import { portProtoHash } from '../names.js';
 // endpoint address) chosen by a `numgen random mod N-i` cascade: an element of
 // one address and one address costs nft about 60% of one with a concatenated
 // key. Above it, one map per chain (`lb-20-tcp-8080`, key ClusterIP . port .
-// index), as one map per index would make as many maps as endpoints.
+// index), as one map per index would make as many maps as endpoints; and the
+// same when the proxier's budget of maps (NftOptions.lbSplit) is spent, as
+// the kernel's cost of adding named sets grows with the square of their
+// number (1,000 maps take 10 ms, 4,000 take 0.6 s).
 // Elements cost nft a fraction of what rules do (a full sync is
 // mostly nft's parsing), the kernel validates the jump graph only when a
 // transaction adds a rule or a jump, and every `nft` run dumps every chain.
@@ -75,6 +78,8 @@ export const HAIRPIN = 'endpoint-hairpin';
 const HAIRPIN_TIMEOUT = '10s';
 /** The most endpoints a ClusterIP service is balanced over with a map per index (see departure 4 above). */
 export const LB_SPLIT_MAX = 8;
+/** The number of backends- maps of an lb chain with a map per index (its n), 0 for one with a single map. */
+export const splitMaps = (id: string): number => (id.split('-').length === 4 ? Number(id.slice(0, id.indexOf('-'))) : 0);
 export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS, MASQUERADE_SERVICES] as const;
 /** A map element, or a set element when the verdict is empty. */
 const element = (k: string, v: string): string => (v ? `${k} : ${v}` : k);
@@ -88,6 +93,11 @@ export interface NftOptions {
   /** Local addresses NodePorts answer on; empty: every local address except loopback. */
   nodePortIPs: string[];
   masqueradeMark: string;
+  /**
+   * Whether the lb chain with this id (n endpoints) may have a map per index: true for ids it said yes to before,
+   * for new ones while the number of such maps is within budget. Without it: always.
+   */
+  lbSplit?: (id: string, n: number) => boolean;
 }
 
 /** One service's share of the table. */
@@ -189,8 +199,9 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
       return m;
     };
     let id: string;
-    if (n <= LB_SPLIT_MAX) {
-      id = `${n}-${proto}-${sp.port}-${epPort!}`;
+    const split = `${n}-${proto}-${sp.port}-${epPort!}`;
+    if (n <= LB_SPLIT_MAX && (o.lbSplit?.(split, n) ?? true)) {
+      id = split;
       for (let k = 0; k < n; k++) map(`${id}-${k}`).set(sp.clusterIP, internalEps[k]!.ip);
     } else {
       id = `${n}-${proto}-${epPort!}`;
