@@ -193,19 +193,14 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   const viaLb = hasInternal && !sp.stickySeconds && internalEps.every((ep) => ep.port === epPort);
   if (viaLb) {
     const n = internalEps.length;
-    const map = (name: string): Map<string, string> => {
-      let m = r.backends.get(name);
-      if (!m) r.backends.set(name, (m = new Map()));
-      return m;
-    };
     let id: string;
-    const split = `${n}-${proto}-${sp.port}-${epPort!}`;
-    if (n <= LB_SPLIT_MAX && (o.lbSplit?.(split, n) ?? true)) {
-      id = split;
-      for (let k = 0; k < n; k++) map(`${id}-${k}`).set(sp.clusterIP, internalEps[k]!.ip);
+    const split = n <= LB_SPLIT_MAX ? splitNames(n, proto, sp.port, epPort!) : undefined;
+    if (split && (o.lbSplit?.(split.id, n) ?? true)) {
+      id = split.id;
+      for (let k = 0; k < n; k++) backendsOf(r, split.maps[k]!).set(sp.clusterIP, internalEps[k]!.ip);
     } else {
       id = `${n}-${proto}-${epPort!}`;
-      const m = map(id);
+      const m = backendsOf(r, id);
       const key = `${sp.clusterIP} . ${sp.port} . `;
       for (let k = 0; k < n; k++) m.set(key + k, internalEps[k]!.ip);
     }
@@ -259,6 +254,24 @@ function renderPort(r: ServiceNft, sp: ServicePort, endpoints: Endpoint[], o: Nf
   if (usesLocal) balance(r, add, sp, proto, c().local, local, d);
   // A chain referenced above but never filled (Local policy with the cluster chain in external-) must still exist.
   if (usesExt && sp.externalLocal && !r.chains.has(c().cluster)) r.chains.set(c().cluster, []);
+}
+
+function backendsOf(r: ServiceNft, name: string): Map<string, string> {
+  let m = r.backends.get(name);
+  if (!m) r.backends.set(name, (m = new Map()));
+  return m;
+}
+
+/**
+ * The id of an lb chain with a map per index, and its maps' names: made once per id, so that every service holds the
+ * same strings (a full sync looks each service's map names up; a string made anew is hashed anew).
+ */
+const splitCache = new Map<string, { id: string; maps: string[] }>();
+function splitNames(n: number, proto: string, port: number, target: number): { id: string; maps: string[] } {
+  const id = `${n}-${proto}-${port}-${target}`;
+  let c = splitCache.get(id);
+  if (!c) splitCache.set(id, (c = { id, maps: Array.from({ length: n }, (_, k) => `${id}-${k}`) }));
+  return c;
 }
 
 /** DNAT to one of eps, uniformly: rule i takes 1/(n-i) of what reaches it. */
