@@ -78,8 +78,8 @@ export const HAIRPIN = 'endpoint-hairpin';
 const HAIRPIN_TIMEOUT = '10s';
 /** The most endpoints a ClusterIP service is balanced over with a map per index (see departure 4 above). */
 export const LB_SPLIT_MAX = 8;
-/** The number of backends- maps of an lb chain with a map per index (its n), 0 for one with a single map. */
-export const splitMaps = (id: string): number => (id.split('-').length === 4 ? Number(id.slice(0, id.indexOf('-'))) : 0);
+/** The number of backends- maps of an lb chain with a map per index (its n), 0 for one with a single map (every full re-sync asks, for each service). */
+export const splitMaps = (id: string): number => splitCache.get(id)?.maps.length ?? 0;
 export const MAPS = [SERVICE_IPS, SERVICE_NODEPORTS, NO_ENDPOINT_SERVICES, NO_ENDPOINT_NODEPORTS, FIREWALL_IPS, MASQUERADE_SERVICES] as const;
 /** A map element, or a set element when the verdict is empty. */
 const element = (k: string, v: string): string => (v ? `${k} : ${v}` : k);
