@@ -13,7 +13,7 @@ import { portProtoHash } from '../names.js';
 // `firewall-ips` sends LoadBalancer IPs with loadBalancerSourceRanges to a
 // per-service `firewall-` chain from filter-prerouting, before DNAT.
 //
-// Three departures, each measured on this kernel (6.18, nft 1.0.6; see
+// Four departures, each measured on this kernel (6.18, nft 1.0.6; see
 // docs/benchmarks.md): (1) no per-endpoint chains: every `nft` run that adds a
 // rule first dumps every chain of the host, and that dump costs quadratic
 // kernel time in the number of chains (0.65 s of system time per run at
@@ -40,8 +40,7 @@ import { portProtoHash } from '../names.js';
 // destination, so a service is map elements only and an endpoint change
 // writes no rule (the lb chain also masquerades, instead of a
 // masquerade-services element). The protocol and the endpoints' port are the
-// chain's. Up to
-// LB_SPLIT_MAX endpoints, the chain is also the service port's
+// chain's. Up to LB_SPLIT_MAX endpoints, the chain is also the service port's
 // (`lb-5-tcp-80-8080`: 5 endpoints, tcp, port 80, target port 8080) and has a
 // map per index (`backends-5-tcp-80-8080-0` ... `-4`, each ClusterIP →
 // endpoint address) chosen by a `numgen random mod N-i` cascade: an element of
@@ -52,7 +51,7 @@ import { portProtoHash } from '../names.js';
 // the kernel's cost of adding named sets grows with the square of their
 // number (1,000 maps take 10 ms, 4,000 take 0.6 s).
 // Elements cost nft a fraction of what rules do (a full sync is
-// mostly nft's parsing), the kernel validates the jump graph only when a
+// mostly nft's work on them), the kernel validates the jump graph only when a
 // transaction adds a rule or a jump, and every `nft` run dumps every chain.
 // Traffic that reaches a service through another address (NodePort, external
 // and load balancer IPs) and ClientIP affinity still use per-service chains.
