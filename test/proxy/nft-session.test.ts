@@ -79,7 +79,7 @@ describe('nft -i session', () => {
       const r = await p.sync();
       assert.equal(r.full, true);
       assert.equal(inputs.length, 2);
-      assert.ok(inputs[1]!.includes('10.0.0.1 . tcp . 80 . 0 : 10.244.0.9 . 8080'), inputs[1]);
+      assert.ok(inputs[1]!.includes('add element ip kube-proxy backends-1-tcp-80-8080-0 { 10.0.0.1 : 10.244.0.9 }'), inputs[1]);
     } finally {
       await p.close();
     }

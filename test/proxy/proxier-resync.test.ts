@@ -46,8 +46,8 @@ for (const mode of ['iptables', 'nftables'] as const) {
       const state = new ProxyState('n1');
       const o = { exec, state, log: logger('test-proxy'), clusterCIDR: '10.244.0.0/16' };
       const p = mode === 'iptables' ? new IptablesProxier(o) : new NftablesProxier(o);
-      // How each mode writes an endpoint (nftables: the data of a backends-N element).
-      const ep = (ip: string): string => (mode === 'iptables' ? `${ip}:8080` : `${ip} . 8080`);
+      // How each mode writes an endpoint (nftables: the data of a backends- map element).
+      const ep = (ip: string): string => (mode === 'iptables' ? `${ip}:8080` : `: ${ip}`);
       for (let i = 1; i <= 3; i++) {
         state.setService(svc(i), `default/s${i}`);
         state.setSlice(slice(i, `10.244.0.${i}`), false);

@@ -86,7 +86,7 @@ test('k8ts server --proxy-mode nftables writes table ip kube-proxy for Services 
     const kubeconfig = join(dir, 'kubeconfig.yaml');
     await kubectlOk(kubeconfig, ['apply', '-f', '-'], { bin: kubectl, input: service('web', '10.0.0.30') });
     await kubectlOk(kubeconfig, ['apply', '-f', '-'], { bin: kubectl, input: slice('web', [{ pod: a, node: 'nft-node' }, { pod: b, node: 'nft-node' }]) });
-    await eventually(async () => /10\.0\.0\.30 \. tcp \. 80 : goto lb-2/.test((await sh('ip', ['netns', 'exec', topo.node, 'nft', 'list', 'table', 'ip', 'kube-proxy'])).stdout), 'service-ips element');
+    await eventually(async () => /10\.0\.0\.30 \. tcp \. 80 : goto lb-2-tcp-80-80/.test((await sh('ip', ['netns', 'exec', topo.node, 'nft', 'list', 'table', 'ip', 'kube-proxy'])).stdout), 'service-ips element');
     const n = counts(await topo.many(client.ns, 'http://10.0.0.30/', 40));
     assert.equal(n.FAIL ?? 0, 0, JSON.stringify(n));
     assert.ok((n.a ?? 0) > 0 && (n.b ?? 0) > 0, JSON.stringify(n));

@@ -5,7 +5,7 @@ import type { IPFamily } from '../types.js';
 import type { SyncResult } from '../iptables/proxier.js';
 import { nodeAddresses } from '../addresses.js';
 import { NftSession, NftSessionError, SESSION_MAX_BYTES } from './session.js';
-import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, type Change, type NftOptions, type ServiceNft } from './rules.js';
+import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, splitMaps, type Change, type NftOptions, type ServiceNft } from './rules.js';
 
 // The nftables proxier: one `nft -f -` transaction per sync, covering the
 // table of each IP family it runs (`ip kube-proxy`, and `ip6 kube-proxy` on a
@@ -17,6 +17,8 @@ import { assembleFull, assemblePartial, FAMILIES, isEmpty, renderService, type C
 // the session fails, is a fresh `nft -f`.
 
 const FULL_SYNC_PERIOD_MS = 3_600_000;
+/** backends- maps of lb chains with a map per index a table may have (rules.ts: the kernel's cost of named sets grows with the square of their number). */
+const SPLIT_MAPS_MAX = 1024;
 
 export interface NftablesProxierOptions {
   exec: Exec;
@@ -41,10 +43,11 @@ interface Family {
   rendered: Map<string, ServiceNft>;
   /** The state version each rendered service was made from. */
   renderedVersion: Map<string, number>;
-  /** Endpoint address → number of services that may send it traffic (its endpoint-hairpin element lives while > 0). */
-  hairpin: Map<string, number>;
-  /** The n of the lb-n chains and backends-n maps the table has. */
-  lbSizes: Set<number>;
+  /** The ids of the lb- chains and backends- maps the table has. */
+  lbSizes: Set<string>;
+  /** The lb chains with a map per index that services were rendered with since the last full sync, and their number of maps. */
+  split: Map<string, number>;
+  splitTotal: number;
 }
 
 export class NftablesProxier {
@@ -69,9 +72,19 @@ export class NftablesProxier {
       },
       rendered: new Map(),
       renderedVersion: new Map(),
-      hairpin: new Map(),
       lbSizes: new Set(),
+      split: new Map(),
+      splitTotal: 0,
     }));
+    for (const f of this.families) {
+      f.opts.lbSplit = (id, n) => {
+        if (f.split.has(id)) return true;
+        if (f.splitTotal + n > SPLIT_MAPS_MAX) return false;
+        f.split.set(id, n);
+        f.splitTotal += n;
+        return true;
+      };
+    }
     const exec = o.exec;
     if (o.interactive !== false && exec.start) this.session = new NftSession(() => exec.start!(o.nftCommand ?? 'nft', ['-i']));
   }
@@ -143,14 +156,23 @@ export class NftablesProxier {
         f.rendered.delete(key);
         f.renderedVersion.delete(key);
       }
-      f.hairpin.clear();
-      f.lbSizes = new Set();
+      const rendered: ServiceNft[] = [];
+      // The budget of split maps is counted again, over the services as they come (one kept from before is in it already).
+      f.split.clear();
+      f.splitTotal = 0;
       for (const key of state.services.keys()) {
         const v = state.version(key);
         let r = f.rendered.get(key);
         if (!r || !reuse || f.renderedVersion.get(key) !== v) {
           r = renderService(state.resolve(key, f.ipFamily), f.opts);
           f.renderedVersion.set(key, v);
+        } else {
+          for (const id of r.lbs) {
+            const n = splitMaps(id);
+            if (!n || f.split.has(id)) continue;
+            f.split.set(id, n);
+            f.splitTotal += n;
+          }
         }
         if (isEmpty(r)) {
           f.rendered.delete(key);
@@ -159,11 +181,11 @@ export class NftablesProxier {
         }
         f.rendered.set(key, r);
         endpoints += r.endpointCount;
-        for (const ip of r.endpointIPs) f.hairpin.set(ip, (f.hairpin.get(ip) ?? 0) + 1);
-        for (const n of r.backends.keys()) f.lbSizes.add(n);
+        rendered.push(r);
       }
       services += f.rendered.size;
-      text += assembleFull(f.rendered.values(), f.opts, f.hairpin.keys(), f.lbSizes);
+      f.lbSizes = new Set();
+      text += assembleFull(rendered, f.opts, f.lbSizes);
     }
     const renderMs = performance.now() - t0;
     const restoreMs = await this.apply(text);
@@ -178,14 +200,6 @@ export class NftablesProxier {
     let rendered = 0;
     for (const f of this.families) {
       const changes: Change[] = [];
-      // Which endpoint addresses had a hairpin element before this batch: only the net change is written.
-      const had = new Map<string, boolean>();
-      const count = (ip: string, d: number): void => {
-        const n = f.hairpin.get(ip) ?? 0;
-        if (!had.has(ip)) had.set(ip, n > 0);
-        if (n + d > 0) f.hairpin.set(ip, n + d);
-        else f.hairpin.delete(ip);
-      };
       for (const key of dirty) {
         const before = f.rendered.get(key);
         let after: ServiceNft | undefined = renderService(state.resolve(key, f.ipFamily), f.opts);
@@ -199,16 +213,8 @@ export class NftablesProxier {
           f.rendered.delete(key);
           f.renderedVersion.delete(key);
         }
-        for (const ip of after?.endpointIPs ?? []) count(ip, 1);
-        for (const ip of before?.endpointIPs ?? []) count(ip, -1);
       }
-      const hairpin = { add: [] as string[], del: [] as string[] };
-      for (const [ip, was] of had) {
-        const now = f.hairpin.has(ip);
-        if (now && !was) hairpin.add.push(ip);
-        else if (was && !now) hairpin.del.push(ip);
-      }
-      text += assemblePartial(changes, hairpin, f.opts, f.lbSizes);
+      text += assemblePartial(changes, f.opts, f.lbSizes);
       rendered += changes.length;
     }
     const renderMs = performance.now() - t0;
