@@ -15,6 +15,7 @@ import { FakeRuntime } from '../runtime/fake/index.js';
 import { logger } from '../util/log.js';
 import { HollowNode, type HollowHost } from './hollow-node.js';
 import { IdleFleet } from './idle-fleet.js';
+import { LeaseRenewer } from './lease-renewer.js';
 import { HollowNodeCache } from './node-cache.js';
 import type { NodeFacts } from '../kubelet/node/node-object.js';
 import { kubeletNodeFacts, NodeAgent } from '../kubelet/node/agent.js';
@@ -101,6 +102,9 @@ export class HollowCluster {
     // A kubelet server per node needs the kubelet itself, so those nodes never idle.
     this.nodeCache = opts.kubeletServers ? undefined : new HollowNodeCache(this.client, 'node.k8ts.io/hollow=true');
     const nodeCache = this.nodeCache;
+    // With a fleet every node's Lease is renewed off the main thread, where pod work cannot hold it up.
+    this.leases = opts.kubeletServers ? undefined : new LeaseRenewer({ clientConfig: opts.clientConfig, count: opts.count, namePrefix: prefix, leaseDurationSeconds: leaseSeconds, leaseRenewMs });
+    const leases = this.leases;
     this.fleet = opts.kubeletServers
       ? undefined
       : new IdleFleet({
@@ -116,6 +120,7 @@ export class HollowCluster {
           statusUpdateMs: 10_000,
           statusReportMs: 300_000,
           cachedNode: (name) => nodeCache?.get(name),
+          leases,
         });
     this.source.onUnsubscribed = (name) => void this.nodes.get(name)?.wake();
     const capacity = opts.capacity ?? { cpu: '4', memory: '16Gi', pods: '110' };
@@ -139,11 +144,12 @@ export class HollowCluster {
       }),
       runtime: this.runtime,
       fleet: this.fleet,
+      leases,
       hasPods: (name) => this.source.hasPods(name),
       agent: async (i, state) => {
         const name = `${prefix}${i}`;
         const ctx = { nodeName: name, client: this.client, runtime: this.runtime, recorder: this.recorder, log: kubeletLog };
-        const agent = new NodeAgent(ctx, await this.facts(i), { ticker: this.ticker, statusUpdateMs: 10_000, statusReportMs: 300_000, leaseDurationSeconds: leaseSeconds, leaseRenewMs });
+        const agent = new NodeAgent(ctx, await this.facts(i), { ticker: this.ticker, statusUpdateMs: 10_000, statusReportMs: 300_000, leaseDurationSeconds: leaseSeconds, leaseRenewMs, renewLease: !leases });
         if (state.reporter) agent.reporter.restore(state.reporter);
         if (state.leaseResourceVersion) agent.lease.seed(state.leaseResourceVersion);
         return agent;
@@ -157,6 +163,8 @@ export class HollowCluster {
   }
 
   private readonly fleet?: IdleFleet;
+  /** The Lease worker's handle (absent with kubelet servers, whose kubelets renew their own). */
+  readonly leases?: LeaseRenewer;
   private readonly nodeCache?: HollowNodeCache;
   private readonly host: HollowHost;
 
@@ -238,6 +246,7 @@ export class HollowCluster {
     this.closing = true;
     await Promise.all([...this.nodes.values()].map((n) => n.stop()));
     this.fleet?.stop();
+    await this.leases?.close();
     await this.informer.stop();
     await this.nodeCache?.stop();
     await this.recorder.shutdown();

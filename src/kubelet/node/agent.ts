@@ -24,6 +24,8 @@ export interface NodeAgentOptions {
   leaseDurationSeconds: number;
   /** Renew interval (upstream: a quarter of the duration). */
   leaseRenewMs: number;
+  /** False: someone else renews the Lease (a hollow-nodes process's Lease worker). Default true. */
+  renewLease?: boolean;
 }
 
 export class NodeAgent {
@@ -57,6 +59,7 @@ export class NodeAgent {
     const tick = (): void => void this.reporter.tick().then(() => this.afterStatus());
     tick();
     this.regs.push(this.o.ticker.every(this.o.statusUpdateMs, tick));
+    if (this.o.renewLease === false) return;
     void this.lease.renew();
     this.regs.push(this.o.ticker.every(this.o.leaseRenewMs, () => void this.lease.renew()));
   }
