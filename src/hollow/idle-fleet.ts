@@ -261,7 +261,8 @@ export class IdleFleet {
 
   private async reportStatusNow(i: number): Promise<void> {
     const facts = await this.o.facts(i);
-    const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs);
+    // A node stopped (or woken) while its tick waits writes nothing: its kubelet's agent, if any, reports now.
+    const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs, () => !this.isIdle(i));
     const conditions = this.conditions[i];
     if (conditions !== undefined) reporter.restore({ uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] });
     await reporter.tick(conditions !== undefined ? this.o.cachedNode?.(this.o.nameOf(i)) : undefined);

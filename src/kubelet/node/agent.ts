@@ -32,6 +32,7 @@ export class NodeAgent {
   readonly reporter: NodeStatusReporter;
   readonly lease: NodeLease;
   private regs: TickerRegistration[] = [];
+  private stopped = false;
   /** Runs after every status tick (the kubelet reconciles mirror pods there). */
   afterStatus: () => void = () => undefined;
 
@@ -41,7 +42,7 @@ export class NodeAgent {
     public facts: NodeFacts,
     private readonly o: NodeAgentOptions,
   ) {
-    this.reporter = new NodeStatusReporter(ctx, () => this.facts, o.statusReportMs);
+    this.reporter = new NodeStatusReporter(ctx, () => this.facts, o.statusReportMs, () => this.stopped);
     this.lease = new NodeLease(ctx, o.leaseDurationSeconds, () => this.reporter.nodeUID);
     this.ctx = ctx;
   }
@@ -55,6 +56,7 @@ export class NodeAgent {
   /** resumed: the node's agent already ran in this process (a hollow node waking), so no second "Starting kubelet.". */
   start(opts: { resumed?: boolean } = {}): void {
     if (this.running) return;
+    this.stopped = false;
     if (!opts.resumed) this.ctx.recorder.event(this.reporter.ref, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
     const tick = (): void => void this.reporter.tick().then(() => this.afterStatus());
     tick();
@@ -65,6 +67,7 @@ export class NodeAgent {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const r of this.regs) r.stop();
     this.regs = [];
   }
