@@ -218,6 +218,8 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
     let scaleCreatePerS: number | undefined;
     let scaleRunningPerS: number | undefined;
     let created = 0;
+    /** Replicas per Deployment (its pods' app label): "all replaced" is per Deployment, so a ReplicaSet's surplus cannot stand in for missing pods. */
+    const want = new Map<string, number>();
     if (measureScale) {
       await client.create(DEPLOYMENTS, 'default', deployment('scale', 0));
       await new Promise((r) => setTimeout(r, 2000));
@@ -228,11 +230,13 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
       scaleCreatePerS = SCALE_N / ((tCreated - t0) / 1000);
       scaleRunningPerS = SCALE_N / ((tRunning - t0) / 1000);
       created = SCALE_N;
+      want.set('scale', SCALE_N);
       process.stderr.write(`  scale 0 → ${SCALE_N}: ${fmt(scaleCreatePerS, 0)} pods/s created, ${fmt(scaleRunningPerS, 0)} pods/s Running\n`);
     }
     for (let i = 0; created < PODS_N; i++) {
       const n = Math.min(PER_DEPLOYMENT, PODS_N - created);
       await client.create(DEPLOYMENTS, 'default', deployment(`web-${i}`, n));
+      want.set(`web-${i}`, n);
       created += n;
     }
     await waitFor(`${PODS_N} pods Running`, () => pods.store.list().filter(running).length >= PODS_N, 3_600_000, 500);
@@ -264,8 +268,17 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
         }, 250)
       : undefined;
     const tNotReady = await waitFor('the dead nodes NotReady', () => [...dead].every((n) => ready(nodes.store.get(n) ?? ({ metadata: {} } as KubeObject)) === 'Unknown'), horizon);
-    const tBound = await waitFor('every replacement bound', () => pods.store.list().filter((x) => elsewhere(x) && (x.spec as { nodeName?: string }).nodeName).length >= PODS_N, horizon);
-    const tRunning = await waitFor('every replacement Running', () => pods.store.list().filter((x) => elsewhere(x) && running(x)).length >= PODS_N, horizon);
+    const complete = (ok: (x: KubeObject) => boolean): boolean => {
+      const have = new Map<string, number>();
+      for (const x of pods.store.list()) {
+        if (!elsewhere(x) || !ok(x)) continue;
+        const app = x.metadata.labels?.app ?? '';
+        have.set(app, (have.get(app) ?? 0) + 1);
+      }
+      return [...want].every(([app, n]) => (have.get(app) ?? 0) >= n);
+    };
+    const tBound = await waitFor('every replacement bound', () => complete((x) => !!(x.spec as { nodeName?: string }).nodeName), horizon);
+    const tRunning = await waitFor('every replacement Running', () => complete(running), horizon);
     clearInterval(trace);
     return { profile: p, notReadyS: (tNotReady - t0) / 1000, boundS: (tBound - t0) / 1000, runningS: (tRunning - t0) / 1000, replaced: onDead, scaleCreatePerS, scaleRunningPerS };
   } finally {
