@@ -5,9 +5,12 @@
 // with the fast profile. Also the ReplicaSet's creation rate for a scale
 // from 0 to S pods. `k8ts server --disable-agent` and `k8ts hollow-nodes`
 // run in their own processes; the bench watches through informers.
-// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--trace] [--no-write]
+// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-write]
+// Every 10 s it prints each process's CPU (user+system, % of one core), the load average and the hollow nodes' Lease
+// renewal gaps, so a run that does not hold says where the CPU went.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +30,8 @@ const SCALE_N = Number(opt('--scale', '10000'));
 const PROFILES = opt('--profiles', 'fast,default').split(',');
 const args = process.argv.slice(2);
 const SPLIT = args.includes('--split');
+/** Hollow-nodes processes the fleet is split over (each its own event loops and connections). */
+const HOLLOW_PROCS = Number(opt('--hollow-procs', '1'));
 const PER_DEPLOYMENT = 1000;
 
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
@@ -123,6 +128,45 @@ interface Row {
   scaleRunningPerS?: number;
 }
 
+/** utime+stime of a process in clock ticks (USER_HZ, 100 on Linux), from /proc. */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11] ?? 0) + Number(f[12] ?? 0);
+}
+
+/** Every 10 s: each process's share of a core since the last sample, the load average, and what the Lease workers saw. */
+function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: () => number[], t0: number, cluster: () => string): () => void {
+  let last = new Map<number, number>();
+  let lastAt = Date.now();
+  const timer = setInterval(() => {
+    void (async () => {
+      const now = Date.now();
+      const cur = new Map<number, number>();
+      const parts: string[] = [];
+      let total = 0;
+      for (const p of procs()) {
+        const t = await cpuTicks(p.pid);
+        cur.set(p.pid, t);
+        const prev = last.get(p.pid);
+        if (prev === undefined) continue;
+        const pct = ((t - prev) / 100 / ((now - lastAt) / 1000)) * 100;
+        total += pct;
+        parts.push(`${p.name} ${fmt(pct, 0)}%`);
+      }
+      const gaps: string[] = [];
+      for (const port of leasePorts()) {
+        const s = (await fetch(`http://127.0.0.1:${port}/leases`).then((r) => r.json()).catch(() => ({}))) as { live?: number; windowMaxGapMs?: number; maxGapMs?: number; oldestMs?: number; renewals?: number; failures?: number };
+        if (s.live !== undefined) gaps.push(`live ${s.live} gap≤${fmt((s.windowMaxGapMs ?? 0) / 1000, 1)} s (ever ${fmt((s.maxGapMs ?? 0) / 1000, 1)} s) renewals ${s.renewals} failed ${s.failures}`);
+      }
+      if (parts.length) process.stderr.write(`  [cpu t+${fmt((now - t0) / 1000, 0)} s] ${parts.join(', ')}, total ${fmt(total, 0)}% | load ${loadavg().map((l) => fmt(l, 1)).join(' ')} | ${cluster()} | leases ${gaps.join('; ')}\n`);
+      last = cur;
+      lastAt = now;
+    })();
+  }, 10_000);
+  return () => clearInterval(timer);
+}
+
 async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-failover-'));
   process.stderr.write(`== ${p.name}: ${NODES_N} hollow nodes, ${PODS_N} pods, ${DEAD_N} die (${p.describe})\n`);
@@ -139,13 +183,31 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
   } else {
     control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags], /is ready/));
   }
-  let hollow: { child: ChildProcess; out: () => string } | undefined;
+  const hollows: { child: ChildProcess; out: () => string; port: number; prefix: string }[] = [];
+  const names = SPLIT ? ['apiserver', 'controller-manager', 'scheduler'] : ['server'];
+  const stopSampler = cpuSampler(
+    () => [...control.map((c, i) => ({ name: names[i]!, pid: c.child.pid! })), ...hollows.map((h, i) => ({ name: `hollow${hollows.length > 1 ? i : ''}`, pid: h.child.pid! })), { name: 'bench', pid: process.pid }],
+    () => hollows.map((h) => h.port),
+    Date.now(),
+    () => {
+      const all = nodes.store.list();
+      return `nodes not Ready ${all.filter((n) => ready(n) !== 'True').length}/${all.length}, pods ${pods.store.list().length} (Running ${pods.store.list().filter((x) => (x.status as { phase?: string } | undefined)?.phase === 'Running').length})`;
+    },
+  );
   const client = new RestClient(loadKubeconfig(kubeconfig), { component: 'bench-failover', qps: 1000, burst: 1000 });
   const nodes = new Informer<KubeObject>(client, NODES);
   const pods = new Informer<KubeObject>(client, PODS);
   try {
-    hollow = await spawnK8ts(['hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(NODES_N), '--lease-duration', String(p.leaseSeconds), '--root-dir', join(dir, 'hollow')], /hollow nodes running/);
-    const port = Number(/control API on http:\/\/127\.0\.0\.1:(\d+)/.exec(hollow.out())![1]);
+    // --hollow-procs N: the fleet split over N processes (node names hollow-node-p<k>-<i>), started together.
+    const starts = Array.from({ length: HOLLOW_PROCS }, async (_, k) => {
+      const count = Math.floor(NODES_N / HOLLOW_PROCS) + (k < NODES_N % HOLLOW_PROCS ? 1 : 0);
+      const prefix = HOLLOW_PROCS > 1 ? `hollow-node-p${k}-` : 'hollow-node-';
+      const h = await spawnK8ts(['hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--lease-duration', String(p.leaseSeconds), '--root-dir', join(dir, `hollow-${k}`)], /hollow nodes running/);
+      hollows.push({ ...h, prefix, port: Number(/control API on http:\/\/127\.0\.0\.1:(\d+)/.exec(h.out())![1]) });
+    });
+    await Promise.all(starts);
+    // The longest prefix first: hollow-node-p1- must not claim hollow-node-p10-0.
+    const portOf = (node: string): number => [...hollows].sort((a, b) => b.prefix.length - a.prefix.length).find((h) => node.startsWith(h.prefix) && /^\d+$/.test(node.slice(h.prefix.length)))!.port;
     nodes.start();
     pods.start();
     await nodes.waitForSync();
@@ -156,6 +218,8 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
     let scaleCreatePerS: number | undefined;
     let scaleRunningPerS: number | undefined;
     let created = 0;
+    /** Replicas per Deployment (its pods' app label): "all replaced" is per Deployment, so a ReplicaSet's surplus cannot stand in for missing pods. */
+    const want = new Map<string, number>();
     if (measureScale) {
       await client.create(DEPLOYMENTS, 'default', deployment('scale', 0));
       await new Promise((r) => setTimeout(r, 2000));
@@ -166,11 +230,13 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
       scaleCreatePerS = SCALE_N / ((tCreated - t0) / 1000);
       scaleRunningPerS = SCALE_N / ((tRunning - t0) / 1000);
       created = SCALE_N;
+      want.set('scale', SCALE_N);
       process.stderr.write(`  scale 0 → ${SCALE_N}: ${fmt(scaleCreatePerS, 0)} pods/s created, ${fmt(scaleRunningPerS, 0)} pods/s Running\n`);
     }
     for (let i = 0; created < PODS_N; i++) {
       const n = Math.min(PER_DEPLOYMENT, PODS_N - created);
       await client.create(DEPLOYMENTS, 'default', deployment(`web-${i}`, n));
+      want.set(`web-${i}`, n);
       created += n;
     }
     await waitFor(`${PODS_N} pods Running`, () => pods.store.list().filter(running).length >= PODS_N, 3_600_000, 500);
@@ -185,7 +251,7 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
     const onDead = pods.store.list().filter((x) => dead.has((x.spec as { nodeName?: string }).nodeName ?? '')).length;
     process.stderr.write(`  killing ${DEAD_N} nodes holding ${onDead} pods\n`);
     const t0 = Date.now();
-    await Promise.all([...dead].map((n) => fetch(`http://127.0.0.1:${port}/nodes/${encodeURIComponent(n)}/stop`, { method: 'POST' }).then((r) => r.text())));
+    await Promise.all([...dead].map((n) => fetch(`http://127.0.0.1:${portOf(n)}/nodes/${encodeURIComponent(n)}/stop`, { method: 'POST' }).then((r) => r.text())));
     const elsewhere = (x: KubeObject) => !x.metadata.deletionTimestamp && !dead.has((x.spec as { nodeName?: string }).nodeName ?? '');
     const horizon = (p.upstreamSeconds + 600) * 1000;
     // --trace: where the seconds go after the kill, sampled from the informers every 250 ms.
@@ -202,15 +268,25 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
         }, 250)
       : undefined;
     const tNotReady = await waitFor('the dead nodes NotReady', () => [...dead].every((n) => ready(nodes.store.get(n) ?? ({ metadata: {} } as KubeObject)) === 'Unknown'), horizon);
-    const tBound = await waitFor('every replacement bound', () => pods.store.list().filter((x) => elsewhere(x) && (x.spec as { nodeName?: string }).nodeName).length >= PODS_N, horizon);
-    const tRunning = await waitFor('every replacement Running', () => pods.store.list().filter((x) => elsewhere(x) && running(x)).length >= PODS_N, horizon);
+    const complete = (ok: (x: KubeObject) => boolean): boolean => {
+      const have = new Map<string, number>();
+      for (const x of pods.store.list()) {
+        if (!elsewhere(x) || !ok(x)) continue;
+        const app = x.metadata.labels?.app ?? '';
+        have.set(app, (have.get(app) ?? 0) + 1);
+      }
+      return [...want].every(([app, n]) => (have.get(app) ?? 0) >= n);
+    };
+    const tBound = await waitFor('every replacement bound', () => complete((x) => !!(x.spec as { nodeName?: string }).nodeName), horizon);
+    const tRunning = await waitFor('every replacement Running', () => complete(running), horizon);
     clearInterval(trace);
     return { profile: p, notReadyS: (tNotReady - t0) / 1000, boundS: (tBound - t0) / 1000, runningS: (tRunning - t0) / 1000, replaced: onDead, scaleCreatePerS, scaleRunningPerS };
   } finally {
     await nodes.stop();
     await pods.stop();
     client.close();
-    if (hollow) await stop(hollow.child);
+    stopSampler();
+    await Promise.all(hollows.map((h) => stop(h.child)));
     for (const c of control.reverse()) await stop(c.child);
     await rm(dir, { recursive: true, force: true });
   }
@@ -219,7 +295,7 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
 const rows: Row[] = [];
 for (const [i, name] of PROFILES.entries()) rows.push(await runProfile(PROFILE[name]!, i === 0 && SCALE_N > 0));
 const body = [
-  `Hollow nodes: ${NODES_N} in one \`k8ts hollow-nodes\` process; ${SPLIT ? '`k8ts apiserver` (SQLite), `k8ts controller-manager` (--kube-api-qps 5000) and `k8ts scheduler` each in a process of its own' : '`k8ts server --disable-agent` (API server on SQLite, controller manager at --kube-api-qps 5000, scheduler) in another'};`,
+  `Hollow nodes: ${NODES_N} in ${HOLLOW_PROCS === 1 ? 'one `k8ts hollow-nodes` process' : `${HOLLOW_PROCS} \`k8ts hollow-nodes\` processes`}; ${SPLIT ? '`k8ts apiserver` (SQLite), `k8ts controller-manager` (--kube-api-qps 5000) and `k8ts scheduler` each in a process of its own' : '`k8ts server --disable-agent` (API server on SQLite, controller manager at --kube-api-qps 5000, scheduler) in another'};`,
   `${PODS_N} pods in Deployments of ${PER_DEPLOYMENT} (the first is scaled 0 → ${SCALE_N});`,
   `then the ${DEAD_N} nodes holding the most pods stop at once (no Lease, no status, as a dead kubelet). Times from that moment, seen`,
   'through informers in the bench process. Ratio: ours ÷ upstream with its defaults (grace 50 s + toleration 300 s = 350 s, before',

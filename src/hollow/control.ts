@@ -23,6 +23,7 @@ export async function startControlServer(cluster: HollowCluster, port = 0): Prom
     const run = async (): Promise<void> => {
       if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
       if (req.method === 'GET' && url.pathname === '/nodes') return send(res, 200, { nodes: cluster.list() });
+      if (req.method === 'GET' && url.pathname === '/leases') return send(res, 200, cluster.leases?.stats ?? {});
       if (parts[0] === 'nodes' && parts.length === 3 && (parts[2] === 'stop' || parts[2] === 'start')) {
         if (req.method !== 'POST') return send(res, 405, { error: `use POST /nodes/${parts[1]}/${parts[2]}` });
         const name = decodeURIComponent(parts[1]!);
@@ -30,7 +31,7 @@ export async function startControlServer(cluster: HollowCluster, port = 0): Prom
         if (!ok) return send(res, 404, { error: `no hollow node "${name}"` });
         return send(res, 200, cluster.list().find((n) => n.name === name));
       }
-      send(res, 404, { error: 'routes: GET /nodes, POST /nodes/NAME/stop, POST /nodes/NAME/start' });
+      send(res, 404, { error: 'routes: GET /nodes, GET /leases, POST /nodes/NAME/stop, POST /nodes/NAME/start' });
     };
     req.resume();
     run().catch((err: unknown) => send(res, 500, { error: (err as Error).message }));

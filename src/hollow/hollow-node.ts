@@ -15,6 +15,7 @@ import type { NodeAgent } from '../kubelet/node/agent.js';
 import { LABEL_NODE_NAME, type ContainerRuntime } from '../runtime/interface.js';
 import { logger } from '../util/log.js';
 import type { IdleFleet, IdleNodeState } from './idle-fleet.js';
+import type { LeaseRenewer } from './lease-renewer.js';
 
 const log = logger('hollow');
 
@@ -25,6 +26,8 @@ export interface HollowHost {
   options(index: number): KubeletOptions;
   runtime: ContainerRuntime;
   fleet?: IdleFleet;
+  /** Renews the Leases of the fleet's nodes, idle or awake, off the main thread (present with a fleet). */
+  leases?: LeaseRenewer;
   /** Whether pods are bound to the node already (they wake it at once). */
   hasPods(name: string): boolean;
   /** A node agent continuing from what the fleet kept for node i. */
@@ -65,7 +68,14 @@ export class HollowNode {
           if (this.host.hasPods(this.name)) void this.wake();
           return;
         }
-        this.kubelet = await startKubelet(this.host.options(this.index));
+        if (this.host.leases) {
+          // Pods left in the runtime (a restarted node): the kubelet adopts them, and the worker renews its Lease.
+          const agent = await this.host.agent(this.index, {});
+          await this.host.leases.add(this.index);
+          this.kubelet = await startKubelet({ ...this.host.options(this.index), nodeAgent: agent });
+        } else {
+          this.kubelet = await startKubelet(this.host.options(this.index));
+        }
         this.state = 'running';
         this.startedAt = Date.now();
         this.lastError = undefined;
@@ -82,6 +92,7 @@ export class HollowNode {
       if (!this.kubelet && !this.isIdle) return;
       this.state = 'stopping';
       this.host.fleet?.remove(this.index);
+      this.host.leases?.remove(this.index);
       const k = this.kubelet;
       this.kubelet = undefined;
       await k?.stop();

@@ -21,6 +21,8 @@ import { NodeStatusReporter, type ReporterState } from '../kubelet/node/registra
 import type { ContainerRuntime } from '../runtime/interface.js';
 import type { Node } from '../kubelet/api-types.js';
 import type { Logger } from '../util/log.js';
+import { IndexQueue, IndexWheel } from './index-wheel.js';
+import type { LeaseRenewer } from './lease-renewer.js';
 
 export interface IdleFleetOptions {
   count: number;
@@ -42,6 +44,12 @@ export interface IdleFleetOptions {
    * status tick reads it there instead of a GET (see NodeStatusReporter.tick).
    */
   cachedNode?(name: string): Node | undefined;
+  /**
+   * Who renews the nodes' Leases instead of the fleet (the hollow harness's
+   * Lease worker, for nodes idle and awake alike); the fleet then only tells
+   * it a registered node's uid.
+   */
+  leases?: LeaseRenewer;
 }
 
 /** What a node hands to the kubelet it starts: the agent state the fleet kept. */
@@ -66,72 +74,6 @@ const MAX_IN_FLIGHT = 64;
 
 /** Of those, registration requests at most: the rest stay for registered nodes' renewals. */
 const MAX_REGISTERING = MAX_IN_FLIGHT / 2;
-
-/** A FIFO of node indexes without Array#shift's copying once it holds thousands. */
-class IndexQueue {
-  private items: number[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(i: number): void {
-    this.items.push(i);
-  }
-
-  shift(): number | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const v = this.items[this.head++]!;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-}
-
-/** Calls fn(i) for node i at i/count of every period, all nodes on one timer. */
-class IndexWheel {
-  private timer?: NodeJS.Timeout;
-  private done = 0;
-  private readonly start = Date.now();
-
-  constructor(
-    private readonly count: number,
-    private readonly periodMs: number,
-    /** Where in the period node 0 falls, as a fraction (spreads two wheels of the same period apart). */
-    private readonly phase: number,
-    private readonly fn: (index: number) => void,
-  ) {}
-
-  run(): void {
-    if (this.timer || this.count === 0) return;
-    const stepMs = this.periodMs / this.count;
-    const offset = this.phase * this.count;
-    this.done = Math.floor((Date.now() - this.start) / stepMs + offset);
-    this.timer = setInterval(() => {
-      const due = Math.floor((Date.now() - this.start) / stepMs + offset);
-      // After a stall, each node once rather than a backlog of periods.
-      if (due - this.done > this.count) this.done = due - this.count;
-      for (; this.done < due; this.done++) this.fn(this.done % this.count);
-    }, Math.max(10, Math.min(100, stepMs)));
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-}
 
 export class IdleFleet {
   private readonly flags: Uint8Array;
@@ -189,12 +131,16 @@ export class IdleFleet {
     this.uid[i] = this.leaseRV[i] = this.conditions[i] = this.podCIDR[i] = undefined;
     this.lastReportAt[i] = 0;
     this.active++;
-    this.leaseWheel.run();
+    if (!this.o.leases) this.leaseWheel.run();
     this.statusWheel.run();
     this.o.recorder.event({ kind: 'Node', name: this.o.nameOf(i), uid: this.o.nameOf(i) }, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
     try {
       await this.registrationSlot(() => (this.isIdle(i) ? this.reportStatusNow(i) : Promise.resolve()));
-      await this.registrationSlot(() => (this.isIdle(i) ? this.renewLeaseNow(i) : Promise.resolve()));
+      if (this.o.leases) {
+        if (this.isIdle(i)) await this.o.leases.add(i, this.uid[i]);
+      } else {
+        await this.registrationSlot(() => (this.isIdle(i) ? this.renewLeaseNow(i) : Promise.resolve()));
+      }
     } finally {
       this.flags[i]! &= ~(STATUS_BUSY | LEASE_BUSY);
     }
@@ -315,11 +261,13 @@ export class IdleFleet {
 
   private async reportStatusNow(i: number): Promise<void> {
     const facts = await this.o.facts(i);
-    const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs);
+    // A node stopped (or woken) while its tick waits writes nothing: its kubelet's agent, if any, reports now.
+    const reporter = new NodeStatusReporter(this.ctx(i), () => facts, this.o.statusReportMs, () => !this.isIdle(i));
     const conditions = this.conditions[i];
     if (conditions !== undefined) reporter.restore({ uid: this.uid[i], lastReportAt: this.lastReportAt[i]!, conditions, podCIDR: this.podCIDR[i] });
     await reporter.tick(conditions !== undefined ? this.o.cachedNode?.(this.o.nameOf(i)) : undefined);
     const s = reporter.snapshot();
+    if (s?.uid !== undefined && s.uid !== this.uid[i]) this.o.leases?.setUid(i, s.uid);
     this.uid[i] = s?.uid;
     this.lastReportAt[i] = s?.lastReportAt ?? 0;
     this.conditions[i] = s ? this.intern(s.conditions) : undefined;

@@ -24,12 +24,15 @@ export interface NodeAgentOptions {
   leaseDurationSeconds: number;
   /** Renew interval (upstream: a quarter of the duration). */
   leaseRenewMs: number;
+  /** False: someone else renews the Lease (a hollow-nodes process's Lease worker). Default true. */
+  renewLease?: boolean;
 }
 
 export class NodeAgent {
   readonly reporter: NodeStatusReporter;
   readonly lease: NodeLease;
   private regs: TickerRegistration[] = [];
+  private stopped = false;
   /** Runs after every status tick (the kubelet reconciles mirror pods there). */
   afterStatus: () => void = () => undefined;
 
@@ -39,7 +42,7 @@ export class NodeAgent {
     public facts: NodeFacts,
     private readonly o: NodeAgentOptions,
   ) {
-    this.reporter = new NodeStatusReporter(ctx, () => this.facts, o.statusReportMs);
+    this.reporter = new NodeStatusReporter(ctx, () => this.facts, o.statusReportMs, () => this.stopped);
     this.lease = new NodeLease(ctx, o.leaseDurationSeconds, () => this.reporter.nodeUID);
     this.ctx = ctx;
   }
@@ -53,15 +56,18 @@ export class NodeAgent {
   /** resumed: the node's agent already ran in this process (a hollow node waking), so no second "Starting kubelet.". */
   start(opts: { resumed?: boolean } = {}): void {
     if (this.running) return;
+    this.stopped = false;
     if (!opts.resumed) this.ctx.recorder.event(this.reporter.ref, 'Normal', ev.StartingKubelet, 'Starting kubelet.');
     const tick = (): void => void this.reporter.tick().then(() => this.afterStatus());
     tick();
     this.regs.push(this.o.ticker.every(this.o.statusUpdateMs, tick));
+    if (this.o.renewLease === false) return;
     void this.lease.renew();
     this.regs.push(this.o.ticker.every(this.o.leaseRenewMs, () => void this.lease.renew()));
   }
 
   stop(): void {
+    this.stopped = true;
     for (const r of this.regs) r.stop();
     this.regs = [];
   }

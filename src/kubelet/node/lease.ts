@@ -20,7 +20,8 @@ export class NodeLease {
   private busy = false;
 
   constructor(
-    private readonly ctx: NodeAgentContext,
+    /** Only the identity, client and log: the hollow nodes' Lease worker has no runtime or recorder. */
+    private readonly ctx: Pick<NodeAgentContext, 'nodeName' | 'client' | 'log'>,
     private readonly durationSeconds: number,
     private readonly nodeUID: () => string | undefined,
   ) {}

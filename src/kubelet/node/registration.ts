@@ -40,6 +40,13 @@ export class NodeStatusReporter {
     private readonly ctx: NodeAgentContext,
     private readonly facts: () => NodeFacts,
     private readonly reportFrequencyMs: number,
+    /**
+     * True once the node's agent is stopped: a tick already under way then
+     * writes nothing. A hollow node's tick can wait a minute for its GET
+     * behind other nodes' requests, and its late PATCH set a node stopped a
+     * minute before back to Ready (a killed kubelet sends nothing more).
+     */
+    private readonly stopped: () => boolean = () => false,
   ) {}
 
   /** undefined until the node is registered. */
@@ -153,6 +160,7 @@ export class NodeStatusReporter {
     const status = nodeStatus(this.facts(), await this.conditionState(), current ? current.conditions : this.lastConditionsSent, now);
     const due = Date.now() - this.lastReportAt >= this.reportFrequencyMs;
     if (!force && !due && !statusChanged(current, status)) return;
+    if (this.stopped()) return;
     try {
       const updated = await this.ctx.client.patch<Node>(NODES, undefined, this.ctx.nodeName, 'strategic', { status }, { subresource: 'status' });
       this.uid = updated.metadata.uid;

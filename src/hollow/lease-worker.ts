@@ -1,0 +1,151 @@
+// The Lease renewals of every node of a hollow-nodes process, on a thread
+// of their own with connections of their own. On the main thread they
+// shared one event loop and one connection pool with the pod work of a
+// thousand kubelets: starting 20,000 pods there queued renewals behind pod
+// status writes for minutes, and nodes whose kubelets were perfectly alive
+// went NotReady. Here a renewal waits only for other renewals (upstream's
+// kubelet renews from a goroutine of its own, and its API server serves
+// Leases at a priority level of their own).
+//
+// The main thread says which nodes are alive (add/remove) and what their
+// Node's uid is (the Lease's owner); this thread walks them on one wheel as
+// the IdleFleet did, node i at i/N of the renew interval.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ClientConfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest.js';
+import { NodeLease } from '../kubelet/node/lease.js';
+import { logger } from '../util/log.js';
+import { IndexQueue, IndexWheel } from './index-wheel.js';
+import type { LeaseWorkerData, ToLeaseWorker, FromLeaseWorker, LeaseStats } from './lease-messages.js';
+
+const ACTIVE = 1;
+const BUSY = 2;
+/** Renewals in flight at most; a due node past that waits in a queue of numbers. Four per connection. */
+const MAX_IN_FLIGHT = 64;
+const CONNECTIONS = 16;
+const STATS_EVERY_MS = 5_000;
+
+const log = logger('kubelet');
+const data = workerData as LeaseWorkerData;
+const port = parentPort!;
+
+/** Buffers cross postMessage as plain Uint8Arrays; the TLS options want Buffers again. */
+function reviveConfig(c: ClientConfig): ClientConfig {
+  const buf = (b: Uint8Array | undefined): Buffer | undefined => (b ? Buffer.from(b) : undefined);
+  return { ...c, caData: buf(c.caData), certData: buf(c.certData), keyData: buf(c.keyData) };
+}
+
+const client = new RestClient(reviveConfig(data.clientConfig), { component: 'hollow-node-lease', qps: 0, burst: 1, maxSockets: CONNECTIONS });
+const n = data.count;
+const flags = new Uint8Array(n);
+const uid = new Array<string | undefined>(n).fill(undefined);
+const rv = new Array<string | undefined>(n).fill(undefined);
+/** When node i's Lease was last written (0: not since it was added). */
+const lastOk = new Float64Array(n);
+/** Nodes added whose first renewal the main thread awaits. */
+const firstPending = new Set<number>();
+const queue = new IndexQueue();
+let inFlight = 0;
+let active = 0;
+const stats: LeaseStats = { live: 0, renewals: 0, failures: 0, maxGapMs: 0, windowMaxGapMs: 0, oldestMs: 0 };
+
+const wheel = new IndexWheel(n, data.leaseRenewMs, 0, (i) => due(i));
+
+function due(i: number): void {
+  const f = flags[i]!;
+  if (!(f & ACTIVE) || f & BUSY) return;
+  flags[i] = f | BUSY;
+  if (inFlight < MAX_IN_FLIGHT) start(i);
+  else queue.push(i);
+}
+
+function start(i: number): void {
+  inFlight++;
+  void renew(i);
+}
+
+async function renew(i: number): Promise<void> {
+  try {
+    const lease = new NodeLease({ nodeName: data.namePrefix + i, client, log }, data.leaseDurationSeconds, () => uid[i]);
+    const was = rv[i];
+    if (was !== undefined) lease.seed(was);
+    await lease.renew();
+    rv[i] = lease.resourceVersion;
+    if (lease.resourceVersion === undefined) {
+      stats.failures++;
+    } else {
+      stats.renewals++;
+      const now = Date.now();
+      // A gap counts only between two renewals of a node alive all along.
+      if (lastOk[i]! > 0 && flags[i]! & ACTIVE) {
+        const gap = now - lastOk[i]!;
+        if (gap > stats.maxGapMs) stats.maxGapMs = gap;
+        if (gap > stats.windowMaxGapMs) stats.windowMaxGapMs = gap;
+      }
+      lastOk[i] = flags[i]! & ACTIVE ? now : 0;
+    }
+  } finally {
+    flags[i]! &= ~BUSY;
+    if (firstPending.delete(i)) post({ op: 'tried', i });
+    inFlight--;
+    for (let next = queue.shift(); next !== undefined; next = inFlight < MAX_IN_FLIGHT ? queue.shift() : undefined) {
+      if (flags[next]! & ACTIVE) {
+        start(next);
+        if (inFlight >= MAX_IN_FLIGHT) break;
+      } else {
+        flags[next]! &= ~BUSY;
+      }
+    }
+  }
+}
+
+function post(m: FromLeaseWorker): void {
+  port.postMessage(m);
+}
+
+const statsTimer = setInterval(() => {
+  const now = Date.now();
+  let oldest = 0;
+  for (let i = 0; i < n; i++) if (flags[i]! & ACTIVE && lastOk[i]! > 0) oldest = Math.max(oldest, now - lastOk[i]!);
+  stats.live = active;
+  stats.oldestMs = oldest;
+  post({ op: 'stats', stats: { ...stats } });
+  stats.windowMaxGapMs = 0;
+}, STATS_EVERY_MS);
+statsTimer.unref();
+
+port.on('message', (m: ToLeaseWorker) => {
+  switch (m.op) {
+    case 'add':
+      if (m.uid !== undefined) uid[m.i] = m.uid;
+      if (!(flags[m.i]! & ACTIVE)) {
+        flags[m.i]! |= ACTIVE;
+        active++;
+        lastOk[m.i] = 0;
+        wheel.run();
+      }
+      // A starting kubelet renews at once, before its first interval has passed.
+      firstPending.add(m.i);
+      if (flags[m.i]! & BUSY) return;
+      due(m.i);
+      return;
+    case 'remove':
+      if (flags[m.i]! & ACTIVE) {
+        flags[m.i]! &= ~ACTIVE;
+        lastOk[m.i] = 0;
+        if (--active === 0) wheel.stop();
+      }
+      if (firstPending.delete(m.i)) post({ op: 'tried', i: m.i });
+      return;
+    case 'uid':
+      uid[m.i] = m.uid;
+      return;
+    case 'close':
+      wheel.stop();
+      clearInterval(statsTimer);
+      client.close();
+      post({ op: 'closed' });
+      port.close();
+      return;
+  }
+});
