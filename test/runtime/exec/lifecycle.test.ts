@@ -79,7 +79,9 @@ for (const isolation of ['namespaces', 'host'] as const) {
       const list = await fx.runtime.listContainers({ labelSelector: { 'io.kubernetes.container.name': 'app' } });
       assert.equal(list.length, 2);
       await fx.runtime.stopContainer(second, 5);
-      assert.equal((await fx.runtime.containerStatus(second)).exitCode, 143);
+      // CI once saw 137 here within 55 ms of the start: the whole status says whether the supervisor wrote it or died.
+      const stopped = await fx.runtime.containerStatus(second);
+      assert.equal(stopped.exitCode, 143, JSON.stringify(stopped));
     });
 
     it('stops gracefully with SIGTERM when the process handles it', async () => {
