@@ -4,6 +4,18 @@ import { renderService, assembleFull, assemblePartial, LB_SPLIT_MAX, serviceChai
 import { ProxyState, servicePorts } from '../../src/proxy/state.js';
 import type { EndpointSlice, Service } from '../../src/proxy/types.js';
 
+/** The maps, chain and cascade of the lb chain for TCP services with 3 endpoints, port 80 to 8080. */
+const LB3_DECLARATION = [
+  'add map ip kube-proxy backends-3-tcp-80-8080-0 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 0 of tcp services with 3, port 80 to 8080" ; }',
+  'add map ip kube-proxy backends-3-tcp-80-8080-1 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 1 of tcp services with 3, port 80 to 8080" ; }',
+  'add map ip kube-proxy backends-3-tcp-80-8080-2 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 2 of tcp services with 3, port 80 to 8080" ; }',
+  'add chain ip kube-proxy lb-3-tcp-80-8080',
+  'add rule ip kube-proxy lb-3-tcp-80-8080 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
+  'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp numgen random mod 3 0 dnat ip to ip daddr map @backends-3-tcp-80-8080-0 : 8080',
+  'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp numgen random mod 2 0 dnat ip to ip daddr map @backends-3-tcp-80-8080-1 : 8080',
+  'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp dnat ip to ip daddr map @backends-3-tcp-80-8080-2 : 8080',
+];
+
 // The nftables mode's rendering without a kernel: what goes into each map and
 // chain, and the order of a partial transaction (the kernel refuses to delete
 // a chain something still jumps to). nftables.e2e.test.ts runs it for real.
@@ -58,18 +70,10 @@ describe('nftables rule rendering', () => {
     assert.deepEqual([...ids], ['3-tcp-80-8080']);
     assert.match(text, /^add table ip kube-proxy .*\ndelete table ip kube-proxy\nadd table ip kube-proxy/);
     const lines = text.split('\n');
-    const at = lines.indexOf('add map ip kube-proxy backends-3-tcp-80-8080-0 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 0 of tcp services with 3, port 80 to 8080" ; }');
+    const at = lines.indexOf(LB3_DECLARATION[0]!);
     assert.ok(at > 0, text);
     // A cascade: rule i takes 1/(3-i) of what reaches it, from map i.
-    assert.deepEqual(lines.slice(at + 1, at + 8), [
-      'add map ip kube-proxy backends-3-tcp-80-8080-1 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 1 of tcp services with 3, port 80 to 8080" ; }',
-      'add map ip kube-proxy backends-3-tcp-80-8080-2 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 2 of tcp services with 3, port 80 to 8080" ; }',
-      'add chain ip kube-proxy lb-3-tcp-80-8080',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp numgen random mod 3 0 dnat ip to ip daddr map @backends-3-tcp-80-8080-0 : 8080',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp numgen random mod 2 0 dnat ip to ip daddr map @backends-3-tcp-80-8080-1 : 8080',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp dnat ip to ip daddr map @backends-3-tcp-80-8080-2 : 8080',
-    ]);
+    assert.deepEqual(lines.slice(at, at + 8), LB3_DECLARATION);
     assert.ok(lines.includes('add element ip kube-proxy backends-3-tcp-80-8080-0 { 10.0.0.10 : 10.244.1.2 }'), text);
     assert.ok(lines.includes('add element ip kube-proxy backends-3-tcp-80-8080-2 { 10.0.0.10 : 10.244.1.4 }'), text);
     assert.ok(text.indexOf('add chain ip kube-proxy lb-3-tcp-80-8080') < text.indexOf('add element ip kube-proxy service-ips'));
@@ -133,14 +137,7 @@ describe('nftables rule rendering', () => {
     const lb = new Set(['2-tcp-80-8080']);
     const lines = assemblePartial([{ before: two, after: three }], OPTS, lb).trim().split('\n');
     assert.deepEqual(lines, [
-      'add map ip kube-proxy backends-3-tcp-80-8080-0 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 0 of tcp services with 3, port 80 to 8080" ; }',
-      'add map ip kube-proxy backends-3-tcp-80-8080-1 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 1 of tcp services with 3, port 80 to 8080" ; }',
-      'add map ip kube-proxy backends-3-tcp-80-8080-2 { type ipv4_addr : ipv4_addr ; comment "ClusterIP: endpoint 2 of tcp services with 3, port 80 to 8080" ; }',
-      'add chain ip kube-proxy lb-3-tcp-80-8080',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp numgen random mod 3 0 dnat ip to ip daddr map @backends-3-tcp-80-8080-0 : 8080',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp numgen random mod 2 0 dnat ip to ip daddr map @backends-3-tcp-80-8080-1 : 8080',
-      'add rule ip kube-proxy lb-3-tcp-80-8080 meta l4proto tcp dnat ip to ip daddr map @backends-3-tcp-80-8080-2 : 8080',
+      ...LB3_DECLARATION,
       'delete element ip kube-proxy service-ips { 10.0.0.12 . tcp . 80 }',
       'delete element ip kube-proxy backends-2-tcp-80-8080-0 { 10.0.0.12 }',
       'delete element ip kube-proxy backends-2-tcp-80-8080-1 { 10.0.0.12 }',
