@@ -10,7 +10,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { spawnApiServer } from '../lib/apiserver-process.js';
 import { fmt, runConcurrent, summarize } from '../lib/stats.js';
 import { option as opt } from '../lib/args.js';
+import { freePort } from '../../test/helpers/ports.js';
 import { issueClientCert, type ClusterPki } from '../../src/pki/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,14 +30,6 @@ const prof = args.includes('--prof') ? opt('--prof', '') : '';
 const op = opt('--op', 'create');
 const as = opt('--as', 'admin');
 if (!['admin', 'user', 'insecure'].includes(as)) throw new Error(`--as admin|user|insecure, not ${as}`);
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
