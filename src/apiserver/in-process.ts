@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import { X509Certificate } from 'node:crypto';
 import type { UserInfo } from '../auth/user.js';
 import { CredentialError } from '../auth/authn/errors.js';
+import { CLIENT_AUTH_OID } from '../pki/oids.js';
 
 // The components `k8ts server` runs in its own process (controller manager,
 // scheduler, DNS) reach the API server over a pair of in-memory streams
@@ -99,8 +100,6 @@ const peers = new WeakMap<Duplex, UserInfo | CredentialError>();
 export function inProcessPeer(socket: unknown): UserInfo | CredentialError | undefined {
   return socket instanceof PipeSocket ? peers.get(socket) : undefined;
 }
-
-const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
 
 interface Verified {
   user: UserInfo;

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../src/client/clock.js';
-import { EventCorrelator, hexNanos, spamKeyBySourceObject } from '../../src/client/events/correlator.js';
+import { EventCorrelator, eventNameNanos, spamKeyBySourceObject } from '../../src/client/events/correlator.js';
 import type { CoreEvent } from '../../src/client/events/types.js';
 import { nowTimestamp } from '../../src/api/types.js';
 
-function ev(clock: FakeClock, message: string, reason = 'Started', name = `web.${hexNanos(clock.now())}`): CoreEvent {
+function ev(clock: FakeClock, message: string, reason = 'Started', name = `web.${eventNameNanos(clock.now()).toString(16)}`): CoreEvent {
   const ts = nowTimestamp(new Date(clock.now()));
   return {
     apiVersion: 'v1',
@@ -115,7 +115,10 @@ test('default spam key throttles repeats of the same event', () => {
   assert.equal(c.correlate(ev(clock, 'same', 'Other')).skip, false);
 });
 
-test('hexNanos matches Go %x of UnixNano', () => {
-  assert.equal(hexNanos(1_700_000_000_000), (1_700_000_000_000n * 1_000_000n).toString(16));
-  assert.equal(hexNanos(0), '0');
+test('eventNameNanos stays within the millisecond it was given, in nanoseconds as Go UnixNano', () => {
+  for (const ms of [0, 1_700_000_000_000]) {
+    const ns = eventNameNanos(ms);
+    const floor = BigInt(ms) * 1_000_000n;
+    assert.ok(ns >= floor && ns < floor + 1_000_000n, `${ns} outside [${floor}, ${floor + 1_000_000n})`);
+  }
 });

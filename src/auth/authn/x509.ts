@@ -3,8 +3,7 @@ import type { TLSSocket, PeerCertificate } from 'node:tls';
 import type { UserInfo } from '../user.js';
 import { CredentialError } from './errors.js';
 import { inProcessPeer } from '../../apiserver/in-process.js';
-
-const CLIENT_AUTH_OID = '1.3.6.1.5.5.7.3.2';
+import { CLIENT_AUTH_OID } from '../../pki/oids.js';
 
 // One TLS connection carries many requests; its certificate is checked once.
 const bySocket = new WeakMap<TLSSocket, UserInfo | CredentialError | null>();

@@ -81,11 +81,6 @@ interface EventLog {
   resourceVersion?: string;
 }
 
-/** Unix nanoseconds as hex, as Go's %x of time.UnixNano(). */
-export function hexNanos(ms: number): string {
-  return (BigInt(Math.floor(ms)) * 1_000_000n).toString(16);
-}
-
 /**
  * The nanosecond stamp of a new Event's name. Upstream names events after
  * UnixNano, so two writers almost never pick the same name; our clock has
