@@ -6,7 +6,7 @@
 // on the host network, and isolation() says so. State lives in JSON files
 // under rootDir so a new instance adopts processes that kept running.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -39,6 +39,7 @@ import { containerArgv, containerEnv, resolveExecutable } from './command.js';
 import { execIn } from './exec.js';
 import { ExecImages } from './images.js';
 import { exitFile, launch, prepareMountPoints, rawLog, readPgid } from './launch.js';
+import { readExitStatus, settledExit } from './exit-status.js';
 import { pumpStream, readCriLog } from './logs.js';
 import { checkNoOverlap, defaultBridgeName, NodeNetwork } from './network.js';
 import { startPause, stopPause } from './pause.js';
@@ -490,19 +491,12 @@ export class ExecRuntime implements ContainerRuntime {
     // Not started, or start is still launching it.
     if (!c.startedAt || !c.supervisor) return false;
     const file = exitFile(this.state.containerDir(c.id));
-    let code: number | undefined;
-    let at: number | undefined;
-    try {
-      const text = readFileSync(file, 'utf8').trim();
-      if (/^\d+$/.test(text)) {
-        code = Number(text);
-        at = statSync(file).mtimeMs;
-      }
-    } catch {
-      // no status yet
-    }
+    const supervisor = c.supervisor;
+    const status = settledExit(() => readExitStatus(file), () => isAlive(supervisor));
+    if (status === 'running') return false;
+    let code = status?.code;
+    const at = status?.at;
     if (code === undefined) {
-      if (isAlive(c.supervisor)) return false;
       code = 137;
       c.message = c.killed ? '' : 'the container process ended without reporting an exit status (its pod sandbox died or it was killed)';
     }
@@ -876,3 +870,4 @@ export function resolvConf(dns: NonNullable<PodSandboxConfig['dnsConfig']>): str
 export function createExecRuntime(opts: ExecRuntimeOptions): ExecRuntime {
   return new ExecRuntime(opts);
 }
+
