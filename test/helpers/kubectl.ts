@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, realpathSync, mkdtempSync } from 'node:fs';
+import { existsSync, realpathSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,17 @@ export function kubectlBuild(version: string): string | undefined {
   return existsSync(p) ? p : undefined;
 }
 
-const cacheDir = mkdtempSync(join(tmpdir(), 'k8ts-kubectl-cache-'));
+// kubectl's discovery cache, one per test process, made on first use and removed when the process exits
+// (every test file is a process of its own: left behind, they added up to thousands of directories).
+let cacheDirPath: string | undefined;
+function cacheDir(): string {
+  if (!cacheDirPath) {
+    const dir = mkdtempSync(join(tmpdir(), 'k8ts-kubectl-cache-'));
+    cacheDirPath = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return cacheDirPath;
+}
 
 export interface KubectlResult {
   code: number;
@@ -39,7 +49,7 @@ export interface KubectlResult {
 
 export function kubectl(kubeconfig: string, args: string[], opts: { input?: string; bin?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.bin ?? KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...args], {
+    const child = spawn(opts.bin ?? KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir(), ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, KUBECONFIG: kubeconfig },
     });
