@@ -2,8 +2,9 @@
 // StatefulSet bench run made with --audit FILE: which writes the API server
 // does per pod, and who asks for them. A row runs from the bench's create
 // (the set, or the first bare pod) to its drain request (the scale to zero,
-// or the delete of the bare pods), so the row's trailing events count and
-// its pods' deletions do not.
+// or the delete of the bare pods): its pods' deletions are left out. Timed
+// rows drain once the pipeline is quiet, so their trailing events count;
+// the warm-up drains at its last Ready, with most kubelet events still queued.
 // Rows come in the bench's order: the warm-up set, then per round OrderedReady, Parallel, bare pods.
 // Run: node dist/bench/statefulset/audit-summary.js AUDIT.jsonl [--pods 100]
 import { readFile } from 'node:fs/promises';
