@@ -5,7 +5,7 @@
 // issue #15: p99 <= 1 s after the scheduled second.
 // API server (SQLite) and controller run in this process, as `k8ts server` runs them.
 // Runs once per --workers value (upstream's --concurrent-cron-job-syncs, default 5).
-// Run: npm run build && node dist/bench/cronjob/main.js [--cronjobs 100] [--minutes 2] [--workers 5,50] [--quick]
+// Run: npm run build && node dist/bench/cronjob/main.js [--cronjobs 100] [--minutes 2] [--workers 5,50] [--quick] [--no-write]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -191,4 +191,4 @@ const text = [
   '',
   `Run: \`npm run build && node dist/bench/cronjob/main.js --cronjobs ${COUNTS.join(',')} --minutes ${MINUTES} --workers ${WORKERS.join(',')}\``,
 ].join('\n');
-if (!quick) await writeSection(join(repo, 'docs', 'benchmarks.md'), 'CronJob schedule accuracy', text);
+if (!quick && !args.includes('--no-write')) await writeSection(join(repo, 'docs', 'benchmarks.md'), 'CronJob schedule accuracy', text);

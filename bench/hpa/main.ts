@@ -7,7 +7,7 @@
 //  2. metrics.k8s.io latency for `kubectl top pods -A` over many pods on
 //     hollow nodes (API server and hollow nodes each in their own process);
 //     reference: `kubectl get pods -A` on the same cluster.
-// Run: npm run build && node dist/bench/hpa/main.js [--runs 3] [--nodes 50] [--pods-per-node 20] [--skip-docker]
+// Run: npm run build && node dist/bench/hpa/main.js [--runs 3] [--nodes 50] [--pods-per-node 20] [--skip-docker] [--no-write]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -238,5 +238,6 @@ const load = async (f: () => Promise<string>): Promise<string> => {
 };
 parts.push('### Metrics API latency\n\n' + (await load(metricsLatency)));
 if (!args.includes('--skip-docker')) parts.push('### HPA reaction time\n\n' + (await load(hpaReaction)));
-await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Resource metrics and HPA', parts.join('\n\n'));
+if (!args.includes('--no-write')) await writeSection(join(repo, 'docs', 'benchmarks.md'), 'Resource metrics and HPA', parts.join('\n\n'));
+else console.log(parts.join('\n\n'));
 process.exit(0);

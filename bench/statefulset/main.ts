@@ -7,7 +7,9 @@
 // kubelets, which start on their node's first pod) by one untimed Parallel
 // set made Ready and scaled away; each timed row's pods are removed again
 // before the next row, so every row starts from the same empty nodes.
-// Run: npm run build && node dist/bench/statefulset/main.js [--replicas 100] [--nodes 10] [--rounds 3] [--no-warmup]
+// Run: npm run build && node dist/bench/statefulset/main.js [--replicas 100] [--nodes 10] [--rounds 3] [--no-warmup] [--repo DIR] [--no-write]
+// --repo DIR runs the processes (API server, hollow nodes, scheduler, controller manager) from another built
+// checkout, for before/after runs with this bench; --no-write leaves docs/benchmarks.md alone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,8 +28,11 @@ function median(xs: number[]): number {
 }
 import { option as opt } from '../lib/args.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const here = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const args = process.argv.slice(2);
+/** The checkout whose build runs the cluster's processes. */
+const repo = opt('--repo', here);
+const WRITE = !args.includes('--no-write');
 const REPLICAS = Number(opt('--replicas', '100'));
 // --cpu-prof DIR: V8 CPU profiles of every process (for finding where the time goes).
 const CPU_PROF = args.includes('--cpu-prof') ? opt('--cpu-prof', '') : undefined;
@@ -38,6 +43,8 @@ const ROUNDS = Number(opt('--rounds', '3'));
 /** Bound on waiting for a row's pods to go away. */
 const DRAIN_TIMEOUT_MS = 180_000;
 const SETTLE_MS = 3000;
+/** Bound on waiting, after the last pod is Ready, for the set's status to say so. */
+const STATUS_WAIT_MS = 10_000;
 const TARGET_PARALLEL = 200;
 const STS = resourceFor('apps', 'v1', 'statefulsets')!;
 const PODS = resourceFor('', 'v1', 'pods')!;
@@ -92,6 +99,13 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Seconds a process's main thread (where all its JavaScript runs) has run, and waited runnable for a CPU, so far (/proc schedstat). */
+async function schedSeconds(pid: number | undefined): Promise<{ run: number; wait: number }> {
+  if (pid === undefined) return { run: 0, wait: 0 };
+  const f = (await readFile(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').catch(() => '0 0')).split(' ');
+  return { run: Number(f[0]) / 1e9, wait: Number(f[1]) / 1e9 };
+}
+
 const named: { name: string; child: ChildProcess }[] = [];
 
 /** Quiet: the processes together used less than this much CPU over one step (their idle work, Leases and the like, stays below it). */
@@ -136,10 +150,38 @@ interface Row {
   /** When the last pod was seen created, and bound. */
   createdS: number;
   boundS: number;
+  stages: Stages;
+}
+
+/** Per-pod latencies along the pipeline (ms, medians over the row's pods unless named p90), as this bench's watch saw them. */
+interface Stages {
+  /** Seen created → seen bound (the scheduler). */
+  bind: number;
+  bindP90: number;
+  /** Seen bound → seen Running (the kubelet's first status write). */
+  running: number;
+  /** Seen Running → seen Ready (a second kubelet write if Ready comes later). */
+  ready: number;
+  readyP90: number;
+  /** OrderedReady: ordinal i seen Ready → ordinal i+1 seen created (the controller's turn-around). */
+  next: number;
+  nextP90: number;
+  /** The set's status.readyReplicas reaching the replica count, after the last pod was seen Ready. */
+  statusLag: number;
+  /** Seconds per second the API server's main thread ran, from the create to all Ready. */
+  apiBusy: number;
+  /** Seconds per second it waited runnable for a CPU over the same span. */
+  apiWait: number;
+}
+
+function quantile(xs: number[], q: number): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
 /** Creates the set and waits (through a watch) until every ordinal is Ready. */
-async function measure(client: RestClient, name: string, policy: string, create: () => Promise<unknown>): Promise<Row> {
+async function measure(client: RestClient, name: string, policy: string, create: () => Promise<unknown>, isSet = true): Promise<Row> {
   const list = await client.list(PODS, 'default');
   let firstReady = 0;
   let done: () => void = () => undefined;
@@ -147,6 +189,8 @@ async function measure(client: RestClient, name: string, policy: string, create:
   const ready = new Set<string>();
   const created = new Map<string, number>();
   const bound = new Map<string, number>();
+  const running = new Map<string, number>();
+  const readyAt = new Map<string, number>();
   let t0 = 0;
   let events = 0;
   const watch = client.watch<KubeObject>(PODS, 'default', { resourceVersion: list.metadata.resourceVersion, labelSelector: `app=${name}` }, (ev) => {
@@ -156,21 +200,72 @@ async function measure(client: RestClient, name: string, policy: string, create:
     if (ready.size < REPLICAS) events++;
     if (!created.has(p.metadata.name)) created.set(p.metadata.name, now);
     if ((p as { spec?: { nodeName?: string } }).spec?.nodeName && !bound.has(p.metadata.name)) bound.set(p.metadata.name, now);
+    if ((p.status as { phase?: string } | undefined)?.phase === 'Running' && !running.has(p.metadata.name)) running.set(p.metadata.name, now);
     if (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && !ready.has(p.metadata.name)) {
       ready.add(p.metadata.name);
+      readyAt.set(p.metadata.name, now);
       if (ready.size === 1) firstReady = performance.now() - t0;
       if (ready.size % 20 === 0) process.stdout.write(`  ${policy}: ${ready.size}/${REPLICAS} ready\n`);
       if (ready.size >= REPLICAS) done();
     }
   });
+  // The set's own status: when it says every ordinal is Ready (pods only; bare rows have no set).
+  const sets = await client.list(STS, 'default');
+  let statusAllReady = NaN;
+  let statusSeen: () => void = () => undefined;
+  const statusDone = new Promise<void>((r) => (statusSeen = r));
+  const setWatch = client.watch<KubeObject>(STS, 'default', { resourceVersion: sets.metadata.resourceVersion }, (ev) => {
+    const o = ev.object as KubeObject & { status?: { readyReplicas?: number } };
+    if (o?.metadata?.name !== name || !Number.isNaN(statusAllReady)) return;
+    if ((o.status?.readyReplicas ?? 0) >= REPLICAS) {
+      statusAllReady = performance.now() - t0;
+      statusSeen();
+    }
+  });
+  const apiServer = named.find((n) => n.name === 'API server')?.child.pid;
+  const api0 = await schedSeconds(apiServer);
   t0 = performance.now();
   await create();
   await finished;
   const seconds = (performance.now() - t0) / 1000;
+  // The API server's JavaScript runs on one thread: its share of the time to all Ready running, and runnable but
+  // waiting for a CPU (the machine is shared), says whether it was the bottleneck (near 100 % together: it was).
+  const api1 = await schedSeconds(apiServer);
+  const apiBusy = api1.run - api0.run;
+  const apiWait = api1.wait - api0.wait;
   watch.stop();
+  if (isSet) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([statusDone, new Promise((r) => (timer = setTimeout(r, STATUS_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+  setWatch.stop();
+  const per = (to: Map<string, number>, from: Map<string, number>): number[] => [...to].filter(([n]) => from.has(n)).map(([n, t]) => t - from.get(n)!);
+  const ordinalName = (i: number): string => `${name}-${i}`;
+  const nextGaps: number[] = [];
+  for (let i = 0; i + 1 < REPLICAS; i++) {
+    const r = readyAt.get(ordinalName(i));
+    const c = created.get(ordinalName(i + 1));
+    if (r !== undefined && c !== undefined && isSet) nextGaps.push(c - r);
+  }
+  const binds = per(bound, created);
+  const readies = per(readyAt, running);
+  const stages: Stages = {
+    bind: quantile(binds, 0.5),
+    bindP90: quantile(binds, 0.9),
+    running: quantile(per(running, bound), 0.5),
+    ready: quantile(readies, 0.5),
+    readyP90: quantile(readies, 0.9),
+    next: policy === 'OrderedReady' ? quantile(nextGaps, 0.5) : NaN,
+    nextP90: policy === 'OrderedReady' ? quantile(nextGaps, 0.9) : NaN,
+    statusLag: statusAllReady - seconds * 1000,
+    apiBusy: apiBusy / seconds,
+    apiWait: apiWait / seconds,
+  };
+  process.stdout.write(`  ${policy}: stages (ms) created→bound ${fmt(stages.bind, 0)} (p90 ${fmt(stages.bindP90, 0)}), bound→Running ${fmt(stages.running, 0)}, Running→Ready ${fmt(stages.ready, 0)} (p90 ${fmt(stages.readyP90, 0)})${policy === 'OrderedReady' ? `, Ready(i)→created(i+1) ${fmt(stages.next, 0)} (p90 ${fmt(stages.nextP90, 0)})` : ''}${isSet ? `, set status all Ready +${fmt(stages.statusLag, 0)} after the last pod` : ''}; API server until all Ready: running ${fmt(stages.apiBusy * 100, 0)} %, waiting for a CPU ${fmt(stages.apiWait * 100, 0)} %\n`);
   const last = (m: Map<string, number>): number => Math.max(...m.values()) / 1000;
   process.stdout.write(`  ${policy}: last pod created at ${fmt(last(created))} s, last bound at ${fmt(last(bound))} s, last Ready at ${fmt(seconds)} s\n`);
-  return { policy, seconds, podsPerS: REPLICAS / seconds, firstReadyS: firstReady / 1000, eventsPerPod: events / REPLICAS, createdS: last(created), boundS: last(bound) };
+  return { policy, seconds, podsPerS: REPLICAS / seconds, firstReadyS: firstReady / 1000, eventsPerPod: events / REPLICAS, createdS: last(created), boundS: last(bound), stages };
 }
 
 /** Removes a row's pods (a set scaled to zero then deleted, bare pods deleted) and waits until none is left. */
@@ -194,7 +289,14 @@ const dir = await mkdtemp(join(tmpdir(), 'k8ts-sts-bench-'));
 const procs: ChildProcess[] = [];
 try {
   process.stdout.write('starting API server… ');
-  procs.push(await start(['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0'], /listening on/));
+  // --audit FILE: every request's metadata (user, verb, resource, timestamps) as JSON lines, to count requests per pod.
+  const auditLog = opt('--audit', '');
+  const auditArgs: string[] = [];
+  if (auditLog) {
+    await writeFile(join(dir, 'audit-policy.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n');
+    auditArgs.push('--audit-policy-file', join(dir, 'audit-policy.yaml'), '--audit-log-path', auditLog);
+  }
+  procs.push(await start(['bin/k8ts.js', 'apiserver', '--data-dir', dir, '--port', '0', ...auditArgs], /listening on/));
   named.push({ name: 'API server', child: procs[procs.length - 1]! });
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   const client = new RestClient(loadKubeconfig(kubeconfig), { component: 'bench', qps: 1000, burst: 1000 });
@@ -242,7 +344,7 @@ try {
       await measured(() =>
         measure(client, bareName, 'bare pods (reference)', () =>
           runConcurrent(REPLICAS, 32, async (i) => void (await client.create(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${bareName}-${i}`, namespace: 'default', labels: { app: bareName } }, spec: bare.spec }))),
-        ),
+        false),
       ),
     );
     if (round < ROUNDS) await drain(client, bareName, false);
@@ -274,6 +376,17 @@ try {
     ]),
   ]);
   console.log(cpuTable);
+  const stageTable = table([
+    ['podManagementPolicy', 'created→bound ms', 'p90', 'bound→Running ms', 'Running→Ready ms', 'p90', 'Ready(i)→created(i+1) ms', 'p90', 'set status after last Ready ms', 'API server running %', 'API server waiting for CPU %'],
+    ...byPolicy.map(({ policy, runs }) => [
+      policy,
+      ...(['bind', 'bindP90', 'running', 'ready', 'readyP90', 'next', 'nextP90', 'statusLag', 'apiBusy', 'apiWait'] as const).map((k) => {
+        const v = med(runs, (r) => r.stages[k]) * (k === 'apiBusy' || k === 'apiWait' ? 100 : 1);
+        return Number.isNaN(v) ? '-' : fmt(v, 0);
+      }),
+    ]),
+  ]);
+  console.log(stageTable);
   const cpuPerPod = med(byPolicy[1]!.runs, totalCpu) / REPLICAS;
   const body = [
     `A StatefulSet of ${REPLICAS} ordinals (no volume claims) on ${NODES} hollow nodes (\`k8ts hollow-nodes\`: real kubelets over the fake runtime),`,
@@ -310,7 +423,7 @@ try {
     cpuTable,
     '```',
 ].join('\n');
-  await writeSection(join(repo, 'docs', 'benchmarks.md'), 'StatefulSet start-up', body);
+  if (WRITE) await writeSection(join(here, 'docs', 'benchmarks.md'), 'StatefulSet start-up', body);
 } finally {
   for (const p of procs.reverse()) await stop(p);
   await rm(dir, { recursive: true, force: true });
