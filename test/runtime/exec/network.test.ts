@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { RuntimeError } from '../../../src/runtime/interface.js';
 import { allocate, gateway, overlaps, parseCidr } from '../../../src/runtime/exec/cidr.js';
-import { checkNoOverlap, defaultBridgeName } from '../../../src/runtime/exec/network.js';
+import { checkNoOverlap, defaultNetworkName } from '../../../src/runtime/exec/network.js';
 import { containerArgv, imageBaseName } from '../../../src/runtime/exec/command.js';
 
 describe('exec runtime network plan', () => {
@@ -25,9 +25,9 @@ describe('exec runtime network plan', () => {
     assert.ok(!overlaps(parseCidr('10.244.0.0/24'), parseCidr('10.244.1.0/24')));
   });
 
-  it('derives a bridge name that fits IFNAMSIZ', () => {
-    assert.ok(defaultBridgeName('a-very-long-node-name-indeed').length <= 15);
-    assert.equal(defaultBridgeName('n1'), defaultBridgeName('n1'));
+  it('derives a network name that fits IFNAMSIZ', () => {
+    assert.ok(defaultNetworkName('a-very-long-node-name-indeed').length <= 15);
+    assert.equal(defaultNetworkName('n1'), defaultNetworkName('n1'));
   });
 
   it('refuses a podCIDR overlapping a route of this machine', async () => {
