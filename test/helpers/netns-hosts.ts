@@ -2,10 +2,11 @@
 // several machines (the HA servers of test/ha, the joined nodes of
 // test/multinode): each host has its own loopback and one veth (eth0) to a
 // bridge that lives in a namespace of its own, so no bridged frame ever meets
-// the machine's iptables; the test process reaches the hosts through one more
-// veth (the uplink). Taking a host's switch port down cuts that host off, as
-// unplugging it. A host's own routes and FORWARD policy live in its namespace:
-// the machine's are never touched.
+// the machine's iptables (and, with br_netfilter off in that namespace, no
+// netfilter at all, as on a hardware switch); the test process reaches the
+// hosts through one more veth (the uplink). Taking a host's switch port down
+// cuts that host off, as unplugging it. A host's own routes and FORWARD policy
+// live in its namespace: the machine's are never touched.
 //
 // close() ends every process started through it, then whatever is left in the
 // namespaces or names the network's temp dir (pods outlive their kubelet, and
@@ -188,6 +189,12 @@ export async function startNetnsNetwork(o: NetnsNetworkOptions): Promise<NetnsNe
     await runOk('ip', ['netns', 'add', sw]);
     await runOk('ip', ['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
     await runOk('ip', ['-n', sw, 'link', 'set', 'br0', 'up']);
+    // A switch forwards frames without a host's netfilter: with br_netfilter loaded, every frame the bridge
+    // forwards would otherwise go through the IP hooks of the switch's namespace (a cost no real link has).
+    for (const family of ['iptables', 'ip6tables', 'arptables']) {
+      const key = `/proc/sys/net/bridge/bridge-nf-call-${family}`;
+      await run('ip', ['netns', 'exec', sw, 'sh', '-c', `[ ! -e ${key} ] || echo 0 > ${key}`]);
+    }
     await runOk('ip', ['link', 'add', uplink, 'type', 'veth', 'peer', 'name', 'up0', 'netns', sw]);
     await runOk('ip', ['-n', sw, 'link', 'set', 'up0', 'master', 'br0', 'up']);
     await runOk('ip', ['addr', 'add', `${o.net}.${x}.1/24`, 'dev', uplink]);
