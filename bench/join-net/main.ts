@@ -36,6 +36,13 @@ const MB = Number(opt('--mb', '1024'));
 const SECONDS = Number(opt('--seconds', '5'));
 const IPERF3 = (process.env.PATH ?? '').split(delimiter).some((d) => existsSync(join(d, 'iperf3')));
 const RUNS = Number(opt('--runs', '3'));
+/**
+ * How the hosts are linked: `mesh` (default), a veth pair between every two hosts, as machines whose NICs share
+ * a segment (the switch hardware costs a host no CPU); `switch`, only the test switch (two veths and a bridge in
+ * a namespace between any two hosts, all on this machine's CPU).
+ */
+const NETWORK = opt('--network', 'mesh');
+if (NETWORK !== 'mesh' && NETWORK !== 'switch') throw new Error('--network is mesh or switch');
 const PORT = 5201;
 const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 
@@ -165,6 +172,7 @@ async function main(): Promise<void> {
   const c = await startMultiHostCluster({
     hosts: 3,
     backend: 'host-gw',
+    mesh: NETWORK === 'mesh',
     serverArgs: ['--node-monitor-grace-period', '4s', '--node-monitor-period', '500ms', '--default-not-ready-toleration-seconds', '0', '--default-unreachable-toleration-seconds', '0'],
     kubeletArgs: ['node-lease-duration-seconds=4', 'node-status-update-frequency=1s'],
   });
@@ -235,11 +243,15 @@ async function main(): Promise<void> {
     await pair.close();
   }
   const load1 = loadavg()[0]!;
+  const pathWords =
+    NETWORK === 'mesh'
+      ? "pod veth, host route with the host's netfilter, the hosts' link (one veth pair), host route with netfilter, pod veth: three veth pairs against one"
+      : "pod veth, host route with the host's netfilter, uplink veth, the test switch (a bridge), uplink veth, host route with netfilter, pod veth: four veth pairs against one";
   const body = [
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:podnet\` (as root) on hosts made of network namespaces on one machine (test/multinode/harness.ts); load average ${fmt(load0, 1)} at the start, ${fmt(load1, 1)} at the end (the machine was shared with other runs).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:podnet\` (as root) on hosts made of network namespaces on one machine (test/multinode/harness.ts, hosts linked by ${NETWORK === 'mesh' ? 'a veth pair between every two (--network mesh)' : 'the test switch only (--network switch)'}); load average ${fmt(load0, 1)} at the start, ${fmt(load1, 1)} at the end (the machine was shared with other runs).`,
     IPERF3
-      ? `iperf3 (one TCP stream, ${SECONDS} s, its default buffers) in the sending and the receiving pod's network namespace, and in the two directly linked namespaces. On a shared 2-core machine both paths are CPU-bound (every hop is the kernel copying on a loaded core), so the ratio is the pod path's cost (pod veth, host route with the host's netfilter, uplink veth, the test switch, uplink veth, host route with netfilter, pod veth: four veth pairs against one) in CPU per byte; single runs vary by tens of percent with the load.`
-      : 'busybox nc copies in small reads and is CPU-bound here, so both throughputs are what one loaded core pushes through the kernel on each path, not what the links could carry: the ratio is the cost of the pod path (pod veth, host route with the host\'s netfilter, uplink veth, the test switch, uplink veth, host route with netfilter, pod veth: four veth pairs against one) in CPU per byte, on a shared 2-core machine where single runs vary by tens of percent.',
+      ? `iperf3 (one TCP stream, ${SECONDS} s, its default buffers) in the sending and the receiving pod's network namespace, and in the two directly linked namespaces. On a shared 2-core machine both paths are CPU-bound (every hop is the kernel copying on a loaded core), so the ratio is the pod path's cost (${pathWords}) in CPU per byte; single runs vary by tens of percent with the load.`
+      : `busybox nc copies in small reads and is CPU-bound here, so both throughputs are what one loaded core pushes through the kernel on each path, not what the links could carry: the ratio is the cost of the pod path (${pathWords}) in CPU per byte, on a shared 2-core machine where single runs vary by tens of percent.`,
     `Each run (pod path / direct pair, Gbit/s): ${pairs.join(', ')}; median ${medianRatio(pairs)}×.`,
     `Each run (pod path / host to host over the test network, Gbit/s): ${hostPairs.join(', ')}; median ${medianRatio(hostPairs)}×.`,
     ...(cpu.length

@@ -56,6 +56,13 @@ export interface NetnsNetworkOptions {
   routes?: string[];
   /** Every host's FORWARD policy (DROP: as Docker leaves a host). */
   forwardPolicy?: 'ACCEPT' | 'DROP';
+  /**
+   * Besides the switch, one veth pair between every two hosts, with a /32 route to the other's address over it
+   * (`meshN` in host M is its link to host N): host-to-host traffic then crosses one link, as between machines
+   * whose NICs share a segment, and not the two veths and the bridge of the switch, which cost the CPU of
+   * this machine where real switch hardware costs a host none. The switch stays for the test process.
+   */
+  mesh?: boolean;
 }
 
 export interface NetnsNetwork {
@@ -213,6 +220,18 @@ export async function startNetnsNetwork(o: NetnsNetworkOptions): Promise<NetnsNe
       for (const to of o.routes ?? []) await runOk('ip', ['-n', netns, 'route', 'add', to, 'dev', 'eth0']);
       if (o.forwardPolicy) await runOk('ip', ['netns', 'exec', netns, 'iptables', '-w', '-P', 'FORWARD', o.forwardPolicy]);
     }
+    if (o.mesh) {
+      for (const a of hosts) {
+        for (const b of hosts) {
+          if (b.index <= a.index) continue;
+          await runOk('ip', ['-n', a.netns, 'link', 'add', `mesh${b.index}`, 'type', 'veth', 'peer', 'name', `mesh${a.index}`, 'netns', b.netns]);
+          for (const [h, peer] of [[a, b], [b, a]] as const) {
+            await runOk('ip', ['-n', h.netns, 'link', 'set', `mesh${peer.index}`, 'up']);
+            await runOk('ip', ['-n', h.netns, 'route', 'add', `${peer.ip}/32`, 'dev', `mesh${peer.index}`, 'src', h.ip]);
+          }
+        }
+      }
+    }
   } catch (err) {
     await close();
     throw err;
@@ -230,6 +249,7 @@ export async function startNetnsNetwork(o: NetnsNetworkOptions): Promise<NetnsNe
     exec: (h, argv) => run('ip', ['netns', 'exec', h.netns, ...argv]),
     async setLink(h, up) {
       await runOk('ip', ['-n', sw, 'link', 'set', h.port, up ? 'up' : 'down']);
+      if (o.mesh) for (const peer of hosts) if (peer !== h) await runOk('ip', ['-n', h.netns, 'link', 'set', `mesh${peer.index}`, up ? 'up' : 'down']);
     },
     close,
   };
