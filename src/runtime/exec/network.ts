@@ -56,8 +56,11 @@ interface RouteEntry {
   metric?: number;
 }
 
-/** The `unreachable` route marking a podCIDR as the network `name`'s. */
-const isOwnRoute = (r: RouteEntry, podCIDR: string, name: string): boolean => r.type === 'unreachable' && r.dst === podCIDR && r.metric === networkMetric(name);
+/**
+ * The `unreachable` route marking a podCIDR as the network `name`'s, or the connected route of the bridge of that
+ * name that k8ts made before its pod network was routed (kept until its last pod is gone).
+ */
+const isOwnRoute = (r: RouteEntry, podCIDR: string, name: string): boolean => (r.type === 'unreachable' && r.dst === podCIDR && r.metric === networkMetric(name)) || r.dev === name;
 
 /** Refuses a podCIDR that overlaps a network this machine already routes (other than the network `name`'s own route). */
 export async function checkNoOverlap(podCIDR: string, name: string): Promise<void> {
@@ -275,5 +278,7 @@ export class NodeNetwork {
       removed = true;
     }
     if (removed) log.info({ network: this.name, podCIDR: this.podCIDR }, 'removed node pod network');
+    // The node bridge of an earlier version, whose pods were adopted and are gone now.
+    if ((await run('ip', ['link', 'del', this.name, 'type', 'bridge'])).code === 0) log.info({ bridge: this.name }, 'removed the node bridge of an earlier version');
   }
 }

@@ -41,6 +41,26 @@ describe('exec runtime network plan', () => {
     if (!net) return;
     await assert.rejects(checkNoOverlap(net.dst, 'k8ts-none'), (err: unknown) => err instanceof RuntimeError && err.code === 'InvalidConfig' && err.message.includes(net.dst));
   });
+
+  it('takes the node bridge of an earlier version for its own network, and no other device\'s route', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+    const ns = `k8tsnt-${process.pid}`;
+    const inNs = (args: string[]): string => execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      // Inside a namespace of its own: the check reads the routing table of the namespace it runs in.
+      inNs(['ip', 'link', 'add', 'k8tsold0', 'type', 'bridge']);
+      inNs(['ip', 'addr', 'add', '10.244.9.1/24', 'dev', 'k8tsold0']);
+      inNs(['ip', 'link', 'set', 'k8tsold0', 'up']);
+      const check = (name: string): string => {
+        const code = `import('${new URL('../../../src/runtime/exec/network.js', import.meta.url).href}').then((m) => m.checkNoOverlap('10.244.9.0/24', '${name}')).then(() => console.log('ok'), (e) => console.log(e.code))`;
+        return inNs([process.execPath, '-e', code]).trim();
+      };
+      assert.equal(check('k8tsold0'), 'ok');
+      assert.equal(check('k8tsother'), 'InvalidConfig');
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+  });
 });
 
 describe('exec runtime commands', () => {
