@@ -169,8 +169,6 @@ export class NodeNetwork {
     const mtu = this.mtu ? ['mtu', String(this.mtu)] : [];
     await runOk('ip', ['link', 'add', veth, ...mtu, 'address', HOST_VETH_MAC, 'type', 'veth', 'peer', 'name', 'eth0', ...mtu, 'netns', String(nsPid)]);
     try {
-      // Connections to 127.0.0.1:hostPort are DNATed out of this veth: loopback sources may only leave with route_localnet.
-      writeFileSync(`/proc/sys/net/ipv4/conf/${veth}/route_localnet`, '1');
       await runOk('ip', ['link', 'set', veth, 'up']);
       await runOk('ip', ['-4', 'route', 'replace', `${ip}/32`, 'dev', veth, 'scope', 'link']);
       const script = [
@@ -231,6 +229,14 @@ export class NodeNetwork {
     if (!ports.length) return;
     await this.ensureNetwork();
     await this.ensureHostPortChain();
+    // Connections to 127.0.0.1:hostPort are DNATed out of this pod's veth, and a loopback source may only leave
+    // through a device with route_localnet (portmap sets it on its bridge); only the veths of pods with hostPorts
+    // get it, as it also lets their pods' packets to 127.0.0.0/8 in.
+    try {
+      writeFileSync(`/proc/sys/net/ipv4/conf/${vethName(sandboxId)}/route_localnet`, '1');
+    } catch (err) {
+      log.warn({ sandbox: sandboxId, err: (err as Error).message }, 'cannot enable route_localnet: hostPorts will not answer on 127.0.0.1');
+    }
     try {
       for (const m of ports) {
         const proto = m.protocol.toLowerCase();

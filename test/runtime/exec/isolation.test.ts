@@ -76,6 +76,8 @@ describe('exec runtime: pod isolation', { skip: !isRoot && 'needs root' }, () =>
       const [link] = ipJson<{ address?: string; master?: string }[]>(['link', 'show', 'dev', veth]);
       assert.equal(link?.master, undefined, `${name}'s veth is on no bridge`);
       assert.equal(link?.address, HOST_VETH_MAC);
+      // Only a pod with hostPorts needs loopback sources let out of its veth (and its packets to 127/8 let in).
+      assert.equal(readFileSync(`/proc/sys/net/ipv4/conf/${veth}/route_localnet`, 'utf8').trim(), '0');
       // Inside the pod: a /32, and the gateway's MAC fixed, so the host needs no address on the veth.
       const addr = await fx.exec(pod.web, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
       assert.match(addr.out, new RegExp(`inet ${pod.ip.replace(/\./g, '\\.')}/32 `));
