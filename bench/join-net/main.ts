@@ -6,7 +6,10 @@
 //    the same test network (host to host: what host-gw routes pod traffic
 //    over, so their ratio is the pod network's own cost): iperf3 (one stream, its default 128 KiB buffers) when
 //    it is installed, else busybox dd | nc (CPU-bound: small reads), the
-//    best of a few runs alternating between the two paths;
+//    best of a few runs alternating between the paths; with iperf3 also the
+//    CPU time both ends spent per GB (iperf3's own accounting, in which the
+//    kernel's forwarding on the way is charged to the process it ran for),
+//    a ratio the load of other work on the machine moves much less;
 //  - real-host failover with the fast profile: a node agent SIGKILLed, time
 //    until every replacement pod is Running elsewhere (target ≤ 10 s).
 // Run as root: npm run build && npm run bench:podnet [-- --mb 1024 --seconds 5 --runs 3 --no-write]
@@ -33,6 +36,13 @@ const MB = Number(opt('--mb', '1024'));
 const SECONDS = Number(opt('--seconds', '5'));
 const IPERF3 = (process.env.PATH ?? '').split(delimiter).some((d) => existsSync(join(d, 'iperf3')));
 const RUNS = Number(opt('--runs', '3'));
+/**
+ * How the hosts are linked: `mesh` (default), a veth pair between every two hosts, as machines whose NICs share
+ * a segment (the switch hardware costs a host no CPU); `switch`, only the test switch (two veths and a bridge in
+ * a namespace between any two hosts, all on this machine's CPU).
+ */
+const NETWORK = opt('--network', 'mesh');
+if (NETWORK !== 'mesh' && NETWORK !== 'switch') throw new Error('--network is mesh or switch');
 const PORT = 5201;
 const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
 
@@ -46,11 +56,21 @@ interface Enter {
   to: string[];
 }
 
-/** Gbit/s of one TCP stream from `from` (a netns or a pid) to `to` at `ip`. */
-const throughput = (enter: Enter, ip: string): Promise<number> => (IPERF3 ? iperf(enter, ip) : ddNc(enter, ip));
+interface Transfer {
+  gbps: number;
+  /** CPU seconds of sender and receiver per GB received (iperf3 only). */
+  cpuPerGB?: number;
+}
 
-/** iperf3 for SECONDS: what the receiver counted. */
-async function iperf(enter: Enter, ip: string): Promise<number> {
+/** Gbit/s of one TCP stream from `from` (a netns or a pid) to `to` at `ip`. */
+const throughput = async (enter: Enter, ip: string): Promise<Transfer> => (IPERF3 ? iperf(enter, ip) : { gbps: await ddNc(enter, ip) });
+
+interface IperfReport {
+  end: { sum_received: { bits_per_second: number; bytes: number; seconds: number }; cpu_utilization_percent: { host_total: number; remote_total: number } };
+}
+
+/** iperf3 for SECONDS: what the receiver counted, and the CPU both ends used for it. */
+async function iperf(enter: Enter, ip: string): Promise<Transfer> {
   const server = spawn('nsenter', [...enter.to, '--', 'iperf3', '-s', '-1', '--forceflush', '-p', String(PORT)], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -62,8 +82,10 @@ async function iperf(enter: Enter, ip: string): Promise<number> {
       server.once('exit', (code) => reject(new Error(`iperf3 -s exited ${code}`)));
       setTimeout(() => reject(new Error('iperf3 -s did not start listening within 60 s')), 60_000).unref();
     });
-    const report = JSON.parse(await runOk('nsenter', [...enter.from, '--', 'iperf3', '-c', ip, '-p', String(PORT), '-t', String(SECONDS), '-J'])) as { end: { sum_received: { bits_per_second: number } } };
-    return report.end.sum_received.bits_per_second / 1e9;
+    const { end } = JSON.parse(await runOk('nsenter', [...enter.from, '--', 'iperf3', '-c', ip, '-p', String(PORT), '-t', String(SECONDS), '-J'])) as IperfReport;
+    const r = end.sum_received;
+    const cpu = ((end.cpu_utilization_percent.host_total + end.cpu_utilization_percent.remote_total) / 100) * r.seconds;
+    return { gbps: r.bits_per_second / 1e9, cpuPerGB: cpu / (r.bytes / 1e9) };
   } finally {
     server.kill('SIGKILL');
   }
@@ -97,7 +119,7 @@ async function ddNc(enter: Enter, ip: string): Promise<number> {
 }
 
 /** The reference: two namespaces joined by one veth pair. */
-async function directPair(): Promise<{ measure(): Promise<number>; close(): Promise<void> }> {
+async function directPair(): Promise<{ measure(): Promise<Transfer>; close(): Promise<void> }> {
   const sfx = randomBytes(3).toString('hex');
   const a = `k8bna-${sfx}`;
   const b = `k8bnb-${sfx}`;
@@ -119,6 +141,11 @@ async function directPair(): Promise<{ measure(): Promise<number>; close(): Prom
     throw err;
   }
   return { measure: () => throughput({ from: [`--net=/run/netns/${a}`], to: [`--net=/run/netns/${b}`] }, '10.198.77.2'), close };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
 }
 
 /** The median of "a/b = r×" entries' ratios. */
@@ -145,6 +172,7 @@ async function main(): Promise<void> {
   const c = await startMultiHostCluster({
     hosts: 3,
     backend: 'host-gw',
+    mesh: NETWORK === 'mesh',
     serverArgs: ['--node-monitor-grace-period', '4s', '--node-monitor-period', '500ms', '--default-not-ready-toleration-seconds', '0', '--default-unreachable-toleration-seconds', '0'],
     kubeletArgs: ['node-lease-duration-seconds=4', 'node-status-update-frequency=1s'],
   });
@@ -154,6 +182,8 @@ async function main(): Promise<void> {
   const hostPairs: string[] = [];
   let failoverS = 0;
   const pairs: string[] = [];
+  /** CPU s/GB of each run: direct pair, pod path, host to host. */
+  const cpu: [number, number, number][] = [];
   try {
     const client = new RestClient(loadKubeconfig(c.kubeconfig), { component: 'bench-podnet' });
     const docroot = join(c.dir, 'www');
@@ -168,7 +198,6 @@ async function main(): Promise<void> {
     console.log(`pod to pod across nodes (host-gw): ${a.metadata.name}@${a.spec!.nodeName} → ${b.metadata.name}@${b.spec!.nodeName}`);
     const pa = podPid(docroot, a.status!.podIP!);
     const pb = podPid(docroot, b.status!.podIP!);
-    // Runs alternate between the two paths, so a change in the machine's load hits both alike.
     const ha = c.hosts[1]!;
     const hb = c.hosts[2]!;
     for (let i = 0; i < RUNS; i++) {
@@ -178,13 +207,15 @@ async function main(): Promise<void> {
         async () => throughput({ from: ['-t', String(pa), '-n'], to: ['-t', String(pb), '-n'] }, b.status!.podIP!),
         async () => throughput({ from: [`--net=/run/netns/${ha.netns}`], to: [`--net=/run/netns/${hb.netns}`] }, hb.ip),
       ];
-      const got: number[] = [0, 0, 0];
+      const got: Transfer[] = [];
       for (let k = 0; k < paths.length; k++) {
         const j = (k + i) % paths.length;
         got[j] = await paths[j]!();
       }
-      const [d, p, h] = got as [number, number, number];
-      console.log(`  run ${i + 1}: pod to pod ${fmt(p)} Gbit/s, direct ${fmt(d)} Gbit/s, host to host ${fmt(h)} Gbit/s (load ${fmt(loadavg()[0]!, 1)})`);
+      const [d, p, h] = got.map((t) => t.gbps) as [number, number, number];
+      const cpuNote = got.every((t) => t.cpuPerGB !== undefined) ? `; CPU s/GB ${got.map((t) => fmt(t.cpuPerGB!, 3)).join(', ')}` : '';
+      if (cpuNote) cpu.push(got.map((t) => t.cpuPerGB!) as [number, number, number]);
+      console.log(`  run ${i + 1}: pod to pod ${fmt(p)} Gbit/s, direct ${fmt(d)} Gbit/s, host to host ${fmt(h)} Gbit/s${cpuNote} (load ${fmt(loadavg()[0]!, 1)})`);
       pairs.push(`${fmt(p)}/${fmt(d)} = ${fmt(p / d)}×`);
       hostPairs.push(`${fmt(p)}/${fmt(h)} = ${fmt(p / h)}×`);
       direct = Math.max(direct, d);
@@ -212,18 +243,28 @@ async function main(): Promise<void> {
     await pair.close();
   }
   const load1 = loadavg()[0]!;
+  const pathWords =
+    NETWORK === 'mesh'
+      ? "pod veth, host route with the host's netfilter, the hosts' link (one veth pair), host route with netfilter, pod veth: three veth pairs against one"
+      : "pod veth, host route with the host's netfilter, uplink veth, the test switch (a bridge), uplink veth, host route with netfilter, pod veth: four veth pairs against one";
   const body = [
-    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:podnet\` (as root) on hosts made of network namespaces on one machine (test/multinode/harness.ts); load average ${fmt(load0, 1)} at the start, ${fmt(load1, 1)} at the end (the machine was shared with other runs).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:podnet\` (as root) on hosts made of network namespaces on one machine (test/multinode/harness.ts, hosts linked by ${NETWORK === 'mesh' ? 'a veth pair between every two (--network mesh)' : 'the test switch only (--network switch)'}); load average ${fmt(load0, 1)} at the start, ${fmt(load1, 1)} at the end (the machine was shared with other runs).`,
     IPERF3
-      ? `iperf3 (one TCP stream, ${SECONDS} s, its default buffers) in the sending and the receiving pod's network namespace, and in the two directly linked namespaces. On a shared 2-core machine both paths are CPU-bound (every hop is the kernel copying on a loaded core), so the ratio is the pod path's cost (veth, bridge, host route, the test switch, host route, bridge, veth: three veth pairs and three bridges against one veth pair) in CPU per byte; single runs vary by tens of percent with the load.`
-      : 'busybox nc copies in small reads and is CPU-bound here, so both throughputs are what one loaded core pushes through the kernel on each path, not what the links could carry: the ratio is the cost of the pod path (veth, bridge, host route, the test switch, host route, bridge, veth: three veth pairs and three bridges against one veth pair) in CPU per byte, on a shared 2-core machine where single runs vary by tens of percent.',
+      ? `iperf3 (one TCP stream, ${SECONDS} s, its default buffers) in the sending and the receiving pod's network namespace, and in the two directly linked namespaces. On a shared 2-core machine both paths are CPU-bound (every hop is the kernel copying on a loaded core), so the ratio is the pod path's cost (${pathWords}) in CPU per byte; single runs vary by tens of percent with the load.`
+      : `busybox nc copies in small reads and is CPU-bound here, so both throughputs are what one loaded core pushes through the kernel on each path, not what the links could carry: the ratio is the cost of the pod path (${pathWords}) in CPU per byte, on a shared 2-core machine where single runs vary by tens of percent.`,
     `Each run (pod path / direct pair, Gbit/s): ${pairs.join(', ')}; median ${medianRatio(pairs)}×.`,
     `Each run (pod path / host to host over the test network, Gbit/s): ${hostPairs.join(', ')}; median ${medianRatio(hostPairs)}×.`,
+    ...(cpu.length
+      ? [
+          `CPU seconds (sender and receiver, as iperf3 counts them) per GB, each run (direct pair / pod path / host to host): ${cpu.map((r) => r.map((x) => fmt(x, 3)).join(' / ')).join(', ')}; median ratio direct ÷ pod path ${fmt(median(cpu.map((r) => r[0] / r[1])))}×, host to host ÷ pod path ${fmt(median(cpu.map((r) => r[2] / r[1])))}×.`,
+        ]
+      : []),
     '',
     '```',
     table([
       ['figure', 'k8ts', 'reference', 'ratio', 'target'],
       [`pod-to-pod TCP across nodes, host-gw (${IPERF3 ? `iperf3, ${SECONDS} s` : `${MB} MB, busybox dd \\| nc`}, best of ${RUNS}, alternating with the reference)`, `${fmt(podGbps)} Gbit/s`, `${fmt(direct)} Gbit/s (two namespaces, one veth pair)`, `${fmt(podGbps / direct)}×`, '≥ 0.9×'],
+      ...(cpu.length ? [[`pod-to-pod TCP across nodes, CPU per GB against the direct pair (median of ${RUNS} paired runs)`, `${fmt(median(cpu.map((r) => r[1])), 3)} s/GB`, `${fmt(median(cpu.map((r) => r[0])), 3)} s/GB`, `${fmt(median(cpu.map((r) => r[0] / r[1])))}×`, '-']] : []),
       [`pod-to-pod against host-to-host over the same test network (best of ${RUNS})`, `${fmt(podGbps)} Gbit/s`, `${fmt(hostGbps)} Gbit/s (the two nodes' own namespaces)`, `${fmt(podGbps / hostGbps)}×`, '-'],
       ['failover, fast profile (grace 4 s, lease 4 s, tolerations 0 s): SIGKILL of a node agent → every replacement Running', `${fmt(failoverS)} s`, '≤ 10 s', `${fmt(failoverS / 10)}× of the target`, '≤ 10 s'],
     ]),

@@ -2,10 +2,11 @@
 // several machines (the HA servers of test/ha, the joined nodes of
 // test/multinode): each host has its own loopback and one veth (eth0) to a
 // bridge that lives in a namespace of its own, so no bridged frame ever meets
-// the machine's iptables; the test process reaches the hosts through one more
-// veth (the uplink). Taking a host's switch port down cuts that host off, as
-// unplugging it. A host's own routes and FORWARD policy live in its namespace:
-// the machine's are never touched.
+// the machine's iptables (and, with br_netfilter off in that namespace, no
+// netfilter at all, as on a hardware switch); the test process reaches the
+// hosts through one more veth (the uplink). Taking a host's switch port down
+// cuts that host off, as unplugging it. A host's own routes and FORWARD policy
+// live in its namespace: the machine's are never touched.
 //
 // close() ends every process started through it, then whatever is left in the
 // namespaces or names the network's temp dir (pods outlive their kubelet, and
@@ -55,6 +56,13 @@ export interface NetnsNetworkOptions {
   routes?: string[];
   /** Every host's FORWARD policy (DROP: as Docker leaves a host). */
   forwardPolicy?: 'ACCEPT' | 'DROP';
+  /**
+   * Besides the switch, one veth pair between every two hosts, with a /32 route to the other's address over it
+   * (`meshN` in host M is its link to host N): host-to-host traffic then crosses one link, as between machines
+   * whose NICs share a segment, and not the two veths and the bridge of the switch, which cost the CPU of
+   * this machine where real switch hardware costs a host none. The switch stays for the test process.
+   */
+  mesh?: boolean;
 }
 
 export interface NetnsNetwork {
@@ -188,6 +196,12 @@ export async function startNetnsNetwork(o: NetnsNetworkOptions): Promise<NetnsNe
     await runOk('ip', ['netns', 'add', sw]);
     await runOk('ip', ['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
     await runOk('ip', ['-n', sw, 'link', 'set', 'br0', 'up']);
+    // A switch forwards frames without a host's netfilter: with br_netfilter loaded, every frame the bridge
+    // forwards would otherwise go through the IP hooks of the switch's namespace (a cost no real link has).
+    for (const family of ['iptables', 'ip6tables', 'arptables']) {
+      const key = `/proc/sys/net/bridge/bridge-nf-call-${family}`;
+      await run('ip', ['netns', 'exec', sw, 'sh', '-c', `[ ! -e ${key} ] || echo 0 > ${key}`]);
+    }
     await runOk('ip', ['link', 'add', uplink, 'type', 'veth', 'peer', 'name', 'up0', 'netns', sw]);
     await runOk('ip', ['-n', sw, 'link', 'set', 'up0', 'master', 'br0', 'up']);
     await runOk('ip', ['addr', 'add', `${o.net}.${x}.1/24`, 'dev', uplink]);
@@ -206,6 +220,18 @@ export async function startNetnsNetwork(o: NetnsNetworkOptions): Promise<NetnsNe
       for (const to of o.routes ?? []) await runOk('ip', ['-n', netns, 'route', 'add', to, 'dev', 'eth0']);
       if (o.forwardPolicy) await runOk('ip', ['netns', 'exec', netns, 'iptables', '-w', '-P', 'FORWARD', o.forwardPolicy]);
     }
+    if (o.mesh) {
+      for (const a of hosts) {
+        for (const b of hosts) {
+          if (b.index <= a.index) continue;
+          await runOk('ip', ['-n', a.netns, 'link', 'add', `mesh${b.index}`, 'type', 'veth', 'peer', 'name', `mesh${a.index}`, 'netns', b.netns]);
+          for (const [h, peer] of [[a, b], [b, a]] as const) {
+            await runOk('ip', ['-n', h.netns, 'link', 'set', `mesh${peer.index}`, 'up']);
+            await runOk('ip', ['-n', h.netns, 'route', 'add', `${peer.ip}/32`, 'dev', `mesh${peer.index}`, 'src', h.ip]);
+          }
+        }
+      }
+    }
   } catch (err) {
     await close();
     throw err;
@@ -223,6 +249,7 @@ export async function startNetnsNetwork(o: NetnsNetworkOptions): Promise<NetnsNe
     exec: (h, argv) => run('ip', ['netns', 'exec', h.netns, ...argv]),
     async setLink(h, up) {
       await runOk('ip', ['-n', sw, 'link', 'set', h.port, up ? 'up' : 'down']);
+      if (o.mesh) for (const peer of hosts) if (peer !== h) await runOk('ip', ['-n', h.netns, 'link', 'set', `mesh${peer.index}`, up ? 'up' : 'down']);
     },
     close,
   };

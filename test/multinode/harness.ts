@@ -42,6 +42,8 @@ export interface ClusterOptions {
   forwardPolicy?: 'ACCEPT' | 'DROP';
   /** Hosts (by index) to leave without an agent at start (they join later). */
   deferred?: number[];
+  /** A link between every two hosts besides the switch (NetnsNetworkOptions.mesh). */
+  mesh?: boolean;
 }
 
 export interface MultiHostCluster {
@@ -61,7 +63,7 @@ export interface MultiHostCluster {
 
 export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHostCluster> {
   // Service IPs need a route before kube-proxy's DNAT, as there is no default route.
-  const net = await startNetnsNetwork({ hosts: o.hosts, net: '10.199', tag: 'k8', routes: ['10.0.0.0/24'], forwardPolicy: o.forwardPolicy });
+  const net = await startNetnsNetwork({ hosts: o.hosts, net: '10.199', tag: 'k8', routes: ['10.0.0.0/24'], forwardPolicy: o.forwardPolicy, mesh: o.mesh });
   const hosts: Host[] = net.hosts.map((h) => Object.assign(h, { name: `host${h.index}-${net.id}`, rootDir: join(h.dir, 'kubelet') }));
   const server = hosts[0]!;
   const serverURL = `https://${server.ip}:${API_PORT}`;

@@ -3,7 +3,7 @@
 // FORWARD policy is DROP, as Docker leaves one. host-gw: four nodes with their own
 // addresses and podCIDRs; a Deployment spread over them whose pods all reach
 // each other by pod IP; a Service answering on its ClusterIP and NodePort
-// from every host; failover when an agent is SIGKILLed and when a host is
+// from every host, and a pod reaching itself through a ClusterIP (hairpin); failover when an agent is SIGKILLed and when a host is
 // cut off (and the pods that moved away stop when it returns: nothing lost,
 // nothing doubled); a host joining during a scale-up receives pods. vxlan:
 // the same reachability through the kernel's VXLAN device, and a clean exit
@@ -149,7 +149,7 @@ describe('host-gw: four hosts, then a fifth', { skip }, () => {
 
   let nodePort = 0;
   let clusterIP = '';
-  step('six pods spread over the nodes reach each other by pod IP; the Service answers on ClusterIP and NodePort from every host', async () => {
+  step('six pods spread over the nodes reach each other by pod IP; the Service answers on ClusterIP and NodePort from every host, and a pod through a ClusterIP to itself', async () => {
     await webDeployment(c, 6, docroot);
     const live = await runningPods(c, 6);
     assert.ok(new Set(live.map((p) => p.node)).size >= 3, `spread: ${live.map((p) => p.node).join(' ')}`);
@@ -165,6 +165,17 @@ describe('host-gw: four hosts, then a fifth', { skip }, () => {
       // Several tries: each lands on some endpoint, so every host reaches pods of other hosts through its rules.
       for (let i = 0; i < 6; i++) assert.ok(await httpFrom(c, h, clusterIP, 80), `ClusterIP from ${h.name}, try ${i}`);
       for (const target of c.hosts.slice(0, 4)) await until(`NodePort ${target.ip}:${nodePort} from ${h.name}`, async () => ((await httpFrom(c, h, target.ip, nodePort)) ? true : undefined), LONG);
+    }
+    // Hairpin: a pod reaching itself through a Service's ClusterIP (its host routes the packet back out of the
+    // pod's own veth, masqueraded so that the pod answers the host), on every node's pod network.
+    for (const p of live.filter((q, i) => live.findIndex((r) => r.node === q.node) === i)) {
+      await kubectlOk(c.kubeconfig, ['label', 'pod', p.name, 'solo=yes', '--overwrite']);
+      const solo = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'solo', namespace: 'default' }, spec: { selector: { solo: 'yes' }, ports: [{ port: 80, targetPort: 8080 }] } };
+      await kubectlOk(c.kubeconfig, ['apply', '-f', '-'], { input: JSON.stringify(solo) });
+      const soloIP = await kubectlOk(c.kubeconfig, ['get', 'svc', 'solo', '-o', 'jsonpath={.spec.clusterIP}']);
+      await until(`${p.name}@${p.node} reaching itself through ClusterIP ${soloIP}`, async () => ((await kubectl(c.kubeconfig, ['exec', p.name, '--', 'sh', '-c', httpGet(soloIP, 80)])).stdout.includes('pod network ok') ? true : undefined), LONG);
+      await kubectlOk(c.kubeconfig, ['delete', 'svc', 'solo', '--wait=true']);
+      await kubectlOk(c.kubeconfig, ['label', 'pod', p.name, 'solo-']);
     }
     // And from outside every host (the test network), on each host's address.
     for (const h of c.hosts.slice(0, 4)) {

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,14 +106,14 @@ export async function startStreamingEnv(kind: RuntimeKind, subnet = 214, kubelet
       await cleanup();
       await runtime.close();
       if (kind === 'exec') {
-        // Nothing of the runtime's outlives the suite: no process of its root dir, no bridge, no rule.
-        const { processesMentioning } = await import('../runtime/exec/fixture.js');
-        const { defaultBridgeName } = await import('../../src/runtime/exec/network.js');
+        // Nothing of the runtime's outlives the suite: no process of its root dir, no podCIDR route, no rule.
+        const { processesMentioning, podNetworkRouted } = await import('../runtime/exec/fixture.js');
+        const { defaultNetworkName } = await import('../../src/runtime/exec/network.js');
         const left = processesMentioning(rootDir).map((p) => `process ${p}`);
-        const bridge = defaultBridgeName(nodeName);
-        if (existsSync(`/sys/class/net/${bridge}`)) left.push(`bridge ${bridge}`);
+        const network = defaultNetworkName(nodeName);
+        if (podNetworkRouted(network)) left.push(`podCIDR route of ${network}`);
         const forward = await execFileP('iptables', ['-w', '5', '-S', 'FORWARD']).then((r) => r.stdout, () => '');
-        if (forward.includes(bridge)) left.push(`iptables FORWARD rule for ${bridge}`);
+        if (forward.includes(network)) left.push(`iptables FORWARD rule for ${network}`);
         if (left.length) throw new Error(`the exec runtime left behind: ${left.join(', ')}`);
       }
       client.close();

@@ -1,6 +1,6 @@
 // IPv4 CIDR arithmetic for the node's pod network: parsing, overlap tests
-// against the host's routes, and the address plan of a bridge (.0 network,
-// .1 gateway on the bridge, pods from .2, the last address is broadcast).
+// against the host's routes, and the address plan of a node (.0 network,
+// .1 the pods' gateway, pods from .2, the last address left unused).
 
 export interface Cidr {
   base: number;

@@ -1,5 +1,5 @@
 // Port-forward connections into a pod. The pod IP is reachable from the
-// host through the node bridge, so a plain TCP connection does for
+// host by its /32 route, so a plain TCP connection does for
 // listeners on the pod's address or on all of them; a listener bound to
 // 127.0.0.1 inside the pod is reached through the pod's relay (relay.ts),
 // a Node process in the pod's network namespace behind a unix socket.

@@ -1,9 +1,17 @@
-// The node's pod network, built with iproute2 as the CNI bridge plugin
-// would: one Linux bridge per node holding the podCIDR's gateway address,
-// and per pod a veth pair whose inner end becomes eth0 in the pod's network
-// namespace. The veth goes away by itself when the namespace dies with the
-// pause process; the bridge is removed when the runtime closes with no pods.
-import { readFileSync, writeFileSync } from 'node:fs';
+// The node's pod network, routed as Calico lays it out, without a bridge:
+// per pod a veth pair whose inner end becomes eth0 in the pod's network
+// namespace with the pod's address as a /32, a default route through the
+// podCIDR's gateway address and a permanent neighbour entry giving that
+// address the host end's fixed MAC (so no ARP, and no address on the host
+// side); the host routes the pod's /32 to the host end. Packets between pods,
+// on this node or another, are routed by the host's IP stack: no bridge hop,
+// and no br_netfilter pass on top of the routed one. An `unreachable` route
+// for the podCIDR (its metric derived from the network's name) keeps traffic
+// to unused pod addresses from leaving by the default route and marks the
+// range as this node's. The veth goes away by itself when the namespace dies
+// with the pause process, taking its route along; the rest is removed when the
+// runtime closes with no pods.
+import { writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { RuntimeError, type PortMapping } from '../interface.js';
 import { logger } from '../../util/log.js';
@@ -17,10 +25,21 @@ const log = logger('runtime');
  */
 const XTABLES_WAIT = ['-w', '5'];
 
-/** A bridge name from the node name: stable across restarts, at most 15 characters (IFNAMSIZ). */
-export function defaultBridgeName(nodeName: string): string {
+/**
+ * The pod network's name from the node name: stable across restarts, at most 15 characters (IFNAMSIZ). It tags
+ * the network's iptables rules and chain, and gives its podCIDR route a metric of its own.
+ */
+export function defaultNetworkName(nodeName: string): string {
   return `k8ts${createHash('sha256').update(nodeName).digest('hex').slice(0, 8)}`;
 }
+
+/** The metric of a network's `unreachable` podCIDR route: another node's network on this host has another one. */
+export function networkMetric(name: string): number {
+  return Number.parseInt(createHash('sha256').update(name).digest('hex').slice(0, 7), 16) + 1;
+}
+
+/** Every pod's host-side veth has this MAC (Calico's): the pods' gateway neighbour entry is the same for all. */
+export const HOST_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
 
 /** The comment tagging a sandbox's hostPort rules (no spaces: `iptables -S` prints it as one word). */
 const hostPortTag = (sandboxId: string): string => `k8ts-sandbox-${sandboxId}`;
@@ -31,16 +50,24 @@ export function vethName(sandboxId: string): string {
 }
 
 interface RouteEntry {
+  type?: string;
   dst: string;
   dev?: string;
+  metric?: number;
 }
 
-/** Refuses a podCIDR that overlaps a network this machine already routes (other than our own bridge). */
-export async function checkNoOverlap(podCIDR: string, bridge: string): Promise<void> {
+/**
+ * The `unreachable` route marking a podCIDR as the network `name`'s, or the connected route of the bridge of that
+ * name that k8ts made before its pod network was routed (kept until its last pod is gone).
+ */
+const isOwnRoute = (r: RouteEntry, podCIDR: string, name: string): boolean => (r.type === 'unreachable' && r.dst === podCIDR && r.metric === networkMetric(name)) || r.dev === name;
+
+/** Refuses a podCIDR that overlaps a network this machine already routes (other than the network `name`'s own route). */
+export async function checkNoOverlap(podCIDR: string, name: string): Promise<void> {
   const mine = parseCidr(podCIDR);
   const out = await runOk('ip', ['-4', '-j', 'route', 'show', 'table', 'all']);
   for (const r of JSON.parse(out || '[]') as RouteEntry[]) {
-    if (!r.dst || r.dst === 'default' || r.dev === bridge) continue;
+    if (!r.dst || r.dst === 'default' || isOwnRoute(r, podCIDR, name)) continue;
     let theirs: Cidr;
     try {
       theirs = parseCidr(r.dst);
@@ -67,7 +94,8 @@ export class NodeNetwork {
 
   constructor(
     readonly podCIDR: string,
-    readonly bridge: string,
+    /** Tags the rules and the podCIDR route of this node's network (defaultNetworkName). */
+    readonly name: string,
     /** Both ends of every pod veth get it (undefined: the kernel's default). */
     readonly mtu?: number,
   ) {
@@ -78,46 +106,48 @@ export class NodeNetwork {
     return this.cidr.bits;
   }
 
+  /** The pods' next hop: an address no device holds, only each pod's neighbour entry. */
   get gateway(): string {
     return gateway(this.cidr);
   }
 
-  /** Creates the bridge on first use (concurrent callers share one attempt). */
-  ensureBridge(): Promise<void> {
-    this.ready ??= this.createBridge().catch((err: unknown) => {
+  private routeSpec(): string[] {
+    return ['unreachable', this.podCIDR, 'metric', String(networkMetric(this.name))];
+  }
+
+  /** Whether this network's podCIDR route is in place (a pod network left by an earlier run, or this one's). */
+  async exists(): Promise<boolean> {
+    const r = await run('ip', ['-4', '-j', 'route', 'show', 'type', 'unreachable', this.podCIDR]);
+    return r.code === 0 && (JSON.parse(r.stdout || '[]') as RouteEntry[]).some((e) => e.metric === networkMetric(this.name));
+  }
+
+  /** Sets up the host side on first use (concurrent callers share one attempt). */
+  ensureNetwork(): Promise<void> {
+    this.ready ??= this.createNetwork().catch((err: unknown) => {
       this.ready = undefined;
       throw err;
     });
     return this.ready;
   }
 
-  private async createBridge(): Promise<void> {
-    const exists = (await run('ip', ['link', 'show', 'dev', this.bridge])).code === 0;
-    if (!exists) {
-      await checkNoOverlap(this.podCIDR, this.bridge);
-      await runOk('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
-      log.info({ bridge: this.bridge, podCIDR: this.podCIDR }, 'created node bridge');
+  private async createNetwork(): Promise<void> {
+    if (!(await this.exists())) {
+      await checkNoOverlap(this.podCIDR, this.name);
+      const r = await run('ip', ['-4', 'route', 'add', ...this.routeSpec()]);
+      if (r.code !== 0 && !/File exists/.test(r.stderr)) throw new Error(`ip route add ${this.routeSpec().join(' ')}: ${r.stderr.trim()}`);
+      log.info({ network: this.name, podCIDR: this.podCIDR }, 'created node pod network');
     }
-    const addr = `${this.gateway}/${this.prefix}`;
-    const r = await run('ip', ['addr', 'add', addr, 'dev', this.bridge]);
-    if (r.code !== 0 && !/File exists|already assigned/.test(r.stderr)) throw new Error(`ip addr add ${addr} dev ${this.bridge}: ${r.stderr.trim()}`);
-    await runOk('ip', ['link', 'set', this.bridge, 'up']);
+    // Every packet from a pod is routed by the host, even to a pod of the same node.
+    try {
+      writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot turn on IPv4 forwarding: pods reach nothing beyond their own namespace');
+    }
     await this.allowForwarding();
   }
 
-  /**
-   * With br_netfilter loaded, frames between two ports of a bridge pass the
-   * iptables FORWARD chain, whose policy Docker sets to DROP; accept traffic
-   * that stays on our bridge, as the CNI bridge plugin does.
-   */
+  /** Docker leaves the FORWARD policy at DROP: accept traffic between this node's pods, as the CNI bridge plugin does for its bridge. */
   private async allowForwarding(): Promise<void> {
-    let bridged = '0';
-    try {
-      bridged = readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim();
-    } catch {
-      return;
-    }
-    if (bridged !== '1') return;
     const rule = this.forwardRuleSpec();
     if ((await run('iptables', [...XTABLES_WAIT, '-C', ...rule])).code === 0) {
       this.forwardRule = true;
@@ -125,22 +155,30 @@ export class NodeNetwork {
     }
     const r = await run('iptables', [...XTABLES_WAIT, '-I', ...rule]);
     if (r.code === 0) this.forwardRule = true;
-    else log.warn({ bridge: this.bridge, err: r.stderr.trim() }, 'cannot add iptables FORWARD rule; pods may not reach each other');
+    else log.warn({ network: this.name, err: r.stderr.trim() }, 'cannot add iptables FORWARD rule; pods may not reach each other');
   }
 
   private forwardRuleSpec(): string[] {
-    return ['FORWARD', '-i', this.bridge, '-o', this.bridge, '-m', 'comment', '--comment', 'k8ts pod bridge', '-j', 'ACCEPT'];
+    return ['FORWARD', '-s', this.podCIDR, '-d', this.podCIDR, '-m', 'comment', '--comment', `k8ts pod network ${this.name}`, '-j', 'ACCEPT'];
   }
 
-  /** Moves one end of a new veth pair into the namespace of `nsPid` as eth0 with `ip`, and plugs the other into the bridge. */
+  /** Moves one end of a new veth pair into the namespace of `nsPid` as eth0 with `ip`, and routes the pod's address to the other. */
   async attach(nsPid: number, sandboxId: string, ip: string): Promise<string> {
-    await this.ensureBridge();
+    await this.ensureNetwork();
     const veth = vethName(sandboxId);
     const mtu = this.mtu ? ['mtu', String(this.mtu)] : [];
-    await runOk('ip', ['link', 'add', veth, ...mtu, 'type', 'veth', 'peer', 'name', 'eth0', ...mtu, 'netns', String(nsPid)]);
+    await runOk('ip', ['link', 'add', veth, ...mtu, 'address', HOST_VETH_MAC, 'type', 'veth', 'peer', 'name', 'eth0', ...mtu, 'netns', String(nsPid)]);
     try {
-      await runOk('ip', ['link', 'set', veth, 'master', this.bridge, 'up']);
-      const script = [`link set lo up`, `addr add ${ip}/${this.prefix} dev eth0`, `link set eth0 up`, `route add default via ${this.gateway}`].join('\n') + '\n';
+      await runOk('ip', ['link', 'set', veth, 'up']);
+      await runOk('ip', ['-4', 'route', 'replace', `${ip}/32`, 'dev', veth, 'scope', 'link']);
+      const script = [
+        'link set lo up',
+        `addr add ${ip}/32 dev eth0`,
+        'link set eth0 up',
+        `neigh replace ${this.gateway} lladdr ${HOST_VETH_MAC} dev eth0 nud permanent`,
+        `route add ${this.gateway} dev eth0 scope link`,
+        `route add default via ${this.gateway} dev eth0`,
+      ].join('\n') + '\n';
       await runOk('nsenter', ['-t', String(nsPid), '-n', '--', 'ip', '-batch', '-'], { input: script });
     } catch (err) {
       await run('ip', ['link', 'del', veth]);
@@ -149,7 +187,7 @@ export class NodeNetwork {
     return veth;
   }
 
-  /** Removes the host end of a pod's veth if it is still there (the namespace normally takes it along). */
+  /** Removes the host end of a pod's veth if it is still there (the namespace normally takes it along, and the route with it). */
   async detach(veth: string | undefined): Promise<void> {
     if (!veth) return;
     await run('ip', ['link', 'del', veth]);
@@ -159,20 +197,20 @@ export class NodeNetwork {
 
   /** The nat chain holding this node's hostPort DNAT rules (one tagged group per sandbox). */
   get hostPortChain(): string {
-    return `KHP-${this.bridge}`;
+    return `KHP-${this.name}`;
   }
 
   private hostPortHooks(): { table: string; rule: string[] }[] {
-    const tag = ['-m', 'comment', '--comment', `k8ts-hostports-${this.bridge}`];
+    const tag = ['-m', 'comment', '--comment', `k8ts-hostports-${this.name}`];
     return [
       // Traffic to any address of this machine, from outside (PREROUTING) or from the machine itself (OUTPUT).
       { table: 'nat', rule: ['PREROUTING', '-m', 'addrtype', '--dst-type', 'LOCAL', ...tag, '-j', this.hostPortChain] },
       { table: 'nat', rule: ['OUTPUT', '-m', 'addrtype', '--dst-type', 'LOCAL', ...tag, '-j', this.hostPortChain] },
-      // Connections to 127.0.0.1:hostPort leave through the bridge: the pod must see (and answer) the bridge's address.
-      { table: 'nat', rule: ['POSTROUTING', '-s', '127.0.0.0/8', '-o', this.bridge, ...tag, '-j', 'MASQUERADE'] },
+      // Connections to 127.0.0.1:hostPort leave towards a pod: the pod must see (and answer) an address of the host.
+      { table: 'nat', rule: ['POSTROUTING', '-s', '127.0.0.0/8', '-d', this.podCIDR, ...tag, '-j', 'MASQUERADE'] },
       // Docker's FORWARD policy is DROP: let DNATed connections to the pods (and their replies) through.
-      { table: 'filter', rule: ['FORWARD', '-o', this.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'] },
-      { table: 'filter', rule: ['FORWARD', '-i', this.bridge, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'] },
+      { table: 'filter', rule: ['FORWARD', '-d', this.podCIDR, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'] },
+      { table: 'filter', rule: ['FORWARD', '-s', this.podCIDR, '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'] },
     ];
   }
 
@@ -180,12 +218,6 @@ export class NodeNetwork {
     if ((await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-S', this.hostPortChain])).code !== 0) await runOk('iptables', [...XTABLES_WAIT, '-t', 'nat', '-N', this.hostPortChain]);
     for (const { table, rule } of this.hostPortHooks()) {
       if ((await run('iptables', [...XTABLES_WAIT, '-t', table, '-C', ...rule])).code !== 0) await runOk('iptables', [...XTABLES_WAIT, '-t', table, '-I', ...rule]);
-    }
-    // Loopback-sourced packets may only be routed out of the bridge with route_localnet on it (portmap sets the same).
-    try {
-      writeFileSync(`/proc/sys/net/ipv4/conf/${this.bridge}/route_localnet`, '1');
-    } catch (err) {
-      log.warn({ bridge: this.bridge, err: (err as Error).message }, 'cannot enable route_localnet: hostPorts will not answer on 127.0.0.1');
     }
   }
 
@@ -195,8 +227,16 @@ export class NodeNetwork {
     for (const m of mappings) if (m.hostPort && m.hostIp?.includes(':')) log.warn({ sandbox: sandboxId, hostIp: m.hostIp, hostPort: m.hostPort }, 'IPv6 hostIP not supported by the exec runtime; hostPort not mapped');
     const ports = mappings.filter((m) => m.hostPort && !m.hostIp?.includes(':'));
     if (!ports.length) return;
-    await this.ensureBridge();
+    await this.ensureNetwork();
     await this.ensureHostPortChain();
+    // Connections to 127.0.0.1:hostPort are DNATed out of this pod's veth, and a loopback source may only leave
+    // through a device with route_localnet (portmap sets it on its bridge); only the veths of pods with hostPorts
+    // get it, as it also lets their pods' packets to 127.0.0.0/8 in.
+    try {
+      writeFileSync(`/proc/sys/net/ipv4/conf/${vethName(sandboxId)}/route_localnet`, '1');
+    } catch (err) {
+      log.warn({ sandbox: sandboxId, err: (err as Error).message }, 'cannot enable route_localnet: hostPorts will not answer on 127.0.0.1');
+    }
     try {
       for (const m of ports) {
         const proto = m.protocol.toLowerCase();
@@ -230,14 +270,21 @@ export class NodeNetwork {
     if ((await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-F', this.hostPortChain])).code === 0) await run('iptables', [...XTABLES_WAIT, '-t', 'nat', '-X', this.hostPortChain]);
   }
 
-  async removeBridge(): Promise<void> {
+  /** Removes the FORWARD rule, the hostPort chain and the podCIDR route (each that exists). */
+  async removeNetwork(): Promise<void> {
     this.ready = undefined;
     await this.removeHostPortChain();
     if (this.forwardRule || (await run('iptables', [...XTABLES_WAIT, '-C', ...this.forwardRuleSpec()])).code === 0) {
       await run('iptables', [...XTABLES_WAIT, '-D', ...this.forwardRuleSpec()]);
       this.forwardRule = false;
     }
-    const r = await run('ip', ['link', 'del', this.bridge]);
-    if (r.code === 0) log.info({ bridge: this.bridge }, 'removed node bridge');
+    let removed = false;
+    while (await this.exists()) {
+      if ((await run('ip', ['-4', 'route', 'del', ...this.routeSpec()])).code !== 0) break;
+      removed = true;
+    }
+    if (removed) log.info({ network: this.name, podCIDR: this.podCIDR }, 'removed node pod network');
+    // The node bridge of an earlier version, whose pods were adopted and are gone now.
+    if ((await run('ip', ['link', 'del', this.name, 'type', 'bridge'])).code === 0) log.info({ bridge: this.name }, 'removed the node bridge of an earlier version');
   }
 }

@@ -1,7 +1,7 @@
 // ContainerRuntime that runs each container's command as host processes:
 // the embedded default when there is no Docker. As root a pod gets the
 // isolation a pod should have (a pause process holding new PID, UTS, IPC,
-// mount and network namespaces, a veth on the node bridge with an IP from
+// mount and network namespaces, a veth routed by the host with an IP from
 // the podCIDR, cgroup limits); without root, containers are plain processes
 // on the host network, and isolation() says so. State lives in JSON files
 // under rootDir so a new instance adopts processes that kept running.
@@ -41,7 +41,7 @@ import { ExecImages } from './images.js';
 import { exitFile, launch, prepareMountPoints, rawLog, readPgid } from './launch.js';
 import { readExitStatus, settledExit } from './exit-status.js';
 import { pumpStream, readCriLog } from './logs.js';
-import { checkNoOverlap, defaultBridgeName, NodeNetwork } from './network.js';
+import { checkNoOverlap, defaultNetworkName, NodeNetwork } from './network.js';
 import { startPause, stopPause } from './pause.js';
 import { isAlive, processGroup, signal } from './proc.js';
 import { StateDir, type ContainerRecord, type Isolation, type SandboxRecord } from './state.js';
@@ -66,8 +66,8 @@ export interface ExecRuntimeOptions {
    * by node IPAM; pods with a network of their own wait until then.
    */
   awaitPodCIDR?: boolean;
-  /** Node bridge; default k8ts<hash of nodeName>. */
-  bridgeName?: string;
+  /** Name of the node's pod network (tags its rules and podCIDR route); default k8ts<hash of nodeName>. */
+  networkName?: string;
   /** Default: namespaces as root (with unshare, nsenter and ip present), else host. */
   isolation?: Isolation;
   /** The address reported as pod IP under host isolation (default: the first non-loopback IPv4). */
@@ -99,7 +99,7 @@ export class ExecRuntime implements ContainerRuntime {
   private readonly modeReason: string;
   private readonly state: StateDir;
   private network?: NodeNetwork;
-  private readonly bridgeName: string;
+  private readonly networkName: string;
   private readonly cgroups?: Cgroups;
   private readonly images: ExecImages;
   private readonly hostIP: string;
@@ -123,7 +123,7 @@ export class ExecRuntime implements ContainerRuntime {
     this.state = new StateDir(opts.rootDir);
     this.images = new ExecImages(join(opts.rootDir, 'images.json'));
     this.hostIP = opts.hostIP ?? firstHostIPv4();
-    this.bridgeName = opts.bridgeName ?? defaultBridgeName(opts.nodeName);
+    this.networkName = opts.networkName ?? defaultNetworkName(opts.nodeName);
     const root = process.getuid?.() === 0;
     const tools = ['unshare', 'nsenter', 'ip'].filter((t) => !onPath(t));
     if (opts.isolation) {
@@ -140,7 +140,7 @@ export class ExecRuntime implements ContainerRuntime {
       this.modeReason = 'each pod has its own PID, UTS, IPC, mount and network namespaces';
     }
     if (this.mode === 'namespaces') {
-      if (opts.podCIDR || !opts.awaitPodCIDR) this.network = new NodeNetwork(opts.podCIDR ?? DEFAULT_POD_CIDR, opts.bridgeName ?? defaultBridgeName(opts.nodeName), opts.podMTU);
+      if (opts.podCIDR || !opts.awaitPodCIDR) this.network = new NodeNetwork(opts.podCIDR ?? DEFAULT_POD_CIDR, this.networkName, opts.podMTU);
       const version = detectCgroups();
       if (version) this.cgroups = new Cgroups(version);
     }
@@ -162,7 +162,7 @@ export class ExecRuntime implements ContainerRuntime {
   private async init(): Promise<void> {
     await this.state.init();
     await this.images.load();
-    if (this.network && !existsSync(`/sys/class/net/${this.network.bridge}`)) await checkNoOverlap(this.network.podCIDR, this.network.bridge);
+    if (this.network && !(await this.network.exists())) await checkNoOverlap(this.network.podCIDR, this.network.name);
     for (const s of await this.state.loadSandboxes()) {
       if (s.nodeName !== this.nodeName) continue;
       this.sandboxes.set(s.id, s);
@@ -794,7 +794,7 @@ export class ExecRuntime implements ContainerRuntime {
 
   /**
    * CRI's UpdateRuntimeConfig: the Node's spec.podCIDR. Taken when the runtime
-   * has no pod network yet, or has one no live pod uses (its bridge is
+   * has no pod network yet, or has one no live pod uses (its route is
    * readdressed); pods already holding addresses keep the network they have.
    */
   async updatePodCIDR(cidr: string): Promise<void> {
@@ -808,10 +808,10 @@ export class ExecRuntime implements ContainerRuntime {
           log.warn({ node: this.nodeName, podCIDR: this.network.podCIDR, nodePodCIDR: cidr }, 'the Node\'s podCIDR differs from the pod network in use; keeping it until no pod uses it');
           return;
         }
-        if (existsSync(`/sys/class/net/${this.network.bridge}`)) await this.network.removeBridge();
+        await this.network.removeNetwork();
       }
-      this.network = new NodeNetwork(cidr, this.bridgeName, this.opts.podMTU);
-      if (!existsSync(`/sys/class/net/${this.bridgeName}`)) await checkNoOverlap(cidr, this.bridgeName);
+      this.network = new NodeNetwork(cidr, this.networkName, this.opts.podMTU);
+      if (!(await this.network.exists())) await checkNoOverlap(cidr, this.networkName);
       log.info({ node: this.nodeName, podCIDR: cidr }, 'pod network set from the Node\'s podCIDR');
     });
   }
@@ -822,7 +822,7 @@ export class ExecRuntime implements ContainerRuntime {
     return this.stateOf(c) === 'CONTAINER_RUNNING' && c.main && isAlive(c.main) ? c.main.pid : undefined;
   }
 
-  /** Leaves containers running (a new instance adopts them); removes the node bridge once no pod is left. */
+  /** Leaves containers running (a new instance adopts them); removes the node's pod network once no pod is left. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.ready.catch(() => undefined);
@@ -833,8 +833,8 @@ export class ExecRuntime implements ContainerRuntime {
     for (const w of [...this.tickWaiters]) w();
     await Promise.all([...this.exiting.values(), ...this.chains.values()]);
     if (this.sandboxes.size === 0) {
-      // Even with the bridge gone, its FORWARD rule and hostPort chain may remain: removeBridge takes each that exists.
-      if (this.network) await this.network.removeBridge();
+      // Even with the podCIDR route gone, the FORWARD rule and hostPort chain may remain: removeNetwork takes each that exists.
+      if (this.network) await this.network.removeNetwork();
       if (this.cgroups) await this.cgroups.remove(`k8ts/${cgroupName(this.nodeName)}`);
     }
   }

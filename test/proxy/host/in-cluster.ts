@@ -13,10 +13,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultBridgeName } from '../../../src/runtime/exec/network.js';
+import { defaultNetworkName } from '../../../src/runtime/exec/network.js';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.js';
 import { REPO, startK8ts } from '../../helpers/k8ts-process.js';
 import { until } from '../../helpers/wait.js';
+import { podNetworkRouted } from '../../runtime/exec/fixture.js';
 
 const isRoot = process.getuid?.() === 0;
 const skip = !isRoot && !process.env.CI ? 'needs root (exec runtime pod namespaces, iptables)' : false;
@@ -56,7 +57,7 @@ try {
     // view does not include Secrets: RBAC applies to the pod's service account.
     assert.match(out, /^secrets: 403$/m);
     await kubectlOk(kubeconfig, ['delete', 'pod', 'incluster', '--wait=true']);
-    // The kubelet removes the deleted pod's stopped sandbox on its own time; the bridge goes with the last one.
+    // The kubelet removes the deleted pod's stopped sandbox on its own time; the pod network goes with the last one.
     const sandboxes = join(dir, 'kubelet', 'exec-runtime', 'sandboxes');
     await until('the sandbox removed', async () => (!existsSync(sandboxes) || readdirSync(sandboxes).length === 0 ? true : undefined));
   } finally {
@@ -64,9 +65,9 @@ try {
     // As upstream's kube-proxy, the server leaves its rules for the next start; the test removes them.
     execFileSync(process.execPath, ['bin/k8ts.js', 'proxy', '--cleanup'], { cwd: REPO, stdio: 'ignore' });
     const rules = execFileSync('iptables-save', { encoding: 'utf8' });
-    const bridge = existsSync(`/sys/class/net/${defaultBridgeName(node)}`);
+    const network = podNetworkRouted(defaultNetworkName(node));
     await rm(dir, { recursive: true, force: true });
     assert.ok(!/KUBE-SVC-/.test(rules), 'no proxy chain is left');
-    assert.equal(bridge, false, 'the node bridge is removed');
+    assert.equal(network, false, 'the node\'s pod network is removed');
   }
 });

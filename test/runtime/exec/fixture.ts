@@ -1,8 +1,8 @@
 // Shared setup for the exec runtime suites: a runtime over a temp root dir
-// with a node name, bridge and podCIDR of its own (suites run in parallel),
+// with a node name, pod network and podCIDR of its own (suites run in parallel),
 // config builders, a poll helper, and a clean-up that removes every pod and
-// then asserts nothing is left: processes, veths, the bridge, its iptables
-// rule, cgroups, mounts.
+// then asserts nothing is left: processes, veths, the podCIDR route, the
+// network's iptables rules, cgroups, mounts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,16 +14,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PassThrough } from 'node:stream';
 import type { ContainerConfig, PodSandboxConfig } from '../../../src/runtime/interface.js';
 import { createExecRuntime, type ExecRuntime, type ExecRuntimeOptions } from '../../../src/runtime/exec/index.js';
-import { defaultBridgeName } from '../../../src/runtime/exec/network.js';
+import { defaultNetworkName, networkMetric } from '../../../src/runtime/exec/network.js';
 
 export const isRoot = process.getuid?.() === 0;
+
+/** Whether the pod network `name`'s podCIDR route (`unreachable`, with the network's metric) is in the host's table. */
+export function podNetworkRouted(name: string): boolean {
+  try {
+    const routes = JSON.parse(execFileSync('ip', ['-4', '-j', 'route', 'show', 'type', 'unreachable'], { encoding: 'utf8' }) || '[]') as { metric?: number }[];
+    return routes.some((r) => r.metric === networkMetric(name));
+  } catch {
+    return false;
+  }
+}
 
 export interface Fixture {
   runtime: ExecRuntime;
   nodeName: string;
   dir: string;
   podCIDR: string;
-  bridge: string;
+  /** Name of the runtime's pod network (defaultNetworkName). */
+  network: string;
   /** A fresh runtime over the same root dir (a restarted kubelet). */
   reopen(extra?: Partial<ExecRuntimeOptions>): ExecRuntime;
   sandboxConfig(name: string, extra?: Partial<PodSandboxConfig>): PodSandboxConfig;
@@ -92,7 +103,7 @@ export async function setupFixture(suite: string, subnet: number, opts: Partial<
   const podCIDR = `10.244.${subnet}.0/24`;
   const base: ExecRuntimeOptions = { rootDir: join(dir, 'runtime'), nodeName, podCIDR, ...opts };
   let runtime = createExecRuntime(base);
-  const bridge = defaultBridgeName(nodeName);
+  const network = defaultNetworkName(nodeName);
   const sandboxes = new Set<string>();
 
   const fx: Fixture = {
@@ -102,7 +113,7 @@ export async function setupFixture(suite: string, subnet: number, opts: Partial<
     nodeName,
     dir,
     podCIDR,
-    bridge,
+    network,
     reopen(extra = {}) {
       runtime = createExecRuntime({ ...base, ...extra });
       return runtime;
@@ -150,7 +161,7 @@ export async function setupFixture(suite: string, subnet: number, opts: Partial<
     leftovers() {
       const found: string[] = [];
       for (const pid of processesMentioning(dir)) found.push(`process ${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
-      if (existsSync(`/sys/class/net/${bridge}`)) found.push(`bridge ${bridge}`);
+      if (podNetworkRouted(network)) found.push(`podCIDR route of ${network}`);
       for (const link of readdirSync('/sys/class/net')) if (link.startsWith('kv') && [...sandboxes].some((id) => link === `kv${id.slice(0, 12)}`)) found.push(`veth ${link}`);
       for (const ctl of ['cpu', 'memory', 'pids', '']) {
         const p = join('/sys/fs/cgroup', ctl, 'k8ts', nodeName);
@@ -160,9 +171,9 @@ export async function setupFixture(suite: string, subnet: number, opts: Partial<
       for (const pid of processesHolding(dir)) found.push(`process ${pid} holding a file under the runtime dir: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
       try {
         const rules = execFileSync('iptables', ['-S', 'FORWARD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-        if (rules.includes(bridge)) found.push(`iptables rule for ${bridge}`);
+        if (rules.includes(network)) found.push(`iptables rule for ${network}`);
         const nat = execFileSync('iptables', ['-t', 'nat', '-S'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-        for (const line of nat.split('\n')) if (line.includes(bridge)) found.push(`iptables nat: ${line}`);
+        for (const line of nat.split('\n')) if (line.includes(network)) found.push(`iptables nat: ${line}`);
       } catch {
         // no iptables: nothing to leave behind
       }

@@ -1,13 +1,16 @@
 // Pods on the exec runtime as root are isolated as pods should be: pause is
 // PID 1, the hostname is the pod's, each pod has its own network namespace
-// and IP on the node bridge (two pods both listen on port 80 and reach each
-// other by pod IP), volumes are bind mounts, limits are cgroups.
+// and IP, routed by the host without a bridge (two pods both listen on port
+// 80 and reach each other by pod IP), volumes are bind mounts, limits are
+// cgroups.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isRoot, setupFixture, type Fixture } from './fixture.js';
+import { HOST_VETH_MAC, vethName } from '../../../src/runtime/exec/network.js';
+import { isRoot, podNetworkRouted, setupFixture, type Fixture } from './fixture.js';
 
 describe('exec runtime: pod isolation', { skip: !isRoot && 'needs root' }, () => {
   let fx: Fixture;
@@ -59,9 +62,32 @@ describe('exec runtime: pod isolation', { skip: !isRoot && 'needs root' }, () =>
     assert.equal(fromBeta.out, 'hello from alpha\n');
     const fromAlpha = await fx.exec(pods.alpha!.web, ['wget', '-qO-', `http://${pods.beta!.ip}/`]);
     assert.equal(fromAlpha.out, 'hello from beta\n');
-    // The host reaches pods through the bridge (as probes do).
     const local = await fx.exec(pods.alpha!.web, ['wget', '-qO-', 'http://127.0.0.1/']);
     assert.equal(local.out, 'hello from alpha\n');
+  });
+
+  it('routes each pod by a /32 on its veth, without a bridge (Calico\'s layout)', async () => {
+    const ipJson = <T>(args: string[]): T => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]') as T;
+    for (const [name, pod] of Object.entries(pods)) {
+      const veth = vethName(pod.sandbox);
+      // The host routes the pod's address to its veth, which has no master (no bridge) and the fixed MAC.
+      const routes = ipJson<{ dst: string; dev?: string }[]>(['-4', 'route', 'show', `${pod.ip}/32`]);
+      assert.deepEqual(routes.map((r) => r.dev), [veth], `${name}'s /32 route`);
+      const [link] = ipJson<{ address?: string; master?: string }[]>(['link', 'show', 'dev', veth]);
+      assert.equal(link?.master, undefined, `${name}'s veth is on no bridge`);
+      assert.equal(link?.address, HOST_VETH_MAC);
+      // Only a pod with hostPorts needs loopback sources let out of its veth (and its packets to 127/8 let in).
+      assert.equal(readFileSync(`/proc/sys/net/ipv4/conf/${veth}/route_localnet`, 'utf8').trim(), '0');
+      // Inside the pod: a /32, and the gateway's MAC fixed, so the host needs no address on the veth.
+      const addr = await fx.exec(pod.web, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
+      assert.match(addr.out, new RegExp(`inet ${pod.ip.replace(/\./g, '\\.')}/32 `));
+      const neigh = await fx.exec(pod.web, ['ip', 'neigh', 'show', 'dev', 'eth0']);
+      assert.match(neigh.out, new RegExp(`^10\\.244\\.201\\.1 lladdr ${HOST_VETH_MAC} .*PERMANENT`, 'm'));
+    }
+    // The podCIDR as a whole is unreachable on the host: unused pod addresses are not sent out by the default route.
+    assert.ok(podNetworkRouted(fx.network));
+    const host = await fx.exec(pods.alpha!.web, ['ip', 'route', 'show', 'default']);
+    assert.match(host.out, /^default via 10\.244\.201\.1 dev eth0/m);
   });
 
   it('bind-mounts volumes into the container only, read-only when asked', async () => {

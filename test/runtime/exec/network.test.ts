@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { RuntimeError } from '../../../src/runtime/interface.js';
 import { allocate, gateway, overlaps, parseCidr } from '../../../src/runtime/exec/cidr.js';
-import { checkNoOverlap, defaultBridgeName } from '../../../src/runtime/exec/network.js';
+import { checkNoOverlap, defaultNetworkName } from '../../../src/runtime/exec/network.js';
 import { containerArgv, imageBaseName } from '../../../src/runtime/exec/command.js';
 
 describe('exec runtime network plan', () => {
@@ -25,9 +25,9 @@ describe('exec runtime network plan', () => {
     assert.ok(!overlaps(parseCidr('10.244.0.0/24'), parseCidr('10.244.1.0/24')));
   });
 
-  it('derives a bridge name that fits IFNAMSIZ', () => {
-    assert.ok(defaultBridgeName('a-very-long-node-name-indeed').length <= 15);
-    assert.equal(defaultBridgeName('n1'), defaultBridgeName('n1'));
+  it('derives a network name that fits IFNAMSIZ', () => {
+    assert.ok(defaultNetworkName('a-very-long-node-name-indeed').length <= 15);
+    assert.equal(defaultNetworkName('n1'), defaultNetworkName('n1'));
   });
 
   it('refuses a podCIDR overlapping a route of this machine', async () => {
@@ -40,6 +40,26 @@ describe('exec runtime network plan', () => {
     const net = routes.find((r) => r.dst.includes('/') && Number(r.dst.split('/')[1]) >= 8);
     if (!net) return;
     await assert.rejects(checkNoOverlap(net.dst, 'k8ts-none'), (err: unknown) => err instanceof RuntimeError && err.code === 'InvalidConfig' && err.message.includes(net.dst));
+  });
+
+  it('takes the node bridge of an earlier version for its own network, and no other device\'s route', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+    const ns = `k8tsnt-${process.pid}`;
+    const inNs = (args: string[]): string => execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8' });
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      // Inside a namespace of its own: the check reads the routing table of the namespace it runs in.
+      inNs(['ip', 'link', 'add', 'k8tsold0', 'type', 'bridge']);
+      inNs(['ip', 'addr', 'add', '10.244.9.1/24', 'dev', 'k8tsold0']);
+      inNs(['ip', 'link', 'set', 'k8tsold0', 'up']);
+      const check = (name: string): string => {
+        const code = `import('${new URL('../../../src/runtime/exec/network.js', import.meta.url).href}').then((m) => m.checkNoOverlap('10.244.9.0/24', '${name}')).then(() => console.log('ok'), (e) => console.log(e.code))`;
+        return inNs([process.execPath, '-e', code]).trim();
+      };
+      assert.equal(check('k8tsold0'), 'ok');
+      assert.equal(check('k8tsother'), 'InvalidConfig');
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
   });
 });
 

@@ -5,15 +5,15 @@
 // Nothing is left behind once the pod is deleted and the server stops.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { defaultBridgeName } from '../../../src/runtime/exec/network.js';
+import { defaultNetworkName } from '../../../src/runtime/exec/network.js';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.js';
 import { startK8ts } from '../../helpers/k8ts-process.js';
-import { isRoot, processesHolding, processesMentioning, until } from './fixture.js';
+import { isRoot, podNetworkRouted, processesHolding, processesMentioning, until } from './fixture.js';
 import { freePort } from '../../helpers/ports.js';
 
 
@@ -71,9 +71,9 @@ test('k8ts server --runtime exec: node isolation condition a pod resolv.conf thr
   } finally {
     assert.equal(await server.stop(), 0);
     const left = [...processesMentioning(runtimeDir), ...processesHolding(runtimeDir)];
-    const bridge = existsSync(`/sys/class/net/${defaultBridgeName(node)}`);
+    const network = podNetworkRouted(defaultNetworkName(node));
     await rm(dir, { recursive: true, force: true });
     assert.deepEqual(left, [], 'no process of the exec runtime is left');
-    assert.equal(bridge, false, 'the node bridge is removed');
+    assert.equal(network, false, 'the node\'s pod network is removed');
   }
 });
