@@ -1,6 +1,8 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--op create|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--op create|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// --warmup N: requests before the measurement. The default 500 leaves V8's optimising compiler busy for the
+// first thousands of requests (a third of the CPU of a 3,000-create run); some 10,000 measure the steady state.
 // --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
 // --as: who sends them. admin (default): the kubeconfig's system:masters certificate over TLS; user: an ordinary
 // user's client certificate allowed by a RoleBinding to edit, so RBAC searches bindings (issue #10's secure case);
@@ -26,6 +28,7 @@ const repo = process.argv.includes('--repo') ? process.argv[process.argv.indexOf
 const args = process.argv.slice(2);
 const clients = Number(opt('--clients', '64'));
 const creates = Number(opt('--creates', '3000'));
+const warmup = Number(opt('--warmup', '500'));
 const prof = args.includes('--prof') ? opt('--prof', '') : '';
 const op = opt('--op', 'create');
 const as = opt('--as', 'admin');
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
     const one = op === 'lease' ? renew : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
     if (op === 'lease') await runConcurrent(LEASES, Math.min(clients, 16), (i) => must(post('/apis/coordination.k8s.io/v1/namespaces/b/leases', lease(i, 0)), 201));
     // Warm-up: JIT, TLS sessions, caches.
-    await runConcurrent(500, clients, (i) => (op === 'lease' ? renew(i) : must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201)));
+    await runConcurrent(warmup, clients, (i) => (op === 'lease' ? renew(i) : must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201)));
     const c0 = await cpuMs(child.pid!);
     const r = await runConcurrent(creates, clients, one);
     const c1 = await cpuMs(child.pid!);
