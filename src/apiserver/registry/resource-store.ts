@@ -329,8 +329,9 @@ export class ResourceStore {
     }
     try {
       const value = this.encode(obj);
-      if (p.shareWritten && !this.conversion) rememberWritten(value, obj);
-      const kv = await this.store.create(objectKey(this.info, namespace, name), value, { ttlSeconds: this.info.ttlSeconds });
+      const key = objectKey(this.info, namespace, name);
+      if (p.shareWritten && !this.conversion) rememberWritten(key, value, obj);
+      const kv = await this.store.create(key, value, { ttlSeconds: this.info.ttlSeconds });
       obj.metadata.resourceVersion = String(kv.modRevision);
       this.tellStored(p, value, kv.modRevision);
       return obj;
@@ -395,7 +396,7 @@ export class ResourceStore {
         return { object: this.stamp(old), created: false };
       }
       try {
-        if (p.shareWritten && !this.conversion) rememberWritten(value, next);
+        if (p.shareWritten && !this.conversion) rememberWritten(key, value, next);
         const res = await this.store.update(key, value, kv.modRevision, { ttlSeconds: this.info.ttlSeconds });
         next.metadata.resourceVersion = String(res.modRevision);
         this.tellStored(p, value, res.modRevision);
