@@ -97,11 +97,28 @@ function takeWritten(ev: WatchEvent): KubeObject | undefined {
   return w.obj;
 }
 
+// The stored text each event's object was decoded from (or written as), so
+// a watch sends that text instead of serialising the object again.
+const storedText = new WeakMap<KubeObject, { value: string; revision: number }>();
+
+/**
+ * obj as JSON from the text it was stored as, when obj is an event's object
+ * (eventObject) and still says what that text says: callers stamp the
+ * endpoint's apiVersion and kind on shared objects. undefined otherwise.
+ */
+export function storedJson(obj: KubeObject): string | undefined {
+  const t = storedText.get(obj);
+  if (t === undefined || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return undefined;
+  if (!t.value.startsWith(`{"apiVersion":${JSON.stringify(obj.apiVersion)},"kind":${JSON.stringify(obj.kind)},"metadata":{`)) return undefined;
+  return stampResourceVersion(t.value, t.revision);
+}
+
 export function eventObject(ev: WatchEvent): KubeObject {
   let o = decodedNew.get(ev);
   if (o === undefined) {
     try {
       o = (ev.type !== 'DELETED' ? takeWritten(ev) : undefined) ?? decodeStored(ev.key, ev.value, ev.revision);
+      storedText.set(o, { value: ev.value, revision: ev.revision });
     } catch (err) {
       o = err as Error;
     }
