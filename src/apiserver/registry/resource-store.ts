@@ -6,13 +6,13 @@ import type { KubeList, KubeObject } from '../../api/types.js';
 import { apiVersionOf, nowTimestamp } from '../../api/types.js';
 import { StatusError, alreadyExists, badRequest, conflict, gone, internalError, invalid, notFound } from '../../api/errors.js';
 import { matchesLabels, type LabelSelector } from '../../api/selectors/labels.js';
-import { matchesFields, type FieldSelector } from '../../api/selectors/fields.js';
+import type { FieldSelector } from '../../api/selectors/fields.js';
 import { applyDefaults } from '../../api/defaults/index.js';
 import { validateObject, validatePodEphemeralContainersUpdate } from '../../api/validation/index.js';
 import { objectKey, listPrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { decodeKV, encodeForStorage, eventObject, eventPrevObject, rememberWritten, stampResourceVersion } from './codec.js';
-import { fieldsOf, selectableFields } from './fieldsets.js';
+import { matchesFieldSelector, selectableFields } from './fieldsets.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
 import { hpaFromV1, hpaToV1 } from '../../api/conversion/hpa.js';
@@ -197,7 +197,7 @@ export class ResourceStore {
 
   matches(obj: KubeObject, p: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector }): boolean {
     if (p.labelSelector?.length && !matchesLabels(p.labelSelector, obj.metadata.labels)) return false;
-    if (p.fieldSelector?.length && !matchesFields(p.fieldSelector, fieldsOf(this.fieldGetters, obj))) return false;
+    if (p.fieldSelector?.length && !matchesFieldSelector(this.fieldGetters, p.fieldSelector, obj)) return false;
     return true;
   }
 
