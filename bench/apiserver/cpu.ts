@@ -1,6 +1,11 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--op create|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// --watchers N: N JSON watches of the written collection (from the current revision) while measuring, as
+// informers, the scheduler and controllers hold; each write is then also an event sent N times.
+// --watch-selector SEL: the watchers' fieldSelector, e.g. spec.nodeName=n1 as each kubelet watches its pods.
+// --warmup N: requests before the measurement. The default 500 leaves V8's optimising compiler busy for the
+// first thousands of requests (a third of the CPU of a 3,000-create run); some 10,000 measure the steady state.
 // --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
 // --as: who sends them. admin (default): the kubeconfig's system:masters certificate over TLS; user: an ordinary
 // user's client certificate allowed by a RoleBinding to edit, so RBAC searches bindings (issue #10's secure case);
@@ -26,6 +31,9 @@ const repo = process.argv.includes('--repo') ? process.argv[process.argv.indexOf
 const args = process.argv.slice(2);
 const clients = Number(opt('--clients', '64'));
 const creates = Number(opt('--creates', '3000'));
+const warmup = Number(opt('--warmup', '500'));
+const watchers = Number(opt('--watchers', '0'));
+const watchSelector = opt('--watch-selector', '');
 const prof = args.includes('--prof') ? opt('--prof', '') : '';
 const op = opt('--op', 'create');
 const as = opt('--as', 'admin');
@@ -102,13 +110,43 @@ async function main(): Promise<void> {
     const one = op === 'lease' ? renew : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
     if (op === 'lease') await runConcurrent(LEASES, Math.min(clients, 16), (i) => must(post('/apis/coordination.k8s.io/v1/namespaces/b/leases', lease(i, 0)), 201));
     // Warm-up: JIT, TLS sessions, caches.
-    await runConcurrent(500, clients, (i) => (op === 'lease' ? renew(i) : must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201)));
+    await runConcurrent(warmup, clients, (i) => (op === 'lease' ? renew(i) : must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201)));
+    const watchAgent = new https.Agent({ keepAlive: true, maxSockets: Math.max(1, watchers), ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
+    let eventBytes = 0;
+    if (watchers > 0) {
+      const collection = op === 'lease' ? '/apis/coordination.k8s.io/v1/namespaces/b/leases' : '/api/v1/namespaces/b/pods';
+      const rv = await new Promise<string>((resolve, reject) => {
+        https.get(`${url}${collection}?limit=1`, { agent: adminAgent }, (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => (text += d.toString()));
+          res.on('end', () => resolve((JSON.parse(text) as { metadata: { resourceVersion: string } }).metadata.resourceVersion));
+        }).on('error', reject);
+      });
+      await Promise.all(
+        Array.from({ length: watchers }, () =>
+          new Promise<void>((resolve, reject) => {
+            https.get(`${url}${collection}?watch=1&resourceVersion=${rv}${watchSelector ? `&fieldSelector=${encodeURIComponent(watchSelector)}` : ''}`, { agent: watchAgent }, (res) => {
+              if (res.statusCode !== 200) reject(new Error(`watch: ${res.statusCode}`));
+              res.on('data', (d: Buffer) => (eventBytes += d.length));
+              res.on('error', () => {});
+              resolve();
+            }).on('error', () => {});
+          }),
+        ),
+      );
+    }
     const c0 = await cpuMs(child.pid!);
     const r = await runConcurrent(creates, clients, one);
+    // The server's CPU for the events counts too: wait until the watchers have had them (no byte for 300 ms; 60 s at most).
+    for (let last = -1, waited = 0; watchers > 0 && eventBytes !== last && waited < 60_000; waited += 300) {
+      last = eventBytes;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
     const c1 = await cpuMs(child.pid!);
     const s = summarize(r.latencies);
     const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-    console.log(`${op}  as ${as}  clients ${clients}  ops ${creates}  server CPU/op ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  ops/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
+    console.log(`${op}  as ${as}  clients ${clients}${watchers > 0 ? `  watchers ${watchers}${watchSelector ? ` (${watchSelector})` : ''} (${fmt(eventBytes / 1e6, 1)} MB of events)` : ''}  ops ${creates}  server CPU/op ${fmt((c1.user + c1.system - c0.user - c0.system) / creates, 3)} ms (user ${fmt((c1.user - c0.user) / creates, 3)}, system ${fmt((c1.system - c0.system) / creates, 3)})  ops/s ${fmt(creates / r.seconds)}  p50 ${fmt(s.p50)} ms  p99 ${fmt(s.p99)} ms  load ${load}`);
+    watchAgent.destroy();
     agent.destroy();
     adminAgent.destroy();
   } finally {

@@ -90,6 +90,16 @@ describe('findDuplicateKeys', () => {
     assert.deepEqual(findDuplicateKeys('{"a":"}\\"{","b\\u0041":1,"bA":2, "c": [1, "]", {"d": null}]}'), ['bA']);
   });
 
+  test('escaped quotes and backslashes end a key only where JSON says', () => {
+    assert.deepEqual(findDuplicateKeys('{"k\\"q":1,"k\\"q":2,"b\\\\":[[{"x":1,"x":2}]],"b\\\\":0}'), ['k"q', 'b\\[0][0].x', 'b\\']);
+  });
+
+  test('objects with many keys and nested arrays', () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`);
+    assert.deepEqual(findDuplicateKeys(`{${keys.join(',')},"k3":{"a":[1,{"b":[{"c":1,"c":2}]}]},"k3":0}`), ['k3', 'k3.a[1].b[0].c']);
+    assert.deepEqual(findDuplicateKeys('[{"a":1,"a":1},[{"b":2,"b":3}]]'), ['[0].a', '[1][0].b']);
+  });
+
   test('malformed input ends the scan quietly', () => {
     assert.deepEqual(findDuplicateKeys('{"a":1,"a":'), ['a']);
     assert.deepEqual(findDuplicateKeys('[}'), []);

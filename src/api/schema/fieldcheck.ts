@@ -66,86 +66,116 @@ function jsonKind(v: unknown): string {
   return typeof v;
 }
 
+// Every write's body is checked, and nearly always nothing is wrong: the
+// walk keeps where it is on stacks and spells paths out only for a finding.
 interface Walk {
   out: FieldCheck;
-  /** Innermost struct, and the struct-field names from the root, as Go's decoder tracks them. */
-  struct: string;
+  /** Object keys and list indexes from the root. */
+  path: (string | number)[];
+  /** The struct-field names from the root, as Go's decoder tracks them. */
   fields: string[];
+  /** Schema ref of the innermost struct ('' at a root without one). */
+  struct: string;
 }
 
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
+function pathText(path: readonly (string | number)[], last?: string): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  if (last !== undefined) out += out ? `.${last}` : last;
+  return out;
 }
 
-function typeError(w: Walk, path: string, node: SchemaNode, got: string, detail?: string): void {
-  const e: FieldTypeError = { path, expected: goType(node), got, goField: `${w.struct}.${w.fields.join('.')}` };
+function goField(w: Walk): string {
+  return `${w.struct ? goStructName(w.struct) : ''}.${w.fields.join('.')}`;
+}
+
+function typeError(w: Walk, node: SchemaNode, got: string, detail?: string): void {
+  const e: FieldTypeError = { path: pathText(w.path), expected: goType(node), got, goField: goField(w) };
   if (detail) e.detail = detail;
   w.out.typeErrors.push(e);
 }
 
-function check(node: SchemaNode, value: unknown, path: string, w: Walk): void {
+function check(node: SchemaNode, value: unknown, w: Walk): void {
   if (value === null || node['x-kubernetes-preserve-unknown-fields']) return;
   if (node.ref === INT_OR_STRING || node['x-kubernetes-int-or-string']) {
     if (typeof value === 'string') return;
     if (typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) return;
     w.out.typeErrors.push({
-      path,
+      path: pathText(w.path),
       expected: 'int32',
       got: typeof value === 'number' ? `number ${value}` : jsonKind(value),
-      goField: `${w.struct}.${w.fields.join('.')}`,
+      goField: goField(w),
     });
     return;
   }
   if (node.ref === QUANTITY) {
     const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : undefined;
-    if (text === undefined) typeError(w, path, node, jsonKind(value));
+    if (text === undefined) typeError(w, node, jsonKind(value));
     else if (!QUANTITY_RE.test(text)) {
-      typeError(w, path, node, jsonKind(value), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+      typeError(w, node, jsonKind(value), "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
     }
     return;
   }
   switch (node.type) {
     case 'string':
-      if (typeof value !== 'string') typeError(w, path, node, jsonKind(value));
-      else if (node.format === 'byte' && !BASE64_RE.test(value)) typeError(w, path, node, 'string', 'illegal base64 data');
+      if (typeof value !== 'string') typeError(w, node, jsonKind(value));
+      else if (node.format === 'byte' && !BASE64_RE.test(value)) typeError(w, node, 'string', 'illegal base64 data');
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') typeError(w, path, node, jsonKind(value));
+      if (typeof value !== 'boolean') typeError(w, node, jsonKind(value));
       return;
     case 'number':
-      if (typeof value !== 'number') typeError(w, path, node, jsonKind(value));
+      if (typeof value !== 'number') typeError(w, node, jsonKind(value));
       return;
     case 'integer': {
-      if (typeof value !== 'number') typeError(w, path, node, jsonKind(value));
+      if (typeof value !== 'number') typeError(w, node, jsonKind(value));
       else if (!Number.isInteger(value) || (node.format === 'int32' && (value < INT32_MIN || value > INT32_MAX))) {
-        typeError(w, path, node, `number ${value}`);
+        typeError(w, node, `number ${value}`);
       }
       return;
     }
     case 'array':
-      if (!Array.isArray(value)) typeError(w, path, node, jsonKind(value));
-      else if (node.items) value.forEach((v, i) => check(node.items!, v, `${path}[${i}]`, w));
+      if (!Array.isArray(value)) typeError(w, node, jsonKind(value));
+      else if (node.items) {
+        const at = w.path.length;
+        w.path.push(0);
+        for (let i = 0; i < value.length; i++) {
+          w.path[at] = i;
+          check(node.items, value[i], w);
+        }
+        w.path.pop();
+      }
       return;
   }
   if (node.properties || node.additionalProperties || node.type === 'object') {
     if (typeof value !== 'object' || Array.isArray(value)) {
-      typeError(w, path, node, jsonKind(value));
+      typeError(w, node, jsonKind(value));
       return;
     }
     const obj = value as Record<string, unknown>;
     if (node.properties) {
+      const outer = w.struct;
+      // Go names the innermost struct but the field path from the root (struct fields only, no indexes or map keys).
+      if (node.ref) w.struct = node.ref;
       for (const key of Object.keys(obj)) {
         const sub = node.properties[key];
         if (!sub) {
-          w.out.unknownFields.push(join(path, key));
+          w.out.unknownFields.push(pathText(w.path, key));
           continue;
         }
-        // Go names the innermost struct but the field path from the root (struct fields only, no indexes or map keys).
-        const inner: Walk = { out: w.out, struct: node.ref ? goStructName(node.ref) : w.struct, fields: [...w.fields, key] };
-        check(sub, obj[key], join(path, key), inner);
+        w.path.push(key);
+        w.fields.push(key);
+        check(sub, obj[key], w);
+        w.fields.pop();
+        w.path.pop();
       }
+      w.struct = outer;
     } else if (node.additionalProperties) {
-      for (const key of Object.keys(obj)) check(node.additionalProperties, obj[key], join(path, key), w);
+      for (const key of Object.keys(obj)) {
+        w.path.push(key);
+        check(node.additionalProperties, obj[key], w);
+        w.path.pop();
+      }
     }
   }
 }
@@ -153,6 +183,6 @@ function check(node: SchemaNode, value: unknown, path: string, w: Walk): void {
 /** Unknown fields and type mismatches of obj against a kind's schema, in document order. */
 export function checkFields(schema: SchemaNode, obj: unknown): FieldCheck {
   const out: FieldCheck = { unknownFields: [], typeErrors: [] };
-  check(schema, obj, '', { out, struct: schema.ref ? goStructName(schema.ref) : '', fields: [] });
+  check(schema, obj, { out, path: [], fields: [], struct: schema.ref ?? '' });
   return out;
 }

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../api/types.js';
 import { StatusError, badRequest } from '../../api/errors.js';
 import { listParams } from './selectors.js';
 import { renderObject } from './output.js';
+import { storedJson } from '../registry/codec.js';
 import type { RequestContext } from './context.js';
 import { drained, toStatusError } from '../http/respond.js';
 
@@ -9,7 +10,8 @@ import { drained, toStatusError } from '../http/respond.js';
 const MIN_REQUEST_TIMEOUT_S = 1800;
 
 // Every JSON watcher of a resource receives the same decoded object for an
-// event: it is serialised once, not once per watcher.
+// event: its line is made once, not once per watcher, and from the text the
+// object was stored as when there is one (no serialising at all).
 const lines = new WeakMap<KubeObject, Map<string, string>>();
 
 function eventLine(type: string, obj: KubeObject): string {
@@ -17,7 +19,8 @@ function eventLine(type: string, obj: KubeObject): string {
   let byKey = lines.get(obj);
   let line = byKey?.get(key);
   if (line === undefined) {
-    line = JSON.stringify({ type, object: obj }) + '\n';
+    const text = storedJson(obj);
+    line = text !== undefined ? `{"type":${JSON.stringify(type)},"object":${text}}\n` : JSON.stringify({ type, object: obj }) + '\n';
     if (!byKey) lines.set(obj, (byKey = new Map()));
     byKey.set(key, line);
   }

@@ -2,7 +2,7 @@ import { StatusError, badRequest, methodNotAllowed } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { nowTimestamp } from '../../api/types.js';
 import { updateManagedFields } from '../patch/index.js';
-import { readBody, decodeBody } from '../http/body.js';
+import { readBody, decodeBody, parseJson } from '../http/body.js';
 import { checkNamespace, decodeObject } from './decode.js';
 import { writeObject, writeRaw } from './output.js';
 import { admitMutating, admitNamespaceLifecycle, validatingAdmission } from './admission.js';
@@ -13,10 +13,37 @@ import type { RequestContext } from './context.js';
 import type { UserInfo } from '../../auth/user.js';
 
 export async function readObjectBody(ctx: RequestContext, expect = { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind }): Promise<KubeObject> {
+  return (await readObjectBodyAs(ctx, expect)).obj;
+}
+
+/** The body's object, and whether it came as JSON (then it holds nothing JSON cannot: a JSON round trip copies it exactly). */
+async function readObjectBodyAs(ctx: RequestContext, expect = { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind }): Promise<{ obj: KubeObject; json: boolean }> {
   const raw = await readBody(ctx.req);
-  const body = decodeBody(raw, ctx.req.headers['content-type']);
   const ct = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
-  return decodeObject(ctx, body, ct === 'application/json' ? raw.toString('utf8') : undefined, expect);
+  if (ct === 'application/json') {
+    const text = raw.toString('utf8');
+    if (text.trim() === '') throw badRequest('the request body is empty: send the object to write as JSON or YAML');
+    return { obj: decodeObject(ctx, parseJson(text), text, expect), json: true };
+  }
+  return { obj: decodeObject(ctx, decodeBody(raw, ctx.req.headers['content-type']), undefined, expect), json: false };
+}
+
+/**
+ * Copies of a request's object for the attempts of a read-modify-write: the
+ * first attempt (nearly always the only one) takes the object itself, later
+ * ones a fresh copy of it as it was. A JSON body is copied by a JSON round
+ * trip, several times cheaper than structuredClone.
+ */
+function attemptCopies(obj: KubeObject, json: boolean): () => KubeObject {
+  const pristine = json ? JSON.stringify(obj) : structuredClone(obj);
+  let first = true;
+  return () => {
+    if (first) {
+      first = false;
+      return obj;
+    }
+    return typeof pristine === 'string' ? (JSON.parse(pristine) as KubeObject) : structuredClone(pristine);
+  };
 }
 
 export function track(ctx: RequestContext, oldObj: KubeObject | null, obj: KubeObject, subresource?: string): void {
@@ -85,14 +112,15 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
   if (sub !== undefined && sub !== 'status' && !(sub === 'finalize' && info.resource === 'namespaces') && !(sub === 'approval' && info.resource === 'certificatesigningrequests') && !(sub === 'ephemeralcontainers' && info.resource === 'pods')) {
     throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource ${info.resource}/${sub}`);
   }
-  const obj = await readObjectBody(ctx);
+  const { obj, json: jsonBody } = await readObjectBodyAs(ctx);
   checkNamespace(ctx, obj);
   if (obj.metadata.name !== undefined && obj.metadata.name !== rr.name) {
     throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${rr.name})`);
   }
   obj.metadata.name = rr.name;
+  const copy = attemptCopies(obj, jsonBody);
   const createIfMissing = sub === undefined && store.strategy.allowCreateOnUpdate ? () => {
-    const o = structuredClone(obj);
+    const o = copy();
     delete o.metadata.resourceVersion;
     track(ctx, null, o);
     return o;
@@ -102,7 +130,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
     rr.namespace,
     rr.name,
     async (cur) => {
-      const next = structuredClone(obj);
+      const next = copy();
       if (sub === 'finalize') {
         // Only spec.finalizers changes through /finalize.
         const finalizers = (next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];

@@ -73,25 +73,44 @@ class RecentEvents<V> {
 const decodedNew = new RecentEvents<KubeObject | Error>();
 const decodedPrev = new RecentEvents<KubeObject | Error | null>();
 
-// Objects just written, by their stored text: the write's own watch event
-// takes its object from here instead of parsing the text it was made from.
-// Only writers that never touch the object again put it here (see
-// WriteParams.shareWritten); an entry whose event never comes is pushed out.
+// Objects just written, by their storage key with the text stored: the
+// write's own watch event takes its object from here instead of parsing the
+// text it was made from. Keyed by the short storage key, not the text, which
+// a Map would hash whole (kilobytes) on every write. Only writers that never
+// touch the object again put it here (see WriteParams.shareWritten); an entry
+// whose event never comes is pushed out or replaced by the key's next write.
 const WRITTEN = 256;
-const written = new Map<string, KubeObject>();
+const written = new Map<string, { value: string; obj: KubeObject }>();
 
-export function rememberWritten(value: string, obj: KubeObject): void {
-  if (written.size >= WRITTEN) written.delete(written.keys().next().value!);
-  written.set(value, obj);
+export function rememberWritten(key: string, value: string, obj: KubeObject): void {
+  if (written.size >= WRITTEN && !written.has(key)) written.delete(written.keys().next().value!);
+  written.set(key, { value, obj });
 }
 
 function takeWritten(ev: WatchEvent): KubeObject | undefined {
   if (written.size === 0) return undefined;
-  const obj = written.get(ev.value);
-  if (obj === undefined) return undefined;
-  written.delete(ev.value);
-  obj.metadata.resourceVersion = String(ev.revision);
-  return obj;
+  const w = written.get(ev.key);
+  // The same string object in the common case, so this compares pointers.
+  if (w === undefined || w.value !== ev.value) return undefined;
+  written.delete(ev.key);
+  w.obj.metadata.resourceVersion = String(ev.revision);
+  return w.obj;
+}
+
+// The stored text each event's object was decoded from (or written as), so
+// a watch sends that text instead of serialising the object again.
+const storedText = new WeakMap<KubeObject, { value: string; revision: number }>();
+
+/**
+ * obj as JSON from the text it was stored as, when obj is an event's object
+ * (eventObject) and still says what that text says: callers stamp the
+ * endpoint's apiVersion and kind on shared objects. undefined otherwise.
+ */
+export function storedJson(obj: KubeObject): string | undefined {
+  const t = storedText.get(obj);
+  if (t === undefined || typeof obj.apiVersion !== 'string' || typeof obj.kind !== 'string') return undefined;
+  if (!t.value.startsWith(`{"apiVersion":${JSON.stringify(obj.apiVersion)},"kind":${JSON.stringify(obj.kind)},"metadata":{`)) return undefined;
+  return stampResourceVersion(t.value, t.revision);
 }
 
 export function eventObject(ev: WatchEvent): KubeObject {
@@ -99,6 +118,7 @@ export function eventObject(ev: WatchEvent): KubeObject {
   if (o === undefined) {
     try {
       o = (ev.type !== 'DELETED' ? takeWritten(ev) : undefined) ?? decodeStored(ev.key, ev.value, ev.revision);
+      storedText.set(o, { value: ev.value, revision: ev.revision });
     } catch (err) {
       o = err as Error;
     }

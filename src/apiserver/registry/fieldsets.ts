@@ -1,5 +1,6 @@
 import type { ResourceInfo } from '../../api/scheme/resources.js';
 import type { KubeObject } from '../../api/types.js';
+import type { FieldSelector } from '../../api/selectors/fields.js';
 
 // The fields each resource can be selected on, as upstream's
 // GetAttrs/ToSelectableFields; asking for any other field is a 400.
@@ -64,8 +65,17 @@ export function selectableFields(info: ResourceInfo): Record<string, Getter> {
   return { ...meta, ...(extra[`${info.group}/${info.resource}`] ?? {}) };
 }
 
-export function fieldsOf(getters: Record<string, Getter>, obj: KubeObject): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, g] of Object.entries(getters)) out[k] = g(obj);
-  return out;
+/**
+ * Whether obj satisfies a field selector, reading only the fields it names:
+ * every watch with a selector (a kubelet's spec.nodeName=...) tests every
+ * event of its resource, thousands of watches each, so no record of all the
+ * selectable fields is built per test. An unknown field reads as "".
+ */
+export function matchesFieldSelector(getters: Record<string, Getter>, sel: FieldSelector, obj: KubeObject): boolean {
+  for (const r of sel) {
+    const g = Object.hasOwn(getters, r.field) ? getters[r.field] : undefined;
+    const v = g ? g(obj) : '';
+    if ((v === r.value) !== (r.op === '=')) return false;
+  }
+  return true;
 }

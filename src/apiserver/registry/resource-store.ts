@@ -6,13 +6,13 @@ import type { KubeList, KubeObject } from '../../api/types.js';
 import { apiVersionOf, nowTimestamp } from '../../api/types.js';
 import { StatusError, alreadyExists, badRequest, conflict, gone, internalError, invalid, notFound } from '../../api/errors.js';
 import { matchesLabels, type LabelSelector } from '../../api/selectors/labels.js';
-import { matchesFields, type FieldSelector } from '../../api/selectors/fields.js';
+import type { FieldSelector } from '../../api/selectors/fields.js';
 import { applyDefaults } from '../../api/defaults/index.js';
 import { validateObject, validatePodEphemeralContainersUpdate } from '../../api/validation/index.js';
 import { objectKey, listPrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { decodeKV, encodeForStorage, eventObject, eventPrevObject, rememberWritten, stampResourceVersion } from './codec.js';
-import { fieldsOf, selectableFields } from './fieldsets.js';
+import { matchesFieldSelector, selectableFields } from './fieldsets.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
 import { hpaFromV1, hpaToV1 } from '../../api/conversion/hpa.js';
@@ -197,7 +197,7 @@ export class ResourceStore {
 
   matches(obj: KubeObject, p: { labelSelector?: LabelSelector; fieldSelector?: FieldSelector }): boolean {
     if (p.labelSelector?.length && !matchesLabels(p.labelSelector, obj.metadata.labels)) return false;
-    if (p.fieldSelector?.length && !matchesFields(p.fieldSelector, fieldsOf(this.fieldGetters, obj))) return false;
+    if (p.fieldSelector?.length && !matchesFieldSelector(this.fieldGetters, p.fieldSelector, obj)) return false;
     return true;
   }
 
@@ -329,8 +329,9 @@ export class ResourceStore {
     }
     try {
       const value = this.encode(obj);
-      if (p.shareWritten && !this.conversion) rememberWritten(value, obj);
-      const kv = await this.store.create(objectKey(this.info, namespace, name), value, { ttlSeconds: this.info.ttlSeconds });
+      const key = objectKey(this.info, namespace, name);
+      if (p.shareWritten && !this.conversion) rememberWritten(key, value, obj);
+      const kv = await this.store.create(key, value, { ttlSeconds: this.info.ttlSeconds });
       obj.metadata.resourceVersion = String(kv.modRevision);
       this.tellStored(p, value, kv.modRevision);
       return obj;
@@ -395,7 +396,7 @@ export class ResourceStore {
         return { object: this.stamp(old), created: false };
       }
       try {
-        if (p.shareWritten && !this.conversion) rememberWritten(value, next);
+        if (p.shareWritten && !this.conversion) rememberWritten(key, value, next);
         const res = await this.store.update(key, value, kv.modRevision, { ttlSeconds: this.info.ttlSeconds });
         next.metadata.resourceVersion = String(res.modRevision);
         this.tellStored(p, value, res.modRevision);

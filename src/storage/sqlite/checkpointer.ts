@@ -99,15 +99,20 @@ export class Checkpointer {
   }
 
   /**
-   * Called after every commit. Counting writes (not polling the WAL) keeps
+   * Called after every commit (outside any transaction), with the writes it
+   * carried. Counting writes (not polling the WAL) keeps
    * this working even when the event loop is busy and the worker's reports
    * wait unread.
    */
-  afterWrite(): void {
+  afterWrite(count = 1): void {
     if (this.stopped) return;
     // Small stores (tests, idle clusters) never pay for a thread.
-    if (!this.worker && ++this.total === this.startAfter) this.startWorker();
-    if (!this.worker || ++this.writes < this.restartWrites) return;
+    const before = this.total;
+    this.total += count;
+    if (!this.worker && before < this.startAfter && this.total >= this.startAfter) this.startWorker();
+    if (!this.worker) return;
+    this.writes += count;
+    if (this.writes < this.restartWrites) return;
     this.writes = 0;
     try {
       // Little is left to copy (the worker keeps up); this commit's successor

@@ -37,6 +37,8 @@ export class Compactor {
     private readonly db: Database.Database,
     private readonly st: Statements,
     private readonly currentRevision: () => number,
+    /** Commits the writers' open transaction, so compaction's own transactions stand alone. */
+    private readonly flushWrites: () => void,
     initial: { compactRev: number; doneRev: number },
     private readonly opts: CompactorOptions,
   ) {
@@ -69,6 +71,7 @@ export class Compactor {
   compact(revision: number): Promise<void> {
     const target = Math.min(revision, this.currentRevision());
     if (target > this.compactRev) {
+      this.flushWrites();
       this.compactRev = target;
       this.st.setMeta.run(META_COMPACT_REV, target);
       this.enqueue(target);
@@ -103,6 +106,7 @@ export class Compactor {
     });
     let deletedBatches = 0;
     while (!this.stopped) {
+      this.flushWrites();
       const next = batch(cursor);
       deletedBatches++;
       if (next < 0) {

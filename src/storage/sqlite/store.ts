@@ -2,7 +2,9 @@
 // connection (a worker thread's second one only checkpoints). All database
 // work is synchronous, so each operation's read-check-insert runs without
 // interleaving; the insert itself is the compare-and-swap (see the UNIQUE
-// index in schema.ts). Values are stored and returned as opaque text.
+// index in schema.ts). Writes of one event-loop turn share a
+// transaction, acknowledged once it commits (group-commit.ts). Values are
+// stored and returned as opaque text.
 import type Database from 'better-sqlite3';
 import { StorageError } from '../errors.js';
 import type {
@@ -13,6 +15,7 @@ import type {
   Store,
   UpdateFn,
   UpdateOptions,
+  WatchEvent,
   WatchHandlers,
   WatchOptions,
   Watcher,
@@ -22,6 +25,7 @@ import { checkKey, checkPrefix, checkTtl, checkValue, prefixEnd } from '../keys.
 import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { Compactor, META_COMPACT_DONE, META_COMPACT_REV } from './compactor.js';
 import { ExpirySweeper } from './expiry.js';
+import { GroupCommit } from './group-commit.js';
 import { acquireLock, type FileLock } from './lock.js';
 import { lastRevision, openDatabase, readMeta, type Synchronous } from './schema.js';
 import {
@@ -67,7 +71,11 @@ export class SqliteStore implements Store {
   private readonly sweeper: ExpirySweeper;
   private readonly now: () => number;
   private readonly supersedeLeased: (prevId: number, args: Parameters<Statements['insert']['run']>) => number;
+  /** Revision of the newest write, committed or still in the open transaction. */
   private rev: number;
+  /** Revision of the newest committed write: the store's revision as everyone outside sees it. */
+  private committedRev: number;
+  private readonly batch: GroupCommit;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -87,18 +95,32 @@ export class SqliteStore implements Store {
     this.st = prepareStatements(this.db);
     this.now = opts.now ?? Date.now;
     this.rev = lastRevision(this.db);
+    this.committedRev = this.rev;
+    this.batch = new GroupCommit(this.db, {
+      committed: (events, writes) => {
+        this.committedRev = this.rev;
+        this.checkpointer.afterWrite(writes);
+        if (this.hub.active) for (const ev of events) this.hub.publish(ev);
+      },
+      aborted: () => {
+        this.rev = this.committedRev;
+      },
+      failure: (err) => mapSqliteError(err, ''),
+    });
     this.hub = new WatchHub(
       {
         statements: this.st,
-        revision: () => this.rev,
+        revision: () => this.committedRev,
         compactedRevision: () => this.compactor.compactRev,
+        flush: () => this.batch.flush(),
       },
       opts.watchQueueLimit,
     );
     this.compactor = new Compactor(
       this.db,
       this.st,
-      () => this.rev,
+      () => this.committedRev,
+      () => this.batch.flush(),
       { compactRev: readMeta(this.db, META_COMPACT_REV), doneRev: readMeta(this.db, META_COMPACT_DONE) },
       { windowSeconds: opts.compactWindowSeconds ?? 300, intervalMs: opts.compactIntervalMs, batchSize: opts.compactBatchSize },
     );
@@ -121,13 +143,14 @@ export class SqliteStore implements Store {
       throw new StorageError('KeyExists', key, `key ${key} already exists`, cur[L_ID]);
     }
     const id = this.write(key, 1, 0, 0, cur, this.lease(opts), value, null);
-    if (this.hub.active) this.hub.publish({ type: 'ADDED', key, value, revision: id, createRevision: id });
-    return { key, value, modRevision: id, createRevision: id };
+    const event: WatchEvent | undefined = this.hub.active ? { type: 'ADDED', key, value, revision: id, createRevision: id } : undefined;
+    return this.batch.add({ key, value, modRevision: id, createRevision: id }, event);
   }
 
   async get(key: string): Promise<KeyValue | null> {
     checkKey(key);
     this.assertOpen(key);
+    if (this.batch.wrote(key)) this.batch.flush();
     const cur = this.st.latest.get(key);
     return cur && !cur[L_DELETED] ? toKeyValue(key, cur) : null;
   }
@@ -135,15 +158,17 @@ export class SqliteStore implements Store {
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     checkPrefix(prefix);
     this.assertOpen(prefix);
+    const upper = prefixEnd(prefix);
+    if (this.batch.wroteIn(prefix, upper)) this.batch.flush();
     const revision = this.readRevision(prefix, opts.revision);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     // The successor of startAfter in byte order is startAfter + NUL.
     const lower = opts.startAfter !== undefined && opts.startAfter >= prefix ? opts.startAfter + '\0' : prefix;
-    const upper = prefixEnd(prefix);
     // One row more than the page tells whether more follow; tombstones are
     // filtered in SQL, so one statement fills the page.
     const want = limit > 0 ? limit + 1 : -1;
-    const rows = revision === this.rev ? this.st.listNow.all(lower, upper, want) : this.st.listAt.all(lower, upper, revision, want);
+    // Uncommitted rows all lie outside the prefix here and above committedRev, so neither statement sees them.
+    const rows = revision === this.committedRev ? this.st.listNow.all(lower, upper, want) : this.st.listAt.all(lower, upper, revision, want);
     const n = rows.length;
     const items = new Array<KeyValue>(n);
     let sorted = true;
@@ -217,7 +242,7 @@ export class SqliteStore implements Store {
 
   async currentRevision(): Promise<number> {
     this.assertOpen('');
-    return this.rev;
+    return this.committedRev;
   }
 
   async compact(revision: number): Promise<void> {
@@ -228,7 +253,9 @@ export class SqliteStore implements Store {
   async count(prefix: string): Promise<number> {
     checkPrefix(prefix);
     this.assertOpen(prefix);
-    return this.st.countNow.get(prefix, prefixEnd(prefix)) ?? 0;
+    const upper = prefixEnd(prefix);
+    if (this.batch.wroteIn(prefix, upper)) this.batch.flush();
+    return this.st.countNow.get(prefix, upper) ?? 0;
   }
 
   /** The connection's durability settings, for startup logs and tests. */
@@ -244,6 +271,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Writes already made are committed and acknowledged, as they would have been without batching.
+    this.batch.flush();
     this.closed = true;
     this.sweeper.stop();
     this.hub.closeAll(new StorageError('Unavailable', '', 'storage closed'));
@@ -255,37 +284,31 @@ export class SqliteStore implements Store {
     this.lock.release();
   }
 
-  private updateNow(key: string, value: string, expectedRevision: number, opts?: WriteOptions): KeyValue {
+  private updateNow(key: string, value: string, expectedRevision: number, opts?: WriteOptions): Promise<KeyValue> {
     const cur = this.st.latest.get(key);
     if (!cur || cur[L_DELETED]) throw notFound(key);
     if (cur[L_ID] !== expectedRevision) throw conflict(key, expectedRevision, cur[L_ID]);
     const createRevision = cur[L_CREATED] ? cur[L_ID] : cur[L_CREATE_REV];
     const prevValue = asText(cur[L_VALUE]);
     const id = this.write(key, 0, 0, createRevision, cur, this.lease(opts), value, prevValue);
-    if (this.hub.active) this.hub.publish({ type: 'MODIFIED', key, value, revision: id, createRevision, prevValue });
-    return { key, value, modRevision: id, createRevision };
+    const event: WatchEvent | undefined = this.hub.active ? { type: 'MODIFIED', key, value, revision: id, createRevision, prevValue } : undefined;
+    return this.batch.add({ key, value, modRevision: id, createRevision }, event);
   }
 
-  private deleteRow(key: string, cur: LatestRow, current: KeyValue): KeyValue {
+  private deleteRow(key: string, cur: LatestRow, current: KeyValue): Promise<KeyValue> {
     const id = this.write(key, 0, 1, current.createRevision, cur, 0, current.value, null);
-    if (this.hub.active) {
-      this.hub.publish({
-        type: 'DELETED',
-        key,
-        value: current.value,
-        revision: id,
-        createRevision: current.createRevision,
-        prevValue: current.value,
-      });
-    }
-    return { key, value: current.value, modRevision: id, createRevision: current.createRevision };
+    const event: WatchEvent | undefined = this.hub.active
+      ? { type: 'DELETED', key, value: current.value, revision: id, createRevision: current.createRevision, prevValue: current.value }
+      : undefined;
+    return this.batch.add({ key, value: current.value, modRevision: id, createRevision: current.createRevision }, event);
   }
 
   private expire(key: string, revision: number): void {
     if (this.closed) return;
     const cur = this.st.latest.get(key);
     if (!cur || cur[L_DELETED] || cur[L_ID] !== revision) return;
-    this.deleteRow(key, cur, toKeyValue(key, cur));
+    // Nobody waits for an expiry; a batch that fails takes it along and the next sweep retries.
+    this.deleteRow(key, cur, toKeyValue(key, cur)).catch(() => {});
   }
 
   /** Insert one row chained to cur; returns its revision. */
@@ -302,16 +325,17 @@ export class SqliteStore implements Store {
     const prev = cur ? cur[L_ID] : 0;
     let id: number;
     try {
+      this.batch.join();
       if (cur && cur[L_LEASE] > 0) {
         id = this.supersedeLeased(prev, [key, created, deleted, createRevision, prev, lease, value, oldValue]);
       } else {
         id = Number(this.st.insert.run(key, created, deleted, createRevision, prev, lease, value, oldValue).lastInsertRowid);
       }
     } catch (err) {
+      this.batch.statementFailed(err);
       throw mapSqliteError(err, key);
     }
     this.rev = id;
-    this.checkpointer.afterWrite();
     return id;
   }
 
@@ -320,13 +344,13 @@ export class SqliteStore implements Store {
   }
 
   private readRevision(key: string, requested: number | undefined): number {
-    const revision = requested && requested > 0 ? requested : this.rev;
+    const revision = requested && requested > 0 ? requested : this.committedRev;
     const compacted = this.compactor.compactRev;
     if (revision < compacted) {
       throw new StorageError('Expired', key, `revision ${revision} has been compacted (oldest available ${compacted})`, compacted);
     }
-    if (revision > this.rev) {
-      throw new StorageError('FutureRevision', key, `revision ${revision} is newer than the current revision ${this.rev}`, this.rev);
+    if (revision > this.committedRev) {
+      throw new StorageError('FutureRevision', key, `revision ${revision} is newer than the current revision ${this.committedRev}`, this.committedRev);
     }
     return revision;
   }

@@ -17,6 +17,8 @@ export interface HubSource {
   revision(): number;
   /** Oldest revision still readable (0 when never compacted). */
   compactedRevision(): number;
+  /** Commits writes still in an open transaction, so the log holds no row past revision() (see group-commit.ts). */
+  flush(): void;
 }
 
 interface LiveWatch {
@@ -77,6 +79,8 @@ export class WatchHub {
 
     const step = (): void => {
       if (queue.stopped) return;
+      // Uncommitted rows are visible to this connection: commit them before reading the log.
+      this.source.flush();
       const compacted = this.source.compactedRevision();
       if (replayed < compacted - 1) {
         queue.fail(new StorageError('Expired', opts.key, `watch of ${opts.key} from revision ${from}: required revision has been compacted (oldest ${compacted})`, compacted));

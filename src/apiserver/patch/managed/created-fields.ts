@@ -1,4 +1,4 @@
-// The fieldsV1 trie a create gives its manager, built in one walk of the new
+// The fieldsV1 a create gives its manager, written out in one walk of the new
 // object. It is what updateOwnership + toFieldsV1 produce when nothing was
 // there before and nobody owned anything (compare({}, obj).added, less the
 // reset fields and the fields nobody owns), without the path arrays, string
@@ -11,29 +11,25 @@ import { UNOWNED_METADATA, compareElements, fieldElement, type PathElement } fro
 import { alwaysPresent, isEmptyContainer } from './compare.js';
 import { atomOf, childNode, itemElement } from './typed-schema.js';
 
-interface TrieNode {
-  member: boolean;
-  children: Map<PathElement, TrieNode> | undefined;
-}
+type Fields = Record<string, unknown>;
 
-function node(member: boolean): TrieNode {
-  return { member, children: undefined };
-}
-
-function addChild(parent: TrieNode, pe: PathElement, child: TrieNode): void {
-  (parent.children ??= new Map()).set(pe, child);
+function hasKeys(o: Fields): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 /**
- * The subtree of fields v adds where nothing was; `leaf` when v counts as one
- * field (a scalar, an atomic or empty value). Mirrors compare()'s walk with
- * an absent left-hand side.
+ * The fieldsV1 of the fields v adds where nothing was, written straight out
+ * in fieldsV1's order; undefined when v counts as one field (a scalar, an
+ * atomic or empty value), which its parent records as {}. `member`: whether
+ * v itself is a field of the set ("." when it has fields below it). Mirrors
+ * compare()'s walk with an absent left-hand side.
  */
-function added(v: unknown, n: SchemaNode | undefined): TrieNode | 'leaf' {
-  if (v === undefined || v === null) return 'leaf';
+function added(v: unknown, n: SchemaNode | undefined, member: boolean): Fields | undefined {
+  if (v === undefined || v === null) return undefined;
   const atom = atomOf(n, v);
-  if (atom.kind === 'scalar' || atom.atomic || isEmptyContainer(v)) return 'leaf';
-  const out = node(false);
+  if (atom.kind === 'scalar' || atom.atomic || isEmptyContainer(v)) return undefined;
+  const out: Fields = {};
   if (atom.kind === 'list') {
     if (!Array.isArray(v)) return out;
     const items = new Map<PathElement, unknown[]>();
@@ -43,58 +39,51 @@ function added(v: unknown, n: SchemaNode | undefined): TrieNode | 'leaf' {
       if (seen) seen.push(item);
       else items.set(pe, [item]);
     }
-    for (const [pe, list] of items) {
+    const pes = [...items.keys()];
+    if (pes.length > 1) pes.sort(compareElements);
+    if (member && pes.length > 0) out['.'] = {};
+    for (const pe of pes) {
+      const list = items.get(pe)!;
       // An item present more than once is owned as a whole, never field by field.
-      const sub = list.length === 1 ? added(list[0], atom.items) : 'leaf';
-      addChild(out, pe, sub === 'leaf' ? node(true) : { member: true, children: sub.children });
+      setOwn(out, pe, (list.length === 1 ? added(list[0], atom.items, true) : undefined) ?? {});
     }
     return out;
   }
-  const obj = isObject(v) ? v : {};
-  for (const key of Object.keys(obj)) {
-    const child = childNode(atom.node, key);
-    const sub = added(obj[key], child);
-    if (sub === 'leaf') addChild(out, fieldElement(key), node(true));
-    else addChild(out, fieldElement(key), { member: !alwaysPresent(atom.node, key, child), children: sub.children });
-  }
-  return out;
+  return mapFields(isObject(v) ? v : {}, atom.node, member, undefined);
 }
 
-function emit(n: TrieNode): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const children = n.children;
-  if (!children || children.size === 0) return out;
-  if (n.member) out['.'] = {};
-  const keys = [...children.keys()].sort(compareElements);
-  for (const pe of keys) setOwn(out, pe, emit(children.get(pe)!));
-  return out;
-}
+/** What a map's key contributes: its fields as usual, none (a reset field), or its fields without itself (unowned metadata). */
+type KeyRule = 'drop' | 'unowned' | Map<string, KeyRule>;
 
-/** Drops members nobody owns (exact paths) and subtrees left empty; false when n itself is left empty. */
-function strip(n: TrieNode, stripped: StrippedTree): boolean {
-  if (stripped.self) n.member = false;
-  if (n.children && stripped.children) {
-    for (const [pe, sub] of stripped.children) {
-      const c = n.children.get(pe);
-      if (c && !strip(c, sub)) n.children.delete(pe);
+function mapFields(obj: Fields, node: SchemaNode | undefined, member: boolean, rules: Map<string, KeyRule> | undefined): Fields {
+  const out: Fields = {};
+  // Field elements share their "f:" prefix, so names sort as their elements do.
+  const keys = Object.keys(obj).sort();
+  if (member && keys.length > 0) out['.'] = {};
+  for (const key of keys) {
+    const rule = rules?.get(key);
+    if (rule === 'drop') continue;
+    const child = childNode(node, key);
+    let sub: Fields | undefined;
+    if (rule === undefined) {
+      sub = added(obj[key], child, !alwaysPresent(node, key, child));
+    } else {
+      // Nobody owns the field itself, only what lies below it (if anything).
+      const v = obj[key];
+      if (rule !== 'unowned' && isObject(v)) {
+        const atom = atomOf(child, v);
+        sub = atom.kind === 'map' && !atom.atomic && !isEmptyContainer(v) ? mapFields(v, atom.node, false, rule) : undefined;
+      } else {
+        sub = added(v, child, false);
+      }
+      if (sub === undefined || !hasKeys(sub)) continue;
     }
+    setOwn(out, fieldElement(key), sub ?? {});
   }
-  return n.member || (n.children !== undefined && n.children.size > 0);
+  return out;
 }
 
-interface StrippedTree {
-  self: boolean;
-  children?: Map<PathElement, StrippedTree>;
-}
-
-const STRIPPED: StrippedTree = {
-  self: false,
-  children: new Map<PathElement, StrippedTree>([
-    [fieldElement('apiVersion'), { self: true }],
-    [fieldElement('kind'), { self: true }],
-    [fieldElement('metadata'), { self: true, children: new Map(UNOWNED_METADATA.map((f) => [fieldElement(f), { self: true }])) }],
-  ]),
-};
+const METADATA_RULES = new Map<string, KeyRule>(UNOWNED_METADATA.map((f) => [f, 'unowned']));
 
 /**
  * The fieldsV1 a create of obj records for its manager; undefined when it
@@ -102,12 +91,15 @@ const STRIPPED: StrippedTree = {
  * (status), which nobody owns. Throws TypedError where compare() would.
  */
 export function createdFieldsV1(obj: unknown, schema: SchemaNode | undefined, reset: readonly string[]): Record<string, unknown> | undefined {
-  if (!isObject(obj)) return undefined;
-  const root = added(obj, schema);
-  if (root === 'leaf' || !root.children) return undefined;
-  for (const f of reset) root.children.delete(fieldElement(f));
-  root.member = false;
-  if (!strip(root, STRIPPED)) return undefined;
-  return emit(root);
+  if (!isObject(obj) || isEmptyContainer(obj)) return undefined;
+  const atom = atomOf(schema, obj);
+  if (atom.kind !== 'map' || atom.atomic) return undefined;
+  const rules = new Map<string, KeyRule>([
+    ['apiVersion', 'unowned'],
+    ['kind', 'unowned'],
+    ['metadata', METADATA_RULES],
+  ]);
+  for (const f of reset) rules.set(f, 'drop');
+  const out = mapFields(obj, atom.node, false, rules);
+  return hasKeys(out) ? out : undefined;
 }
-

@@ -40,6 +40,22 @@ function listShape(node: SchemaNode): { atomic: boolean; keys: string[] | undefi
   return { atomic: true, keys: undefined };
 }
 
+// A schema node's atom, worked out once: every field of every write asks for
+// it, and building it (list shapes split the patch strategy) cost more than
+// the walks themselves. Atoms are never changed by their users.
+const schemaAtoms = new WeakMap<SchemaNode, Atom>();
+
+function schemaAtom(node: SchemaNode, isList: boolean): Atom {
+  let atom = schemaAtoms.get(node);
+  if (atom === undefined) {
+    if (isList) atom = { kind: 'list', ...listShape(node), items: node.items };
+    else if (!node.properties && !node.additionalProperties) atom = DEDUCED_MAP;
+    else atom = { kind: 'map', atomic: node['x-kubernetes-map-type'] === 'atomic', node };
+    schemaAtoms.set(node, atom);
+  }
+  return atom;
+}
+
 /** The atom for a value at a schema node; a value of another shape than the schema's is deduced. */
 export function atomOf(node: SchemaNode | undefined, value: unknown): Atom {
   if (!node || node['x-kubernetes-int-or-string']) return deduce(value);
@@ -47,12 +63,11 @@ export function atomOf(node: SchemaNode | undefined, value: unknown): Atom {
   const isMap = node.type === 'object' || (node.type === undefined && (node.properties !== undefined || node.additionalProperties !== undefined));
   if (isList) {
     if (!Array.isArray(value) && value !== null && value !== undefined) return deduce(value);
-    return { kind: 'list', ...listShape(node), items: node.items };
+    return schemaAtom(node, true);
   }
   if (isMap) {
     if (!isObject(value) && value !== null && value !== undefined) return deduce(value);
-    if (!node.properties && !node.additionalProperties) return DEDUCED_MAP;
-    return { kind: 'map', atomic: node['x-kubernetes-map-type'] === 'atomic', node };
+    return schemaAtom(node, false);
   }
   if (node.type === undefined) return deduce(value);
   return Array.isArray(value) || isObject(value) ? deduce(value) : SCALAR;

@@ -1,0 +1,44 @@
+// The write path's shared texts (src/apiserver/registry/codec.ts): a watch
+// event's object is sent as the text it was stored as, never serialised
+// again, and only while it still says what that text says.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KubeObject } from '../../src/api/types.js';
+import { encodeForStorage, eventObject, rememberWritten, storedJson } from '../../src/apiserver/registry/codec.js';
+import type { WatchEvent } from '../../src/storage/interface.js';
+
+const pod = (): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'd', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+
+test('an event object decoded from storage is sent as its stored text with its resourceVersion', () => {
+  const value = encodeForStorage(pod());
+  const ev: WatchEvent = { type: 'ADDED', key: '/registry/pods/d/p', value, revision: 7, createRevision: 7 };
+  const obj = eventObject(ev);
+  const text = storedJson(obj);
+  assert.ok(text !== undefined);
+  assert.deepEqual(JSON.parse(text), obj);
+  assert.equal(obj.metadata.resourceVersion, '7');
+  // Another endpoint stamps its own apiVersion on the shared object: the stored text no longer says so.
+  obj.apiVersion = 'v2';
+  assert.equal(storedJson(obj), undefined);
+  obj.apiVersion = 'v1';
+  assert.ok(storedJson(obj) !== undefined);
+});
+
+test('the object a write shared is the event object, sent as the text stored', () => {
+  const obj = pod();
+  obj.metadata.uid = 'u';
+  const value = encodeForStorage(obj);
+  rememberWritten('/registry/pods/d/p', value, obj);
+  const ev: WatchEvent = { type: 'MODIFIED', key: '/registry/pods/d/p', value, revision: 9, createRevision: 7, prevValue: value };
+  assert.equal(eventObject(ev), obj);
+  assert.deepEqual(JSON.parse(storedJson(obj)!), { ...pod(), metadata: { ...pod().metadata, uid: 'u', resourceVersion: '9' } });
+  // A remembered object whose text differs from the event's (the key written again since) is not taken.
+  const other = pod();
+  rememberWritten('/registry/pods/d/q', encodeForStorage(other), other);
+  const ev2: WatchEvent = { type: 'ADDED', key: '/registry/pods/d/q', value: encodeForStorage({ ...pod(), spec: {} }), revision: 10, createRevision: 10 };
+  assert.notEqual(eventObject(ev2), other);
+});
+
+test('objects that are no event objects have no stored text', () => {
+  assert.equal(storedJson(pod()), undefined);
+});
