@@ -1,14 +1,17 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Issuer, KeyPairPem, LeafOptions } from './x509.js';
-import { reapplyRuntimeFlags } from '../util/lean-start.js';
 
 // The certificate maker (x509.ts over @peculiar/x509 and its ASN.1 stack) runs
-// in a worker thread, started by the first request and ended once no request
+// in a child process, started by the first request and ended once no request
 // has come for IDLE_MS. A server issues certificates at start-up (its
 // components' client certificates, on a first start its CA and keys) and then
 // rarely (CSR signing): loaded in the main thread, that code stayed in memory
-// for the process's life, 3.7 MB of live heap. Everything crossing the thread
-// boundary is PEM text, dates and plain options.
+// for the process's life, 3.7 MB of live heap. A worker thread gave that heap
+// back but its thread's malloc arena kept ~7 MB of what it had freed, and its
+// start reset V8's run-time flags (util/lean-start.ts); a process that exits
+// gives everything back. Everything crossing the boundary is PEM text, dates and
+// plain options (advanced serialization keeps the Dates).
 
 export class CertificateMakerError extends Error {
   override readonly name = 'CertificateMakerError';
@@ -19,12 +22,12 @@ const IDLE_MS = 2_000;
 type Op = 'createCa' | 'issueLeaf' | 'signCsrPem' | 'generateRsaKeyPairPem';
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
-let worker: Worker | undefined;
+let worker: ChildProcess | undefined;
 let nextId = 0;
 const pending = new Map<number, Pending>();
 let idleTimer: NodeJS.Timeout | undefined;
 
-function failAll(w: Worker, err: Error): void {
+function failAll(w: ChildProcess, err: Error): void {
   if (worker !== w) return;
   worker = undefined;
   clearTimeout(idleTimer);
@@ -32,11 +35,10 @@ function failAll(w: Worker, err: Error): void {
   pending.clear();
 }
 
-function start(): Worker {
-  // Not the process's execArgv: flags meant for the main program (--input-type, --import of a
-  // probe or loader) are not for this worker, and some make a worker fail to start.
-  const w = new Worker(new URL('./maker-worker.js', import.meta.url), { execArgv: [] });
-  w.once('online', reapplyRuntimeFlags);
+function start(): ChildProcess {
+  // Not the process's execArgv: flags meant for the main program (--import of a probe or loader,
+  // inspector ports) are not for this helper.
+  const w = fork(fileURLToPath(new URL('./maker-worker.js', import.meta.url)), [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   w.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
     const p = pending.get(msg.id);
     if (!p) return;
@@ -44,19 +46,20 @@ function start(): Worker {
     if (msg.error !== undefined) p.reject(new CertificateMakerError(msg.error));
     else p.resolve(msg.result);
     if (pending.size === 0) {
-      // Idle: the process may exit without waiting for it, and it ends after IDLE_MS.
+      // Idle: the process may exit without waiting for the helper, which ends after IDLE_MS.
       w.unref();
+      w.channel?.unref();
       clearTimeout(idleTimer);
       idleTimer = setTimeout(() => {
         if (worker === w && pending.size === 0) {
           worker = undefined;
-          void w.terminate();
+          w.disconnect();
         }
       }, IDLE_MS).unref();
     }
   });
-  w.on('error', (err) => failAll(w, new CertificateMakerError(`certificate worker failed: ${err.message}`)));
-  w.on('exit', (code) => failAll(w, new CertificateMakerError(`certificate worker exited with code ${code}`)));
+  w.on('error', (err) => failAll(w, new CertificateMakerError(`certificate maker process failed: ${err.message}`)));
+  w.on('exit', (code: number | null, signal: NodeJS.Signals | null) => failAll(w, new CertificateMakerError(`certificate maker process exited (${signal ?? `code ${code}`})`)));
   return w;
 }
 
@@ -64,10 +67,11 @@ function call<T>(op: Op, ...args: unknown[]): Promise<T> {
   worker ??= start();
   clearTimeout(idleTimer);
   worker.ref();
+  worker.channel?.ref();
   const id = nextId++;
   return new Promise<T>((resolve, reject) => {
     pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-    worker!.postMessage({ op, id, args });
+    worker!.send({ op, id, args });
   });
 }
 

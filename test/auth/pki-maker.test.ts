@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-// The certificate maker runs in a worker thread (src/pki/maker.ts): a server
+// The certificate maker runs in a child process (src/pki/maker.ts): a server
 // issues its certificates without @peculiar/x509 and its ASN.1 stack ever
-// entering the main thread's heap, where they stayed for the process's life.
-// Checked in a fresh process, which must also exit on its own afterwards (the
-// idle worker does not hold the event loop).
+// entering its heap, where they stayed for the process's life. Checked in a
+// fresh process, which must also exit on its own afterwards (the idle helper
+// does not hold the event loop).
 
 const pkiIndex = fileURLToPath(new URL('../../src/pki/index.js', import.meta.url));
 
@@ -26,7 +26,7 @@ function run(body: string): { loaded: string[]; out: unknown } {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 })) as { loaded: string[]; out: unknown };
 }
 
-test('a first start issues the cluster PKI and client certificates in a worker: the main thread never loads @peculiar/x509, and exits when done', () => {
+test('a first start issues the cluster PKI and client certificates in a child process: the parent process never loads @peculiar/x509, and exits when done', () => {
   const r = run(`
     const { X509Certificate } = await import('node:crypto');
     const cluster = await pki.ensureClusterPki(dir, { hostnames: ['api.example.test'], ips: ['192.0.2.10'], serviceIP: '10.0.0.1' });
@@ -41,7 +41,7 @@ test('a first start issues the cluster PKI and client certificates in a worker: 
   ]);
 });
 
-test('CSR signing in the worker: a request whose signature does not verify is refused with the maker error', () => {
+test('CSR signing in the child process: a request whose signature does not verify is refused with the maker error', () => {
   const r = run(`
     const cluster = await pki.ensureClusterPki(dir, { hostnames: [], ips: ['192.0.2.10'] });
     try { await pki.signCsr(cluster, '-----BEGIN CERTIFICATE REQUEST-----\\nMAA=\\n-----END CERTIFICATE REQUEST-----\\n', { usages: ['client auth'], days: 1 }); return 'signed'; }
