@@ -22,12 +22,11 @@ const COMMANDS: Record<string, (p: Command) => Promise<unknown>> = {
 };
 
 const asked = process.argv[2];
-// Released once the server is ready (serve.ts): see lean-start.ts.
-if (asked === 'server' || asked === 'apiserver') holdYoungGeneration();
-// A kubelet's live heap is small (16 MB with 100 pods) but a burst of pod starts grew its nursery
-// to 2 × 16 MiB for good, a third of its RSS; it is held at its initial size for the process's life
-// (kubelet CPU per pod measured the same either way: docs/benchmarks.md, Pod start-up).
-if (asked === 'kubelet') holdYoungGeneration();
+// The nursery is held at its initial size for the process's life (see lean-start.ts). A kubelet's
+// live heap is small (16 MB with 100 pods) but a burst of pod starts grew its nursery to 2 × 16 MiB
+// for good, a third of its RSS (kubelet CPU per pod measured the same either way: docs/benchmarks.md,
+// Pod start-up); the API server's CPU per create measured the same either way too.
+if (asked === 'server' || asked === 'apiserver' || asked === 'kubelet') holdYoungGeneration();
 const only = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
 for (const name of only) await COMMANDS[name]!(program);
 

@@ -154,7 +154,7 @@ async function servingTls(o: StartKubeletOptions, cfg: ClientConfig): Promise<Ku
     return { certPem: await readFile(certPath, 'utf8'), keyPem: await readFile(keyPath, 'utf8'), clientCaPem };
   } catch {
     // First start: a self-signed pair, as upstream's kubelet makes when given none.
-    const { createCa, issueLeaf } = await import('../pki/x509.js');
+    const { createCa, issueLeaf } = await import('../pki/maker.js');
     const self = await createCa(`${o.nodeName}-ca@${Math.floor(Date.now() / 1000)}`, 365);
     const ips = [o.address ?? defaultNodeIP(), '127.0.0.1'];
     const leaf = await issueLeaf(self, { subject: { commonName: o.nodeName }, days: 365, usages: ['server'], dnsNames: [o.nodeName], ips });

@@ -7,7 +7,6 @@ import { hasManagedEtcd } from '../etcd/member.js';
 import { progress } from './progress.js';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
 import type { DnsFlags } from './dns.js';
-import { releaseYoungGeneration } from '../util/lean-start.js';
 
 // `k8ts apiserver` loads this module too: the components of `k8ts server`
 // (controllers, scheduler, kubelet, proxy, managed etcd and its gRPC client)
@@ -97,7 +96,6 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
     if (dns) parts.push(dns);
     if (!flags.disableAgent) parts.push(await (await import('./agent.js')).startAgent(cp, flags as AgentFlags, dns ? { clusterDNS: [dns.clusterIP], clusterDomain: dns.clusterDomain } : { clusterDNS: [], clusterDomain: flags.clusterDomain }));
   }
-  releaseYoungGeneration();
   progress(`${what} is ready (Kubernetes ${KUBERNETES_VERSION.gitVersion}): KUBECONFIG=${cp.kubeconfig} kubectl get ns`);
 }
 

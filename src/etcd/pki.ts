@@ -12,7 +12,7 @@ import { readOptional, writeFileAtomic } from '../util/files.js';
 
 const CA_DAYS = 3650;
 const LEAF_DAYS = 365;
-const maker = () => import('../pki/x509.js');
+const maker = () => import('../pki/maker.js');
 
 export interface EtcdCa {
   certPem: string;

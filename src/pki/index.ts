@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { inspectCert, signedBy } from './inspect.js';
 
-/** The certificate maker, loaded on first use (see inspect.ts). */
-const maker = () => import('./x509.js');
+/** The certificate maker, loaded on first use (see inspect.ts); it runs in a worker thread (maker.ts). */
+const maker = () => import('./maker.js');
 import { logger } from '../util/log.js';
 import { readOptional, writeFileAtomic } from '../util/files.js';
 
@@ -192,22 +192,16 @@ export async function signCsr(pki: ClusterPki, csrPem: string, opts: { usages: s
 
 /** signCsr with any issuer (the controller manager's --cluster-signing-cert-file/--cluster-signing-key-file) and, optionally, an exact validity. */
 export async function signCsrWith(issuer: { certPem: string; keyPem: string }, csrPem: string, opts: { usages: string[]; days?: number; notBefore?: Date; notAfter?: Date }): Promise<string> {
-  const csr = await (await maker()).parseCsr(csrPem);
   const usages: ('client' | 'server')[] = [];
   if (opts.usages.includes('client auth')) usages.push('client');
   if (opts.usages.includes('server auth')) usages.push('server');
-  const leaf = await (await maker()).issueLeaf(issuer, {
-    subject: csr.subject,
+  return (await maker()).signCsrPem(issuer, csrPem, {
     days: opts.days ?? LEAF_DAYS,
     notBefore: opts.notBefore,
     notAfter: opts.notAfter,
     usages,
-    dnsNames: csr.dnsNames,
-    ips: csr.ips,
-    publicKey: csr.publicKey,
     keyEncipherment: opts.usages.includes('key encipherment'),
   });
-  return leaf.certPem;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import type { ContainerRuntime } from '../../runtime/interface.js';
 import type { Logger } from '../../util/log.js';
 import type { Pod } from '../api-types.js';
-import { rejectUpgrade } from '../streaming/upgrade.js';
+import { rejectUpgrade } from '../streaming/reject.js';
 import { checkClient, type KubeletServingTls } from './auth.js';
 import { logRoutes } from './logs.js';
 import { textReply, type ContainerLookup, type KubeletRoute, type KubeletServerContext } from './routes.js';

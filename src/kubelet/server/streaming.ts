@@ -1,14 +1,15 @@
 import type { Duplex } from 'node:stream';
 import { LABEL_POD_UID } from '../../runtime/interface.js';
 import type { Pod } from '../api-types.js';
-import { acceptPortForward } from '../streaming/portforward.js';
-import { acceptRemoteCommand, exitStatus, internalErrorStatus, parseStreamOptions, type RemoteStreams } from '../streaming/remotecommand.js';
-import { rejectUpgrade } from '../streaming/upgrade.js';
+import type { RemoteStreams } from '../streaming/remotecommand.js';
+import { rejectUpgrade } from '../streaming/reject.js';
 import type { KubeletRoute, KubeletServerContext } from './routes.js';
 
 // /exec, /attach and /portForward: the API server's pods/exec, pods/attach
 // and pods/portforward proxy the client's upgraded connection here; the
 // kubelet speaks the protocol (streaming/) and drives the runtime.
+// The protocol code (WebSocket, SPDY) is loaded by the first such request:
+// most kubelets never serve one, and an idle one need not hold it.
 
 /** How long a tty exec waits for the client's first terminal size before starting without one. */
 const INITIAL_SIZE_WAIT_MS = 2_000;
@@ -49,6 +50,7 @@ async function remoteCommand(
   ctx: KubeletServerContext,
   kind: 'exec' | 'attach',
 ): Promise<void> {
+  const { acceptRemoteCommand, exitStatus, internalErrorStatus, parseStreamOptions } = await import('../streaming/remotecommand.js');
   const o = parseStreamOptions(url.searchParams, kind === 'exec');
   if (typeof o === 'string') return rejectUpgrade(socket, 400, o);
   if (kind === 'attach' && !ctx.runtime.attach) return rejectUpgrade(socket, 500, 'the container runtime does not support attach');
@@ -100,6 +102,7 @@ export const streamingRoutes: KubeletRoute[] = [
       const sandbox = sandboxes.sort((a, b) => b.metadata.attempt - a.metadata.attempt)[0];
       if (!sandbox) return rejectUpgrade(socket, 500, `pod sandbox for ${ns}/${podName} not found`);
       // Upstream's CRI streaming server names the sandbox and leaves the uid empty in its messages.
+      const { acceptPortForward } = await import('../streaming/portforward.js');
       await acceptPortForward(req, socket, head, { podName: sandbox.id, uid: '', dial: (port) => forwardPort(sandbox.id, port) }, ctx.log);
     },
   },

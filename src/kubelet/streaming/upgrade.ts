@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SpdySession } from './spdy.js';
+import { rejectUpgrade } from './reject.js';
+
+export { rejectUpgrade };
 
 // The two ways a streaming request upgrades its connection: a WebSocket
 // (kubectl ≥ 1.30's default) with a subprotocol, or the legacy
@@ -18,14 +21,6 @@ export function upgradeKind(req: IncomingMessage): UpgradeKind {
   if (up === 'websocket') return 'websocket';
   if (up.startsWith('spdy/3.1')) return 'spdy';
   return 'none';
-}
-
-/** Writes a plain HTTP error on a socket that was not upgraded, then closes it. */
-export function rejectUpgrade(socket: Duplex, status: number, message: string, contentType = 'text/plain; charset=utf-8'): void {
-  const body = Buffer.from(message);
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status] ?? 'Error';
-  if (!socket.writable) return void socket.destroy();
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.toString('latin1')}`, 'latin1');
 }
 
 function offeredWsProtocols(req: IncomingMessage): string[] {

@@ -7,7 +7,7 @@
 // Ctrl-C and window changes reach it and not the nsenter in front of it.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import pty from 'node-pty';
+import type { IPty } from 'node-pty';
 import type { ExecOptions } from '../interface.js';
 import { shq } from './run.js';
 
@@ -118,11 +118,13 @@ function execPipes(spec: ExecSpec): Promise<number> {
   });
 }
 
-function execTty(spec: ExecSpec): Promise<number> {
+async function execTty(spec: ExecSpec): Promise<number> {
+  // node-pty (a native addon and its JS) is loaded by the first tty exec, not by every kubelet.
+  const { default: pty } = await import('node-pty');
   const argv = execArgv(spec);
   const { io } = spec;
   return new Promise((resolve, reject) => {
-    let term: pty.IPty;
+    let term: IPty;
     try {
       term = pty.spawn(argv[0]!, argv.slice(1), {
         name: 'xterm',

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { reapplyRuntimeFlags } from '../../util/lean-start.js';
 import { logger } from '../../util/log.js';
 
 const log = logger('storage');
@@ -129,6 +130,8 @@ export class Checkpointer {
       workerData: { driver, path: this.path, intervalMs: this.opts.intervalMs ?? 100 },
     });
     this.worker = worker;
+    // A worker's start resets V8's run-time flags (the held nursery: util/lean-start.ts).
+    worker.once('online', reapplyRuntimeFlags);
     this.db.pragma('wal_autocheckpoint = 0');
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     worker.on('message', (report: CheckpointReport) => {
