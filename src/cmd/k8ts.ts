@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
-import { holdYoungGeneration } from '../util/lean-start.js';
+import { holdYoungGenerationUntilBusy } from '../util/lean-start.js';
 
 // The `k8ts` command. Each subcommand's module (and the component behind it)
 // is loaded only when that subcommand runs, so `k8ts apiserver` does not
@@ -22,11 +22,10 @@ const COMMANDS: Record<string, (p: Command) => Promise<unknown>> = {
 };
 
 const asked = process.argv[2];
-// The nursery is held at its initial size for the process's life (see lean-start.ts). A kubelet's
-// live heap is small (16 MB with 100 pods) but a burst of pod starts grew its nursery to 2 × 16 MiB
-// for good, a third of its RSS (kubelet CPU per pod measured the same either way: docs/benchmarks.md,
-// Pod start-up); the API server's CPU per create measured the same either way too.
-if (asked === 'server' || asked === 'apiserver' || asked === 'kubelet') holdYoungGeneration();
+// The nursery is held at its initial size while the process is idle, and let grow once it is busy
+// (see lean-start.ts): idle, a third of an idle server's or kubelet's RSS was an empty nursery; busy,
+// a held 1 MiB nursery cost the API server half again as much CPU per create.
+if (asked === 'server' || asked === 'apiserver' || asked === 'kubelet') holdYoungGenerationUntilBusy();
 const only = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
 for (const name of only) await COMMANDS[name]!(program);
 

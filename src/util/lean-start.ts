@@ -1,14 +1,14 @@
 import v8 from 'node:v8';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 
 // Start-up (module compilation, bootstrap RBAC and system objects, the cluster
 // CA) allocates in bursts whose survivors make V8 double the young generation
 // to its maximum (2 × 16 MiB), and it never shrinks again: a third of an idle
 // server's memory was an empty nursery. The nursery is held at its initial
-// size for the process's life. It was first let grow again once the server was
-// ready, but the components' own start-up after "ready" (informer lists, node
-// registration, the first syncs) then grew it to 2 × 8–16 MiB as often as not,
-// up to 15 MB of an idle `k8ts server`; and a held nursery cost no measurable
-// CPU per create (docs/benchmarks.md, idle RSS). --semi-space-growth-factor is
+// size until the process is busy (holdYoungGenerationUntilBusy). It was first
+// let grow again once the server was ready, but the components' own start-up
+// after "ready" (informer lists, node registration, the first syncs) then grew
+// it to 2 × 8–16 MiB as often as not, up to 15 MB of an idle `k8ts server`. --semi-space-growth-factor is
 // read each time the nursery would grow (V8's default is 2), so setting it at
 // run time takes effect.
 
@@ -22,6 +22,52 @@ function setFlag(flag: string): void {
 
 export function holdYoungGeneration(): void {
   setFlag('--semi-space-growth-factor=1');
+}
+
+/** Scavenges per second, sustained over BUSY_SECONDS, above which the process counts as busy. */
+export const BUSY_SCAVENGES_PER_SECOND = 20;
+const BUSY_SECONDS = 2;
+
+/**
+ * Holds the nursery while the process is idle and lets it grow once it is busy: a 1 MiB nursery
+ * under a stream of writes meant a scavenge every few requests and promoted requests still in
+ * flight to the old generation (the API server's CPU per create rose by half, and the scheduler
+ * bench lost a third of its pods/s). Busy means many scavenges a second for a few seconds in a
+ * row; an idle server has well under one. V8 does not shrink the nursery again, so the release
+ * is for the rest of the process's life, like the memory of any server that has seen load.
+ */
+export function holdYoungGenerationUntilBusy(onRelease?: () => void): () => void {
+  holdYoungGeneration();
+  let scavenges = 0;
+  let busySeconds = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const stop = (): void => {
+    clearInterval(timer);
+    observer.disconnect();
+  };
+  const timer = setInterval(() => {
+    busySeconds = busyAfter(busySeconds, scavenges);
+    scavenges = 0;
+    if (busySeconds < BUSY_SECONDS) return;
+    stop();
+    releaseYoungGeneration();
+    onRelease?.();
+  }, 1000);
+  timer.unref();
+  return stop;
+}
+
+/** Consecutive busy seconds after one more second with this many scavenges. */
+export function busyAfter(busySeconds: number, scavengesThisSecond: number): number {
+  return scavengesThisSecond >= BUSY_SCAVENGES_PER_SECOND ? busySeconds + 1 : 0;
+}
+
+/** Lets the nursery grow again as V8's default does (growth factor 2). */
+export function releaseYoungGeneration(): void {
+  setFlag('--semi-space-growth-factor=2');
 }
 
 /**

@@ -32,3 +32,43 @@ test('holdYoungGeneration keeps the nursery at about its initial size under the 
   const r = nurseryAfterSurvivingAllocation(true);
   assert.ok(r.after <= 2 * r.initial, `new space ${r.initial} → ${r.after}`);
 });
+
+test('busyAfter counts consecutive seconds with many scavenges and starts over after a quiet one', async () => {
+  const { busyAfter, BUSY_SCAVENGES_PER_SECOND } = (await import(leanStart)) as typeof import('../../src/util/lean-start.js');
+  assert.equal(busyAfter(0, BUSY_SCAVENGES_PER_SECOND), 1);
+  assert.equal(busyAfter(1, BUSY_SCAVENGES_PER_SECOND + 5), 2);
+  assert.equal(busyAfter(1, BUSY_SCAVENGES_PER_SECOND - 1), 0);
+  assert.equal(busyAfter(0, 0), 0);
+});
+
+test('holdYoungGenerationUntilBusy holds the nursery while idle and lets it grow under sustained allocation', () => {
+  const script = `
+    import v8 from 'node:v8';
+    const { holdYoungGenerationUntilBusy } = await import(${JSON.stringify(leanStart)});
+    const size = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    const initial = size();
+    let released = false;
+    holdYoungGenerationUntilBusy(() => (released = true));
+    // Idle for a while: no release.
+    await new Promise((r) => setTimeout(r, 2500));
+    const releasedWhenIdle = released;
+    // Busy: short-lived garbage plus survivors, in slices so the 1 s check can run; at most 20 s.
+    let kept = [];
+    const began = Date.now();
+    while (!released && Date.now() - began < 20_000) {
+      for (let i = 0; i < 50_000; i++) kept.push({ i, s: 'x' + i });
+      if (kept.length > 200_000) kept = [];
+      await new Promise((r) => setImmediate(r));
+    }
+    for (let i = 0; i < 400_000; i++) kept.push({ i, s: 'y' + i, a: [i] });
+    console.log(JSON.stringify({ initial, after: size(), releasedWhenIdle, released }));`;
+  const r = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })) as {
+    initial: number;
+    after: number;
+    releasedWhenIdle: boolean;
+    released: boolean;
+  };
+  assert.equal(r.releasedWhenIdle, false);
+  assert.equal(r.released, true);
+  assert.ok(r.after >= 4 * r.initial, `new space ${r.initial} → ${r.after}`);
+});
