@@ -9,6 +9,7 @@
 // Every 10 s it prints each process's CPU (user+system, % of one core), the load average and the hollow nodes' Lease
 // renewal gaps, so a run that does not hold says where the CPU went.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -68,8 +69,26 @@ const PROFILE: Record<string, Profile> = {
   },
 };
 
+// What a stopped bench must not leave behind: a SIGTERM or SIGINT (a run given up by hand) ends the
+// cluster's processes and removes the data directories, as the finally blocks would.
+const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`failover bench: ${sig}, stopping ${running.size} processes\n`);
+    for (const c of running) c.kill('SIGTERM');
+    setTimeout(() => {
+      for (const c of running) c.kill('SIGKILL');
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      process.exit(130);
+    }, 3000);
+  });
+}
+
 function spawnK8ts(argv: string[], ready: RegExp): Promise<{ child: ChildProcess; out: () => string }> {
   const child = spawn(process.execPath, ['bin/k8ts.js', ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: 'error' } });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -169,6 +188,7 @@ function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: ()
 
 async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-failover-'));
+  dirs.add(dir);
   process.stderr.write(`== ${p.name}: ${NODES_N} hollow nodes, ${PODS_N} pods, ${DEAD_N} die (${p.describe})\n`);
   const kubeconfig = join(dir, 'kubeconfig.yaml');
   const cmFlags = ['--kube-api-qps', '5000', '--kube-api-burst', '5000', '--concurrent-replicaset-syncs', '10', ...p.cmFlags];
@@ -289,6 +309,7 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
     await Promise.all(hollows.map((h) => stop(h.child)));
     for (const c of control.reverse()) await stop(c.child);
     await rm(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   }
 }
 
