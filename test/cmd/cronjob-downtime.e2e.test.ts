@@ -10,7 +10,7 @@ import { runCronJobDowntime } from '../helpers/cronjob-downtime.js';
 // is `node dist/bench/cronjob/downtime.js` (on demand, result in docs/benchmarks.md).
 
 test('k8ts server stopped for 70 s: missed CronJob times are handled as upstream', { timeout: 600_000 }, async () => {
-  const r = await runCronJobDowntime({ downSeconds: 70 });
+  const r = await runCronJobDowntime({ downSeconds: 70, log: (l) => console.log(`[cronjob-downtime] ${l}`) });
   assert.ok(r.missedMinutes.length >= 1, 'a scheduled time fell while the server was down');
   const failed = r.checks.filter((c) => !c.ok);
   assert.deepEqual(failed, [], failed.map((c) => `${c.name}: ${c.detail}`).join('\n'));
