@@ -162,28 +162,28 @@ export class Collector {
 
   /** Rewrites the object's ownerReferences with `map` (undefined drops one), guarded by resourceVersion and uid. */
   private async patchOwnerRefs(id: Identity, map: (r: OwnerReference) => OwnerReference | undefined): Promise<void> {
-    let obj: KubeObject;
-    try {
-      obj = await this.getObject(id);
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw err;
-    }
-    if (obj.metadata.uid !== id.uid) return;
-    const before = obj.metadata.ownerReferences ?? [];
-    const after = before.map(map).filter((r): r is OwnerReference => r !== undefined);
-    if (JSON.stringify(before) === JSON.stringify(after)) return;
-    const { ref, namespace } = this.locate(id);
-    try {
-      await this.client.patch(ref, namespace, id.name, 'merge', {
-        metadata: { uid: id.uid, resourceVersion: obj.metadata.resourceVersion, ownerReferences: after.length ? after : null },
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await this.patchLive(id, (obj) => {
+      const before = obj.metadata.ownerReferences ?? [];
+      const after = before.map(map).filter((r): r is OwnerReference => r !== undefined);
+      if (JSON.stringify(before) === JSON.stringify(after)) return undefined;
+      return { ownerReferences: after.length ? after : null };
+    });
   }
 
   private async removeFinalizer(id: Identity, finalizer: string): Promise<void> {
+    await this.patchLive(id, (obj) => {
+      const fin = obj.metadata.finalizers ?? [];
+      return fin.includes(finalizer) ? { finalizers: fin.filter((f) => f !== finalizer) } : undefined;
+    });
+  }
+
+  /**
+   * Merge-patches the metadata that `change` returns for the live object
+   * (nothing when it returns undefined), guarded by its uid and resourceVersion
+   * so a concurrent change or a new object of the same name fails the patch
+   * instead of being overwritten. An object already gone needs nothing.
+   */
+  private async patchLive(id: Identity, change: (obj: KubeObject) => Record<string, unknown> | undefined): Promise<void> {
     let obj: KubeObject;
     try {
       obj = await this.getObject(id);
@@ -192,13 +192,11 @@ export class Collector {
       throw err;
     }
     if (obj.metadata.uid !== id.uid) return;
-    const fin = obj.metadata.finalizers ?? [];
-    if (!fin.includes(finalizer)) return;
+    const metadata = change(obj);
+    if (!metadata) return;
     const { ref, namespace } = this.locate(id);
     try {
-      await this.client.patch(ref, namespace, id.name, 'merge', {
-        metadata: { uid: id.uid, resourceVersion: obj.metadata.resourceVersion, finalizers: fin.filter((f) => f !== finalizer) },
-      });
+      await this.client.patch(ref, namespace, id.name, 'merge', { metadata: { uid: id.uid, resourceVersion: obj.metadata.resourceVersion, ...metadata } });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
