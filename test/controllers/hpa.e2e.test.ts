@@ -3,22 +3,19 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { RestClient } from '../../src/client/rest.js';
 import { InformerFactory } from '../../src/client/informer-factory.js';
 import { EventRecorder } from '../../src/client/events/recorder.js';
-import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
-import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
 import { defaultControllerManagerOptions } from '../../src/controllers/options.js';
 import { deploymentController } from '../../src/controllers/deployment/controller.js';
 import { replicaSetController } from '../../src/controllers/replicaset/controller.js';
 import { horizontalPodAutoscalerController } from '../../src/controllers/podautoscaler/controller.js';
 import type { ControllerContext, RunningController } from '../../src/controllers/types.js';
-import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
-import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { dockerSkip } from '../helpers/images.js';
+import type { TestServer } from '../helpers/apiserver.js';
 import { kubectlOk } from '../helpers/kubectl.js';
-import { eventually, FAST } from '../kubelet/harness.js';
-import { removeNodeFromDocker } from '../helpers/docker-node.js';
+import { eventually } from '../kubelet/harness.js';
+import { startDockerNode, type DockerNode } from '../helpers/docker-node.js';
 
 // The issue's HPA test: a CPU-burning Deployment on Docker under an HPA at
 // 50 % (made with `kubectl autoscale`) scales up while the load lasts and
@@ -30,28 +27,21 @@ const SYNC = '2s';
 const STABILIZATION_S = 12;
 
 describe('HorizontalPodAutoscaler on Docker', { skip, timeout: 900_000 }, () => {
+  let node: DockerNode;
   let server: TestServer;
   let client: RestClient;
-  let runtime: DockerRuntime;
-  let kubelet: RunningKubelet;
-  let rootDir: string;
   let loadDir: string;
   let busybox: string;
+  let nodeName: string;
   let informers: InformerFactory;
   const recorders: EventRecorder[] = [];
   const running: RunningController[] = [];
-  const nodeName = `k8ts-hpa-${randomBytes(3).toString('hex')}`;
-  const pauseImage = `k8ts-test/pause:hpa-${process.pid}`;
   const k = (args: string[], input?: string): Promise<string> => kubectlOk(server.kubeconfig, args, { input });
 
   before(async () => {
-    busybox = await ensureBusyboxImage();
-    server = await startTestServer({ metricResolutionMs: 2000 });
-    client = RestClient.fromKubeconfig(server.kubeconfig, { component: 'hpa-e2e' });
-    runtime = new DockerRuntime({ nodeName, pauseImage });
-    rootDir = await mkdtemp(join(tmpdir(), 'k8ts-hpa-'));
+    node = await startDockerNode({ name: 'hpa', server: { metricResolutionMs: 2000 } });
+    ({ server, client, busybox, nodeName } = node);
     loadDir = await mkdtemp(join(tmpdir(), 'k8ts-hpa-load-'));
-    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir });
     informers = new InformerFactory(client);
     const options = defaultControllerManagerOptions();
     options.extra['horizontal-pod-autoscaler-sync-period'] = SYNC;
@@ -74,13 +64,8 @@ describe('HorizontalPodAutoscaler on Docker', { skip, timeout: 900_000 }, () => 
     for (const r of running) await r.stop();
     await informers?.stop();
     for (const r of recorders) await r.shutdown();
-    await kubelet?.stop();
-    if (runtime) await removeNodeFromDocker(runtime, nodeName, pauseImage);
-    await runtime?.close();
-    client?.close();
-    await server?.close();
-    for (const d of [rootDir, loadDir]) if (d) await rm(d, { recursive: true, force: true });
-    await releaseBusyboxImage();
+    await node?.stop();
+    if (loadDir) await rm(loadDir, { recursive: true, force: true });
   });
 
   test('scales up under load and back down after the stabilization window', async () => {

@@ -47,6 +47,15 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
   const boundPods = async (via: HaServer, selector: string): Promise<k8s.V1Pod[]> =>
     (await core(via).listNamespacedPod({ namespace: 'default', labelSelector: selector })).items.filter((p) => p.spec?.nodeName);
 
+  /** What a timed-out scale-up had reached, and what the live servers last said: enough to tell which component stalled. */
+  const whereScaleStands = async (via: HaServer): Promise<string> => {
+    const all = (await core(via).listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' }).catch(() => undefined))?.items ?? [];
+    const lines = [`pods: ${all.length}, bound: ${all.filter((p) => p.spec?.nodeName).length}, deleting: ${all.filter((p) => p.metadata?.deletionTimestamp).length}`];
+    for (const l of ['kube-scheduler', 'kube-controller-manager']) lines.push(`${l} lease holder: ${await holder(via, l).catch((e: Error) => e.message)}`);
+    for (const s of cluster.alive()) lines.push(`server ${s.index} said last:\n${s.proc.output().trim().split('\n').slice(-12).join('\n')}`);
+    return lines.join('\n');
+  };
+
   before(async () => {
     policyDir = await mkdtemp(join(tmpdir(), 'k8ts-ha-audit-'));
     const policy = join(policyDir, 'audit-policy.yaml');
@@ -125,6 +134,8 @@ describe('leader election across servers', { skip: etcdSkip() }, () => {
     const pods = await until('12 bound pods', async () => {
       const p = await boundPods(via, 'app=web');
       return p.length === 12 ? p : undefined;
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await whereScaleStands(via)}`);
     });
     assertBoundOnce(await bindings(cluster), pods.map((p) => `default/${p.metadata!.name}`));
   });

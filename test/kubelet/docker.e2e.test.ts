@@ -6,16 +6,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { RestClient } from '../../src/client/rest.js';
 import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
 import { LABEL_POD_UID } from '../../src/runtime/interface.js';
-import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
-import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { dockerSkip } from '../helpers/images.js';
+import type { TestServer } from '../helpers/apiserver.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { eventually, eventsFor, FAST, NODES, PODS } from './harness.js';
-import { removeNodeFromDocker } from '../helpers/docker-node.js';
+import { startDockerNode, type DockerNode } from '../helpers/docker-node.js';
 
 // The kubelet on the real Docker runtime: pods made of busybox containers,
 // failures injected with `docker kill`.
@@ -25,14 +24,14 @@ const skip = await dockerSkip();
 const SERVICES = { group: '', version: 'v1', resource: 'services', namespaced: true };
 
 describe('kubelet on docker', { skip }, () => {
+  let node: DockerNode;
   let server: TestServer;
   let client: RestClient;
   let runtime: DockerRuntime;
   let kubelet: RunningKubelet;
   let rootDir: string;
   let busybox: string;
-  const nodeName = `k8ts-e2e-${randomBytes(3).toString('hex')}`;
-  const pauseImage = `k8ts-test/pause:kubelet-${process.pid}`;
+  let nodeName: string;
 
   const mkPod = (name: string, spec: Record<string, unknown>): any => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { nodeName, terminationGracePeriodSeconds: 1, ...spec } });
   const getPod = (name: string): Promise<any> => client.get<any>(PODS, 'default', name);
@@ -43,23 +42,13 @@ describe('kubelet on docker', { skip }, () => {
   const dockerId = (cs: any): string => cs.containerID.replace(/^docker:\/\//, '');
 
   before(async () => {
-    busybox = await ensureBusyboxImage();
-    server = await startTestServer();
-    client = RestClient.fromKubeconfig(server.kubeconfig, { component: 'kubelet-e2e' });
-    runtime = new DockerRuntime({ nodeName, pauseImage });
-    rootDir = await mkdtemp(join(tmpdir(), 'k8ts-kubelet-docker-'));
-    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir });
+    node = await startDockerNode({ name: 'kubelet' });
+    ({ server, client, runtime, kubelet, rootDir, busybox, nodeName } = node);
   });
 
   after(async () => {
-    await kubelet?.stop();
-    // Remove every pod this suite made, then the pause image it built.
-    if (runtime) await removeNodeFromDocker(runtime, nodeName, pauseImage);
-    await runtime?.close();
-    client?.close();
-    await server?.close();
-    if (rootDir) await rm(rootDir, { recursive: true, force: true });
-    await releaseBusyboxImage();
+    // Removes every pod this suite made, then the pause image it built.
+    await node?.stop();
   });
 
   test('nodeInfo matches docker version and /proc/meminfo', async () => {
@@ -236,7 +225,7 @@ describe('kubelet on docker', { skip }, () => {
     await client.create(PODS, 'default', mkPod('adopt', { containers: [{ name: 'c', image: busybox, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] }));
     const p = await eventually(() => ready('adopt'));
     await kubelet.stop();
-    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir });
+    kubelet = node.kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir });
     // A sync by the new kubelet would have restarted a container it did not adopt; wait for its first status pass.
     await eventually(async () => (await client.get<any>(NODES, undefined, nodeName)).status.daemonEndpoints.kubeletEndpoint.Port === kubelet.port);
     const after = await eventually(() => ready('adopt'));

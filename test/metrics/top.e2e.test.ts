@@ -2,19 +2,14 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RestClient } from '../../src/client/rest.js';
-import { startKubelet, type RunningKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
-import { dockerSkip, ensureBusyboxImage, releaseBusyboxImage } from '../helpers/images.js';
-import { startTestServer, type TestServer } from '../helpers/apiserver.js';
+import { dockerSkip } from '../helpers/images.js';
+import type { TestServer } from '../helpers/apiserver.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
-import { eventually, FAST, PODS } from '../kubelet/harness.js';
-import { removeNodeFromDocker } from '../helpers/docker-node.js';
+import { eventually, PODS } from '../kubelet/harness.js';
+import { startDockerNode, type DockerNode } from '../helpers/docker-node.js';
 
 // `kubectl top` (the real 1.32 client) against metrics.k8s.io served by the
 // API server, scraping a kubelet on Docker: the figures must agree within
@@ -56,14 +51,12 @@ const mebi = (s: string): number => Number(s.replace(/Mi$/, ''));
 const within = (got: number, want: number, frac = 0.1): boolean => Math.abs(got - want) <= frac * Math.max(want, 1e-9);
 
 describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
+  let node: DockerNode;
   let server: TestServer;
   let client: RestClient;
   let runtime: DockerRuntime;
-  let kubelet: RunningKubelet;
-  let rootDir: string;
   let busybox: string;
-  const nodeName = `k8ts-top-${randomBytes(3).toString('hex')}`;
-  const pauseImage = `k8ts-test/pause:top-${process.pid}`;
+  let nodeName: string;
 
   const pod = (name: string, cmd: string, resources: Record<string, unknown>): any => ({
     apiVersion: 'v1',
@@ -80,10 +73,9 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
   };
 
   before(async () => {
-    busybox = await ensureBusyboxImage();
     // Secure, so RBAC decides who may read metrics; the API server calls the kubelet over TLS as upstream.
-    server = await startTestServer({ secure: true, metricResolutionMs: 4000 });
-    client = RestClient.fromKubeconfig(server.kubeconfig, { component: 'top-e2e' });
+    node = await startDockerNode({ name: 'top', server: { secure: true, metricResolutionMs: 4000 }, kubelet: async ({ server, nodeName }) => ({ tls: await server.kubeletTls(nodeName) }) });
+    ({ server, client, runtime, busybox, nodeName } = node);
     const pki = server.pki!;
     kubeletGet = (port, path) =>
       new Promise((resolve, reject) => {
@@ -96,9 +88,6 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
         });
         req.on('error', reject);
       });
-    runtime = new DockerRuntime({ nodeName, pauseImage });
-    rootDir = await mkdtemp(join(tmpdir(), 'k8ts-top-'));
-    kubelet = await startKubelet({ ...FAST, client, runtime, nodeName, rootDir, tls: await server.kubeletTls(nodeName) });
     // No service account controller runs beside this server: the account its admission looks up is made by hand.
     await client.create({ group: '', version: 'v1', resource: 'serviceaccounts', namespaced: true }, NS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: NS } });
     // A small CPU quota keeps the burner's rate steady (100m) even on a busy shared machine.
@@ -108,13 +97,7 @@ describe('kubectl top on a Docker node', { skip, timeout: 600_000 }, () => {
   });
 
   after(async () => {
-    await kubelet?.stop();
-    if (runtime) await removeNodeFromDocker(runtime, nodeName, pauseImage);
-    await runtime?.close();
-    client?.close();
-    await server?.close();
-    if (rootDir) await rm(rootDir, { recursive: true, force: true });
-    await releaseBusyboxImage();
+    await node?.stop();
   });
 
   test('kubectl top pods --containers: CPU of a burning container and memory of a hog match their cgroups', async () => {
