@@ -7,7 +7,6 @@ import {
   type ContainerConfig,
   type ContainerFilter,
   type ContainerRuntime,
-  type ContainerState,
   type ContainerStatus,
   type ExecOptions,
   type ImageInfo,
@@ -55,20 +54,12 @@ interface SandboxRec {
   containers: Set<string>;
 }
 
-interface ContainerRec {
-  id: string;
-  podSandboxId: string;
-  metadata: { name: string; attempt: number };
-  image: string;
-  imageRef: string;
-  state: ContainerState;
-  createdAt: number;
+/** What listContainers reports, plus the fake's own bookkeeping. */
+interface ContainerRec extends Container {
   startedAt: number;
   finishedAt: number;
   exitCode: number;
   reason: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
   logPath: string;
   exitAfterMs?: number;
   fateCode: number;
