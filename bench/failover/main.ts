@@ -5,7 +5,7 @@
 // with the fast profile. Also the ReplicaSet's creation rate for a scale
 // from 0 to S pods. `k8ts server --disable-agent` and `k8ts hollow-nodes`
 // run in their own processes; the bench watches through informers.
-// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-write]
+// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-apf] [--no-write]
 // Every 10 s it prints each process's CPU (user+system, % of one core), the load average and the hollow nodes' Lease
 // renewal gaps, so a run that does not hold says where the CPU went.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -34,6 +34,8 @@ const SPLIT = args.includes('--split');
 /** Hollow-nodes processes the fleet is split over (each its own event loops and connections). */
 const HOLLOW_PROCS = Number(opt('--hollow-procs', '1'));
 const PER_DEPLOYMENT = 1000;
+/** --no-apf: the API server with the max-in-flight filter instead of API Priority and Fairness (for A/B runs). */
+const EXTRA_API_FLAGS = args.includes('--no-apf') ? ['--enable-priority-and-fairness=false'] : [];
 
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
@@ -197,11 +199,11 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
   // the API server's requests on one event loop. Without it, `k8ts server` runs all three in one process.
   const control: { child: ChildProcess; out: () => string }[] = [];
   if (SPLIT) {
-    control.push(await spawnK8ts(['apiserver', '--data-dir', dir, '--port', '0', ...p.apiFlags], /listening on/));
+    control.push(await spawnK8ts(['apiserver', '--data-dir', dir, '--port', '0', ...p.apiFlags, ...EXTRA_API_FLAGS], /listening on/));
     control.push(await spawnK8ts(['controller-manager', '--kubeconfig', kubeconfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmFlags], /controller manager started/));
     control.push(await spawnK8ts(['scheduler', '--kubeconfig', kubeconfig, '--leader-elect=false', '--kube-api-qps', '5000', '--kube-api-burst', '5000'], /scheduler is running/));
   } else {
-    control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags], /is ready/));
+    control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags, ...EXTRA_API_FLAGS], /is ready/));
   }
   const hollows: { child: ChildProcess; out: () => string; port: number; prefix: string }[] = [];
   const names = SPLIT ? ['apiserver', 'controller-manager', 'scheduler'] : ['server'];
