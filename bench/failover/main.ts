@@ -157,7 +157,7 @@ async function cpuTicks(pid: number): Promise<number> {
 }
 
 /** Every 10 s: each process's share of a core since the last sample, the load average, and what the Lease workers saw. */
-function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: () => number[], t0: number, cluster: () => string): () => void {
+function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: () => number[], t0: number, cluster: () => string, apf: () => Promise<string>): () => void {
   let last = new Map<number, number>();
   let lastAt = Date.now();
   const timer = setInterval(() => {
@@ -180,12 +180,35 @@ function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: ()
         const s = (await fetch(`http://127.0.0.1:${port}/leases`).then((r) => r.json()).catch(() => ({}))) as { live?: number; windowMaxGapMs?: number; maxGapMs?: number; oldestMs?: number; renewals?: number; failures?: number };
         if (s.live !== undefined) gaps.push(`live ${s.live} gap≤${fmt((s.windowMaxGapMs ?? 0) / 1000, 1)} s (ever ${fmt((s.maxGapMs ?? 0) / 1000, 1)} s) renewals ${s.renewals} failed ${s.failures}`);
       }
-      if (parts.length) process.stderr.write(`  [cpu t+${fmt((now - t0) / 1000, 0)} s] ${parts.join(', ')}, total ${fmt(total, 0)}% | load ${loadavg().map((l) => fmt(l, 1)).join(' ')} | ${cluster()} | leases ${gaps.join('; ')}\n`);
+      const flow = await apf().catch(() => '');
+      if (parts.length) process.stderr.write(`  [cpu t+${fmt((now - t0) / 1000, 0)} s] ${parts.join(', ')}, total ${fmt(total, 0)}% | load ${loadavg().map((l) => fmt(l, 1)).join(' ')} | ${cluster()} | leases ${gaps.join('; ')}${flow ? ` | apf ${flow}` : ''}\n`);
       last = cur;
       lastAt = now;
     })();
   }, 10_000);
   return () => clearInterval(timer);
+}
+
+/** The API server's priority levels from /metrics: executing/queued per level with anything in it, and rejections. */
+function apfSummary(text: string): string {
+  const per = new Map<string, { exec: number; queued: number }>();
+  let rejected = 0;
+  for (const line of text.split('\n')) {
+    const m = /^apiserver_flowcontrol_(current_executing_requests|current_inqueue_requests|rejected_requests_total)\{([^}]*)\} (\S+)/.exec(line);
+    if (!m) continue;
+    const v = Number(m[3]);
+    if (m[1] === 'rejected_requests_total') {
+      if (!/reason="cancelled"/.test(m[2]!)) rejected += v;
+      continue;
+    }
+    const level = /priority_level="([^"]*)"/.exec(m[2]!)?.[1] ?? '?';
+    const e = per.get(level) ?? { exec: 0, queued: 0 };
+    if (m[1] === 'current_executing_requests') e.exec += v;
+    else e.queued += v;
+    per.set(level, e);
+  }
+  const levels = [...per].filter(([, e]) => e.exec + e.queued > 0).map(([l, e]) => `${l} ${e.exec}/${e.queued}`);
+  return per.size ? `exec/queued ${levels.join(', ') || 'idle'}, rejected ${rejected}` : '';
 }
 
 async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
@@ -215,6 +238,7 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
       const all = nodes.store.list();
       return `nodes not Ready ${all.filter((n) => ready(n) !== 'True').length}/${all.length}, pods ${pods.store.list().length} (Running ${pods.store.list().filter((x) => (x.status as { phase?: string } | undefined)?.phase === 'Running').length})`;
     },
+    async () => apfSummary((await client.requestRaw('GET', '/metrics')).body.toString()),
   );
   const client = new RestClient(loadKubeconfig(kubeconfig), { component: 'bench-failover', qps: 1000, burst: 1000 });
   const nodes = new Informer<KubeObject>(client, NODES);
