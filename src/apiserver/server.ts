@@ -38,6 +38,7 @@ import type { TolerationDefaults } from '../auth/admission/default-toleration-se
 import { INSECURE_USER, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
 import { DEFAULT_MAX_IN_FLIGHT, MaxInFlight, writeTooManyRequests, type MaxInFlightOptions } from './http/max-in-flight.js';
 import { PriorityAndFairness } from './flowcontrol/filter.js';
+import { ensureFlowcontrolObjects } from './flowcontrol/objects.js';
 import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** Whom a request that failed authentication is audited as: nobody, as upstream. */
@@ -218,6 +219,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const inFlight = new MaxInFlight(limits);
   const flowControl = opts.priorityAndFairness === false ? undefined : new PriorityAndFairness({ serverConcurrencyLimit: Math.max(0, limits.readOnly) + Math.max(0, limits.mutating) });
   let metricsRegistry: MetricsRegistry | undefined;
+  if (flowControl) {
+    const { schemas, levels } = flowControl.configuration();
+    flowControl.adoptUids(await ensureFlowcontrolObjects(registry, schemas, levels));
+  }
   let openapi: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
 
   // The insecure port of a secure server skips authentication and authorization, not admission (as upstream's did).

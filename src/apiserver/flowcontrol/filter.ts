@@ -69,8 +69,9 @@ export class PriorityAndFairness {
   readonly limits: Map<string, number>;
 
   constructor(opts: PriorityAndFairnessOptions) {
-    this.schemas = sortFlowSchemas(opts.flowSchemas ?? FLOW_SCHEMAS);
-    const levels = opts.priorityLevels ?? PRIORITY_LEVELS;
+    // Copies: adoptUids replaces their uids with those of the stored objects.
+    this.schemas = sortFlowSchemas((opts.flowSchemas ?? FLOW_SCHEMAS).map((s) => ({ ...s })));
+    const levels = (opts.priorityLevels ?? PRIORITY_LEVELS).map((l) => ({ ...l }));
     this.limits = nominalLimits(levels, opts.serverConcurrencyLimit);
     const wait = opts.queueWaitLimitMs ?? DEFAULT_QUEUE_WAIT_LIMIT_MS;
     for (const config of levels) {
@@ -80,6 +81,17 @@ export class PriorityAndFairness {
       this.levels.set(config.name, { config, queues });
       this.stats.describeLevel(config.name, this.limits.get(config.name)!, () => queues.executing, () => queues.waiting);
     }
+  }
+
+  /** The configuration this filter classifies by (for creating its objects). */
+  configuration(): { schemas: readonly FlowSchema[]; levels: readonly PriorityLevel[] } {
+    return { schemas: this.schemas, levels: [...this.levels.values()].map((l) => l.config) };
+  }
+
+  /** The uids of the stored FlowSchema and PriorityLevelConfiguration objects, for the response headers. */
+  adoptUids(uids: { schemas: Map<string, string>; levels: Map<string, string> }): void {
+    for (const s of this.schemas) s.uid = uids.schemas.get(s.name) ?? s.uid;
+    for (const l of this.levels.values()) l.config.uid = uids.levels.get(l.config.name) ?? l.config.uid;
   }
 
   /** The level a request of this classification is served at, for tests. */

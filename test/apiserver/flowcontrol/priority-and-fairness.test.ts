@@ -10,7 +10,6 @@ import https from 'node:https';
 import { startTestServer, type TestServer } from '../../helpers/apiserver.js';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.js';
 import { loadKubeconfig } from '../../../src/client/kubeconfig.js';
-import { FLOW_SCHEMAS, PRIORITY_LEVELS } from '../../../src/apiserver/flowcontrol/bootstrap.js';
 
 let s: TestServer;
 let kcm: https.Agent;
@@ -18,7 +17,7 @@ let node: https.Agent;
 let admin: https.Agent;
 let aliceConfig: string;
 
-const uidOf = (list: readonly { name: string; uid: string }[], name: string): string => list.find((o) => o.name === name)!.uid;
+const uidOf = (kind: 'schemas' | 'levels', name: string): string => s.server.flowControl!.configuration()[kind].find((o) => o.name === name)!.uid;
 
 async function until(what: string, cond: () => boolean): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -106,15 +105,15 @@ describe('priority and fairness', () => {
     const renewed = await send(node, 'PUT', `${leasePath}/n1`, { ...lease, spec: { ...lease.spec, renewTime: new Date().toISOString().replace('Z', '000Z') } }).reply;
     answered.push('lease');
     assert.equal(renewed.status, 200, renewed.body);
-    assert.equal(renewed.headers['x-kubernetes-pf-flowschema-uid'], uidOf(FLOW_SCHEMAS, 'system-node-high'));
-    assert.equal(renewed.headers['x-kubernetes-pf-prioritylevel-uid'], uidOf(PRIORITY_LEVELS, 'node-high'));
+    assert.equal(renewed.headers['x-kubernetes-pf-flowschema-uid'], uidOf('schemas', 'system-node-high'));
+    assert.equal(renewed.headers['x-kubernetes-pf-prioritylevel-uid'], uidOf('levels', 'node-high'));
     assert.deepEqual(answered, ['lease'], 'the Lease was answered before any waiting create');
     assert.equal(fc.levelState('workload-high')?.waiting, 5, 'the creates still wait');
 
     held.finish();
     const first = await held.reply;
     assert.equal(first.status, 201, first.body);
-    assert.equal(first.headers['x-kubernetes-pf-prioritylevel-uid'], uidOf(PRIORITY_LEVELS, 'workload-high'));
+    assert.equal(first.headers['x-kubernetes-pf-prioritylevel-uid'], uidOf('levels', 'workload-high'));
     for (const r of await Promise.all(waiting)) assert.equal(r.status, 201, r.body);
     assert.equal(answered[0], 'lease');
     assert.equal(answered.length, 6);
@@ -149,12 +148,29 @@ describe('priority and fairness', () => {
     assert.equal(got.status, 404, 'a request whose client left before its seat was never served');
   });
 
+  test('the FlowSchemas and priority levels are objects kubectl lists; the headers carry their uids', async () => {
+    const fs = await kubectlOk(s.kubeconfig, ['get', 'flowschemas']);
+    assert.match(fs, /^NAME\s+PRIORITYLEVEL\s+MATCHINGPRECEDENCE\s+DISTINGUISHERMETHOD\s+AGE\s+MISSINGPL/);
+    assert.match(fs, /\nexempt\s+exempt\s+1\s+<none>\s+\S+\s+False\n/);
+    assert.match(fs, /\nsystem-node-high\s+node-high\s+400\s+ByUser\s+\S+\s+False\n/);
+    assert.match(fs, /\ncatch-all\s+catch-all\s+10000\s+ByUser\s+\S+\s+False\n/);
+    const pl = await kubectlOk(s.kubeconfig, ['get', 'prioritylevelconfigurations']);
+    assert.match(pl, /^NAME\s+TYPE\s+NOMINALCONCURRENCYSHARES\s+QUEUES\s+HANDSIZE\s+QUEUELENGTHLIMIT\s+AGE/);
+    assert.match(pl, /\nnode-high\s+Limited\s+40\s+64\s+6\s+50\s+\S+\n/);
+    assert.match(pl, /\nexempt\s+Exempt\s+<none>\s+<none>\s+<none>\s+<none>\s+\S+\n/);
+    assert.match(pl, /\ncatch-all\s+Limited\s+5\s+<none>\s+<none>\s+<none>\s+\S+\n/);
+    const uid = (await kubectlOk(s.kubeconfig, ['get', 'flowschema', 'global-default', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    assert.equal(uid, uidOf('schemas', 'global-default'));
+    const plUid = (await kubectlOk(s.kubeconfig, ['get', 'prioritylevelconfiguration', 'node-high', '-o', 'jsonpath={.metadata.uid}'])).trim();
+    assert.equal(plUid, uidOf('levels', 'node-high'));
+  });
+
   test('kubectl -v=8 shows the FlowSchema and priority level uids of its requests', async () => {
     const r = await kubectl(aliceConfig, ['get', 'configmaps', '-n', 'default', '-v=8']);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stderr.includes(`X-Kubernetes-Pf-Flowschema-Uid: ${uidOf(FLOW_SCHEMAS, 'global-default')}`), r.stderr);
-    assert.ok(r.stderr.includes(`X-Kubernetes-Pf-Prioritylevel-Uid: ${uidOf(PRIORITY_LEVELS, 'global-default')}`), r.stderr);
+    assert.ok(r.stderr.includes(`X-Kubernetes-Pf-Flowschema-Uid: ${uidOf('schemas', 'global-default')}`), r.stderr);
+    assert.ok(r.stderr.includes(`X-Kubernetes-Pf-Prioritylevel-Uid: ${uidOf('levels', 'global-default')}`), r.stderr);
     const asAdmin = await kubectl(s.kubeconfig, ['get', 'namespace', 'default', '-v=8']);
-    assert.ok(asAdmin.stderr.includes(`X-Kubernetes-Pf-Prioritylevel-Uid: ${uidOf(PRIORITY_LEVELS, 'exempt')}`), asAdmin.stderr);
+    assert.ok(asAdmin.stderr.includes(`X-Kubernetes-Pf-Prioritylevel-Uid: ${uidOf('levels', 'exempt')}`), asAdmin.stderr);
   });
 });
