@@ -247,7 +247,9 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
     control.push(await spawnK8ts(['apiserver', '--data-dir', dir, '--port', '0', ...p.apiFlags, ...EXTRA_API_FLAGS], /listening on/));
     const cmConfig = ADMIN_CLIENTS ? kubeconfig : await identityKubeconfig(dir, kubeconfig, 'controller-manager', 'system:kube-controller-manager', []);
     const schedConfig = ADMIN_CLIENTS ? kubeconfig : await identityKubeconfig(dir, kubeconfig, 'scheduler', 'system:kube-scheduler', []);
-    control.push(await spawnK8ts(['controller-manager', '--kubeconfig', cmConfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmFlags], /controller manager started/));
+    // As kubeadm runs it: each controller as its own kube-system service account.
+    const cmIdentity = ADMIN_CLIENTS ? [] : ['--use-service-account-credentials'];
+    control.push(await spawnK8ts(['controller-manager', '--kubeconfig', cmConfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmIdentity, ...cmFlags], /controller manager started/));
     control.push(await spawnK8ts(['scheduler', '--kubeconfig', schedConfig, '--leader-elect=false', '--kube-api-qps', '5000', '--kube-api-burst', '5000'], /scheduler is running/));
   } else {
     control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags, ...EXTRA_API_FLAGS], /is ready/));
