@@ -5,7 +5,7 @@
 // with the fast profile. Also the ReplicaSet's creation rate for a scale
 // from 0 to S pods. `k8ts server --disable-agent` and `k8ts hollow-nodes`
 // run in their own processes; the bench watches through informers.
-// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-apf] [--admin-clients] [--no-write]
+// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-apf] [--max-inflight R,M] [--admin-clients] [--no-write]
 // Every 10 s it prints each process's CPU (user+system, % of one core), the load average and the hollow nodes' Lease
 // renewal gaps, so a run that does not hold says where the CPU went.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,7 +37,12 @@ const SPLIT = args.includes('--split');
 const HOLLOW_PROCS = Number(opt('--hollow-procs', '1'));
 const PER_DEPLOYMENT = 1000;
 /** --no-apf: the API server with the max-in-flight filter instead of API Priority and Fairness (for A/B runs). */
-const EXTRA_API_FLAGS = args.includes('--no-apf') ? ['--enable-priority-and-fairness=false'] : [];
+/** --max-inflight R,M: the API server's --max-requests-inflight and --max-mutating-requests-inflight (with APF, R+M is its concurrency limit). */
+const MAX_INFLIGHT = args.includes('--max-inflight') ? opt('--max-inflight', '400,200').split(',') : undefined;
+const EXTRA_API_FLAGS = [
+  ...(args.includes('--no-apf') ? ['--enable-priority-and-fairness=false'] : []),
+  ...(MAX_INFLIGHT ? ['--max-requests-inflight', MAX_INFLIGHT[0]!, '--max-mutating-requests-inflight', MAX_INFLIGHT[1] ?? MAX_INFLIGHT[0]!] : []),
+];
 /**
  * --admin-clients: every process talks as the admin (system:masters), as this bench did before; then API
  * Priority and Fairness exempts all of it. By default the scheduler and controller manager run as
