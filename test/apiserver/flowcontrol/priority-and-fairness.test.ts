@@ -10,6 +10,7 @@ import https from 'node:https';
 import { startTestServer, type TestServer } from '../../helpers/apiserver.js';
 import { kubectl, kubectlOk } from '../../helpers/kubectl.js';
 import { loadKubeconfig } from '../../../src/client/kubeconfig.js';
+import { ensureFlowcontrolObjects } from '../../../src/apiserver/flowcontrol/objects.js';
 
 let s: TestServer;
 let kcm: https.Agent;
@@ -163,6 +164,13 @@ describe('priority and fairness', () => {
     assert.equal(uid, uidOf('schemas', 'global-default'));
     const plUid = (await kubectlOk(s.kubeconfig, ['get', 'prioritylevelconfiguration', 'node-high', '-o', 'jsonpath={.metadata.uid}'])).trim();
     assert.equal(plUid, uidOf('levels', 'node-high'));
+  });
+
+  test('a second start finds the objects and keeps their uids', async () => {
+    const { schemas, levels } = s.server.flowControl!.configuration();
+    const again = await ensureFlowcontrolObjects(s.server.registry, schemas, levels);
+    for (const fs of schemas) assert.equal(again.schemas.get(fs.name), fs.uid, fs.name);
+    for (const l of levels) assert.equal(again.levels.get(l.name), l.uid, l.name);
   });
 
   test('kubectl -v=8 shows the FlowSchema and priority level uids of its requests', async () => {
