@@ -5,7 +5,7 @@
 // with the fast profile. Also the ReplicaSet's creation rate for a scale
 // from 0 to S pods. `k8ts server --disable-agent` and `k8ts hollow-nodes`
 // run in their own processes; the bench watches through informers.
-// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-write]
+// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-apf] [--max-inflight R,M] [--admin-clients] [--no-write]
 // Every 10 s it prints each process's CPU (user+system, % of one core), the load average and the hollow nodes' Lease
 // renewal gaps, so a run that does not hold says where the CPU went.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +21,8 @@ import { Informer } from '../../src/client/informer.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { fmt, table, writeSection } from '../lib/stats.js';
 import { option as opt } from '../lib/args.js';
+import { issueClientCert, type ClusterPki } from '../../src/pki/index.js';
+import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
@@ -34,6 +36,33 @@ const SPLIT = args.includes('--split');
 /** Hollow-nodes processes the fleet is split over (each its own event loops and connections). */
 const HOLLOW_PROCS = Number(opt('--hollow-procs', '1'));
 const PER_DEPLOYMENT = 1000;
+/** --no-apf: the API server with the max-in-flight filter instead of API Priority and Fairness (for A/B runs). */
+/** --max-inflight R,M: the API server's --max-requests-inflight and --max-mutating-requests-inflight (with APF, R+M is its concurrency limit). */
+const MAX_INFLIGHT = args.includes('--max-inflight') ? opt('--max-inflight', '400,200').split(',') : undefined;
+const EXTRA_API_FLAGS = [
+  ...(args.includes('--no-apf') ? ['--enable-priority-and-fairness=false'] : []),
+  ...(MAX_INFLIGHT ? ['--max-requests-inflight', MAX_INFLIGHT[0]!, '--max-mutating-requests-inflight', MAX_INFLIGHT[1] ?? MAX_INFLIGHT[0]!] : []),
+];
+/**
+ * --admin-clients: every process talks as the admin (system:masters), as this bench did before; then API
+ * Priority and Fairness exempts all of it. By default the scheduler and controller manager run as
+ * themselves (--split) and the hollow nodes as one identity in system:nodes, so the API server classifies
+ * their requests as upstream's would a kubelet's (node-high for Leases and Nodes, system for the rest).
+ */
+const ADMIN_CLIENTS = args.includes('--admin-clients');
+/** The hollow fleet's user: in system:nodes, but not system:node:NAME (the Node authorizer would confine it to one node). */
+const HOLLOW_USER = 'k8ts:hollow-nodes';
+
+/** A kubeconfig for a client certificate of `user` in `groups`, issued from the cluster CA in DIR/pki. */
+async function identityKubeconfig(dir: string, adminKubeconfig: string, name: string, user: string, groups: string[]): Promise<string> {
+  const caCertPem = await readFile(join(dir, 'pki', 'ca.crt'), 'utf8');
+  const caKeyPem = await readFile(join(dir, 'pki', 'ca.key'), 'utf8');
+  const cert = await issueClientCert({ caCertPem, caKeyPem } as ClusterPki, { commonName: user, organizations: groups });
+  const b64 = (t: string): string => Buffer.from(t).toString('base64');
+  const path = join(dir, `${name}.kubeconfig`);
+  await writeKubeconfig(path, { server: loadKubeconfig(adminKubeconfig).server, user, caData: b64(caCertPem), clientCertData: b64(cert.certPem), clientKeyData: b64(cert.keyPem) });
+  return path;
+}
 
 const NODES = { group: '', version: 'v1', resource: 'nodes', namespaced: false };
 const PODS = { group: '', version: 'v1', resource: 'pods', namespaced: true };
@@ -155,7 +184,7 @@ async function cpuTicks(pid: number): Promise<number> {
 }
 
 /** Every 10 s: each process's share of a core since the last sample, the load average, and what the Lease workers saw. */
-function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: () => number[], t0: number, cluster: () => string): () => void {
+function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: () => number[], t0: number, cluster: () => string, apf: () => Promise<string>): () => void {
   let last = new Map<number, number>();
   let lastAt = Date.now();
   const timer = setInterval(() => {
@@ -178,12 +207,35 @@ function cpuSampler(procs: () => { name: string; pid: number }[], leasePorts: ()
         const s = (await fetch(`http://127.0.0.1:${port}/leases`).then((r) => r.json()).catch(() => ({}))) as { live?: number; windowMaxGapMs?: number; maxGapMs?: number; oldestMs?: number; renewals?: number; failures?: number };
         if (s.live !== undefined) gaps.push(`live ${s.live} gap≤${fmt((s.windowMaxGapMs ?? 0) / 1000, 1)} s (ever ${fmt((s.maxGapMs ?? 0) / 1000, 1)} s) renewals ${s.renewals} failed ${s.failures}`);
       }
-      if (parts.length) process.stderr.write(`  [cpu t+${fmt((now - t0) / 1000, 0)} s] ${parts.join(', ')}, total ${fmt(total, 0)}% | load ${loadavg().map((l) => fmt(l, 1)).join(' ')} | ${cluster()} | leases ${gaps.join('; ')}\n`);
+      const flow = await apf().catch(() => '');
+      if (parts.length) process.stderr.write(`  [cpu t+${fmt((now - t0) / 1000, 0)} s] ${parts.join(', ')}, total ${fmt(total, 0)}% | load ${loadavg().map((l) => fmt(l, 1)).join(' ')} | ${cluster()} | leases ${gaps.join('; ')}${flow ? ` | apf ${flow}` : ''}\n`);
       last = cur;
       lastAt = now;
     })();
   }, 10_000);
   return () => clearInterval(timer);
+}
+
+/** The API server's priority levels from /metrics: executing/queued per level with anything in it, and rejections. */
+function apfSummary(text: string): string {
+  const per = new Map<string, { exec: number; queued: number }>();
+  let rejected = 0;
+  for (const line of text.split('\n')) {
+    const m = /^apiserver_flowcontrol_(current_executing_requests|current_inqueue_requests|rejected_requests_total)\{([^}]*)\} (\S+)/.exec(line);
+    if (!m) continue;
+    const v = Number(m[3]);
+    if (m[1] === 'rejected_requests_total') {
+      if (!/reason="cancelled"/.test(m[2]!)) rejected += v;
+      continue;
+    }
+    const level = /priority_level="([^"]*)"/.exec(m[2]!)?.[1] ?? '?';
+    const e = per.get(level) ?? { exec: 0, queued: 0 };
+    if (m[1] === 'current_executing_requests') e.exec += v;
+    else e.queued += v;
+    per.set(level, e);
+  }
+  const levels = [...per].filter(([, e]) => e.exec + e.queued > 0).map(([l, e]) => `${l} ${e.exec}/${e.queued}`);
+  return per.size ? `exec/queued ${levels.join(', ') || 'idle'}, rejected ${rejected}` : '';
 }
 
 async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
@@ -197,11 +249,15 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
   // the API server's requests on one event loop. Without it, `k8ts server` runs all three in one process.
   const control: { child: ChildProcess; out: () => string }[] = [];
   if (SPLIT) {
-    control.push(await spawnK8ts(['apiserver', '--data-dir', dir, '--port', '0', ...p.apiFlags], /listening on/));
-    control.push(await spawnK8ts(['controller-manager', '--kubeconfig', kubeconfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmFlags], /controller manager started/));
-    control.push(await spawnK8ts(['scheduler', '--kubeconfig', kubeconfig, '--leader-elect=false', '--kube-api-qps', '5000', '--kube-api-burst', '5000'], /scheduler is running/));
+    control.push(await spawnK8ts(['apiserver', '--data-dir', dir, '--port', '0', ...p.apiFlags, ...EXTRA_API_FLAGS], /listening on/));
+    const cmConfig = ADMIN_CLIENTS ? kubeconfig : await identityKubeconfig(dir, kubeconfig, 'controller-manager', 'system:kube-controller-manager', []);
+    const schedConfig = ADMIN_CLIENTS ? kubeconfig : await identityKubeconfig(dir, kubeconfig, 'scheduler', 'system:kube-scheduler', []);
+    // As kubeadm runs it: each controller as its own kube-system service account.
+    const cmIdentity = ADMIN_CLIENTS ? [] : ['--use-service-account-credentials'];
+    control.push(await spawnK8ts(['controller-manager', '--kubeconfig', cmConfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmIdentity, ...cmFlags], /controller manager started/));
+    control.push(await spawnK8ts(['scheduler', '--kubeconfig', schedConfig, '--leader-elect=false', '--kube-api-qps', '5000', '--kube-api-burst', '5000'], /scheduler is running/));
   } else {
-    control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags], /is ready/));
+    control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags, ...EXTRA_API_FLAGS], /is ready/));
   }
   const hollows: { child: ChildProcess; out: () => string; port: number; prefix: string }[] = [];
   const names = SPLIT ? ['apiserver', 'controller-manager', 'scheduler'] : ['server'];
@@ -213,16 +269,23 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
       const all = nodes.store.list();
       return `nodes not Ready ${all.filter((n) => ready(n) !== 'True').length}/${all.length}, pods ${pods.store.list().length} (Running ${pods.store.list().filter((x) => (x.status as { phase?: string } | undefined)?.phase === 'Running').length})`;
     },
+    async () => apfSummary((await client.requestRaw('GET', '/metrics')).body.toString()),
   );
   const client = new RestClient(loadKubeconfig(kubeconfig), { component: 'bench-failover', qps: 1000, burst: 1000 });
   const nodes = new Informer<KubeObject>(client, NODES);
   const pods = new Informer<KubeObject>(client, PODS);
   try {
+    let hollowConfig = kubeconfig;
+    if (!ADMIN_CLIENTS) {
+      hollowConfig = await identityKubeconfig(dir, kubeconfig, 'hollow-nodes', HOLLOW_USER, ['system:nodes']);
+      const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'k8ts-hollow-nodes' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: HOLLOW_USER }] };
+      await client.create({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', namespaced: false }, undefined, crb as unknown as KubeObject);
+    }
     // --hollow-procs N: the fleet split over N processes (node names hollow-node-p<k>-<i>), started together.
     const starts = Array.from({ length: HOLLOW_PROCS }, async (_, k) => {
       const count = Math.floor(NODES_N / HOLLOW_PROCS) + (k < NODES_N % HOLLOW_PROCS ? 1 : 0);
       const prefix = HOLLOW_PROCS > 1 ? `hollow-node-p${k}-` : 'hollow-node-';
-      const h = await spawnK8ts(['hollow-nodes', '--kubeconfig', kubeconfig, '--count', String(count), '--name-prefix', prefix, '--lease-duration', String(p.leaseSeconds), '--root-dir', join(dir, `hollow-${k}`)], /hollow nodes running/);
+      const h = await spawnK8ts(['hollow-nodes', '--kubeconfig', hollowConfig, '--count', String(count), '--name-prefix', prefix, '--lease-duration', String(p.leaseSeconds), '--root-dir', join(dir, `hollow-${k}`)], /hollow nodes running/);
       hollows.push({ ...h, prefix, port: Number(/control API on http:\/\/127\.0\.0\.1:(\d+)/.exec(h.out())![1]) });
     });
     await Promise.all(starts);

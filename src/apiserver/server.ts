@@ -37,6 +37,9 @@ import { startKubernetesService, type KubernetesServiceController } from './cont
 import type { TolerationDefaults } from '../auth/admission/default-toleration-seconds.js';
 import { INSECURE_USER, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
 import { DEFAULT_MAX_IN_FLIGHT, MaxInFlight, writeTooManyRequests, type MaxInFlightOptions } from './http/max-in-flight.js';
+import { PriorityAndFairness } from './flowcontrol/filter.js';
+import { ensureFlowcontrolObjects } from './flowcontrol/objects.js';
+import type { Registry as MetricsRegistry } from 'prom-client';
 
 /** Whom a request that failed authentication is audited as: nobody, as upstream. */
 const ANONYMOUS_AUDIT_USER: UserInfo = { username: '', groups: [] };
@@ -87,6 +90,11 @@ export interface ApiServerOptions {
   kubeletClient?: KubeletClientConfig;
   /** --max-requests-inflight / --max-mutating-requests-inflight (upstream's defaults 400 / 200; 0 = no limit). */
   maxInFlight?: MaxInFlightOptions;
+  /**
+   * --enable-priority-and-fairness (upstream's default: on): API Priority and Fairness replaces the
+   * max-in-flight filter, and the two limits added together are the server's concurrency limit.
+   */
+  priorityAndFairness?: boolean;
 }
 
 export interface RunningApiServer {
@@ -105,8 +113,10 @@ export interface RunningApiServer {
    * one is verified against the cluster CA and authenticates its requests.
    */
   connectInProcess: Connect;
-  /** The max-in-flight filter: requests counted now and refused so far. */
+  /** The max-in-flight filter: requests counted now and refused so far (only when priority and fairness is off). */
   inFlight: MaxInFlight;
+  /** API Priority and Fairness, unless turned off. */
+  flowControl?: PriorityAndFairness;
   close(): Promise<void>;
 }
 
@@ -205,7 +215,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     throw new Error(`an insecure (plain HTTP, unauthenticated) API server may listen on loopback only, not ${opts.host}`);
   }
   const discovery = new Discovery();
-  const inFlight = new MaxInFlight(opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  const limits = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  const inFlight = new MaxInFlight(limits);
+  const flowControl = opts.priorityAndFairness === false ? undefined : new PriorityAndFairness({ serverConcurrencyLimit: Math.max(0, limits.readOnly) + Math.max(0, limits.mutating) });
+  let metricsRegistry: MetricsRegistry | undefined;
+  if (flowControl) {
+    const { schemas, levels } = flowControl.configuration();
+    flowControl.adoptUids(await ensureFlowcontrolObjects(registry, schemas, levels));
+  }
   let openapi: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined;
 
   // The insecure port of a secure server skips authentication and authorization, not admission (as upstream's did).
@@ -233,15 +250,26 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           user = await impersonate(req, authenticatedAs, sec.authz);
           attrs.user = user;
           // Upstream's filter order: after impersonation, before authorization.
-          if (!inFlight.admit(req.method ?? 'GET', rr, user, res)) {
+          if (flowControl) {
+            const admitted = flowControl.admit(req, res, rr, user, pathname);
+            if (admitted !== true && !(await admitted)) return;
+          } else if (!inFlight.admit(req.method ?? 'GET', rr, user, res)) {
             writeTooManyRequests(res);
             return;
           }
           authorize(sec, attrs);
-        } else inFlight.admit(req.method ?? 'GET', rr, user, res); // counted; never refused (system:masters)
+        } else if (flowControl) flowControl.admit(req, res, rr, user, pathname); // system:masters: exempt, never waits
+        else inFlight.admit(req.method ?? 'GET', rr, user, res); // counted; never refused (system:masters)
         if (HEALTH_PATHS.has(pathname) || pathname.startsWith('/healthz/') || pathname.startsWith('/livez/') || pathname.startsWith('/readyz/')) {
           res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
           res.end('ok');
+          return;
+        }
+        if (pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+          metricsRegistry ??= (flowControl ?? new PriorityAndFairness({ serverConcurrencyLimit: 0 })).stats.registry();
+          const text = await metricsRegistry.metrics();
+          res.writeHead(200, { 'Content-Type': metricsRegistry.contentType, 'X-Content-Type-Options': 'nosniff' });
+          res.end(text);
           return;
         }
         if (pathname.startsWith('/openapi/') || pathname === '/swagger-2.0.0.pb-v1') {
@@ -319,6 +347,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     serviceAllocators,
     repairServiceAllocations,
     inFlight,
+    flowControl,
     connectInProcess: inProcessConnector(inProcess, inProcessOpen, security?.pki.caCertPem),
     close: async () => {
       clearInterval(repairTimer);

@@ -46,6 +46,7 @@ export interface ServerFlags {
   kubeletCertificateAuthority?: string;
   maxRequestsInflight: string;
   maxMutatingRequestsInflight: string;
+  enablePriorityAndFairness: boolean;
 }
 
 function seconds(v: string, flag: string): number {
@@ -90,8 +91,9 @@ export function addApiServerFlags(cmd: Command): Command {
     .option('--kubelet-client-certificate <file>', 'client certificate the API server shows kubelets (default: kube-apiserver-kubelet-client, issued from the cluster CA)')
     .option('--kubelet-client-key <file>', 'key of --kubelet-client-certificate')
     .option('--kubelet-certificate-authority <file>', 'verify kubelets\' serving certificates against this CA (default: not verified, as upstream)')
-    .option('--max-requests-inflight <n>', 'read-only requests (long-running ones excepted) in progress at once; more get 429 with Retry-After (0: no limit)', '400')
-    .option('--max-mutating-requests-inflight <n>', 'mutating requests in progress at once; more get 429 with Retry-After (0: no limit)', '200');
+    .option('--max-requests-inflight <n>', 'read-only requests (long-running ones excepted) in progress at once; more get 429 with Retry-After (0: no limit). With priority and fairness, this plus the next is the server\'s concurrency limit', '400')
+    .option('--max-mutating-requests-inflight <n>', 'mutating requests in progress at once; more get 429 with Retry-After (0: no limit)', '200')
+    .option('--enable-priority-and-fairness [bool]', 'API Priority and Fairness: requests classified by FlowSchema into priority levels, each with its share of the concurrency limit and its own fair queues (off: the max-in-flight limits)', (v) => v !== 'false', true);
 }
 
 function metricResolutionMs(v: string): number {
@@ -222,6 +224,7 @@ export async function runApiServer(flags: ServerFlags): Promise<RunningControlPl
     kubernetesService: { advertiseAddress: advertiseAddress(flags) },
     metrics: { resolutionMs: metricResolutionMs(flags.metricResolution) },
     maxInFlight: { readOnly: count(flags.maxRequestsInflight, '--max-requests-inflight'), mutating: count(flags.maxMutatingRequestsInflight, '--max-mutating-requests-inflight') },
+    priorityAndFairness: flags.enablePriorityAndFairness,
   });
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const host = flags.bindAddress === '0.0.0.0' || flags.bindAddress === '::' ? '127.0.0.1' : flags.bindAddress;

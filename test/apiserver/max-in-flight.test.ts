@@ -50,7 +50,7 @@ function holdMutatingSlot(name: string): { finish: () => Promise<number> } {
 }
 
 before(async () => {
-  s = await startTestServer({ secure: true, api: { maxInFlight: { readOnly: 1, mutating: 1 } } });
+  s = await startTestServer({ secure: true, api: { maxInFlight: { readOnly: 1, mutating: 1 }, priorityAndFairness: false } });
   aliceConfig = await s.kubeconfigFor('alice');
   const admin = s.kubeconfig;
   const r = await kubectl(admin, ['create', 'rolebinding', 'alice-edit', '--clusterrole', 'edit', '--user', 'alice', '-n', 'default']);

@@ -31,6 +31,7 @@ const EXTRA: SchemaGroupVersion[] = [
   },
   { group: 'networking.k8s.io', version: 'v1', kinds: ['Ingress', 'IngressClass', 'NetworkPolicy', 'IPAddress', 'ServiceCIDR'] },
   { group: 'scheduling.k8s.io', version: 'v1', kinds: ['PriorityClass'] },
+  { group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kinds: ['FlowSchema', 'PriorityLevelConfiguration'] },
 ];
 
 /** Kinds that are only ever request or response bodies: they get a GVK but no List. */

@@ -9,6 +9,7 @@ import { cronJobPrinter, jobPrinter } from './printers/batch.js';
 import { configMapPrinter, namespacePrinter, resourceQuotaPrinter, secretPrinter, serviceAccountPrinter } from './printers/config.js';
 import { coreEventPrinter, eventsV1Printer } from './printers/events.js';
 import { leasePrinter } from './printers/leases.js';
+import { flowSchemaPrinter, priorityLevelConfigurationPrinter } from './printers/flowcontrol.js';
 import { certificateSigningRequestPrinter } from './printers/certificates.js';
 import { endpointSlicePrinter, endpointsPrinter, servicePrinter } from './printers/networking.js';
 import { nodePrinter } from './printers/nodes.js';
@@ -51,6 +52,8 @@ const PRINTERS = new Map<string, Printer>([
   ['events.k8s.io/events', eventsV1Printer],
   ['policy/poddisruptionbudgets', podDisruptionBudgetPrinter],
   ['scheduling.k8s.io/priorityclasses', priorityClassPrinter],
+  ['flowcontrol.apiserver.k8s.io/flowschemas', flowSchemaPrinter],
+  ['flowcontrol.apiserver.k8s.io/prioritylevelconfigurations', priorityLevelConfigurationPrinter],
   ['autoscaling/horizontalpodautoscalers', horizontalPodAutoscalerPrinter],
   ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestPrinter],
 ]);
