@@ -11,7 +11,7 @@ import { applyDefaults } from '../../api/defaults/index.js';
 import { validateObject, validatePodEphemeralContainersUpdate } from '../../api/validation/index.js';
 import { objectKey, listPrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { decodeKV, encodeForStorage, eventObject, eventPrevObject, rememberWritten, stampResourceVersion } from './codec.js';
+import { decodeKV, encodeForStorage, eventObject, eventPrevObject, rememberWritten, sharedDecoded, stampResourceVersion } from './codec.js';
 import { matchesFieldSelector, selectableFields } from './fieldsets.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
@@ -368,8 +368,11 @@ export class ResourceStore {
         throw notFound(this.gr, name);
       }
       const current = this.decode(kv);
-      // A second parse of the stored text is cheaper than structuredClone of the first.
-      const old = this.decode(kv);
+      // The old object is only read: the watch cache's copy when it has this revision
+      // (a binding right after the pod's create), else a second parse of the stored
+      // text, cheaper than structuredClone of the first.
+      const shared = this.conversion ? undefined : sharedDecoded(key, kv.modRevision);
+      const old = shared ?? this.decode(kv);
       const desired = await mutate(current);
       const wantRV = desired.metadata.resourceVersion;
       if (wantRV !== undefined && wantRV !== '' && wantRV !== String(kv.modRevision)) {
@@ -393,7 +396,7 @@ export class ResourceStore {
       // Stored values are canonical (encodeForStorage of what was decoded), so the stored text is the old object's.
       if (this.conversion ? encodeForStorage(next) === encodeForStorage(old) : value === kv.value) {
         // A no-op write keeps the resourceVersion, as upstream.
-        return { object: this.stamp(old), created: false };
+        return { object: this.stamp(shared ? this.decode(kv) : old), created: false };
       }
       try {
         if (p.shareWritten && !this.conversion) rememberWritten(key, value, next);
