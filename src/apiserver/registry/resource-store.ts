@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyValue, Store, WatchEvent, Watcher } from '../../storage/interface.js';
+import type { KeyValue, Store, WatchEvent, WatchTrigger, Watcher } from '../../storage/interface.js';
 import { StorageError, isStorageError } from '../../storage/errors.js';
 import type { ResourceInfo } from '../../api/scheme/resources.js';
 import type { KubeList, KubeObject } from '../../api/types.js';
@@ -89,6 +89,9 @@ export function parseResourceVersion(rv: string | undefined): number {
   return Number(rv);
 }
 
+/** The field each resource's watch cache indexes watchers by, as upstream's cacher triggers. */
+const TRIGGER_FIELDS: Record<string, string> = { '/pods': 'spec.nodeName' };
+
 /** Endpoints served from another version's stored objects: events.k8s.io/v1 over core Events, autoscaling/v1 over v2 HPAs. */
 function conversionFor(info: ResourceInfo): Conversion | undefined {
   if (info.group === 'events.k8s.io') return eventsV1Conversion;
@@ -107,6 +110,8 @@ export class ResourceStore {
   private readonly gr;
   /** Endpoints whose shape differs from the stored one (events.k8s.io/v1 over core Events). */
   private readonly conversion: Conversion | undefined;
+  private readonly triggerField: string | undefined;
+  private readonly triggerOf: WatchTrigger['of'] | undefined;
 
   constructor(
     readonly info: ResourceInfo,
@@ -116,6 +121,19 @@ export class ResourceStore {
     this.fieldGetters = selectableFields(info);
     this.gr = { group: info.group, resource: info.resource };
     this.conversion = conversionFor(info);
+    this.triggerField = TRIGGER_FIELDS[`${info.group}/${info.resource}`];
+    const get = this.triggerField !== undefined && !this.conversion ? this.fieldGetters[this.triggerField] : undefined;
+    if (get) {
+      // One function per store, so the cache computes each event's values once.
+      this.triggerOf = (ev) => {
+        const cur = get(eventObject(ev));
+        if (ev.type !== 'MODIFIED') return [cur];
+        const prev = eventPrevObject(ev);
+        if (prev === null) return undefined;
+        const before = get(prev);
+        return before === cur ? [cur] : [cur, before];
+      };
+    }
   }
 
   private decode(kv: KeyValue): KubeObject {
@@ -550,7 +568,7 @@ export class ResourceStore {
     }
     const matches = (o: KubeObject | null): boolean => o !== null && this.matches(o, p);
     return this.store.watch(
-      { key: prefix, recursive: true, fromRevision: from, bookmarkIntervalMs: p.allowBookmarks ? 60_000 : undefined },
+      { key: prefix, recursive: true, fromRevision: from, bookmarkIntervalMs: p.allowBookmarks ? 60_000 : undefined, trigger: this.triggerFor(p.fieldSelector) },
       {
         onEvent: (ev: WatchEvent): void | Promise<void> => {
           if (ev.type === 'BOOKMARK') {
@@ -588,6 +606,17 @@ export class ResourceStore {
         },
       },
     );
+  }
+
+  /**
+   * The watch cache's trigger for a selector that pins the resource's trigger
+   * field (pods: spec.nodeName=<node>, as upstream's pod triggers): only
+   * events whose object had or has that value can reach such a watcher.
+   */
+  private triggerFor(sel: FieldSelector | undefined): WatchTrigger | undefined {
+    if (!this.triggerOf || !sel) return undefined;
+    const r = sel.find((q) => q.field === this.triggerField && q.op === '=');
+    return r ? { value: r.value, of: this.triggerOf } : undefined;
   }
 
   private bookmark(rv: number, initialEventsEnd: boolean): KubeObject {
