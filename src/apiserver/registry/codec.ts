@@ -120,11 +120,26 @@ export function storedJson(obj: KubeObject): string | undefined {
 // was decoded from. A pod's binding reads the pod its create just stored and
 // the binding's event names that text as its previous value: both take the
 // object from here instead of parsing the text again (a third of the decoding
-// in the scheduler benchmark). Objects here are shared, so read-only.
-const LATEST = 1024;
+// in the scheduler benchmark). Objects here are shared, so read-only. Sized
+// for a scheduler thousands of pods behind their creates (each of the creates
+// and bindings between a pod's two writes pushes older keys towards the
+// end): some 3.6 KB a pod, 30 MB at most, and let go once writes stop.
+const LATEST = 8192;
+const IDLE_MS = 30_000;
 const latest = new Map<string, { value: string; revision: number; obj: KubeObject }>();
+let lastNoted = 0;
+let idleTimer: NodeJS.Timeout | undefined;
+
+function releaseWhenIdle(): void {
+  idleTimer = undefined;
+  const quiet = Date.now() - lastNoted;
+  if (quiet >= IDLE_MS) latest.clear();
+  else (idleTimer = setTimeout(releaseWhenIdle, IDLE_MS - quiet)).unref();
+}
 
 function noteLatest(ev: WatchEvent, obj: KubeObject): void {
+  lastNoted = Date.now();
+  if (idleTimer === undefined) (idleTimer = setTimeout(releaseWhenIdle, IDLE_MS)).unref();
   const before = latest.get(ev.key);
   // A watcher that fell behind decodes old events again: they must not replace newer ones.
   if (before !== undefined && before.revision >= ev.revision) return;
@@ -151,6 +166,12 @@ export function sharedDecoded(key: string, revision: number): KubeObject | undef
 export function eventObject(ev: WatchEvent): KubeObject {
   let o = decodedNew.get(ev);
   if (o === undefined) {
+    // A watcher far behind the others asks for an event whose object is no longer among the recent events' ones.
+    const l = latest.get(ev.key);
+    if (l !== undefined && l.revision === ev.revision && ev.type !== 'DELETED') {
+      decodedNew.set(ev, l.obj);
+      return l.obj;
+    }
     try {
       o = (ev.type !== 'DELETED' ? takeWritten(ev) : undefined) ?? decodeStored(ev.key, ev.value, ev.revision);
       storedText.set(o, { value: ev.value, revision: ev.revision });
@@ -172,7 +193,9 @@ export function eventObject(ev: WatchEvent): KubeObject {
 export function eventPrevObject(ev: WatchEvent): KubeObject | null {
   let o = decodedPrev.get(ev);
   if (o === undefined) {
+    const l = ev.prevValue === undefined ? undefined : latest.get(ev.key);
     if (ev.prevValue === undefined) o = null;
+    else if (l !== undefined && l.value === ev.prevValue) o = l.obj;
     else {
       try {
         o = decodeStored(ev.key, ev.prevValue, ev.revision);
