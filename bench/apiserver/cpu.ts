@@ -1,11 +1,13 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
 // --watchers N: N JSON watches of the written collection (from the current revision) while measuring, as
 // informers, the scheduler and controllers hold; each write is then also an event sent N times.
 // --watch-selector SEL: the watchers' fieldSelector, e.g. spec.nodeName=n1 as each kubelet watches its pods.
 // --warmup N: requests before the measurement. The default 500 leaves V8's optimising compiler busy for the
 // first thousands of requests (a third of the CPU of a 3,000-create run); some 10,000 measure the steady state.
+// --op bind measures a create and then a pods/binding (the scheduler's write) of each pod: one op is both requests,
+// as in the scheduler benchmark, where the pod's create event has reached the watchers before its binding.
 // --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
 // --as: who sends them. admin (default): the kubeconfig's system:masters certificate over TLS; user: an ordinary
 // user's client certificate allowed by a RoleBinding to edit, so RBAC searches bindings (issue #10's secure case);
@@ -107,10 +109,19 @@ async function main(): Promise<void> {
       const n = i % LEASES;
       return must(send('PUT', `/apis/coordination.k8s.io/v1/namespaces/b/leases/node-${n}`, lease(n, ++renewals[n]!)), 200);
     };
-    const one = op === 'lease' ? renew : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
+    const bind = (name: string) =>
+      must(post(`/api/v1/namespaces/b/pods/${name}/binding`, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: `node-${name.length % 7}` } })), 201);
+    const one = op === 'lease' ? renew : op === 'bind' ? async (i: number) => {
+      await must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
+      await bind(`p${i}`);
+    } : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
     if (op === 'lease') await runConcurrent(LEASES, Math.min(clients, 16), (i) => must(post('/apis/coordination.k8s.io/v1/namespaces/b/leases', lease(i, 0)), 201));
     // Warm-up: JIT, TLS sessions, caches.
-    await runConcurrent(warmup, clients, (i) => (op === 'lease' ? renew(i) : must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201)));
+    await runConcurrent(warmup, clients, async (i) => {
+      if (op === 'lease') return renew(i);
+      await must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201);
+      if (op === 'bind') await bind(`w${i}`);
+    });
     const watchAgent = new https.Agent({ keepAlive: true, maxSockets: Math.max(1, watchers), ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
     let eventBytes = 0;
     if (watchers > 0) {
@@ -135,13 +146,16 @@ async function main(): Promise<void> {
         ),
       );
     }
+    // The server's CPU for the events counts too: wait until the watchers have had them (no byte for 300 ms; 60 s at most).
+    const settle = async () => {
+      for (let last = -1, waited = 0; watchers > 0 && eventBytes !== last && waited < 60_000; waited += 300) {
+        last = eventBytes;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    };
     const c0 = await cpuMs(child.pid!);
     const r = await runConcurrent(creates, clients, one);
-    // The server's CPU for the events counts too: wait until the watchers have had them (no byte for 300 ms; 60 s at most).
-    for (let last = -1, waited = 0; watchers > 0 && eventBytes !== last && waited < 60_000; waited += 300) {
-      last = eventBytes;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
+    await settle();
     const c1 = await cpuMs(child.pid!);
     const s = summarize(r.latencies);
     const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');

@@ -80,9 +80,20 @@ export function parseApiVersion(apiVersion: string): { group: string; version: s
   return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
+// The current second's timestamp, made once a second: a pod's create asks for
+// it three times (creationTimestamp, managedFields, the binding's condition).
+let stampSecond = NaN;
+let stampText = '';
+
 /** Kubernetes timestamps have second precision, RFC 3339 in UTC. */
-export function nowTimestamp(d = new Date()): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function nowTimestamp(d?: Date): string {
+  if (d !== undefined) return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== stampSecond) {
+    stampText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    stampSecond = second;
+  }
+  return stampText;
 }
 
 /** MicroTime (events.k8s.io eventTime, lease renewTime): microsecond precision. */

@@ -90,6 +90,24 @@ export interface WatchOptions {
   fromRevision: number;
   /** Send a BOOKMARK event carrying the current revision this often. */
   bookmarkIntervalMs?: number;
+  /**
+   * Only events whose trigger values include this one can matter to the
+   * watcher (upstream's cacher triggers: a kubelet's spec.nodeName=<node>):
+   * a watch cache may then leave the others out instead of handing every
+   * event of the resource to thousands of watchers. A hint: the handler
+   * still filters, and a store may deliver everything.
+   */
+  trigger?: WatchTrigger;
+}
+
+export interface WatchTrigger {
+  value: string;
+  /**
+   * The trigger values of an event (its object's and its previous object's);
+   * undefined when they cannot be told, and then every watcher gets it. The
+   * same function for every watch of a key, so each event is computed once.
+   */
+  of(event: WatchEvent): readonly string[] | undefined;
 }
 
 export interface Watcher {

@@ -78,6 +78,8 @@ export class TransformingStore implements Store {
   }
 
   watch(opts: WatchOptions, handlers: WatchHandlers): Watcher {
+    // Triggers read events' values, which below this store are still encrypted.
+    if (opts.trigger && this.t.applies(opts.key)) opts = { ...opts, trigger: undefined };
     return this.inner.watch(opts, {
       onEvent: (ev: WatchEvent) => {
         if (!this.t.applies(ev.key) || ev.type === 'BOOKMARK') return handlers.onEvent(ev);

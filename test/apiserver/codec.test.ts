@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../../src/api/types.js';
-import { encodeForStorage, eventObject, rememberWritten, storedJson } from '../../src/apiserver/registry/codec.js';
+import { encodeForStorage, eventObject, eventPrevObject, rememberWritten, sharedDecoded, storedJson } from '../../src/apiserver/registry/codec.js';
 import type { WatchEvent } from '../../src/storage/interface.js';
 
 const pod = (): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'd', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
@@ -41,4 +41,31 @@ test('the object a write shared is the event object, sent as the text stored', (
 
 test('objects that are no event objects have no stored text', () => {
   assert.equal(storedJson(pod()), undefined);
+});
+
+test("the latest event object of a key serves the next write's read and the next event's previous object", () => {
+  const key = '/registry/pods/d/latest';
+  const v1 = encodeForStorage(pod());
+  const added: WatchEvent = { type: 'ADDED', key, value: v1, revision: 20, createRevision: 20 };
+  const first = eventObject(added);
+  // The object at that revision, as the watchers have it; no other revision.
+  assert.equal(sharedDecoded(key, 20), first);
+  assert.equal(sharedDecoded(key, 21), undefined);
+  const v2 = encodeForStorage({ ...pod(), spec: { nodeName: 'n1', containers: [] } });
+  const modified: WatchEvent = { type: 'MODIFIED', key, value: v2, revision: 21, createRevision: 20, prevValue: v1 };
+  const second = eventObject(modified);
+  assert.equal(eventPrevObject(modified), first);
+  assert.equal(sharedDecoded(key, 21), second);
+  assert.equal(sharedDecoded(key, 20), undefined);
+  // An old event decoded again (a watcher that fell behind) does not replace the newer object.
+  eventObject({ ...added });
+  assert.equal(sharedDecoded(key, 21), second);
+  // A previous value that is not the latest object's text is decoded from that text.
+  const other: WatchEvent = { type: 'MODIFIED', key, value: v1, revision: 22, createRevision: 20, prevValue: encodeForStorage({ ...pod(), spec: {} }) };
+  eventObject(other);
+  const prev = eventPrevObject(other)!;
+  assert.deepEqual(prev.spec, {});
+  // Deleted: nothing is at hand any more.
+  eventObject({ type: 'DELETED', key, value: v1, revision: 23, createRevision: 20, prevValue: v1 });
+  assert.equal(sharedDecoded(key, 22), undefined);
 });

@@ -152,6 +152,36 @@ describe('API semantics', () => {
     assert.match(again.body.message, /already assigned to node "node-a"/);
   });
 
+  test("a node's pod watch (spec.nodeName=) sees its pods bound, whole, and no other node's", async () => {
+    const within = <T>(p: Promise<T>, what: string): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within 10 s`)), 10_000)));
+      return Promise.race([p, late]).finally(() => clearTimeout(timer));
+    };
+    const list = await req('GET', '/api/v1/namespaces/sem/pods');
+    const rv = list.body.metadata.resourceVersion;
+    // A watch of every pod decodes each create's event, so the binding reads the pod the watch cache holds.
+    const all = watch(`/api/v1/namespaces/sem/pods?watch=true&resourceVersion=${rv}`, (evs) => evs.some((e) => e.type === 'MODIFIED' && e.object.metadata.name === 'nb2'));
+    const mine = watch(`/api/v1/namespaces/sem/pods?watch=true&resourceVersion=${rv}&fieldSelector=spec.nodeName%3Dnode-s`, (evs) => evs.some((e) => e.object.metadata.name === 'nb2'));
+    const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { l: name } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const bind = (name: string, node: string) => req('POST', `/api/v1/namespaces/sem/pods/${name}/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
+    for (const name of ['nb1', 'nb0', 'nb2']) assert.equal((await req('POST', '/api/v1/namespaces/sem/pods', pod(name))).code, 201);
+    assert.equal((await bind('nb1', 'node-s')).code, 201);
+    assert.equal((await bind('nb0', 'node-t')).code, 201);
+    assert.equal((await bind('nb2', 'node-s')).code, 201);
+    const [evs, allEvs] = await Promise.all([within(mine, 'the node-s watch'), within(all, 'the watch of all pods')]);
+    assert.deepEqual(evs.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED nb1', 'ADDED nb2']);
+    const got = await req('GET', '/api/v1/namespaces/sem/pods/nb1');
+    assert.deepEqual(evs[0].object, got.body, 'the event carries the pod as stored');
+    assert.equal(got.body.spec.nodeName, 'node-s');
+    assert.equal(got.body.spec.containers[0].image, 'i');
+    assert.deepEqual(got.body.metadata.labels, { l: 'nb1' });
+    assert.equal(got.body.status.conditions.find((c: any) => c.type === 'PodScheduled').status, 'True');
+    const created = allEvs.find((e) => e.type === 'ADDED' && e.object.metadata.name === 'nb1').object;
+    assert.equal(created.spec.nodeName, undefined, 'the created pod as the watchers had it is left as it was');
+    assert.ok(Number(got.body.metadata.resourceVersion) > Number(created.metadata.resourceVersion));
+  });
+
   test('watch from a resourceVersion sees later events in order; selectors turn exits into DELETED', async () => {
     const start = await req('POST', '/api/v1/namespaces/sem/configmaps', cm('w1', { w: 'yes' }));
     const rv = start.body.metadata.resourceVersion;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { CachedStore } from '../../src/storage/cache/cached-store.js';
-import type { Store, WatchHandlers, WatchOptions, Watcher } from '../../src/storage/interface.js';
+import type { Store, WatchEvent, WatchHandlers, WatchOptions, Watcher } from '../../src/storage/interface.js';
 import { SqliteStore } from '../../src/storage/sqlite/store.js';
 import { Collector, sleep } from './conformance/harness.js';
 
@@ -164,6 +164,46 @@ describe('watch cache', () => {
     assert.equal(counting.opened, 1, 'the single-key watch is covered by the prefix source');
     a.stop();
     b.stop();
+  });
+
+  test("a triggered watcher gets the events its value names (object's or previous object's) and those whose values cannot be told", async () => {
+    open();
+    let computed = 0;
+    // The value's "n", as the API server's pod trigger reads spec.nodeName; text that is not JSON cannot be told.
+    const of = (ev: WatchEvent): string[] | undefined => {
+      computed++;
+      const n = (v: string | undefined) => (v === undefined ? undefined : (JSON.parse(v) as { n: string }).n);
+      try {
+        const cur = n(ev.value)!;
+        const prev = n(ev.prevValue);
+        return prev === undefined || prev === cur ? [cur] : [cur, prev];
+      } catch {
+        return undefined;
+      }
+    };
+    const from = await cache.currentRevision();
+    const at = (value?: string) => Collector.start(cache, { key: P, recursive: true, fromRevision: from, trigger: value === undefined ? undefined : { value, of } });
+    const a = at('a');
+    const b = at('b');
+    const all = at();
+    const others = Array.from({ length: 200 }, () => at('z'));
+    const p1 = await cache.create(`${P}p1`, '{"n":"a"}');
+    const p2 = await cache.create(`${P}p2`, '{"n":"b"}');
+    const moved = await cache.update(`${P}p1`, '{"n":"b"}', p1.modRevision);
+    const p3 = await cache.create(`${P}p3`, '{"n":"c"}');
+    const odd = await cache.create(`${P}p4`, 'not json');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the watchers did not all get revision ${odd.modRevision} within 10 s`)), 10_000)));
+    await Promise.race([Promise.all([a, b, all, ...others].map((c) => c.untilRevision(odd.modRevision))), late]);
+    clearTimeout(timer);
+    const revs = (c: Collector) => c.changes.map((e) => e.revision);
+    assert.deepEqual(revs(a), [p1.modRevision, moved.modRevision, odd.modRevision]);
+    assert.deepEqual(revs(b), [p2.modRevision, moved.modRevision, odd.modRevision]);
+    assert.deepEqual(revs(all), [p1.modRevision, p2.modRevision, moved.modRevision, p3.modRevision, odd.modRevision]);
+    for (const c of others) assert.deepEqual(revs(c), [odd.modRevision]);
+    assert.equal(computed, 5, 'each event is told once, however many watchers');
+    for (const c of [a, b, all, ...others]) c.stop();
+    assert.equal(counting.active, 0);
   });
 
   test('closing the cache ends its watchers with an error and closes the store', async () => {

@@ -1,11 +1,22 @@
 import { StatusError, badRequest, conflict } from '../../api/errors.js';
-import { nowTimestamp } from '../../api/types.js';
+import { nowTimestamp, type KubeObject } from '../../api/types.js';
 import { resourceFor } from '../../api/scheme/resources.js';
 import { readObjectBody } from './write.js';
 import { writeRaw } from './output.js';
 import type { RequestContext } from './context.js';
 
 const pods = resourceFor('', 'v1', 'pods')!;
+
+/** What a binding writes, copied; spec and status below these stay shared with the cache's pod. */
+function bindingCopy(pod: KubeObject): KubeObject {
+  const status = pod.status as { conditions?: unknown[] } | undefined;
+  return {
+    ...pod,
+    metadata: { ...pod.metadata },
+    spec: { ...(pod.spec as object) },
+    ...(status === undefined ? {} : { status: { ...status, ...(status.conditions ? { conditions: [...status.conditions] } : {}) } }),
+  };
+}
 
 /**
  * pods/binding (and the older namespaced bindings resource): the scheduler's
@@ -46,7 +57,7 @@ export async function handleBinding(ctx: RequestContext): Promise<void> {
       delete pod.metadata.resourceVersion;
       return pod;
     },
-    { dryRun: ctx.dryRun, subresource: 'binding', shareWritten: true },
+    { dryRun: ctx.dryRun, subresource: 'binding', shareWritten: true, copyShared: bindingCopy },
   );
   writeRaw(ctx, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyValue, Store, WatchEvent, Watcher } from '../../storage/interface.js';
+import type { KeyValue, Store, WatchEvent, WatchTrigger, Watcher } from '../../storage/interface.js';
 import { StorageError, isStorageError } from '../../storage/errors.js';
 import type { ResourceInfo } from '../../api/scheme/resources.js';
 import type { KubeList, KubeObject } from '../../api/types.js';
@@ -11,7 +11,7 @@ import { applyDefaults } from '../../api/defaults/index.js';
 import { validateObject, validatePodEphemeralContainersUpdate } from '../../api/validation/index.js';
 import { objectKey, listPrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { decodeKV, encodeForStorage, eventObject, eventPrevObject, rememberWritten, stampResourceVersion } from './codec.js';
+import { decodeKV, encodeForStorage, eventObject, eventPrevObject, rememberWritten, sharedDecoded, stampResourceVersion } from './codec.js';
 import { matchesFieldSelector, selectableFields } from './fieldsets.js';
 import { strategyFor, type Strategy } from './strategy.js';
 import { eventsV1Conversion, type Conversion } from './events-conversion.js';
@@ -53,6 +53,18 @@ export interface WriteParams {
   shareWritten?: boolean;
 }
 
+export interface UpdateParams extends WriteParams {
+  subresource?: string;
+  createIfMissing?: (() => KubeObject | Promise<KubeObject>) | undefined;
+  /**
+   * A copy of the current object that mutate may change, made from the watch
+   * cache's shared one (which nothing may change): copies of the parts mutate
+   * and the update's own bookkeeping (metadata, the top level) write, the rest
+   * shared. Used instead of parsing the stored text when the cache has it.
+   */
+  copyShared?: (shared: KubeObject) => KubeObject;
+}
+
 export interface DeleteParams extends WriteParams {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
@@ -89,6 +101,9 @@ export function parseResourceVersion(rv: string | undefined): number {
   return Number(rv);
 }
 
+/** The field each resource's watch cache indexes watchers by, as upstream's cacher triggers. */
+const TRIGGER_FIELDS: Record<string, string> = { '/pods': 'spec.nodeName' };
+
 /** Endpoints served from another version's stored objects: events.k8s.io/v1 over core Events, autoscaling/v1 over v2 HPAs. */
 function conversionFor(info: ResourceInfo): Conversion | undefined {
   if (info.group === 'events.k8s.io') return eventsV1Conversion;
@@ -107,6 +122,8 @@ export class ResourceStore {
   private readonly gr;
   /** Endpoints whose shape differs from the stored one (events.k8s.io/v1 over core Events). */
   private readonly conversion: Conversion | undefined;
+  private readonly triggerField: string | undefined;
+  private readonly triggerOf: WatchTrigger['of'] | undefined;
 
   constructor(
     readonly info: ResourceInfo,
@@ -116,6 +133,19 @@ export class ResourceStore {
     this.fieldGetters = selectableFields(info);
     this.gr = { group: info.group, resource: info.resource };
     this.conversion = conversionFor(info);
+    this.triggerField = TRIGGER_FIELDS[`${info.group}/${info.resource}`];
+    const get = this.triggerField !== undefined && !this.conversion ? this.fieldGetters[this.triggerField] : undefined;
+    if (get) {
+      // One function per store, so the cache computes each event's values once.
+      this.triggerOf = (ev) => {
+        const cur = get(eventObject(ev));
+        if (ev.type !== 'MODIFIED') return [cur];
+        const prev = eventPrevObject(ev);
+        if (prev === null) return undefined;
+        const before = get(prev);
+        return before === cur ? [cur] : [cur, before];
+      };
+    }
   }
 
   private decode(kv: KeyValue): KubeObject {
@@ -350,7 +380,7 @@ export class ResourceStore {
     namespace: string | undefined,
     name: string,
     mutate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
-    p: WriteParams & { subresource?: string; createIfMissing?: (() => KubeObject | Promise<KubeObject>) | undefined } = {},
+    p: UpdateParams = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
     const key = objectKey(this.info, namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -367,9 +397,12 @@ export class ResourceStore {
         }
         throw notFound(this.gr, name);
       }
-      const current = this.decode(kv);
-      // A second parse of the stored text is cheaper than structuredClone of the first.
-      const old = this.decode(kv);
+      // The old object is only read: the watch cache's copy when it has this revision
+      // (a binding right after the pod's create), else a second parse of the stored
+      // text, cheaper than structuredClone of the first.
+      const shared = this.conversion ? undefined : sharedDecoded(key, kv.modRevision);
+      const current = shared && p.copyShared ? p.copyShared(shared) : this.decode(kv);
+      const old = shared ?? this.decode(kv);
       const desired = await mutate(current);
       const wantRV = desired.metadata.resourceVersion;
       if (wantRV !== undefined && wantRV !== '' && wantRV !== String(kv.modRevision)) {
@@ -393,7 +426,7 @@ export class ResourceStore {
       // Stored values are canonical (encodeForStorage of what was decoded), so the stored text is the old object's.
       if (this.conversion ? encodeForStorage(next) === encodeForStorage(old) : value === kv.value) {
         // A no-op write keeps the resourceVersion, as upstream.
-        return { object: this.stamp(old), created: false };
+        return { object: this.stamp(shared ? this.decode(kv) : old), created: false };
       }
       try {
         if (p.shareWritten && !this.conversion) rememberWritten(key, value, next);
@@ -547,7 +580,7 @@ export class ResourceStore {
     }
     const matches = (o: KubeObject | null): boolean => o !== null && this.matches(o, p);
     return this.store.watch(
-      { key: prefix, recursive: true, fromRevision: from, bookmarkIntervalMs: p.allowBookmarks ? 60_000 : undefined },
+      { key: prefix, recursive: true, fromRevision: from, bookmarkIntervalMs: p.allowBookmarks ? 60_000 : undefined, trigger: this.triggerFor(p.fieldSelector) },
       {
         onEvent: (ev: WatchEvent): void | Promise<void> => {
           if (ev.type === 'BOOKMARK') {
@@ -585,6 +618,17 @@ export class ResourceStore {
         },
       },
     );
+  }
+
+  /**
+   * The watch cache's trigger for a selector that pins the resource's trigger
+   * field (pods: spec.nodeName=<node>, as upstream's pod triggers): only
+   * events whose object had or has that value can reach such a watcher.
+   */
+  private triggerFor(sel: FieldSelector | undefined): WatchTrigger | undefined {
+    if (!this.triggerOf || !sel) return undefined;
+    const r = sel.find((q) => q.field === this.triggerField && q.op === '=');
+    return r ? { value: r.value, of: this.triggerOf } : undefined;
   }
 
   private bookmark(rv: number, initialEventsEnd: boolean): KubeObject {

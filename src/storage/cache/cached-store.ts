@@ -161,6 +161,7 @@ export class CachedStore implements Store {
       matches: keyMatcher(opts.key, opts.recursive),
       lagLimit: this.lagLimit,
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
+      trigger: opts.trigger,
     });
   }
 

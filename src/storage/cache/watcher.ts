@@ -5,7 +5,7 @@
 // upstream's cacher drops a watcher that cannot keep up rather than letting
 // it slow the others down.
 import { StorageError } from '../errors.js';
-import type { WatchEvent, WatchHandlers, Watcher } from '../interface.js';
+import type { WatchEvent, WatchHandlers, WatchTrigger, Watcher } from '../interface.js';
 import { logger } from '../../util/log.js';
 import type { WatchSource } from './source.js';
 
@@ -18,6 +18,33 @@ export interface CacheWatcherOptions {
   matches: (key: string) => boolean;
   lagLimit: number;
   bookmarkIntervalMs?: number;
+  /** Events whose trigger values leave this one out are skipped (the source does not even pump the watcher for them). */
+  trigger?: WatchTrigger;
+}
+
+// Each event's trigger values, computed once whichever watcher asks first.
+const triggerValues = new WeakMap<WatchEvent, readonly string[] | null>();
+
+/** An event's trigger values; null when they cannot be told (every watcher must look). */
+export function triggerValuesOf(of: WatchTrigger['of'], event: WatchEvent): readonly string[] | null {
+  let values = triggerValues.get(event);
+  if (values === undefined) {
+    let v: readonly string[] | undefined;
+    try {
+      v = of(event);
+    } catch {
+      v = undefined;
+    }
+    values = v ?? null;
+    triggerValues.set(event, values);
+  }
+  return values;
+}
+
+/** Whether an event can matter to a watcher with this trigger. */
+function triggerHit(t: WatchTrigger, event: WatchEvent): boolean {
+  const values = triggerValuesOf(t.of, event);
+  return values === null || values.includes(t.value);
 }
 
 export class CacheWatcher implements Watcher {
@@ -41,7 +68,7 @@ export class CacheWatcher implements Watcher {
   ) {
     this.nextSeq = source.ring.firstAfter(opts.after);
     this.lastEvent = opts.after;
-    source.attach(this);
+    source.attach(this, opts.trigger);
     if (opts.bookmarkIntervalMs && opts.bookmarkIntervalMs > 0) {
       this.timer = setInterval(() => this.bookmark(), opts.bookmarkIntervalMs);
     }
@@ -59,6 +86,20 @@ export class CacheWatcher implements Watcher {
       return;
     }
     if (!this.draining && !this.scheduled) this.drain();
+  }
+
+  /**
+   * The source appended events from seq `from` to `to` and none can matter to
+   * this watcher: move past them without walking them, when nothing else is
+   * pending (otherwise pump, which skips them one by one).
+   */
+  skip(from: number, to: number): void {
+    if (this.nextSeq === from && !this.draining && !this.scheduled && !this.awaiting && !this.closed && !this.pendingError) this.nextSeq = to;
+    else this.pump();
+  }
+
+  get trigger(): WatchTrigger | undefined {
+    return this.opts.trigger;
   }
 
   /** The source's storage watch ended: deliver what is buffered, then the error. */
@@ -126,6 +167,7 @@ export class CacheWatcher implements Watcher {
       }
       this.nextSeq++;
       if (event.revision <= this.opts.after || !this.opts.matches(event.key)) continue;
+      if (this.opts.trigger && !triggerHit(this.opts.trigger, event)) continue;
       this.lastEvent = event.revision;
       if (this.deliver(event)) return;
     }
