@@ -49,17 +49,23 @@ test("the latest event object of a key serves the next write's read and the next
   const added: WatchEvent = { type: 'ADDED', key, value: v1, revision: 20, createRevision: 20 };
   const first = eventObject(added);
   // The object at that revision, as the watchers have it; no other revision.
-  assert.equal(sharedDecoded(key, 20), first);
-  assert.equal(sharedDecoded(key, 21), undefined);
+  assert.equal(sharedDecoded(key, 20, v1), first);
+  assert.equal(sharedDecoded(key, 21, v1), undefined);
+  // Another store in the same process with the same key and revision but its own object: not this one.
+  const foreignValue = encodeForStorage({ ...pod(), spec: { nodeName: 'elsewhere', containers: [] } });
+  assert.equal(sharedDecoded(key, 20, foreignValue), undefined);
+  const foreign = eventObject({ type: 'ADDED', key, value: foreignValue, revision: 20, createRevision: 20 });
+  assert.equal((foreign.spec as { nodeName?: string }).nodeName, 'elsewhere', "the other store's event is its own object");
+  assert.equal(sharedDecoded(key, 20, v1), first);
   const v2 = encodeForStorage({ ...pod(), spec: { nodeName: 'n1', containers: [] } });
   const modified: WatchEvent = { type: 'MODIFIED', key, value: v2, revision: 21, createRevision: 20, prevValue: v1 };
   const second = eventObject(modified);
   assert.equal(eventPrevObject(modified), first);
-  assert.equal(sharedDecoded(key, 21), second);
-  assert.equal(sharedDecoded(key, 20), undefined);
+  assert.equal(sharedDecoded(key, 21, v2), second);
+  assert.equal(sharedDecoded(key, 20, v1), undefined);
   // An old event decoded again (a watcher that fell behind) does not replace the newer object.
   eventObject({ ...added });
-  assert.equal(sharedDecoded(key, 21), second);
+  assert.equal(sharedDecoded(key, 21, v2), second);
   // A previous value that is not the latest object's text is decoded from that text.
   const other: WatchEvent = { type: 'MODIFIED', key, value: v1, revision: 22, createRevision: 20, prevValue: encodeForStorage({ ...pod(), spec: {} }) };
   eventObject(other);
@@ -67,5 +73,5 @@ test("the latest event object of a key serves the next write's read and the next
   assert.deepEqual(prev.spec, {});
   // Deleted: nothing is at hand any more.
   eventObject({ type: 'DELETED', key, value: v1, revision: 23, createRevision: 20, prevValue: v1 });
-  assert.equal(sharedDecoded(key, 22), undefined);
+  assert.equal(sharedDecoded(key, 22, v1), undefined);
 });

@@ -154,13 +154,16 @@ function noteLatest(ev: WatchEvent, obj: KubeObject): void {
 }
 
 /**
- * The object stored at key at this revision as the watch cache decoded it,
- * when it is one of the latest: shared with watchers, so the caller must not
- * change it. undefined when it is not at hand.
+ * The object stored at key at this revision, with this text, as the watch
+ * cache decoded it, when it is one of the latest; undefined when it is not at
+ * hand. Shared with watchers, so the caller must not change it. The text is
+ * compared because the cache is the process's: two API servers in one
+ * process (tests, benches) have stores of their own whose keys and revisions
+ * coincide.
  */
-export function sharedDecoded(key: string, revision: number): KubeObject | undefined {
+export function sharedDecoded(key: string, revision: number, value: string): KubeObject | undefined {
   const l = latest.get(key);
-  return l !== undefined && l.revision === revision ? l.obj : undefined;
+  return l !== undefined && l.revision === revision && l.value === value ? l.obj : undefined;
 }
 
 export function eventObject(ev: WatchEvent): KubeObject {
@@ -168,7 +171,7 @@ export function eventObject(ev: WatchEvent): KubeObject {
   if (o === undefined) {
     // A watcher far behind the others asks for an event whose object is no longer among the recent events' ones.
     const l = latest.get(ev.key);
-    if (l !== undefined && l.revision === ev.revision && ev.type !== 'DELETED') {
+    if (l !== undefined && l.revision === ev.revision && l.value === ev.value && ev.type !== 'DELETED') {
       decodedNew.set(ev, l.obj);
       return l.obj;
     }

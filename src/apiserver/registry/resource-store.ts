@@ -400,7 +400,7 @@ export class ResourceStore {
       // The old object is only read: the watch cache's copy when it has this revision
       // (a binding right after the pod's create), else a second parse of the stored
       // text, cheaper than structuredClone of the first.
-      const shared = this.conversion ? undefined : sharedDecoded(key, kv.modRevision);
+      const shared = this.conversion ? undefined : sharedDecoded(key, kv.modRevision, kv.value);
       const current = shared && p.copyShared ? p.copyShared(shared) : this.decode(kv);
       const old = shared ?? this.decode(kv);
       const desired = await mutate(current);

@@ -12,6 +12,7 @@ import { COORDINATION_V1 } from './coordination-v1.js';
 import { CORE_V1 } from './core-v1.js';
 import { DISCOVERY_V1 } from './discovery-v1.js';
 import { EVENTS_V1 } from './events-v1.js';
+import { FLOWCONTROL_V1 } from './flowcontrol-v1.js';
 import { META_V1 } from './meta-v1.js';
 import { NETWORKING_V1 } from './networking-v1.js';
 import { POLICY_V1 } from './policy-v1.js';
@@ -34,6 +35,7 @@ export function fieldIndex(): FieldIndex {
     CORE_V1,
     DISCOVERY_V1,
     EVENTS_V1,
+    FLOWCONTROL_V1,
     META_V1,
     NETWORKING_V1,
     POLICY_V1,
