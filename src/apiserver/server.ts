@@ -18,7 +18,6 @@ import { Discovery } from './discovery.js';
 import { dispatchResource } from './handlers/dispatch.js';
 import type { Registry } from './handlers/context.js';
 import { ensureSystemNamespaces, ensureSystemPriorityClasses } from './bootstrap.js';
-import { createOpenApiHandler } from './openapi/handler.js';
 import { logger } from '../util/log.js';
 import { serverTlsOptions, type ClusterPki } from '../pki/index.js';
 import { createAuthenticator, impersonate, unauthorized } from '../auth/authn/index.js';
@@ -273,7 +272,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
           return;
         }
         if (pathname.startsWith('/openapi/') || pathname === '/swagger-2.0.0.pb-v1') {
-          openapi ??= createOpenApiHandler(registry.schemas(), RESOURCES);
+          if (!openapi) {
+            // The OpenAPI documents' code is loaded by the first client that asks for them.
+            const { createOpenApiHandler } = await import('./openapi/handler.js');
+            openapi ??= createOpenApiHandler(registry.schemas(), RESOURCES);
+          }
           if (openapi(req, res)) return;
         }
         if (rr && rr.group === 'apiextensions.k8s.io' && rr.resource === 'customresourcedefinitions' && rr.verb === 'list') {

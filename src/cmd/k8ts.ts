@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
 import { holdYoungGenerationUntilBusy } from '../util/lean-start.js';
+import { assistMemoryReducerWhenIdle } from '../util/idle-reducer.js';
 
 // The `k8ts` command. Each subcommand's module (and the component behind it)
 // is loaded only when that subcommand runs, so `k8ts apiserver` does not
@@ -25,7 +26,11 @@ const asked = process.argv[2];
 // The nursery is held at its initial size while the process is idle, and let grow once it is busy
 // (see lean-start.ts): idle, a third of an idle server's or kubelet's RSS was an empty nursery; busy,
 // a held 1 MiB nursery cost the API server half again as much CPU per create.
-if (asked === 'server' || asked === 'apiserver' || asked === 'kubelet') holdYoungGenerationUntilBusy();
+// V8's memory reducer is helped to give start-up's garbage back once the process is quiet (idle-reducer.ts).
+if (asked === 'server' || asked === 'apiserver' || asked === 'kubelet') {
+  holdYoungGenerationUntilBusy();
+  assistMemoryReducerWhenIdle();
+}
 const only = asked !== undefined && Object.hasOwn(COMMANDS, asked) ? [asked] : Object.keys(COMMANDS);
 for (const name of only) await COMMANDS[name]!(program);
 

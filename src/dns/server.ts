@@ -5,11 +5,20 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import * as packet from 'dns-packet';
+import type * as DnsPacket from 'dns-packet';
 import type { Resolver, Record_ } from './records.js';
 import { logger } from '../util/log.js';
 
 const log = logger('dns');
+
+// dns-packet (45 KB of source, ~0.6 MB of heap) is loaded by the first query: an idle cluster asks none.
+// Everything below that uses it runs inside handle(), after the load.
+let packet: typeof DnsPacket;
+let loading: Promise<typeof DnsPacket> | undefined;
+async function loadPacket(): Promise<typeof DnsPacket> {
+  loading ??= import('dns-packet').then((m) => (packet = m));
+  return loading;
+}
 
 const RCODES: Record<string, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 /** Without EDNS a UDP answer may be 512 bytes (RFC 1035). */
@@ -38,7 +47,7 @@ export interface RunningDnsServer {
   close(): Promise<void>;
 }
 
-type Query = packet.Packet & { flags?: number };
+type Query = DnsPacket.Packet & { flags?: number };
 
 function flagsFor(q: Query, rcode: string, authoritative: boolean): number {
   let f = (q.flags ?? 0) & packet.RECURSION_DESIRED;
@@ -47,20 +56,20 @@ function flagsFor(q: Query, rcode: string, authoritative: boolean): number {
   return f | (RCODES[rcode] ?? 2);
 }
 
-function reply(q: Query, rcode: string, authoritative: boolean, sections: { answers?: Record_[]; authorities?: Record_[]; additionals?: Record_[] } = {}): packet.Packet {
-  const additionals: packet.Answer[] = [...((sections.additionals ?? []) as packet.Answer[])];
+function reply(q: Query, rcode: string, authoritative: boolean, sections: { answers?: Record_[]; authorities?: Record_[]; additionals?: Record_[] } = {}): DnsPacket.Packet {
+  const additionals: DnsPacket.Answer[] = [...((sections.additionals ?? []) as DnsPacket.Answer[])];
   const opt = (q.additionals ?? []).find((a) => a.type === 'OPT');
   // Echo EDNS so the client knows it may receive large UDP answers.
-  if (opt) additionals.push({ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [] } as unknown as packet.Answer);
+  if (opt) additionals.push({ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [] } as unknown as DnsPacket.Answer);
   return {
     id: q.id,
     type: 'response',
     flags: flagsFor(q, rcode, authoritative),
     questions: q.questions,
-    answers: (sections.answers ?? []) as packet.Answer[],
-    authorities: (sections.authorities ?? []) as packet.Answer[],
+    answers: (sections.answers ?? []) as DnsPacket.Answer[],
+    authorities: (sections.authorities ?? []) as DnsPacket.Answer[],
     additionals,
-  } as packet.Packet;
+  } as DnsPacket.Packet;
 }
 
 function udpLimit(q: Query): number {
@@ -102,13 +111,14 @@ export async function startDnsServer(o: DnsServerOptions): Promise<RunningDnsSer
 
   /** One query in, one response out (undefined: drop it). */
   const handle = async (raw: Buffer, overUdp: boolean): Promise<Buffer | undefined> => {
+    if (!packet) await loadPacket();
     let q: Query;
     try {
       q = packet.decode(raw) as Query;
     } catch {
       if (raw.length < 12) return undefined;
       const id = raw.readUInt16BE(0);
-      return packet.encode({ id, type: 'response', flags: RCODES.FORMERR!, questions: [], answers: [] } as packet.Packet);
+      return packet.encode({ id, type: 'response', flags: RCODES.FORMERR!, questions: [], answers: [] } as DnsPacket.Packet);
     }
     if (q.type !== 'query') return undefined;
     queries++;

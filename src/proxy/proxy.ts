@@ -7,9 +7,9 @@ import { logger } from '../util/log.js';
 import { hostExec, type Exec } from './exec.js';
 import { ProxyState } from './state.js';
 import type { EndpointSlice, IPFamily, Service } from './types.js';
-import { IptablesProxier, type SyncResult } from './iptables/proxier.js';
-import { UserspaceProxier } from './userspace/proxier.js';
-import { NftablesProxier } from './nftables/proxier.js';
+import type { IptablesProxier, SyncResult } from './iptables/proxier.js';
+import type { UserspaceProxier } from './userspace/proxier.js';
+import type { NftablesProxier } from './nftables/proxier.js';
 import { cleanupNftables } from './nftables/cleanup.js';
 import { cleanupIptables } from './iptables/cleanup.js';
 import { ensureSysctls } from './sysctl.js';
@@ -96,6 +96,8 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not check for nftables-mode leftovers');
     }
+    // Each mode's proxier is loaded only in that mode (the nftables renderer alone is 30 KB of source).
+    const { IptablesProxier } = await import('./iptables/proxier.js');
     iptables = new IptablesProxier({ exec, state, log, masqueradeAll: o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortAddresses: o.nodePortAddresses });
   } else if (mode === 'nftables') {
     await ensureSysctls(exec, log);
@@ -107,9 +109,11 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
       log.warn({ err: (err as Error).message }, 'could not check for iptables-mode leftovers');
     }
     const ipFamilies = o.ipFamilies ?? ((await ipv6Enabled(exec)) ? (['IPv4', 'IPv6'] as IPFamily[]) : (['IPv4'] as IPFamily[]));
+    const { NftablesProxier } = await import('./nftables/proxier.js');
     nftables = new NftablesProxier({ exec, state, log, masqueradeAll: o.masqueradeAll, clusterCIDR: o.clusterCIDR, nodePortAddresses: o.nodePortAddresses, ipFamilies });
     log.info({ ipFamilies }, 'nftables mode: one table per IP family');
   } else {
+    const { UserspaceProxier } = await import('./userspace/proxier.js');
     userspace = new UserspaceProxier({ state, log, nodePortAddresses: o.nodePortAddresses });
   }
   let synced = false;

@@ -12,16 +12,25 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 // --semi-space-growth-factor is read each time the nursery would grow (V8's
 // default is 2), so setting it at run time takes effect.
 
-/** V8 flags this process set at run time, in order. */
-const applied: string[] = [];
+/** V8 flags this process set at run time: the last setting of each flag, by the flag's name. */
+const applied = new Map<string, string>();
 
-function setFlag(flag: string): void {
+/** `--no-foo` and `--foo=1` set the same flag as `--foo`. */
+function flagName(flag: string): string {
+  return flag.replace(/^--(no-)?/, '').replace(/=.*$/, '').replaceAll('_', '-');
+}
+
+/** Sets a V8 flag now and remembers it for reapplyRuntimeFlags. */
+export function setRuntimeFlag(flag: string): void {
   v8.setFlagsFromString(flag);
-  applied.push(flag);
+  const name = flagName(flag);
+  // Deleted first so the map keeps the order of the latest settings.
+  applied.delete(name);
+  applied.set(name, flag);
 }
 
 export function holdYoungGeneration(): void {
-  setFlag('--semi-space-growth-factor=1');
+  setRuntimeFlag('--semi-space-growth-factor=1');
 }
 
 /** Scavenges per second, sustained over BUSY_SECONDS, above which the process counts as busy. */
@@ -67,7 +76,7 @@ export function busyAfter(busySeconds: number, scavengesThisSecond: number): num
 
 /** Lets the nursery grow again as V8's default does (growth factor 2). */
 export function releaseYoungGeneration(): void {
-  setFlag('--semi-space-growth-factor=2');
+  setRuntimeFlag('--semi-space-growth-factor=2');
 }
 
 /**
@@ -76,5 +85,5 @@ export function releaseYoungGeneration(): void {
  * after the first worker (up to 2 × 16 MiB of an idle server). Call once a worker is online.
  */
 export function reapplyRuntimeFlags(): void {
-  for (const flag of applied) v8.setFlagsFromString(flag);
+  for (const flag of applied.values()) v8.setFlagsFromString(flag);
 }

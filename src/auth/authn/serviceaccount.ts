@@ -1,4 +1,7 @@
-import { decodeJwt, jwtVerify, type JWTPayload } from 'jose';
+// jose's subpath modules, not its index (which loads JWE, JWKS and the rest too).
+import { decodeJwt } from 'jose/jwt/decode';
+import { jwtVerify } from 'jose/jwt/verify';
+import type { JWTPayload } from 'jose';
 import { resourceFor } from '../../api/scheme/resources.js';
 import { StatusError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';

@@ -1,5 +1,8 @@
 import { createHash, createPublicKey, randomUUID } from 'node:crypto';
-import { SignJWT, importPKCS8, importSPKI, type CryptoKey as JoseKey } from 'jose';
+// jose's subpath modules: its index loads JWE, JWKS and the rest too (46 modules, ~1 MB of heap).
+import { SignJWT } from 'jose/jwt/sign';
+import { importPKCS8, importSPKI } from 'jose/key/import';
+import type { CryptoKey as JoseKey } from 'jose';
 import { nowTimestamp } from '../../api/types.js';
 import { serviceAccountUsername } from '../user.js';
 

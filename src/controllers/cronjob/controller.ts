@@ -11,7 +11,10 @@ import { KeyWorker, ensureIndex, keyOf } from '../shared/worker.js';
 import { workersFor } from '../shared/options.js';
 import type { Job } from '../job/types.js';
 import { wallClock, type CronClock } from './clock.js';
-import { parseSchedule, type Schedule } from './schedule.js';
+import type { Schedule } from './schedule.js';
+
+// The schedule parser (croner, 33 KB of source) is loaded by the first CronJob this controller syncs.
+let parseSchedule: typeof import('./schedule.js').parseSchedule | undefined;
 import { InvalidScheduleError, jobNameFor, mostRecentScheduleTime, nextScheduleDelayMs, rfc3339In } from './times.js';
 import type { CronJob, ObjectReference } from './types.js';
 
@@ -158,7 +161,7 @@ export class CronJobController {
     const k = `${tz ?? ''}\u0000${spec.schedule ?? ''}`;
     let s = this.schedules.get(k);
     if (!s) {
-      s = parseSchedule(spec.schedule ?? '', tz);
+      s = parseSchedule!(spec.schedule ?? '', tz);
       if (this.schedules.size > 10_000) this.schedules.clear();
       this.schedules.set(k, s);
     }
@@ -167,6 +170,7 @@ export class CronJobController {
 
   /** syncCronJob: reconcile status.active, then start the due Job if one is due. Mutates cj's status. */
   private async syncCronJob(cj: CronJob, jobs: Job[]): Promise<SyncResult> {
+    if (!parseSchedule) parseSchedule = (await import('./schedule.js')).parseSchedule;
     const status = (cj.status ??= {});
     let updateStatus = false;
     const children = new Set<string>();

@@ -1,5 +1,5 @@
 import type { Exec } from '../exec.js';
-import { TABLE } from './rules.js';
+import { TABLE } from './table.js';
 
 // `k8ts proxy --cleanup` (and a proxy switching away from nftables mode):
 // kube-proxy's nftables rules are its tables, one per family; deleting them

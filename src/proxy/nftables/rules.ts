@@ -2,6 +2,7 @@ import type { Endpoint, IPFamily, ServicePort } from '../types.js';
 import { externallyAccessible } from '../types.js';
 import { categorize } from '../state.js';
 import { portProtoHash } from '../names.js';
+import { TABLE } from './table.js';
 
 // nftables rules in the layout of upstream's nftables proxier (pkg/proxy/nftables):
 // one table per IP family (`ip kube-proxy`, `ip6 kube-proxy`, rendered from the
@@ -56,7 +57,7 @@ import { portProtoHash } from '../names.js';
 // Traffic that reaches a service through another address (NodePort, external
 // and load balancer IPs) and ClientIP affinity still use per-service chains.
 
-export const TABLE = 'kube-proxy';
+export { TABLE };
 /** nft's family of the table for each IP family: dual-stack is two tables, as upstream's two proxiers. */
 export type NftFamily = 'ip' | 'ip6';
 export const FAMILIES: Record<IPFamily, NftFamily> = { IPv4: 'ip', IPv6: 'ip6' };
