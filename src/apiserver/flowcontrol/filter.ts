@@ -79,7 +79,7 @@ export class PriorityAndFairness {
       const queuing = limitResponse?.type === 'Queue' ? limitResponse.queuing : undefined;
       const queues = new QueueSet(this.limits.get(config.name)!, queuing, wait);
       this.levels.set(config.name, { config, queues });
-      this.stats.describeLevel(config.name, this.limits.get(config.name)!, () => queues.executing, () => queues.waiting);
+      this.stats.describeLevel(config.name, this.limits.get(config.name)!, () => queues.executing);
     }
   }
 

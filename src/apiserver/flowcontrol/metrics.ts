@@ -14,7 +14,7 @@ interface PairCounts {
 export class FlowcontrolStats {
   private readonly pairs = new Map<string, PairCounts>();
   private readonly rejected = new Map<string, number>();
-  private readonly levels = new Map<string, { nominal: number; executing: () => number; waiting: () => number }>();
+  private readonly levels = new Map<string, { nominal: number; executing: () => number }>();
 
   private pair(level: string, schema: string): PairCounts {
     const key = `${level}\u0000${schema}`;
@@ -26,8 +26,8 @@ export class FlowcontrolStats {
     return p;
   }
 
-  describeLevel(level: string, nominal: number, executing: () => number, waiting: () => number): void {
-    this.levels.set(level, { nominal, executing, waiting });
+  describeLevel(level: string, nominal: number, executing: () => number): void {
+    this.levels.set(level, { nominal, executing });
   }
 
   queued(level: string, schema: string, delta: 1 | -1): void {
