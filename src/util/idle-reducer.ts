@@ -1,5 +1,7 @@
-import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { setRuntimeFlag } from './lean-start.js';
+import { everyGcSecond, type GcSecond } from './gc-seconds.js';
+
+export type { GcSecond } from './gc-seconds.js';
 
 // V8's memory reducer is what gives an idle heap's empty pages back to the system: a few
 // memory-reducing mark-compacts, started by a timer 8 s after a mark-compact if the mutator then
@@ -29,16 +31,6 @@ export interface ReducerAssist {
   openedAt: number | null;
   /** Second of the reducer's latest collection in this window. */
   reducedAt: number | null;
-}
-
-/** What happened in one second. */
-export interface GcSecond {
-  now: number;
-  scavenges: number;
-  /** Mark-compacts started by anything but the memory reducer. */
-  markCompacts: number;
-  /** The memory reducer's mark-compacts. */
-  reductions: number;
 }
 
 export function initialAssist(): ReducerAssist {
@@ -79,35 +71,17 @@ function semiSpaceFlag(): string {
 /** Runs the assist for the rest of the process's life; returns a stop function. */
 export function assistMemoryReducerWhenIdle(): () => void {
   const state = initialAssist();
-  let second: GcSecond = { now: 0, scavenges: 0, markCompacts: 0, reductions: 0 };
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const detail = (e as unknown as { detail?: { kind?: number; flags?: number } }).detail;
-      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) second.scavenges++;
-      else if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-        // The reducer's collections are the ones asked to collect all external memory.
-        if ((detail.flags ?? 0) & constants.NODE_PERFORMANCE_GC_FLAGS_ALL_EXTERNAL_MEMORY) second.reductions++;
-        else second.markCompacts++;
-      }
-    }
-  });
-  observer.observe({ entryTypes: ['gc'] });
   const close = (): void => {
     setRuntimeFlag('--no-optimize-for-size');
     setRuntimeFlag(semiSpaceFlag());
   };
-  let now = 0;
-  const timer = setInterval(() => {
-    second.now = ++now;
+  const stop = everyGcSecond((second) => {
     const step = assistStep(state, second);
-    second = { now, scavenges: 0, markCompacts: 0, reductions: 0 };
     if (step === 'open') setRuntimeFlag('--optimize-for-size');
     else if (step === 'close') close();
-  }, 1000);
-  timer.unref();
+  });
   return () => {
-    clearInterval(timer);
-    observer.disconnect();
+    stop();
     if (state.openedAt !== null) close();
   };
 }

@@ -1,5 +1,5 @@
 import v8 from 'node:v8';
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { everyGcSecond } from './gc-seconds.js';
 
 // Start-up (module compilation, bootstrap RBAC and system objects, the cluster
 // CA) allocates in bursts whose survivors make V8 double the young generation
@@ -47,25 +47,14 @@ const BUSY_SECONDS = 2;
  */
 export function holdYoungGenerationUntilBusy(onRelease?: () => void): () => void {
   holdYoungGeneration();
-  let scavenges = 0;
   let busySeconds = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  const stop = (): void => {
-    clearInterval(timer);
-    observer.disconnect();
-  };
-  const timer = setInterval(() => {
-    busySeconds = busyAfter(busySeconds, scavenges);
-    scavenges = 0;
+  const stop = everyGcSecond((second) => {
+    busySeconds = busyAfter(busySeconds, second.scavenges);
     if (busySeconds < BUSY_SECONDS) return;
     stop();
     releaseYoungGeneration();
     onRelease?.();
-  }, 1000);
-  timer.unref();
+  });
   return stop;
 }
 
