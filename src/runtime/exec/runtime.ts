@@ -561,9 +561,20 @@ export class ExecRuntime implements ContainerRuntime {
     await this.live();
     const c = this.container(id);
     if (this.stateOf(c) !== 'CONTAINER_RUNNING') return;
-    for (const pid of this.members(c)) signal(pid, 'SIGTERM');
+    const terminate = (): boolean => {
+      const pids = this.members(c);
+      for (const pid of pids) signal(pid, 'SIGTERM');
+      return pids.length > 0;
+    };
+    let terminated = terminate();
     const deadline = Date.now() + Math.max(0, timeoutSeconds) * 1000;
-    while (!this.checkExit(c) && Date.now() < deadline) await sleep(20);
+    while (!this.checkExit(c) && Date.now() < deadline) {
+      await sleep(20);
+      // Just after its start a container may not have made its process group yet (setsid runs after
+      // the started mark): nothing was signalled, so it is asked again once its group exists, rather
+      // than left running until the grace period ends in SIGKILL (a 137 where a 143 was due).
+      if (!terminated) terminated = terminate();
+    }
     if (!this.checkExit(c)) {
       c.killed = true;
       await this.saveContainer(c);

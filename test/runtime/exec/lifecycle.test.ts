@@ -84,6 +84,19 @@ for (const isolation of ['namespaces', 'host'] as const) {
       assert.equal(stopped.exitCode, 143, JSON.stringify(stopped));
     });
 
+    it('a container stopped right after its start still gets SIGTERM, not the SIGKILL that ends the grace period', async () => {
+      // Start returns once the container's setup is done, a moment before it makes its own process group:
+      // a stop in that moment once found nothing to signal and ended in SIGKILL (137) after the grace period.
+      for (let i = 0; i < 20; i++) {
+        const id = await fx.runtime.createContainer(sandbox, fx.containerConfig(`quick-${i}`, ['sh', '-c', 'sleep 1000']), sb());
+        await fx.runtime.startContainer(id);
+        await fx.runtime.stopContainer(id, 30);
+        const st = await fx.runtime.containerStatus(id);
+        assert.equal(st.exitCode, 143, `attempt ${i}: ${JSON.stringify(st)}`);
+        await fx.runtime.removeContainer(id);
+      }
+    });
+
     it('stops gracefully with SIGTERM when the process handles it', async () => {
       const id = await fx.runtime.createContainer(sandbox, fx.containerConfig('graceful', ['sh', '-c', 'trap "echo bye; exit 0" TERM; echo ready; while :; do sleep 0.05; done']), sb());
       await fx.runtime.startContainer(id);
