@@ -304,6 +304,18 @@ export class Binder {
       await this.volumePhase(v, 'Failed', msg);
       return;
     }
+    // Our own Released write queues the volume again while its storage is
+    // being removed, and the next pass may still see the informer's copy of a
+    // volume already deleted. Ask the server first, as upstream's
+    // deleteVolumeOperation does, so storage is never removed twice.
+    let live: PersistentVolume;
+    try {
+      live = await client.get<PersistentVolume>(PVS, undefined, v.metadata.name!);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (live.metadata.uid !== v.metadata.uid || live.metadata.deletionTimestamp || live.status?.phase !== 'Released') return;
     try {
       await plugin.delete(v);
     } catch (err) {
