@@ -1,13 +1,13 @@
 // The hollow nodes under measurement, in a process of their own so its RSS
 // is theirs: reports its memory before and after starting N nodes (after a
 // GC, idle) and counts the requests the shared client sends.
-// Argv: KUBECONFIG COUNT ROOTDIR. Lines on stdout are JSON.
+// Argv: KUBECONFIG COUNT ROOTDIR [LEASE_SECONDS]. Lines on stdout are JSON.
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { HollowCluster } from '../../src/hollow/harness.js';
 
-const [kubeconfig, countArg, rootDir] = process.argv.slice(2);
+const [kubeconfig, countArg, rootDir, leaseArg] = process.argv.slice(2);
 const count = Number(countArg);
 const gc = (globalThis as { gc?: () => void }).gc;
 const say = (o: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(o) + '\n');
@@ -21,7 +21,7 @@ const memory = (): Record<string, number> => {
   return { anon, spaces: spaces as unknown as number, rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers };
 };
 
-const cluster = new HollowCluster({ clientConfig: loadKubeconfig(kubeconfig!), count, rootDir: rootDir! });
+const cluster = new HollowCluster({ clientConfig: loadKubeconfig(kubeconfig!), count, rootDir: rootDir!, leaseDurationSeconds: Number(leaseArg ?? 40) });
 let requests = 0;
 let leasePuts = 0;
 let nodeGets = 0;
@@ -40,7 +40,8 @@ await cluster.start();
 say({ phase: 'started', seconds: (Date.now() - t0) / 1000, failed: cluster.list().filter((n) => n.state !== 'running').length });
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (line: string) => {
-  if (line.startsWith('measure')) say({ phase: 'measure', requests, leasePuts, nodeGets, ...memory() });
+  // Lease renewals are counted by the Lease worker, whose client is its own.
+  if (line.startsWith('measure')) void (cluster.leases?.currentStats() ?? Promise.resolve(undefined)).then((l) => say({ phase: 'measure', requests, leasePuts: l?.renewals ?? leasePuts, leaseFailures: l?.failures ?? 0, nodeGets, ...memory() }));
   if (line.startsWith('snapshot ')) say({ phase: 'snapshot', file: writeHeapSnapshot(line.slice(9).trim()) });
   if (line.startsWith('stop')) void cluster.close().then(() => process.exit(0));
 });

@@ -15,6 +15,8 @@ export type ToLeaseWorker =
   | { op: 'add'; i: number; uid?: string }
   | { op: 'remove'; i: number }
   | { op: 'uid'; i: number; uid: string }
+  /** Report the stats now (the periodic report is up to 5 s old). */
+  | { op: 'stats' }
   | { op: 'close' };
 
 /** How the renewals went, as the worker saw them. */

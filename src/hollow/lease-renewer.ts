@@ -19,6 +19,7 @@ export class LeaseRenewer {
   private readonly tried = new Map<number, (() => void)[]>();
   private closed?: Promise<void>;
   private exited = false;
+  private readonly statsWaiters: ((s: LeaseStats) => void)[] = [];
   /** The worker's last report (every 5 s). */
   stats: LeaseStats = { live: 0, renewals: 0, failures: 0, maxGapMs: 0, windowMaxGapMs: 0, oldestMs: 0 };
 
@@ -32,6 +33,7 @@ export class LeaseRenewer {
         for (const r of waiting ?? []) r();
       } else if (m.op === 'stats') {
         this.stats = m.stats;
+        for (const r of this.statsWaiters.splice(0)) r(m.stats);
       }
     });
     // A worker that died takes every node's heartbeat with it; nothing waits forever on it.
@@ -62,6 +64,15 @@ export class LeaseRenewer {
     this.send({ op: 'uid', i, uid });
   }
 
+  /** The worker's stats as of now rather than its last periodic report. */
+  currentStats(): Promise<LeaseStats> {
+    if (this.exited || this.closed) return Promise.resolve(this.stats);
+    return new Promise((resolve) => {
+      this.statsWaiters.push(resolve);
+      this.send({ op: 'stats' });
+    });
+  }
+
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
       if (this.exited) return resolve();
@@ -80,6 +91,7 @@ export class LeaseRenewer {
   }
 
   private releaseAll(): void {
+    for (const r of this.statsWaiters.splice(0)) r(this.stats);
     for (const rs of this.tried.values()) for (const r of rs) r();
     this.tried.clear();
   }
