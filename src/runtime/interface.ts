@@ -254,6 +254,12 @@ export interface ContainerRuntime {
   updatePodCIDR?(cidr: string): Promise<void>;
   /** Host process id of a container's main process (for probes, stats), if it has one. */
   containerPid?(id: string): Promise<number | undefined>;
+  /**
+   * A number that changes whenever a sandbox or container of this node is added, removed or
+   * changes state, so the PLEG can skip a relist that would find nothing new. Optional: a
+   * runtime whose processes may die unseen (Docker, exec) is relisted every period.
+   */
+  nodeGeneration?(nodeName: string): number;
 
   close(): Promise<void>;
 }

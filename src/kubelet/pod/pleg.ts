@@ -9,6 +9,9 @@ import { LABEL_NODE_NAME, LABEL_POD_UID, type ContainerRuntime } from '../../run
 
 export class Pleg {
   private last = new Map<string, string>();
+  private lastUids: ReadonlySet<string> = new Set();
+  /** The runtime's nodeGeneration when the last listing began. */
+  private lastGeneration?: number;
   private busy = false;
 
   constructor(
@@ -18,8 +21,12 @@ export class Pleg {
   ) {}
 
   /** Lists the runtime; returns the pod uids it has anything for (for orphan clean-up). */
-  async relist(): Promise<Set<string> | undefined> {
+  async relist(): Promise<ReadonlySet<string> | undefined> {
     if (this.busy) return undefined;
+    // A runtime that says nothing of this node changed spares the listing: a hollow node's
+    // pods otherwise cost a listing and a comparison each per second for nothing.
+    const generation = this.runtime.nodeGeneration?.(this.nodeName);
+    if (generation !== undefined && generation === this.lastGeneration) return this.lastUids;
     this.busy = true;
     try {
       const sel = { labelSelector: { [LABEL_NODE_NAME]: this.nodeName } };
@@ -38,7 +45,10 @@ export class Pleg {
       for (const [uid, sig] of now) if (this.last.get(uid) !== sig) this.onChange(uid);
       for (const uid of this.last.keys()) if (!now.has(uid)) this.onChange(uid);
       this.last = now;
-      return new Set(now.keys());
+      // Read before listing: a change while listing moves it on, and the next relist looks again.
+      this.lastGeneration = generation;
+      this.lastUids = new Set(now.keys());
+      return this.lastUids;
     } finally {
       this.busy = false;
     }

@@ -126,6 +126,7 @@ export class FakeRuntime implements ContainerRuntime {
   // ---- indexes
 
   private index(map: Map<string, Set<string>>, labels: Record<string, string>, id: string, add: boolean): void {
+    this.touch(labels);
     for (const key of [labels[LABEL_NODE_NAME] && `n/${labels[LABEL_NODE_NAME]}`, labels[LABEL_POD_UID] && `u/${labels[LABEL_POD_UID]}`]) {
       if (!key) continue;
       let set = map.get(key);
@@ -146,6 +147,18 @@ export class FakeRuntime implements ContainerRuntime {
     const out: T[] = [];
     if (ids) for (const id of ids) out.push(all.get(id)!);
     return out;
+  }
+
+  /** Per node: how many times its sandboxes and containers changed (nodeGeneration). */
+  private readonly generations = new Map<string, number>();
+
+  private touch(labels: Record<string, string>): void {
+    const node = labels[LABEL_NODE_NAME];
+    if (node !== undefined) this.generations.set(node, (this.generations.get(node) ?? 0) + 1);
+  }
+
+  nodeGeneration(nodeName: string): number {
+    return this.generations.get(nodeName) ?? 0;
   }
 
   // ---- sandboxes
@@ -173,6 +186,7 @@ export class FakeRuntime implements ContainerRuntime {
     const s = this.sandboxes.get(id);
     if (!s) return;
     for (const cid of s.containers) this.exit(cid, 137, 'Error');
+    if (s.state !== 'SANDBOX_NOTREADY') this.touch(s.labels);
     s.state = 'SANDBOX_NOTREADY';
     if (s.ip) this.ips.release(s.ip);
     s.ip = undefined;
@@ -281,6 +295,7 @@ export class FakeRuntime implements ContainerRuntime {
     if (this.opts.startDelayMs) await new Promise((r) => setTimeout(r, this.opts.startDelayMs));
     if (c.state !== 'CONTAINER_CREATED') return;
     c.state = 'CONTAINER_RUNNING';
+    this.touch(c.labels);
     c.startedAt = Date.now();
     if (c.exitAfterMs !== undefined) {
       c.timer = setTimeout(() => this.exit(id, c.fateCode, c.oom ? 'OOMKilled' : c.fateCode === 0 ? 'Completed' : 'Error'), c.exitAfterMs);
@@ -296,6 +311,7 @@ export class FakeRuntime implements ContainerRuntime {
     c.timer = undefined;
     if (c.state === 'CONTAINER_CREATED') c.startedAt = 0;
     c.state = 'CONTAINER_EXITED';
+    this.touch(c.labels);
     c.finishedAt = Date.now();
     c.exitCode = exitCode;
     c.reason = reason;
@@ -421,6 +437,7 @@ export class FakeRuntime implements ContainerRuntime {
   /** The pause process dies: the sandbox is no longer ready and its network is gone. */
   killSandbox(id: string): void {
     const s = this.sandbox(id);
+    if (s.state !== 'SANDBOX_NOTREADY') this.touch(s.labels);
     s.state = 'SANDBOX_NOTREADY';
   }
 
