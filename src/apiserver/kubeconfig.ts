@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { stringify } from 'yaml';
+import { emitYaml } from '../util/yaml.js';
 
 export interface KubeconfigOptions {
   server: string;
@@ -21,7 +21,7 @@ export function renderKubeconfig(o: KubeconfigOptions): string {
   if (o.token) userEntry.token = o.token;
   const clusterEntry: Record<string, string> = { server: o.server };
   if (o.caData) clusterEntry['certificate-authority-data'] = o.caData;
-  return stringify({
+  return emitYaml({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: cluster, cluster: clusterEntry }],

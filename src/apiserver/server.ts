@@ -217,7 +217,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const limits = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const inFlight = new MaxInFlight(limits);
   const flowControl = opts.priorityAndFairness === false ? undefined : new PriorityAndFairness({ serverConcurrencyLimit: Math.max(0, limits.readOnly) + Math.max(0, limits.mutating) });
-  let metricsRegistry: MetricsRegistry | undefined;
+  let metricsRegistry: Promise<MetricsRegistry> | undefined;
   if (flowControl) {
     const { schemas, levels } = flowControl.configuration();
     flowControl.adoptUids(await ensureFlowcontrolObjects(registry, schemas, levels));
@@ -266,8 +266,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
         }
         if (pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
           metricsRegistry ??= (flowControl ?? new PriorityAndFairness({ serverConcurrencyLimit: 0 })).stats.registry();
-          const text = await metricsRegistry.metrics();
-          res.writeHead(200, { 'Content-Type': metricsRegistry.contentType, 'X-Content-Type-Options': 'nosniff' });
+          const reg = await metricsRegistry;
+          const text = await reg.metrics();
+          res.writeHead(200, { 'Content-Type': reg.contentType, 'X-Content-Type-Options': 'nosniff' });
           res.end(text);
           return;
         }

@@ -1,7 +1,7 @@
 import type { RequestAttributes } from './authz/types.js';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { parse } from 'yaml';
+import { yaml } from '../util/yaml.js';
 import { nowMicroTime } from '../api/types.js';
 import type { UserInfo } from './user.js';
 
@@ -40,7 +40,7 @@ export interface AuditPolicy {
 export type AuditAttributes = RequestAttributes & { path: string };
 
 export function parseAuditPolicy(text: string): AuditPolicy {
-  const p = parse(text) as { apiVersion?: string; kind?: string; rules?: PolicyRule[]; omitStages?: string[] };
+  const p = yaml().parse(text) as { apiVersion?: string; kind?: string; rules?: PolicyRule[]; omitStages?: string[] };
   if (p?.kind !== 'Policy' || !String(p.apiVersion ?? '').startsWith('audit.k8s.io/')) throw new Error('audit policy must be an audit.k8s.io/v1 Policy');
   const rules = p.rules ?? [];
   for (const r of rules) if (!LEVELS.includes(r.level)) throw new Error(`audit policy: unknown level ${JSON.stringify(r.level)}`);

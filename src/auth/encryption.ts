@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { yaml } from '../util/yaml.js';
 
 // Encryption of resources at rest, as upstream's --encryption-provider-config:
 // the first provider of a resource's list encrypts, every provider may
@@ -151,5 +151,5 @@ export function encryptionFromConfig(config: unknown): EncryptionTransformer {
 
 /** Reads --encryption-provider-config. */
 export function loadEncryptionConfig(path: string): EncryptionTransformer {
-  return encryptionFromConfig(parse(readFileSync(path, 'utf8')));
+  return encryptionFromConfig(yaml().parse(readFileSync(path, 'utf8')));
 }

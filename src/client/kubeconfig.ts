@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../util/yaml.js';
 
 // What a RestClient needs to reach and authenticate to one API server,
 // resolved from a kubeconfig context or from the pod's service account.
@@ -93,7 +93,7 @@ function absolutize(base: string, p: string | undefined): string | undefined {
 
 /** Parse kubeconfig YAML; relative paths resolve against `baseDir` as kubectl does. */
 export function parseKubeconfig(text: string, baseDir = process.cwd()): KubeconfigFile {
-  const doc = (parseYaml(text) ?? {}) as Record<string, unknown>;
+  const doc = (yaml().parse(text) ?? {}) as Record<string, unknown>;
   const clusters = ((doc.clusters as NamedCluster[] | null) ?? []).map((c) => {
     const cluster = { ...(c.cluster ?? {}) };
     for (const f of PATH_FIELDS_CLUSTER) cluster[f] = absolutize(baseDir, cluster[f]);

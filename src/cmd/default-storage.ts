@@ -1,5 +1,5 @@
 import { RestClient } from '../client/rest.js';
-import { loadKubeconfig } from '../client/kubeconfig.js';
+import type { ClientConfig } from '../client/kubeconfig.js';
 import { isAlreadyExists } from '../client/status.js';
 import { LOCAL_PATH_PROVISIONER, STORAGECLASSES } from '../controllers/volume/types.js';
 import { progress } from './progress.js';
@@ -9,8 +9,8 @@ import { progress } from './progress.js';
 // bound once the scheduler has picked the pod's node. An existing class of
 // that name (perhaps edited by its owner) is left alone.
 
-export async function ensureDefaultStorageClass(adminKubeconfig: string): Promise<void> {
-  const client = new RestClient(loadKubeconfig(adminKubeconfig), { component: 'k8ts-server' });
+export async function ensureDefaultStorageClass(admin: ClientConfig): Promise<void> {
+  const client = new RestClient(admin, { component: 'k8ts-server' });
   try {
     await client.create(STORAGECLASSES, undefined, {
       apiVersion: 'storage.k8s.io/v1',

@@ -19,7 +19,7 @@ import { podMtu } from '../podnet/agent.js';
 import { collectArg, kubeletArgOptions } from './kubelet-args.js';
 import { JoinError } from '../join/errors.js';
 import { SERVERS_EXTENSION } from '../client/kubeconfig.js';
-import { stringify } from 'yaml';
+import { yaml } from '../util/yaml.js';
 
 // `k8ts agent`: joins this host to a cluster as k3s's agent does. The node
 // identity (system:node:NAME) comes from a CSR made with the join token and
@@ -88,7 +88,7 @@ async function writeAgentKubeconfig(path: string, servers: string[], files: { ca
     contexts: [{ name: 'k8ts', context: { cluster: 'k8ts', user: 'node' } }],
     'current-context': 'k8ts',
   };
-  await writeFile(path, stringify(doc), { mode: 0o600 });
+  await writeFile(path, yaml().stringify(doc), { mode: 0o600 });
 }
 
 export async function runJoinAgent(flags: JoinAgentFlags): Promise<{ stop(): Promise<void> }> {

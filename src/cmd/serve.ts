@@ -67,7 +67,9 @@ export async function serve(flags: ServerFlags & Partial<AgentFlags> & Controlle
       import('./scheduler.js'),
       import('./dns.js'),
     ]);
-    await ensureDefaultStorageClass(cp.kubeconfig);
+    // As the admin of cp.kubeconfig, without reading that file back (its YAML parser would stay loaded for nothing).
+    const admin = { server: cp.server, caData: Buffer.from(cp.pki.caCertPem), certData: Buffer.from(cp.pki.adminCertPem), keyData: Buffer.from(cp.pki.adminKeyPem), namespace: 'default', connect: cp.api.connectInProcess };
+    await ensureDefaultStorageClass(admin);
     const cmClient = new RestClient(await embeddedClientConfig(cp, CONTROLLER_MANAGER), { component: 'kube-controller-manager', qps: 500, burst: 1000 });
     // Over etcd several servers may share the cluster: the controller manager and the scheduler are
     // leader-elected (upstream's --leader-elect*, on by default). SQLite has exactly one server: no election.

@@ -1,4 +1,4 @@
-import { stringify, parse } from 'yaml';
+import { emitYaml, yaml } from '../util/yaml.js';
 
 // The kube-public/cluster-info ConfigMap as kubeadm lays it out: a kubeconfig
 // with one nameless cluster (server and CA) and no users, plus one detached
@@ -10,7 +10,7 @@ export const KUBECONFIG_KEY = 'kubeconfig';
 export const JWS_PREFIX = 'jws-kubeconfig-';
 
 export function clusterInfoKubeconfig(server: string, caCertPem: string): string {
-  return stringify({
+  return emitYaml({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: '', cluster: { 'certificate-authority-data': Buffer.from(caCertPem).toString('base64'), server } }],
@@ -23,7 +23,7 @@ export function clusterInfoKubeconfig(server: string, caCertPem: string): string
 
 /** The CA PEM and server of a cluster-info kubeconfig, or an Error saying what is missing. */
 export function readClusterInfoKubeconfig(text: string): { caCertPem: string; server: string } {
-  const doc = parse(text) as { clusters?: { cluster?: Record<string, string> }[] } | null;
+  const doc = yaml().parse(text) as { clusters?: { cluster?: Record<string, string> }[] } | null;
   const cluster = doc?.clusters?.[0]?.cluster;
   const ca = cluster?.['certificate-authority-data'];
   if (!cluster || !ca) throw new Error('the cluster-info kubeconfig names no cluster CA');

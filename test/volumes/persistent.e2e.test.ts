@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RestClient } from '../../src/client/rest.js';
+import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { startKubelet } from '../../src/kubelet/kubelet.js';
 import { DockerRuntime } from '../../src/runtime/docker/runtime.js';
 import { LABEL_NODE_NAME } from '../../src/runtime/interface.js';
@@ -103,7 +104,7 @@ describe('persistent volumes on docker with glusterfs', { skip }, () => {
     cm = await startControllerManager({ client, leaderElect: false, controllers: ['serviceaccount', 'persistentvolume-binder', 'pvc-protection', 'pv-protection'] });
     await eventually(async () => (await kubectl(server.kubeconfig, ['get', 'serviceaccount', 'default'])).code === 0, 'default service account', 100);
     scheduler = await startScheduler({ kubeconfig: server.kubeconfig, leaderElect: false });
-    await ensureDefaultStorageClass(server.kubeconfig);
+    await ensureDefaultStorageClass(loadKubeconfig(server.kubeconfig));
     // The Gluster servers, as upstream's glusterfs volumes name them: an Endpoints object.
     await k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'glusterfs-cluster', namespace: 'default' }, subsets: [{ addresses: [{ ip: hostAddress() }], ports: [{ port: 24007 }] }] }));
   });

@@ -1,8 +1,9 @@
 // Upstream's apiserver_flowcontrol_* families, counted in plain maps on the
 // request path and copied into prom-client only when /metrics is scraped
 // (a labelled prom-client update per request costs more than the rest of
-// the bookkeeping).
-import { Counter, Gauge, Registry } from 'prom-client';
+// the bookkeeping). prom-client itself is loaded by the first scrape: an idle
+// server that is never scraped does not keep its ~1.7 MB of heap.
+import type { Registry } from 'prom-client';
 import type { RejectReason } from './queue-set.js';
 
 interface PairCounts {
@@ -64,7 +65,8 @@ export class FlowcontrolStats {
   }
 
   /** A prom-client registry whose families read these counts when scraped. */
-  registry(): Registry {
+  async registry(): Promise<Registry> {
+    const { Counter, Gauge, Registry } = await import('prom-client');
     const reg = new Registry();
     const eachPair = (f: (level: string, schema: string, p: PairCounts) => void): void => {
       for (const [k, p] of this.pairs) {

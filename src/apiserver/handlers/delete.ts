@@ -11,7 +11,7 @@ async function deleteParams(ctx: RequestContext): Promise<DeleteParams> {
   const p: DeleteParams = { dryRun: ctx.dryRun };
   const raw = await readBody(ctx.req);
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
-    const body = decodeBody(raw, ctx.req.headers['content-type']) as any;
+    const body = (await decodeBody(raw, ctx.req.headers['content-type'])) as any;
     if (typeof body !== 'object' || body === null) throw badRequest('the body of a delete must be a DeleteOptions object');
     if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) p.gracePeriodSeconds = Number(body.gracePeriodSeconds);
     if (body.propagationPolicy) p.propagationPolicy = body.propagationPolicy;

@@ -16,6 +16,7 @@ import { handlePatch } from './patch.js';
 import { handleDelete, handleDeleteCollection } from './delete.js';
 import { handleMetrics, isMetrics } from '../metrics/handler.js';
 import { CONNECT_SUBRESOURCES, handlePodConnect } from './pod-connect.js';
+import { loadTables } from './output.js';
 
 function fieldManagerOf(req: IncomingMessage, query: URLSearchParams): string {
   const fm = query.get('fieldManager');
@@ -80,6 +81,7 @@ export async function dispatchResource(
     security,
     admission,
   };
+  if (ctx.output.kind === 'table') await loadTables();
   if (isReview(info)) return handleReview(ctx);
   if (isMetrics(info)) return handleMetrics(ctx);
   if (info.resource === 'serviceaccounts' && rr.subresource === 'token') return handleTokenRequest(ctx);

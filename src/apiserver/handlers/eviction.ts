@@ -56,7 +56,7 @@ function deleteOptionsOf(body: Record<string, unknown>, dryRun: boolean): Delete
 
 export async function handleEviction(ctx: RequestContext): Promise<void> {
   const raw = await readBody(ctx.req);
-  const body = decodeBody(raw, ctx.req.headers['content-type']) as Record<string, unknown> | null;
+  const body = (await decodeBody(raw, ctx.req.headers['content-type'])) as Record<string, unknown> | null;
   const av = typeof body?.apiVersion === 'string' ? body.apiVersion : 'policy/v1';
   if (av !== 'policy/v1' && av !== 'policy/v1beta1') throw badRequest(`the API version in the data (${av}) does not match the expected API version (policy/v1)`);
   const ct = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();

@@ -1,10 +1,24 @@
 import type { KubeList, KubeObject } from '../../api/types.js';
 import { badRequest } from '../../api/errors.js';
-import { toTable, type IncludeObject } from '../tables/index.js';
+import type * as Tables from '../tables/index.js';
 import { writeJson } from '../http/respond.js';
 import type { RequestContext } from './context.js';
 
-function includeObjectOf(q: URLSearchParams): IncludeObject {
+// The Table printers (~0.5 MB of heap) are loaded by the first request that
+// asks for a Table (kubectl get); loadTables runs before such a request's
+// handler, so rendering stays synchronous.
+let tables: typeof Tables | undefined;
+
+export async function loadTables(): Promise<void> {
+  tables ??= await import('../tables/index.js');
+}
+
+function toTable(...args: Parameters<typeof Tables.toTable>): ReturnType<typeof Tables.toTable> {
+  if (!tables) throw new Error('Table output was negotiated but the printers were not loaded (loadTables)');
+  return tables.toTable(...args);
+}
+
+function includeObjectOf(q: URLSearchParams): Tables.IncludeObject {
   const v = q.get('includeObject');
   if (v === null || v === '') return 'Metadata';
   if (v === 'None' || v === 'Metadata' || v === 'Object') return v;

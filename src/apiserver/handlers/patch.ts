@@ -38,7 +38,7 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
   }
   const type = patchTypeOf(ctx);
   const raw = await readBody(ctx.req);
-  const patch = decodeBody(raw, type);
+  const patch = await decodeBody(raw, type);
   if (type === 'application/json-patch+json' ? !Array.isArray(patch) : typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw badRequest(type === 'application/json-patch+json' ? 'a JSON patch must be a JSON array of operations' : 'the patch must be a JSON object');
   }

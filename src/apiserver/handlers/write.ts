@@ -25,7 +25,7 @@ async function readObjectBodyAs(ctx: RequestContext, expect = { group: ctx.info.
     if (text.trim() === '') throw badRequest('the request body is empty: send the object to write as JSON or YAML');
     return { obj: decodeObject(ctx, parseJson(text), text, expect), json: true };
   }
-  return { obj: decodeObject(ctx, decodeBody(raw, ctx.req.headers['content-type']), undefined, expect), json: false };
+  return { obj: decodeObject(ctx, await decodeBody(raw, ctx.req.headers['content-type']), undefined, expect), json: false };
 }
 
 /**

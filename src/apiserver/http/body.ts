@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { parseDocument } from 'yaml';
 import { StatusError, badRequest } from '../../api/errors.js';
 import { findJsonError } from './json-error.js';
-import { PROTOBUF_CONTENT_TYPE, decodeKubernetesProtobuf } from '../protobuf/index.js';
-import { loadSchemaRegistry } from '../../api/schema/index.js';
+import { yaml } from '../../util/yaml.js';
+
+/** Kept here so that naming the type loads no protobuf code: the codec and its field tables load with the first protobuf body. */
+const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 
 /** Upstream's limit for a request body (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -89,7 +90,7 @@ export function parseJson(text: string): unknown {
 }
 
 export function parseYaml(text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const pos = e.linePos?.[0];
@@ -100,11 +101,12 @@ export function parseYaml(text: string): unknown {
 }
 
 /** Decodes a body by its Content-Type: JSON, YAML, Kubernetes protobuf, or 415. */
-export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
+export async function decodeBody(body: Buffer, contentType: string | undefined): Promise<unknown> {
   const ct = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   if (ct === PROTOBUF_CONTENT_TYPE) {
     // kubectl's typed clients (create configmap/deployment/..., auth can-i) send protobuf bodies.
     if (body.length === 0) throw badRequest('the request body is empty: send the object to write');
+    const [{ decodeKubernetesProtobuf }, { loadSchemaRegistry }] = await Promise.all([import('../protobuf/index.js'), import('../../api/schema/index.js')]);
     return decodeKubernetesProtobuf(body, loadSchemaRegistry());
   }
   const text = body.toString('utf8');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseAllDocuments } from 'yaml';
+import { yaml } from '../../util/yaml.js';
 import type { Pod } from '../api-types.js';
 
 // Static pod manifests as upstream's config/file.go + common.go read them:
@@ -46,7 +46,7 @@ function stableJSON(v: unknown): string {
 
 /** Parses one manifest file into static pods; throws with a message naming the problem. */
 export function parseManifest(text: string, file: string, nodeName: string): Pod[] {
-  const docs = parseAllDocuments(text);
+  const docs = yaml().parseAllDocuments(text);
   const out: Pod[] = [];
   for (const [i, doc] of docs.entries()) {
     if (doc.errors.length > 0) throw new Error(`${file}: document ${i + 1}: ${doc.errors[0]!.message}`);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { RuntimeError, type ImageInfo } from '../interface.js';
-import { normalizeImage } from '../fake/runtime.js';
+import { normalizeImage } from '../image-name.js';
 
 export class ExecImages {
   private readonly known = new Map<string, ImageInfo>();

@@ -19,6 +19,9 @@ import {
 } from '../interface.js';
 import { IpPool } from './ip-pool.js';
 import { execExitCode, fateOf } from './behaviour.js';
+import { normalizeImage } from '../image-name.js';
+
+export { normalizeImage };
 
 // A container runtime with nothing behind it, as kubemark's and kwok's:
 // sandboxes and containers are small records, a container "runs" until a
@@ -69,24 +72,6 @@ interface ContainerRec extends Container {
 }
 
 const newId = (): string => randomBytes(16).toString('hex');
-
-/** docker.io/library/nginx:latest for "nginx", as registries normalize names. */
-export function normalizeImage(image: string): string {
-  let name = image;
-  let digest = '';
-  const at = name.indexOf('@');
-  if (at >= 0) {
-    digest = name.slice(at);
-    name = name.slice(0, at);
-  }
-  const slash = name.indexOf('/');
-  const first = slash >= 0 ? name.slice(0, slash) : '';
-  const hasRegistry = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (!hasRegistry) name = slash >= 0 ? `docker.io/${name}` : `docker.io/library/${name}`;
-  const lastPart = name.slice(name.lastIndexOf('/') + 1);
-  if (!digest && !lastPart.includes(':')) name += ':latest';
-  return name + digest;
-}
 
 function defaultImageExists(image: string): boolean {
   return !/doesnotexist|does-not-exist|nonexistent|(^|\/)invalid/.test(image);

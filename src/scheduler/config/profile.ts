@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../../util/yaml.js';
 import { DEFAULT_SCHEDULER_NAME } from '../framework/types.js';
 import { UNIMPLEMENTED_UPSTREAM_PLUGINS } from '../framework/registry.js';
 
@@ -125,7 +125,7 @@ export function resolveProfile(p: ProfileConfig = {}, global: SchedulerConfigura
 }
 
 export function parseConfiguration(text: string): SchedulerConfiguration {
-  const cfg = (parseYaml(text) ?? {}) as SchedulerConfiguration;
+  const cfg = (yaml().parse(text) ?? {}) as SchedulerConfiguration;
   if (cfg.kind && cfg.kind !== 'KubeSchedulerConfiguration') throw new Error(`config kind must be KubeSchedulerConfiguration, not ${cfg.kind}`);
   if (cfg.apiVersion && !/^kubescheduler\.config\.k8s\.io\/v1(beta\d)?$/.test(cfg.apiVersion)) throw new Error(`unsupported config apiVersion ${cfg.apiVersion}`);
   const names = new Set<string>();
