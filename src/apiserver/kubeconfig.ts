@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { emitYaml } from '../util/yaml.js';
+import { jsonYaml } from '../util/yaml.js';
 
 export interface KubeconfigOptions {
   server: string;
@@ -21,7 +21,7 @@ export function renderKubeconfig(o: KubeconfigOptions): string {
   if (o.token) userEntry.token = o.token;
   const clusterEntry: Record<string, string> = { server: o.server };
   if (o.caData) clusterEntry['certificate-authority-data'] = o.caData;
-  return emitYaml({
+  return jsonYaml({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: cluster, cluster: clusterEntry }],

@@ -1,4 +1,4 @@
-import { emitYaml, yaml } from '../util/yaml.js';
+import { jsonYaml, yaml } from '../util/yaml.js';
 
 // The kube-public/cluster-info ConfigMap as kubeadm lays it out: a kubeconfig
 // with one nameless cluster (server and CA) and no users, plus one detached
@@ -10,7 +10,7 @@ export const KUBECONFIG_KEY = 'kubeconfig';
 export const JWS_PREFIX = 'jws-kubeconfig-';
 
 export function clusterInfoKubeconfig(server: string, caCertPem: string): string {
-  return emitYaml({
+  return jsonYaml({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: '', cluster: { 'certificate-authority-data': Buffer.from(caCertPem).toString('base64'), server } }],
