@@ -1,6 +1,6 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease|event|get] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
 // --watchers N: N JSON watches of the written collection (from the current revision) while measuring, as
 // informers, the scheduler and controllers hold; each write is then also an event sent N times.
 // --watch-selector SEL: the watchers' fieldSelector, e.g. spec.nodeName=n1 as each kubelet watches its pods.
@@ -8,6 +8,8 @@
 // first thousands of requests (a third of the CPU of a 3,000-create run); some 10,000 measure the steady state.
 // --op bind measures a create and then a pods/binding (the scheduler's write) of each pod: one op is both requests,
 // as in the scheduler benchmark, where the pod's create event has reached the watchers before its binding.
+// --op event measures core/v1 Event creates, each as a kubelet's recorder writes it (the six events of a pod's start).
+// --op get measures GETs of one small object (a ServiceAccount): the request path without a write.
 // --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
 // --as: who sends them. admin (default): the kubeconfig's system:masters certificate over TLS; user: an ordinary
 // user's client certificate allowed by a RoleBinding to edit, so RBAC searches bindings (issue #10's secure case);
@@ -111,7 +113,12 @@ async function main(): Promise<void> {
     };
     const bind = (name: string) =>
       must(post(`/api/v1/namespaces/b/pods/${name}/binding`, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: `node-${name.length % 7}` } })), 201);
-    const one = op === 'lease' ? renew : op === 'bind' ? async (i: number) => {
+    // An event as the kubelet's recorder writes one (core/v1, a container's fieldPath, no eventTime).
+    const event = (name: string) => {
+      const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      return JSON.stringify({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'b' }, involvedObject: { kind: 'Pod', namespace: 'b', name: `web-${name}`, uid: '6a3c1f8e-2b7d-4c1e-9f0a-1d2e3f4a5b6c', apiVersion: 'v1', resourceVersion: '1234', fieldPath: 'spec.containers{main}' }, reason: 'Pulling', message: 'Pulling image "busybox"', source: { component: 'kubelet', host: 'hollow-node-3' }, firstTimestamp: ts, lastTimestamp: ts, count: 1, type: 'Normal', eventTime: null, reportingComponent: 'kubelet', reportingInstance: 'hollow-node-3' });
+    };
+    const one = op === 'get' ? (i: number) => must(send('GET', `/api/v1/namespaces/b/serviceaccounts/default?i=${i}`, ''), 200) : op === 'event' ? (i: number) => must(post('/api/v1/namespaces/b/events', event(`e${i}.${i.toString(16)}`)), 201) : op === 'lease' ? renew : op === 'bind' ? async (i: number) => {
       await must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
       await bind(`p${i}`);
     } : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
@@ -119,13 +126,15 @@ async function main(): Promise<void> {
     // Warm-up: JIT, TLS sessions, caches.
     await runConcurrent(warmup, clients, async (i) => {
       if (op === 'lease') return renew(i);
+      if (op === 'get') return must(send('GET', '/api/v1/namespaces/b/serviceaccounts/default', ''), 200);
+      if (op === 'event') return must(post('/api/v1/namespaces/b/events', event(`w${i}.${i.toString(16)}`)), 201);
       await must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201);
       if (op === 'bind') await bind(`w${i}`);
     });
     const watchAgent = new https.Agent({ keepAlive: true, maxSockets: Math.max(1, watchers), ca: cfg.caData, cert: cfg.certData, key: cfg.keyData });
     let eventBytes = 0;
     if (watchers > 0) {
-      const collection = op === 'lease' ? '/apis/coordination.k8s.io/v1/namespaces/b/leases' : '/api/v1/namespaces/b/pods';
+      const collection = op === 'lease' ? '/apis/coordination.k8s.io/v1/namespaces/b/leases' : op === 'event' ? '/api/v1/namespaces/b/events' : '/api/v1/namespaces/b/pods';
       const rv = await new Promise<string>((resolve, reject) => {
         https.get(`${url}${collection}?limit=1`, { agent: adminAgent }, (res) => {
           let text = '';
