@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { REPO, startK8ts } from '../helpers/k8ts-process.js';
 import { until } from '../helpers/wait.js';
@@ -15,8 +16,11 @@ const start = (dataDir: string) => startK8ts(['server', '--data-dir', dataDir, '
 
 test('k8ts server starts, prints progress and readiness, writes a working kubeconfig, keeps data', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-server-'));
+  // A failed assertion must not leave the server running (the test file would wait on it until its timeout).
+  let cleanup: (() => Promise<unknown>) | undefined;
   try {
     const first = await start(dir);
+    cleanup = () => first.stop();
     const out = first.output();
     assert.match(out, /opening SQLite store/);
     assert.match(out, /API server listening on https:\/\/127\.0\.0\.1:\d+/);
@@ -24,7 +28,7 @@ test('k8ts server starts, prints progress and readiness, writes a working kubeco
     assert.match(out, /k8ts server is ready \(Kubernetes v1\.32\.\d+\+k8ts\): KUBECONFIG=.*kubeconfig\.yaml kubectl get ns/);
     const kubeconfig = join(dir, 'kubeconfig.yaml');
     assert.equal((await stat(kubeconfig)).mode & 0o077, 0, 'kubeconfig is private to its owner');
-    assert.match(await readFile(kubeconfig, 'utf8'), /current-context: k8ts/);
+    assert.equal((parseYaml(await readFile(kubeconfig, 'utf8')) as { 'current-context'?: string })['current-context'], 'k8ts');
     assert.match(await kubectlOk(kubeconfig, ['get', 'ns']), /kube-node-lease\s+Active/);
     await kubectlOk(kubeconfig, ['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' }, data: { a: '1' } }) });
     // The embedded controllers act, each as its own service account (their clients' token over the in-process connections).
@@ -36,9 +40,11 @@ test('k8ts server starts, prints progress and readiness, writes a working kubeco
     assert.equal(await first.stop(), 0);
 
     const second = await start(dir);
+    cleanup = () => second.stop();
     assert.match(await kubectlOk(kubeconfig, ['get', 'configmap', 'kept', '-o', 'jsonpath={.data.a}']), /^1$/);
     assert.equal(await second.stop(), 0);
   } finally {
+    await cleanup?.().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -11,6 +11,7 @@
 // local-path provisioner in one process), with the server's node-token.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { isRoot, running, startNetnsNetwork, type NetnsHost } from '../helpers/netns-hosts.js';
 import { until } from '../helpers/wait.js';
@@ -94,8 +95,9 @@ export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHos
   try {
     const srv = net.k8ts(server, ['server', '--data-dir', join(server.dir, 'data'), '--port', String(API_PORT), '--bind-address', '0.0.0.0', '--runtime', 'exec', '--node-name', server.name, '--kubelet-port', '10250', '--disable-dns', ...(o.embeddedAgent ? [] : ['--disable-agent']), '--flannel-backend', o.backend, '--min-sync-period', '200ms', ...(o.serverArgs ?? [])], join(server.dir, 'server.log'));
     await srv.waitFor(/k8ts server is ready/, 'k8ts server');
-    const admin = await readFile(join(server.dir, 'data', 'kubeconfig.yaml'), 'utf8');
-    await writeFile(kubeconfig, admin.replace(/server: https:\/\/[^\s]+/, `server: ${serverURL}`));
+    const admin = parseYaml(await readFile(join(server.dir, 'data', 'kubeconfig.yaml'), 'utf8')) as { clusters: { cluster: { server: string } }[] };
+    for (const c of admin.clusters) c.cluster.server = serverURL;
+    await writeFile(kubeconfig, stringifyYaml(admin));
     await until('the API server answers from the test network', async () => ((await kubectl(kubeconfig, ['get', '--raw', '/readyz'])).code === 0 ? true : undefined));
     const deferred = new Set(o.deferred ?? []);
     for (const h of o.embeddedAgent ? hosts.slice(1) : hosts) if (!deferred.has(h.index)) await startNodeAgent(h);
