@@ -2,9 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { StatusError, badRequest } from '../../api/errors.js';
 import { findJsonError } from './json-error.js';
 import { yaml } from '../../util/yaml.js';
-
-/** Kept here so that naming the type loads no protobuf code: the codec and its field tables load with the first protobuf body. */
-const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
+import { PROTOBUF_CONTENT_TYPE } from '../protobuf/content-type.js';
 
 /** Upstream's limit for a request body (3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { readEnvelope } from './envelope.js';
 import { fieldIndex } from './fields/index.js';
 import { decodeMessage } from './message.js';
 
-export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
+export { PROTOBUF_CONTENT_TYPE } from './content-type.js';
 
 /** Embedded protobuf objects (RawExtension) may nest envelopes; real objects use one or two. */
 const MAX_ENVELOPE_DEPTH = 8;
