@@ -50,6 +50,7 @@ export interface JoinAgentFlags extends Partial<ProxyFlags> {
   clusterDomain: string;
   flannelBackend?: string;
   kubeletArg?: string[];
+  uninstall?: boolean;
 }
 
 async function tokenFrom(flags: JoinAgentFlags): Promise<JoinToken | undefined> {
@@ -205,7 +206,15 @@ export function addJoinAgentCommand(program: Command): Command {
     .option('--cluster-domain <domain>', 'the cluster\'s DNS domain', 'cluster.local')
     .option('--disable-kube-proxy', 'run the kubelet without the proxy')
     .option('--kubelet-arg <name=value>', 'a `k8ts kubelet` tuning flag for the kubelet, e.g. node-lease-duration-seconds=8 (repeatable, as k3s\'s)', collectArg)
+    .option('--uninstall', 'take this node off the host instead of running it (the agent must not be running): stop and remove its pods, unmount their volumes, remove the pod network\'s routes and devices and the proxy\'s rules, then DIR/agent and the kubelet root directory (local-path volumes included); the Node object stays until `kubectl delete node`')
     .action(async (flags: JoinAgentFlags) => {
+      if (flags.uninstall) {
+        const dataDir = resolve(flags.dataDir);
+        const { runUninstall } = await import('./uninstall.js');
+        const ok = await runUninstall({ nodeName: (flags.nodeName ?? hostname()).toLowerCase(), runtime: flags.runtime, rootDir: resolve(flags.rootDir ?? join(dataDir, 'agent', 'kubelet')), dirs: [join(dataDir, 'agent')] });
+        process.exitCode = ok ? 0 : 1;
+        return;
+      }
       const agent = await runJoinAgent(flags);
       let stopping = false;
       const stop = (sig: string): void => {

@@ -79,11 +79,8 @@ export function addProxyCommand(program: Command): Command {
       .option('--hostname-override <name>', 'name of this node (default: the hostname)'),
   ).action(async (flags: ProxyFlags) => {
     if (flags.cleanup) {
-      const [{ cleanupIptables }, { cleanupNftables }, { hostExec }] = await Promise.all([import('../proxy/iptables/cleanup.js'), import('../proxy/nftables/cleanup.js'), import('../proxy/exec.js')]);
-      const r = await cleanupIptables(hostExec());
-      progress(`proxy: removed ${r.chains} chains and ${r.jumps} jump rules`);
-      const tables = await cleanupNftables(hostExec());
-      if (tables.length) progress(`proxy: removed nftables tables ${tables.map((f) => `${f} kube-proxy`).join(', ')}`);
+      const { removeProxyRules, describeProxyRulesRemoval } = await import('../proxy/cleanup.js');
+      for (const line of describeProxyRulesRemoval(await removeProxyRules())) progress(line);
       return;
     }
     const settings = proxySettings(flags);

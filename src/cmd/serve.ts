@@ -3,6 +3,7 @@ import { addApiServerFlags, advertiseAddress, resolveStorage, runApiServer, type
 import type { AgentFlags } from './agent.js';
 import type { ControllerManagerFlags } from './controller-manager.js';
 import { join, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { hasManagedEtcd } from '../etcd/member.js';
 import { progress } from './progress.js';
 import { KUBERNETES_VERSION } from '../apiserver/discovery.js';
@@ -124,8 +125,15 @@ export async function addServerCommand(program: Command): Promise<void> {
     .option('--token <token>', 'the cluster\'s server token (with --server): the first server\'s DIR/token')
     .option('--etcd-client-port <n>', 'client port of the managed etcd member, the same on every server (--cluster-init, --server)', '2379')
     .option('--etcd-peer-port <n>', 'peer port of the managed etcd member (--cluster-init, --server)', '2380')
-    .option('--token-ttl <duration>', 'lifetime of the join token in DIR/node-token (0: never expires, as k3s)', '0');
-  addDnsFlags(addControllerManagerFlags(serverCmd, { allocateNodeCidrs: true })).action((flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags & ClusterFlags) => serve(flags, 'k8ts server', true));
+    .option('--token-ttl <duration>', 'lifetime of the join token in DIR/node-token (0: never expires, as k3s)', '0')
+    .option('--uninstall', 'take this server off the host instead of running it (it must not be running): stop and remove the local node\'s pods, unmount their volumes, remove the pod network\'s routes and devices and the proxy\'s rules, then the whole data directory: the cluster\'s state, certificates and local-path volumes');
+  addDnsFlags(addControllerManagerFlags(serverCmd, { allocateNodeCidrs: true })).action(async (flags: ServerFlags & AgentFlags & ControllerManagerFlags & DnsFlags & ClusterFlags & { uninstall?: boolean }) => {
+    if (!flags.uninstall) return serve(flags, 'k8ts server', true);
+    const dataDir = resolve(flags.dataDir);
+    const { runUninstall } = await import('./uninstall.js');
+    const ok = await runUninstall({ nodeName: (flags.nodeName ?? hostname()).toLowerCase(), runtime: flags.runtime, rootDir: join(dataDir, 'kubelet'), dirs: [dataDir], serverDataDir: dataDir });
+    process.exitCode = ok ? 0 : 1;
+  });
 }
 
 export function addApiServerCommand(program: Command): void {

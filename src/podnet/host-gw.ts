@@ -22,6 +22,14 @@ export class HostGwBackend implements Backend {
   }
 
   async cleanup(): Promise<void> {
-    await run('ip', ['-4', 'route', 'flush', 'proto', ROUTE_PROTOCOL]);
+    await removeOwnRoutes();
   }
+}
+
+/** Every route the pod network added (host-gw's and vxlan's carry ROUTE_PROTOCOL), whichever run added it; how many there were. */
+export async function removeOwnRoutes(): Promise<number> {
+  const listed = await run('ip', ['-4', '-j', 'route', 'show', 'proto', ROUTE_PROTOCOL]);
+  const count = listed.code === 0 ? (JSON.parse(listed.stdout || '[]') as unknown[]).length : 0;
+  await run('ip', ['-4', 'route', 'flush', 'proto', ROUTE_PROTOCOL]);
+  return count;
 }

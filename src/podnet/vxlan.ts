@@ -84,8 +84,13 @@ export class VxlanBackend implements Backend {
 
   async cleanup(): Promise<void> {
     this.ready = undefined;
-    // Deleting the device takes its routes, neighbour and FDB entries along.
-    const r = await run('ip', ['link', 'del', VXLAN_DEVICE]);
-    if (r.code === 0) this.log.info({ device: VXLAN_DEVICE }, 'vxlan: removed device');
+    await removeVxlanDevice(this.log);
   }
+}
+
+/** Deletes the VXLAN device if it is there (with it go its routes, neighbour and FDB entries); whether it was. */
+export async function removeVxlanDevice(log: Logger): Promise<boolean> {
+  const r = await run('ip', ['link', 'del', VXLAN_DEVICE]);
+  if (r.code === 0) log.info({ device: VXLAN_DEVICE }, 'vxlan: removed device');
+  return r.code === 0;
 }

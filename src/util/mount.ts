@@ -46,3 +46,22 @@ export async function unmount(target: string, timeoutMs = 60_000): Promise<void>
   const r = await run('umount', [target], timeoutMs);
   if (r.code !== 0) throw new MountError(`unmount failed: exit status ${r.code}\nUnmounting arguments: ${target}\nOutput: ${r.output}\n`);
 }
+
+/**
+ * Unmounts everything mounted at or below dir, deepest first (a mount inside another goes before it); a mount
+ * that stays busy is detached lazily (umount -l), as a host being wiped cannot wait for its users. Returns the
+ * targets unmounted and those that could not be.
+ */
+export async function unmountAllUnder(dir: string): Promise<{ unmounted: string[]; failed: string[] }> {
+  const root = dir.replace(/\/+$/, '');
+  const targets = (await mountTable()).map((m) => m.target).filter((t) => t === root || t.startsWith(`${root}/`));
+  // The same target may be mounted over itself several times: each entry is one umount.
+  targets.sort((a, b) => b.length - a.length);
+  const unmounted: string[] = [];
+  const failed: string[] = [];
+  for (const t of targets) {
+    if ((await run('umount', [t], 60_000)).code === 0 || (await run('umount', ['-l', t], 60_000)).code === 0) unmounted.push(t);
+    else failed.push(t);
+  }
+  return { unmounted, failed };
+}

@@ -13,7 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
-import { isRoot, running, startNetnsNetwork, type NetnsHost } from '../helpers/netns-hosts.js';
+import { isRoot, running, startNetnsNetwork, type HostProc, type NetnsHost } from '../helpers/netns-hosts.js';
 import { until } from '../helpers/wait.js';
 
 export { isRoot };
@@ -56,6 +56,8 @@ export interface MultiHostCluster {
   /** Runs a command inside a host's network namespace. */
   exec(host: Host, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   startNodeAgent(host: Host): Promise<void>;
+  /** Any `k8ts` command inside a host's namespace (its output also written to LOG under the host's dir). */
+  k8tsOn(host: Host, args: string[], log: string): HostProc;
   /** SIGKILLs a host's agent processes (its pods keep running, as on a real host whose agent crashed). */
   killNodeAgent(host: Host): Promise<void>;
   setLink(host: Host, up: boolean): Promise<void>;
@@ -84,6 +86,7 @@ export async function startMultiHostCluster(o: ClusterOptions): Promise<MultiHos
     dir: net.dir,
     exec: (h, argv) => net.exec(h, argv),
     startNodeAgent,
+    k8tsOn: (h, args, log) => net.k8ts(h, args, join(h.dir, log)),
     async killNodeAgent(h) {
       for (const p of h.procs) if (running(p)) p.child.kill('SIGKILL');
       await Promise.all(h.procs.map((p) => p.exited));

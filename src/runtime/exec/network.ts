@@ -62,6 +62,13 @@ interface RouteEntry {
  */
 const isOwnRoute = (r: RouteEntry, podCIDR: string, name: string): boolean => (r.type === 'unreachable' && r.dst === podCIDR && r.metric === networkMetric(name)) || r.dev === name;
 
+/** The podCIDR the network `name` holds on this host (its `unreachable` route), if it is there: found without the runtime's memory. */
+export async function podCIDROfNetwork(name: string): Promise<string | undefined> {
+  const r = await run('ip', ['-4', '-j', 'route', 'show', 'type', 'unreachable']);
+  if (r.code !== 0) return undefined;
+  return (JSON.parse(r.stdout || '[]') as RouteEntry[]).find((e) => e.metric === networkMetric(name))?.dst;
+}
+
 /** Refuses a podCIDR that overlaps a network this machine already routes (other than the network `name`'s own route). */
 export async function checkNoOverlap(podCIDR: string, name: string): Promise<void> {
   const mine = parseCidr(podCIDR);
