@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { etcdSkip } from '../helpers/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { bindings, BINDING_AUDIT_POLICY, fastElectionAuditedFlags, setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
+import { bindingsCovering, BINDING_AUDIT_POLICY, fastElectionAuditedFlags, setNodeStatus, startHaCluster, type HaCluster, type HaServer } from '../helpers/ha-cluster.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { until } from '../helpers/wait.js';
 
@@ -241,7 +241,7 @@ describe('load while killing a server and an etcd member', { skip: etcdSkip() },
     });
     const count = new Map<string, number>();
     const refused: string[] = [];
-    for (const b of await bindings(cluster)) {
+    for (const b of await bindingsCovering(cluster, ackedPods.map((p) => `${NS}/${p}`))) {
       if (!b.pod.startsWith(`${NS}/`)) continue;
       const name = b.pod.slice(NS.length + 1);
       if (b.code === 201) count.set(name, (count.get(name) ?? 0) + 1);

@@ -239,7 +239,11 @@ describe('managed etcd: three servers with --cluster-init / --server', { skip: !
     await kubectlOk(servers[0]!.kubeconfig, ['delete', 'node', gone.name]);
     // Every server watches Nodes; whichever acts first removes the member, the others find it gone.
     const removedLine = new RegExp(`Node ${gone.name} was deleted: removed its etcd member ${gone.name}-[0-9a-f]{8}`);
-    await until('a server to remove the member of the deleted Node', async () => (servers.some((s) => removedLine.test(s.proc.output())) ? true : undefined), 180_000, 500);
+    await until('a server to remove the member of the deleted Node', async () => (servers.some((s) => removedLine.test(s.proc.output())) ? true : undefined), 180_000, 500).catch((err: Error) => {
+      // What each server said last (its Node informer's and the member remover's warnings among it): CI once timed out here.
+      const tails = servers.map((s) => `${s.name}${s.alive ? '' : ' (stopped)'}:\n${s.proc.output().trim().split('\n').slice(-15).join('\n')}`);
+      throw new Error(`${err.message}\n${tails.join('\n')}`);
+    });
     await until(`${gone.name} to stop once its member is removed`, async () => (gone.proc.child.exitCode !== null || gone.proc.child.signalCode !== null ? true : undefined), 180_000, 500);
     assert.match(gone.proc.output(), /was removed from the cluster/);
     gone.alive = false;

@@ -7,6 +7,7 @@ import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startK8ts, type K8tsProcess } from './k8ts-process.js';
+import { until } from './wait.js';
 
 export interface HaServer {
   index: number;
@@ -146,6 +147,25 @@ export async function bindings(cluster: HaCluster): Promise<BindingRecord[]> {
     }
   }
   return out;
+}
+
+/**
+ * The bindings once the audit logs hold one for each of these pods (namespace/name). The audit line is
+ * written through a file stream after the response has gone, so a pod a client already sees bound may
+ * still lack its line for a moment: reading at once made "bound exactly once" count none.
+ */
+export async function bindingsCovering(cluster: HaCluster, pods: string[]): Promise<BindingRecord[]> {
+  let last: BindingRecord[] = [];
+  try {
+    return await until('a binding in the audit logs for every pod', async () => {
+      last = await bindings(cluster);
+      const seen = new Set(last.map((r) => r.pod));
+      return pods.every((p) => seen.has(p)) ? last : undefined;
+    }, 10_000);
+  } catch {
+    // Missing for good: the caller's count says which.
+    return last;
+  }
 }
 
 /**
