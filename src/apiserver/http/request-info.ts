@@ -37,13 +37,17 @@ export function parseResourcePath(method: string, pathname: string, query: URLSe
     version = parts[2]!;
     rest = parts.slice(3);
   } else return undefined;
-  rest = rest.map((p) => {
+  // Only a segment with an escape needs decoding (decodeURIComponent is a
+  // runtime call, and every request's path goes through here).
+  for (let i = 0; i < rest.length; i++) {
+    const p = rest[i]!;
+    if (!p.includes('%')) continue;
     try {
-      return decodeURIComponent(p);
+      rest[i] = decodeURIComponent(p);
     } catch {
       throw badRequest(`malformed path segment ${JSON.stringify(p)}`);
     }
-  });
+  }
   let legacyWatch = false;
   if (rest[0] === 'watch') {
     legacyWatch = true;
