@@ -216,28 +216,10 @@ function interpretSuffix(s: string): { base: 10 | 2; exp: number; format: Quanti
   throw new QuantityParseError(ERR_SUFFIX);
 }
 
-// Parsed quantities by their text. A pod's few quantities are parsed by its
-// defaulting, validation and admission in turn, each time through BigInt
-// arithmetic; a Quantity never changes, so one parse serves them all. Bounded:
-// the texts are the clients' own.
-const PARSED_MAX = 1024;
-const parsed = new Map<string, Quantity>();
-
 /** Parse like resource.ParseQuantity; throws QuantityParseError with upstream's message. */
 export function parseQuantity(input: string | number): Quantity {
-  if (typeof input !== 'string') return parseText(String(input));
-  let q = parsed.get(input);
-  if (q === undefined) {
-    q = parseText(input.trim());
-    Object.freeze(q);
-    if (parsed.size >= PARSED_MAX) parsed.clear();
-    parsed.set(input, q);
-  }
-  return q;
-}
-
-// JSON numbers reach upstream as their literal text; String() of a JS number is the same text for sane values.
-function parseText(str: string): Quantity {
+  // JSON numbers reach upstream as their literal text; String() of a JS number is the same text for sane values.
+  const str = typeof input === 'number' ? String(input) : input.trim();
   if (str.length === 0) throw new QuantityParseError(ERR_FORMAT_WRONG);
   if (str === '0') return Quantity.zero();
   const p = scan(str);

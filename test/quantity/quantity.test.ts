@@ -71,10 +71,6 @@ test('a quantity text parsed again gives the same value, however it was used in 
   const first = parseQuantity(' 1.5Gi ');
   assert.equal(first.roundUp(0).add(parseQuantity('1Gi')).toString(), '2560Mi');
   assert.equal(first.neg().toString(), '-1536Mi');
-  // Parsed texts are shared: they cannot be changed behind a later parse's back.
-  assert.throws(() => {
-    (first as unknown as { exponent: number }).exponent = 3;
-  }, TypeError);
   const again = parseQuantity(' 1.5Gi ');
   assert.equal(again.toString(), '1536Mi');
   assert.equal(again.cmp(parseQuantity('1536Mi')), 0);
@@ -85,7 +81,7 @@ test('a quantity text parsed again gives the same value, however it was used in 
   assert.throws(() => parseQuantity('abc'), /quantities must match/);
 });
 
-test('quantities stay right past the parse cache bound', () => {
+test('thousands of distinct quantity texts parse right, in any order', () => {
   for (let i = 0; i < 3000; i++) assert.equal(parseQuantity(`${i}m`).milliValue(), i);
   for (let i = 0; i < 3000; i += 7) assert.equal(parseQuantity(`${i}m`).milliValue(), i);
 });

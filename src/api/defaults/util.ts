@@ -42,31 +42,7 @@ export function canonicalizeResourceList(v: unknown): void {
   const r = rec(v);
   if (!r) return;
   for (const [k, raw] of Object.entries(r)) {
-    const c = typeof raw === 'string' ? canonicalMilli(raw) : undefined;
-    if (c !== undefined) {
-      r[k] = c;
-      continue;
-    }
     const q = tryParseQuantity(raw);
     if (typeof q !== 'string') r[k] = q.roundUp(-3).toString();
   }
-}
-
-// The canonical text of each quantity text defaulting met lately: most
-// requests repeat the same few ("100m", "128Mi"), and printing one takes
-// BigInt divisions. Bounded: the texts are the clients' own.
-const CANONICAL_MAX = 1024;
-const canonicalTexts = new Map<string, string>();
-
-/** raw rounded up to milli precision and printed canonically; undefined when it does not parse. */
-function canonicalMilli(raw: string): string | undefined {
-  let c = canonicalTexts.get(raw);
-  if (c === undefined) {
-    const q = tryParseQuantity(raw);
-    if (typeof q === 'string') return undefined;
-    c = q.roundUp(-3).toString();
-    if (canonicalTexts.size >= CANONICAL_MAX) canonicalTexts.clear();
-    canonicalTexts.set(raw, c);
-  }
-  return c;
 }

@@ -37,17 +37,13 @@ export function parseResourcePath(method: string, pathname: string, query: URLSe
     version = parts[2]!;
     rest = parts.slice(3);
   } else return undefined;
-  // Only a segment with an escape needs decoding (decodeURIComponent is a
-  // runtime call, and every request's path goes through here).
-  for (let i = 0; i < rest.length; i++) {
-    const p = rest[i]!;
-    if (!p.includes('%')) continue;
+  rest = rest.map((p) => {
     try {
-      rest[i] = decodeURIComponent(p);
+      return decodeURIComponent(p);
     } catch {
       throw badRequest(`malformed path segment ${JSON.stringify(p)}`);
     }
-  }
+  });
   let legacyWatch = false;
   if (rest[0] === 'watch') {
     legacyWatch = true;

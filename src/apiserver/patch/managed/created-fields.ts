@@ -13,31 +13,6 @@ import { atomOf, childNode, itemElement } from './typed-schema.js';
 
 type Fields = Record<string, unknown>;
 
-// A key made by concatenation ("f:" + name) is a cons string, and storing a
-// property under one makes V8 flatten it and look it up in its string table,
-// a runtime call, on every store. The keys are taken from these caches
-// instead, already internalized (property names of an object literal are),
-// so each store finds its key at once. Bounded, as map keys (labels) and
-// list items' keys are the clients' own.
-const KEYS_MAX = 4096;
-
-class KeyCache {
-  private readonly map = new Map<string, string>();
-  constructor(private readonly make: (s: string) => string) {}
-  get(source: string): string {
-    let k = this.map.get(source);
-    if (k === undefined) {
-      if (this.map.size >= KEYS_MAX) this.map.clear();
-      k = Object.keys({ [this.make(source)]: 0 })[0]!;
-      this.map.set(source, k);
-    }
-    return k;
-  }
-}
-
-const fieldKeys = new KeyCache(fieldElement);
-const itemKeys = new KeyCache((pe) => pe);
-
 function hasKeys(o: Fields): boolean {
   for (const _ in o) return true;
   return false;
@@ -70,7 +45,7 @@ function added(v: unknown, n: SchemaNode | undefined, member: boolean): Fields |
     for (const pe of pes) {
       const list = items.get(pe)!;
       // An item present more than once is owned as a whole, never field by field.
-      setOwn(out, itemKeys.get(pe), (list.length === 1 ? added(list[0], atom.items, true) : undefined) ?? {});
+      setOwn(out, pe, (list.length === 1 ? added(list[0], atom.items, true) : undefined) ?? {});
     }
     return out;
   }
@@ -103,33 +78,12 @@ function mapFields(obj: Fields, node: SchemaNode | undefined, member: boolean, r
       }
       if (sub === undefined || !hasKeys(sub)) continue;
     }
-    setOwn(out, fieldKeys.get(key), sub ?? {});
+    setOwn(out, fieldElement(key), sub ?? {});
   }
   return out;
 }
 
 const METADATA_RULES = new Map<string, KeyRule>(UNOWNED_METADATA.map((f) => [f, 'unowned']));
-
-// The top level's rules by the reset fields they were made for: an endpoint
-// always passes the same few (constant lists: no field name holds a
-// newline), so each create takes its rules from here.
-const TOP_RULES = new Map<string, Map<string, KeyRule>>();
-
-function topRules(reset: readonly string[]): Map<string, KeyRule> {
-  const id = reset.join('\n');
-  let rules = TOP_RULES.get(id);
-  if (rules === undefined) {
-    rules = new Map<string, KeyRule>([
-      ['apiVersion', 'unowned'],
-      ['kind', 'unowned'],
-      ['metadata', METADATA_RULES],
-    ]);
-    for (const f of reset) rules.set(f, 'drop');
-    if (TOP_RULES.size >= 64) TOP_RULES.clear();
-    TOP_RULES.set(id, rules);
-  }
-  return rules;
-}
 
 /**
  * The fieldsV1 a create of obj records for its manager; undefined when it
@@ -140,6 +94,12 @@ export function createdFieldsV1(obj: unknown, schema: SchemaNode | undefined, re
   if (!isObject(obj) || isEmptyContainer(obj)) return undefined;
   const atom = atomOf(schema, obj);
   if (atom.kind !== 'map' || atom.atomic) return undefined;
-  const out = mapFields(obj, atom.node, false, topRules(reset));
+  const rules = new Map<string, KeyRule>([
+    ['apiVersion', 'unowned'],
+    ['kind', 'unowned'],
+    ['metadata', METADATA_RULES],
+  ]);
+  for (const f of reset) rules.set(f, 'drop');
+  const out = mapFields(obj, atom.node, false, rules);
   return hasKeys(out) ? out : undefined;
 }
