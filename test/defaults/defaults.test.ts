@@ -47,6 +47,13 @@ test('requests default from limits on pods, quantities print canonically', () =>
   assert.equal(pod.status.qosClass, 'Guaranteed');
 });
 
+test('resource lists print canonically every time the same texts come, and malformed ones are left for validation', () => {
+  for (let round = 0; round < 3; round++) {
+    const pod = defaulted('', 'pods', { metadata: {}, spec: { containers: [{ name: 'a', image: 'x:1', resources: { limits: { cpu: '0.5', memory: '1024Mi', 'example.com/gpu': 'lots' }, requests: { cpu: '0.0001', memory: ' 1Gi' } } }] } });
+    assert.deepEqual(pod.spec.containers[0].resources, { limits: { cpu: '500m', memory: '1Gi', 'example.com/gpu': 'lots' }, requests: { cpu: '1m', memory: '1Gi', 'example.com/gpu': 'lots' } }, `round ${round}`);
+  }
+});
+
 test('probes, volumes and field refs get their defaults', () => {
   const pod = defaulted('', 'pods', {
     metadata: {},

@@ -90,3 +90,21 @@ test('a create with only unowned fields records no manager', () => {
   updateManagedFields(null, obj, { manager: 'm', apiVersion: 'v1', now: '2026-01-01T00:00:00Z', schema: schemas.forKind('', 'v1', 'Namespace') });
   assert.equal(obj.metadata.managedFields, undefined);
 });
+
+test("a create's managedFields stay the general algorithm's over thousands of distinct keys, for keys that look like other keys' elements", () => {
+  const schema = schemas.forKind('', 'v1', 'Pod');
+  // "k:x" as a label and "f:app" as a container name are keys like any other, however many keys came before.
+  for (let i = 0; i < 5000; i += 1) {
+    const labels: Record<string, string> = { [`l${i}`]: 'v', 'k:x': 'y', 'f:app': 'z' };
+    const obj = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}`, labels }, spec: { containers: [{ name: i % 2 ? 'f:app' : `c${i}`, image: 'i' }, { name: 'k:x', image: 'i' }] } };
+    if (i % 499 === 0 || i > 4090) {
+      assert.equal(JSON.stringify(createdFieldsV1(obj, schema, ['status'])), JSON.stringify(general(obj, schema, ['status'])), `pod ${i}`);
+    } else {
+      createdFieldsV1(obj, schema, ['status']);
+    }
+  }
+  const proto = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","labels":{"__proto__":"x"}},"data":{"__proto__":"y","a":"b"}}') as unknown;
+  const got = createdFieldsV1(proto, schemas.forKind('', 'v1', 'ConfigMap'), []);
+  assert.equal(JSON.stringify(got), JSON.stringify(general(proto, schemas.forKind('', 'v1', 'ConfigMap'), [])));
+  assert.equal(JSON.stringify(got), '{"f:data":{".":{},"f:__proto__":{},"f:a":{}},"f:metadata":{"f:labels":{".":{},"f:__proto__":{}}}}');
+});

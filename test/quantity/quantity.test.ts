@@ -66,3 +66,22 @@ test('compare, add, milli values', () => {
   assert.equal(parseQuantity('0.0001').roundUp(-3).toString(), '1m');
   assert.equal(JSON.stringify({ q: parseQuantity('0.25') }), '{"q":"250m"}');
 });
+
+test('a quantity text parsed again gives the same value, however it was used in between', () => {
+  const first = parseQuantity(' 1.5Gi ');
+  assert.equal(first.roundUp(0).add(parseQuantity('1Gi')).toString(), '2560Mi');
+  assert.equal(first.neg().toString(), '-1536Mi');
+  const again = parseQuantity(' 1.5Gi ');
+  assert.equal(again.toString(), '1536Mi');
+  assert.equal(again.cmp(parseQuantity('1536Mi')), 0);
+  // Malformed text fails every time, not only the first.
+  assert.equal(tryParseQuantity('1mi'), ERR_SUFFIX);
+  assert.equal(tryParseQuantity('1mi'), ERR_SUFFIX);
+  assert.throws(() => parseQuantity('abc'), /quantities must match/);
+  assert.throws(() => parseQuantity('abc'), /quantities must match/);
+});
+
+test('thousands of distinct quantity texts parse right, in any order', () => {
+  for (let i = 0; i < 3000; i++) assert.equal(parseQuantity(`${i}m`).milliValue(), i);
+  for (let i = 0; i < 3000; i += 7) assert.equal(parseQuantity(`${i}m`).milliValue(), i);
+});
