@@ -63,6 +63,12 @@ export interface UpdateParams extends WriteParams {
    * shared. Used instead of parsing the stored text when the cache has it.
    */
   copyShared?: (shared: KubeObject) => KubeObject;
+  /**
+   * mutate only reads the current object (it builds the desired one anew, as
+   * PUT and PATCH do), so it may be handed the old object itself, which may
+   * be the watch cache's shared one: one decode of the stored text fewer.
+   */
+  readsCurrent?: boolean;
 }
 
 export interface DeleteParams extends WriteParams {
@@ -401,8 +407,8 @@ export class ResourceStore {
       // (a binding right after the pod's create), else a second parse of the stored
       // text, cheaper than structuredClone of the first.
       const shared = this.conversion ? undefined : sharedDecoded(key, kv.modRevision, kv.value);
-      const current = shared && p.copyShared ? p.copyShared(shared) : this.decode(kv);
       const old = shared ?? this.decode(kv);
+      const current = p.readsCurrent ? old : shared && p.copyShared ? p.copyShared(shared) : this.decode(kv);
       const desired = await mutate(current);
       const wantRV = desired.metadata.resourceVersion;
       if (wantRV !== undefined && wantRV !== '' && wantRV !== String(kv.modRevision)) {
