@@ -103,3 +103,19 @@ test('a write that failed, or one storage no longer holds, is not taken as the o
   assert.equal((attempts[1]!.spec as Record<string, unknown>).holderIdentity, 'someone-else');
   assert.deepEqual(await leases.get('ns', 'c'), res.object);
 });
+
+test('a status write keeps the stored spec without changing the stored object', async () => {
+  const pods = new ResourceStore(resourceFor('', 'v1', 'pods')!, store);
+  const created = await pods.create('ns', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'busybox' }], nodeName: 'n1' } }, { shareWritten: true });
+  const frozen = structuredClone(created);
+  deepFreeze(created);
+  const { object } = await pods.update('ns', 'p', (cur) => {
+    assert.equal(cur, created);
+    // As a kubelet sends it: its own idea of the spec, which the status endpoint ignores.
+    return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'other', image: 'x' }] }, status: { phase: 'Running', podIP: '10.0.0.5' } };
+  }, { subresource: 'status', readsCurrent: true, shareWritten: true });
+  assert.deepEqual(created, frozen);
+  assert.deepEqual(object.spec, frozen.spec);
+  assert.deepEqual(object.status, { phase: 'Running', podIP: '10.0.0.5' });
+  assert.deepEqual(await pods.get('ns', 'p'), object);
+});

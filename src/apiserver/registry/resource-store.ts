@@ -107,6 +107,9 @@ export function parseResourceVersion(rv: string | undefined): number {
   return Number(rv);
 }
 
+/** Metadata an update takes from the stored object whatever the client sent (upstream's rest.BeforeUpdate). */
+const CARRIED_METADATA = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const;
+
 /** The field each resource's watch cache indexes watchers by, as upstream's cacher triggers. */
 const TRIGGER_FIELDS: Record<string, string> = { '/pods': 'spec.nodeName' };
 
@@ -460,12 +463,13 @@ export class ResourceStore {
     if (m.uid !== undefined && m.uid !== '' && m.uid !== o.uid) {
       throw invalid(this.info.kind, this.info.group, o.name!, [{ type: 'FieldValueInvalid', field: 'metadata.uid', detail: `Invalid value: ${JSON.stringify(m.uid)}: field is immutable` }]);
     }
-    m.uid = o.uid;
-    m.creationTimestamp = o.creationTimestamp;
-    m.deletionTimestamp = o.deletionTimestamp;
-    m.deletionGracePeriodSeconds = o.deletionGracePeriodSeconds;
-    m.generation = o.generation;
-    delete m.selfLink;
+    // Carried over without ever holding undefined: deleting a member that is not the
+    // last one added turns the object into a slow dictionary for everything after.
+    for (const k of CARRIED_METADATA) {
+      if (o[k] !== undefined) (m as Record<string, unknown>)[k] = o[k];
+      else if (k in m) delete m[k];
+    }
+    if ('selfLink' in m) delete m.selfLink;
     for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === undefined) delete m[k];
     if (subresource === 'binding' || subresource === 'finalize') {
       // The binding handler's own mutation (nodeName, PodScheduled) and /finalize's (spec.finalizers
