@@ -1,6 +1,6 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease|event|get] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease|status|event|get] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
 // --watchers N: N JSON watches of the written collection (from the current revision) while measuring, as
 // informers, the scheduler and controllers hold; each write is then also an event sent N times.
 // --watch-selector SEL: the watchers' fieldSelector, e.g. spec.nodeName=n1 as each kubelet watches its pods.
@@ -11,6 +11,8 @@
 // --op event measures core/v1 Event creates, each as a kubelet's recorder writes it (the six events of a pod's start).
 // --op get measures GETs of one small object (a ServiceAccount): the request path without a write.
 // --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
+// --op status measures pod status writes, as the kubelet's status manager sends them: a strategic merge PATCH of
+// pods/status (phase, conditions, IPs, container states with a changing time), on 500 bound pods.
 // --as: who sends them. admin (default): the kubeconfig's system:masters certificate over TLS; user: an ordinary
 // user's client certificate allowed by a RoleBinding to edit, so RBAC searches bindings (issue #10's secure case);
 // insecure: plain HTTP to --insecure-port, no authentication or authorization (#10's "auth off"). user against
@@ -64,9 +66,9 @@ async function main(): Promise<void> {
     const sender = (agent: http.Agent, base: string) => {
       const u = new URL(base);
       const request = u.protocol === 'https:' ? https.request : http.request;
-      return (method: string, path: string, body: string): Promise<number> =>
+      return (method: string, path: string, body: string, contentType = 'application/json'): Promise<number> =>
         new Promise((resolve, reject) => {
-          const req = request({ agent, host: u.hostname, port: u.port, path, method, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+          const req = request({ agent, host: u.hostname, port: u.port, path, method, headers: { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode ?? 0));
           });
@@ -111,6 +113,16 @@ async function main(): Promise<void> {
       const n = i % LEASES;
       return must(send('PUT', `/apis/coordination.k8s.io/v1/namespaces/b/leases/node-${n}`, lease(n, ++renewals[n]!)), 200);
     };
+    const PODS = 500;
+    let statuses = 0;
+    // The kubelet's status patch (status manager): the whole status, with a time that moves, so every write is one.
+    const podStatus = (i: number) => {
+      const n = i % PODS;
+      const t = new Date(Date.UTC(2026, 0, 1, 0, 0, 0) + ++statuses * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const conditions = ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: t }));
+      const body = { status: { phase: 'Running', conditions, hostIP: '10.0.0.1', podIP: `10.1.${n >> 8}.${n & 255}`, podIPs: [{ ip: `10.1.${n >> 8}.${n & 255}` }], startTime: t, containerStatuses: [{ name: 'c', ready: true, restartCount: 0, image: 'busybox:1.36', imageID: 'docker-pullable://busybox@sha256:0123', containerID: `containerd://${n}`, started: true, state: { running: { startedAt: t } } }], qosClass: 'Burstable' } };
+      return must(send('PATCH', `/api/v1/namespaces/b/pods/s${n}/status`, JSON.stringify(body), 'application/strategic-merge-patch+json'), 200);
+    };
     const bind = (name: string) =>
       must(post(`/api/v1/namespaces/b/pods/${name}/binding`, JSON.stringify({ apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { apiVersion: 'v1', kind: 'Node', name: `node-${name.length % 7}` } })), 201);
     // An event as the kubelet's recorder writes one (core/v1, a container's fieldPath, no eventTime).
@@ -118,14 +130,19 @@ async function main(): Promise<void> {
       const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       return JSON.stringify({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'b' }, involvedObject: { kind: 'Pod', namespace: 'b', name: `web-${name}`, uid: '6a3c1f8e-2b7d-4c1e-9f0a-1d2e3f4a5b6c', apiVersion: 'v1', resourceVersion: '1234', fieldPath: 'spec.containers{main}' }, reason: 'Pulling', message: 'Pulling image "busybox"', source: { component: 'kubelet', host: 'hollow-node-3' }, firstTimestamp: ts, lastTimestamp: ts, count: 1, type: 'Normal', eventTime: null, reportingComponent: 'kubelet', reportingInstance: 'hollow-node-3' });
     };
-    const one = op === 'get' ? (i: number) => must(send('GET', `/api/v1/namespaces/b/serviceaccounts/default?i=${i}`, ''), 200) : op === 'event' ? (i: number) => must(post('/api/v1/namespaces/b/events', event(`e${i}.${i.toString(16)}`)), 201) : op === 'lease' ? renew : op === 'bind' ? async (i: number) => {
+    const one = op === 'status' ? podStatus : op === 'get' ? (i: number) => must(send('GET', `/api/v1/namespaces/b/serviceaccounts/default?i=${i}`, ''), 200) : op === 'event' ? (i: number) => must(post('/api/v1/namespaces/b/events', event(`e${i}.${i.toString(16)}`)), 201) : op === 'lease' ? renew : op === 'bind' ? async (i: number) => {
       await must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
       await bind(`p${i}`);
     } : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
     if (op === 'lease') await runConcurrent(LEASES, Math.min(clients, 16), (i) => must(post('/apis/coordination.k8s.io/v1/namespaces/b/leases', lease(i, 0)), 201));
+    if (op === 'status') await runConcurrent(PODS, Math.min(clients, 16), async (i) => {
+      await must(post('/api/v1/namespaces/b/pods', pod(`s${i}`)), 201);
+      await bind(`s${i}`);
+    });
     // Warm-up: JIT, TLS sessions, caches.
     await runConcurrent(warmup, clients, async (i) => {
       if (op === 'lease') return renew(i);
+      if (op === 'status') return podStatus(i);
       if (op === 'get') return must(send('GET', '/api/v1/namespaces/b/serviceaccounts/default', ''), 200);
       if (op === 'event') return must(post('/api/v1/namespaces/b/events', event(`w${i}.${i.toString(16)}`)), 201);
       await must(post('/api/v1/namespaces/b/pods', pod(`w${i}`)), 201);

@@ -75,3 +75,20 @@ test("the latest event object of a key serves the next write's read and the next
   eventObject({ type: 'DELETED', key, value: v1, revision: 23, createRevision: 20, prevValue: v1 });
   assert.equal(sharedDecoded(key, 22, v1), undefined);
 });
+
+test('a write no event took serves the next read of its key once it names the revision stored', () => {
+  const key = '/registry/pods/d/unwatched';
+  const obj = pod();
+  const value = encodeForStorage(obj);
+  rememberWritten(key, value, obj);
+  // Not yet acknowledged (or failed): the writer has not stamped a resourceVersion.
+  assert.equal(sharedDecoded(key, 30, value), undefined);
+  obj.metadata.resourceVersion = '30';
+  assert.equal(sharedDecoded(key, 30, value), obj);
+  assert.equal(sharedDecoded(key, 31, value), undefined);
+  // Another store's key at the same revision, with other text.
+  assert.equal(sharedDecoded(key, 30, encodeForStorage({ ...pod(), spec: {} })), undefined);
+  // Its event takes it: then it is the latest event object, still the same one.
+  assert.equal(eventObject({ type: 'MODIFIED', key, value, revision: 30, createRevision: 29, prevValue: value }), obj);
+  assert.equal(sharedDecoded(key, 30, value), obj);
+});

@@ -137,3 +137,43 @@ test('more than ten update managers and duplicate entries go the general way and
   dup.metadata.managedFields = [...dup.metadata.managedFields!, dup.metadata.managedFields![0]!];
   bothWays(dup, next, { manager: 'm11', apiVersion: 'v1', now: '2026-01-01T00:05:00Z', schema: podSchema });
 });
+
+test('managers are told apart as their identifiers tell them, empty names and appliers’ versions included', () => {
+  const lease = created({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'n', leaseDurationSeconds: 40, renewTime: '2026-01-01T00:00:00.000000Z' } }, 'kubelet', 'coordination.k8s.io/v1', leaseSchema);
+  const own = lease.metadata.managedFields![0]!;
+  const renew = (entries: unknown[]): [KubeObject, KubeObject] => {
+    const old = structuredClone(lease);
+    old.metadata.managedFields = structuredClone(entries) as typeof old.metadata.managedFields;
+    const next = structuredClone(lease);
+    delete next.metadata.managedFields;
+    (next.spec as Record<string, unknown>).renewTime = '2026-01-01T00:00:10.000000Z';
+    return [old, next];
+  };
+  const opts: ManagedFieldsOptions = { manager: 'kubelet', apiVersion: 'coordination.k8s.io/v1', now: '2026-01-01T00:00:10Z', schema: leaseSchema };
+  const other = { operation: 'Update', apiVersion: 'coordination.k8s.io/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:holderIdentity': {} } } };
+  const applied = { manager: 'x', operation: 'Apply', apiVersion: 'coordination.k8s.io/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:leaseDurationSeconds': {} } } };
+  const cases: unknown[][] = [
+    // The manager's own entry with an empty subresource: the same manager as none.
+    [{ ...own, subresource: '' }],
+    // The manager's entry through a subresource: another manager than a write without one.
+    [{ ...own, subresource: 'status' }],
+    // Two entries without a manager name, one of them empty: one manager twice.
+    [own, { ...other, manager: '' }, other],
+    // Two applies of one manager in two versions: one manager (an applier's version is not part of it).
+    [own, applied, { ...applied, apiVersion: 'coordination.k8s.io/v2' }],
+    // Two updates of one manager in two versions: two managers.
+    [own, { ...other, manager: 'y' }, { ...other, manager: 'y', apiVersion: 'coordination.k8s.io/v2', fieldsV1: { 'f:metadata': { 'f:labels': {} } } }],
+    // A name that is no string.
+    [own, { ...other, manager: 7 }],
+    [own, { ...other, manager: 'z', subresource: ['status'] }],
+  ];
+  for (const entries of cases) {
+    const [old, next] = renew(entries);
+    bothWays(old, next, opts);
+    bothWays(old, next, { ...opts, manager: '' });
+  }
+  // The first case is the fast path's: only the time of the manager's entry moves.
+  const [old, next] = renew(cases[0]!);
+  updateManagedFields(old, next, opts);
+  assert.deepEqual(next.metadata.managedFields, [{ ...own, time: '2026-01-01T00:00:10Z' }]);
+});

@@ -110,7 +110,8 @@ export async function handlePatch(ctx: RequestContext): Promise<void> {
       await admitMutating(ctx, 'UPDATE', next, cur);
       return next;
     },
-    { dryRun: ctx.dryRun, subresource: sub === 'scale' ? undefined : sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE'), onStored: (j) => (json = j), shareWritten: true },
+    // Every patch type copies what it patches, and admission and track only read cur.
+    { dryRun: ctx.dryRun, subresource: sub === 'scale' ? undefined : sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE'), onStored: (j) => (json = j), shareWritten: true, readsCurrent: true },
   );
   if (sub === 'scale') {
     writeRaw(ctx, 200, scaleOf(info, object));

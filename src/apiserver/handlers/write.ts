@@ -143,7 +143,7 @@ export async function handleUpdate(ctx: RequestContext): Promise<void> {
       track(ctx, cur, next, sub);
       return next;
     },
-    { dryRun: ctx.dryRun, subresource: sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE'), onStored: (j) => (json = j), shareWritten: true },
+    { dryRun: ctx.dryRun, subresource: sub, createIfMissing, admit: validatingAdmission(ctx, 'UPDATE'), onStored: (j) => (json = j), shareWritten: true, readsCurrent: true },
   );
   if (sub === 'finalize') await finishNamespaceIfDone(ctx, object);
   writeObject(ctx, created ? 201 : 200, object, json);

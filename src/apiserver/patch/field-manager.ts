@@ -42,9 +42,14 @@ export interface ManagedFieldsOptions {
   resetFields?: string[];
 }
 
+const RESET_MAIN = FieldSet.of([[fieldElement('status')]]);
+const RESET_STATUS = FieldSet.of([[fieldElement('spec')]]);
+const RESET_NONE = new FieldSet();
+
+/** Callers never change the set they get (FieldSet's algebra makes new sets). */
 function resetSet(opts: { subresource?: string; resetFields?: string[] }): FieldSet {
-  const fields = opts.resetFields ?? (opts.subresource === undefined ? ['status'] : opts.subresource === 'status' ? ['spec'] : []);
-  return FieldSet.of(fields.map((f) => [fieldElement(f)]));
+  if (opts.resetFields === undefined) return opts.subresource === undefined ? RESET_MAIN : opts.subresource === 'status' ? RESET_STATUS : RESET_NONE;
+  return FieldSet.of(opts.resetFields.map((f) => [fieldElement(f)]));
 }
 
 /** A read-only view of obj without managedFields: shares everything else (compare never writes). */
@@ -103,6 +108,20 @@ function ownsPath(trie: unknown, path: Path): boolean {
   return true;
 }
 
+/**
+ * Whether two entries are one manager: managerIdentifier(a) === managerIdentifier(b)
+ * for entries whose names are strings (empty ones are left out of identifiers,
+ * and an applier's apiVersion), without building either identifier.
+ */
+function sameManager(a: ManagedFieldsEntry, b: ManagedFieldsEntry): boolean {
+  return (
+    (a.manager || '') === (b.manager || '') &&
+    (a.operation || '') === (b.operation || '') &&
+    (a.operation === 'Apply' || (a.apiVersion || '') === (b.apiVersion || '')) &&
+    (a.subresource || '') === (b.subresource || '')
+  );
+}
+
 /** An entry as encodeManagedFields writes it (its field order, omitempty), with a new time. */
 function canonicalEntry(e: ManagedFieldsEntry, time: string | undefined): ManagedFieldsEntry {
   const out: ManagedFieldsEntry = {};
@@ -130,18 +149,18 @@ function updateOwnedInPlace(oldObj: KubeObject, newObj: KubeObject, opts: Manage
   const sent = newObj.metadata?.managedFields;
   // Without a subresource the request's entries win: only the usual echo of the live ones is taken here.
   if (opts.subresource === undefined && sent !== undefined && !deepEqual(sent, live)) return false;
-  const id = managerIdentifier({ manager: opts.manager || 'unknown', operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
-  const ids = new Set<string>();
+  const self: ManagedFieldsEntry = { manager: opts.manager || 'unknown', operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource };
   let own: ManagedFieldsEntry | undefined;
   let updaters = 0;
-  for (const e of live) {
+  for (let i = 0; i < live.length; i++) {
+    const e = live[i];
     // An entry that owns nothing is dropped by the general path.
-    if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || !e.apiVersion || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1) || Object.keys(e.fieldsV1).length === 0) return false;
-    const eid = managerIdentifier(e);
-    if (ids.has(eid)) return false;
-    ids.add(eid);
+    if (!isObject(e) || (e.operation !== 'Apply' && e.operation !== 'Update') || typeof e.apiVersion !== 'string' || !e.apiVersion || e.fieldsType !== 'FieldsV1' || !isObject(e.fieldsV1) || Object.keys(e.fieldsV1).length === 0) return false;
+    // Names of another type than the general path's string identifiers assume: it decides.
+    if ((e.manager !== undefined && typeof e.manager !== 'string') || (e.subresource !== undefined && typeof e.subresource !== 'string')) return false;
+    for (let j = 0; j < i; j++) if (sameManager(live[j]!, e)) return false;
     if (e.operation === 'Update') updaters++;
-    if (eid === id) own = e;
+    if (sameManager(e, self)) own = e;
   }
   if (!own || own.apiVersion !== opts.apiVersion || updaters > MAX_UPDATE_MANAGERS) return false;
   const cmp = compare(viewWithoutManagedFields(oldObj), viewWithoutManagedFields(newObj), opts.schema);

@@ -82,10 +82,15 @@ const decodedPrev = new RecentEvents<KubeObject | Error | null>();
 // a Map would hash whole (kilobytes) on every write. Only writers that never
 // touch the object again put it here (see WriteParams.shareWritten); an entry
 // whose event never comes is pushed out or replaced by the key's next write.
-const WRITTEN = 256;
+// Where no event takes them (nobody watches the resource) they also serve
+// the key's next update as its old object (sharedDecoded): sized, and let go
+// when writes stop, as the latest events' objects below, so that 1,000
+// Leases renewed in turn still find theirs.
+const WRITTEN = 8192;
 const written = new Map<string, { value: string; obj: KubeObject }>();
 
 export function rememberWritten(key: string, value: string, obj: KubeObject): void {
+  noteActivity();
   if (written.size >= WRITTEN && !written.has(key)) written.delete(written.keys().next().value!);
   written.set(key, { value, obj });
 }
@@ -133,13 +138,19 @@ let idleTimer: NodeJS.Timeout | undefined;
 function releaseWhenIdle(): void {
   idleTimer = undefined;
   const quiet = Date.now() - lastNoted;
-  if (quiet >= IDLE_MS) latest.clear();
-  else (idleTimer = setTimeout(releaseWhenIdle, IDLE_MS - quiet)).unref();
+  if (quiet >= IDLE_MS) {
+    latest.clear();
+    written.clear();
+  } else (idleTimer = setTimeout(releaseWhenIdle, IDLE_MS - quiet)).unref();
+}
+
+function noteActivity(): void {
+  lastNoted = Date.now();
+  if (idleTimer === undefined) (idleTimer = setTimeout(releaseWhenIdle, IDLE_MS)).unref();
 }
 
 function noteLatest(ev: WatchEvent, obj: KubeObject): void {
-  lastNoted = Date.now();
-  if (idleTimer === undefined) (idleTimer = setTimeout(releaseWhenIdle, IDLE_MS)).unref();
+  noteActivity();
   const before = latest.get(ev.key);
   // A watcher that fell behind decodes old events again: they must not replace newer ones.
   if (before !== undefined && before.revision >= ev.revision) return;
@@ -155,15 +166,19 @@ function noteLatest(ev: WatchEvent, obj: KubeObject): void {
 
 /**
  * The object stored at key at this revision, with this text, as the watch
- * cache decoded it, when it is one of the latest; undefined when it is not at
- * hand. Shared with watchers, so the caller must not change it. The text is
+ * cache decoded it (or its writer wrote it), when it is one of the latest;
+ * undefined when it is not at hand. Shared with watchers, so the caller must
+ * not change it. The text is
  * compared because the cache is the process's: two API servers in one
  * process (tests, benches) have stores of their own whose keys and revisions
  * coincide.
  */
 export function sharedDecoded(key: string, revision: number, value: string): KubeObject | undefined {
   const l = latest.get(key);
-  return l !== undefined && l.revision === revision && l.value === value ? l.obj : undefined;
+  if (l !== undefined && l.revision === revision && l.value === value) return l.obj;
+  // A write no event has taken: its writer stamps the resourceVersion once the store acknowledged it.
+  const w = written.get(key);
+  return w !== undefined && w.value === value && w.obj.metadata.resourceVersion === String(revision) ? w.obj : undefined;
 }
 
 export function eventObject(ev: WatchEvent): KubeObject {

@@ -63,6 +63,12 @@ export interface UpdateParams extends WriteParams {
    * shared. Used instead of parsing the stored text when the cache has it.
    */
   copyShared?: (shared: KubeObject) => KubeObject;
+  /**
+   * mutate only reads the current object (it builds the desired one anew, as
+   * PUT and PATCH do), so it may be handed the old object itself, which may
+   * be the watch cache's shared one: one decode of the stored text fewer.
+   */
+  readsCurrent?: boolean;
 }
 
 export interface DeleteParams extends WriteParams {
@@ -100,6 +106,9 @@ export function parseResourceVersion(rv: string | undefined): number {
   if (!/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   return Number(rv);
 }
+
+/** Metadata an update takes from the stored object whatever the client sent (upstream's rest.BeforeUpdate). */
+const CARRIED_METADATA = ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const;
 
 /** The field each resource's watch cache indexes watchers by, as upstream's cacher triggers. */
 const TRIGGER_FIELDS: Record<string, string> = { '/pods': 'spec.nodeName' };
@@ -401,8 +410,8 @@ export class ResourceStore {
       // (a binding right after the pod's create), else a second parse of the stored
       // text, cheaper than structuredClone of the first.
       const shared = this.conversion ? undefined : sharedDecoded(key, kv.modRevision, kv.value);
-      const current = shared && p.copyShared ? p.copyShared(shared) : this.decode(kv);
       const old = shared ?? this.decode(kv);
+      const current = p.readsCurrent ? old : shared && p.copyShared ? p.copyShared(shared) : this.decode(kv);
       const desired = await mutate(current);
       const wantRV = desired.metadata.resourceVersion;
       if (wantRV !== undefined && wantRV !== '' && wantRV !== String(kv.modRevision)) {
@@ -454,12 +463,13 @@ export class ResourceStore {
     if (m.uid !== undefined && m.uid !== '' && m.uid !== o.uid) {
       throw invalid(this.info.kind, this.info.group, o.name!, [{ type: 'FieldValueInvalid', field: 'metadata.uid', detail: `Invalid value: ${JSON.stringify(m.uid)}: field is immutable` }]);
     }
-    m.uid = o.uid;
-    m.creationTimestamp = o.creationTimestamp;
-    m.deletionTimestamp = o.deletionTimestamp;
-    m.deletionGracePeriodSeconds = o.deletionGracePeriodSeconds;
-    m.generation = o.generation;
-    delete m.selfLink;
+    // Carried over without ever holding undefined: deleting a member that is not the
+    // last one added turns the object into a slow dictionary for everything after.
+    for (const k of CARRIED_METADATA) {
+      if (o[k] !== undefined) (m as Record<string, unknown>)[k] = o[k];
+      else if (k in m) delete m[k];
+    }
+    if ('selfLink' in m) delete m.selfLink;
     for (const k of Object.keys(m) as (keyof typeof m)[]) if (m[k] === undefined) delete m[k];
     if (subresource === 'binding' || subresource === 'finalize') {
       // The binding handler's own mutation (nodeName, PodScheduled) and /finalize's (spec.finalizers

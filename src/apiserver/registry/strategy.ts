@@ -67,7 +67,9 @@ function baseStrategy(info: ResourceInfo): Strategy {
     },
     prepareForStatusUpdate(obj, old) {
       for (const k of Object.keys(obj)) if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete obj[k];
-      for (const k of Object.keys(old)) if (k !== 'status' && k !== 'metadata') obj[k] = clone(old[k]);
+      // Shared, not copied: the stored object is never changed (it may be the watch cache's own), nor is
+      // what a status write keeps of it once taken (no defaulting follows; the written object is read-only).
+      for (const k of Object.keys(old)) if (k !== 'status' && k !== 'metadata') obj[k] = old[k];
       resetMetaForStatus(obj, old, workload);
     },
     gracePeriod() {

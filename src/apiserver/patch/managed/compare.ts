@@ -53,9 +53,17 @@ export function compare(lhs: unknown, rhs: unknown, node: SchemaNode | undefined
 
   /** Returns whether the value was handled as a leaf. */
   const walk = (path: PathElement[], l: unknown, r: unknown, n: SchemaNode | undefined): boolean => {
-    const atom = atomOf(n, r !== undefined && r !== null ? r : l);
-    const rAtom = r === undefined ? atom : atomOf(n, r);
-    const lAtom = l === undefined ? atom : atomOf(n, l);
+    // The atom of the new value, else of the old; each side's own (atomOf is a function of the node and the value's shape).
+    let atom: Atom;
+    let rAtom: Atom;
+    let lAtom: Atom;
+    if (r !== undefined && r !== null) {
+      atom = rAtom = atomOf(n, r);
+      lAtom = l === undefined ? atom : atomOf(n, l);
+    } else {
+      atom = lAtom = atomOf(n, l);
+      rAtom = r === undefined ? atom : atomOf(n, r);
+    }
     if (rAtom.kind !== lAtom.kind) {
       // The value changed shape: one leaf, modified.
       leaf(path, l, r);
@@ -90,18 +98,19 @@ export function compare(lhs: unknown, rhs: unknown, node: SchemaNode | undefined
     }
     const lm = isObject(l) ? l : {};
     const rm = isObject(r) ? r : {};
-    const keys = [...Object.keys(lm), ...Object.keys(rm).filter((k) => !hasOwn(lm, k))];
-    for (const key of keys) {
-      const lc = hasOwn(lm, key) ? lm[key] : undefined;
-      const rc = hasOwn(rm, key) ? rm[key] : undefined;
-      // Walking an unchanged subtree finds nothing; checking equality first is far cheaper.
-      if (lc !== undefined && rc !== undefined && deepEqual(lc, rc)) continue;
-      const childPath = [...path, fieldElement(key)];
-      const child = childNode(atom.node, key);
-      const wasLeaf = walk(childPath, lc, rc, child);
-      if (!wasLeaf && !alwaysPresent(atom.node, key, child)) presence(childPath, lc, rc);
-    }
+    // The old value's keys, then the new value's that the old lacks.
+    for (const key of Object.keys(lm)) field(path, atom.node, key, lm[key], hasOwn(rm, key) ? rm[key] : undefined);
+    for (const key of Object.keys(rm)) if (!hasOwn(lm, key)) field(path, atom.node, key, undefined, rm[key]);
     return false;
+  };
+
+  const field = (path: PathElement[], node: SchemaNode | undefined, key: string, lc: unknown, rc: unknown): void => {
+    // Walking an unchanged subtree finds nothing; checking equality first is far cheaper.
+    if (lc !== undefined && rc !== undefined && deepEqual(lc, rc)) return;
+    const childPath = [...path, fieldElement(key)];
+    const child = childNode(node, key);
+    const wasLeaf = walk(childPath, lc, rc, child);
+    if (!wasLeaf && !alwaysPresent(node, key, child)) presence(childPath, lc, rc);
   };
 
   const presence = (path: PathElement[], l: unknown, r: unknown): void => {

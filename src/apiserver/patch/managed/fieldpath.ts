@@ -182,11 +182,16 @@ export class FieldSet {
   recursiveDifference(other: FieldSet): FieldSet {
     const s = new FieldSet();
     if (other.paths.size === 0) return FieldSet.ofEntries(this.paths);
+    // No prefix longer than other's longest member can be one of them: the usual
+    // other (a reset field, status or spec) takes one look-up of a member's first element.
+    let depth = 0;
+    for (const p of other.paths.values()) if (p.length > depth) depth = p.length;
     for (const [k, p] of this.paths) {
-      let prefix = '';
-      let covered = false;
-      for (let i = 0; i < p.length && !covered; i++) {
-        prefix = i === 0 ? p[0]! : prefix + SEP + p[i]!;
+      let prefix = p[0]!;
+      let covered = other.paths.has(prefix);
+      const n = Math.min(p.length, depth);
+      for (let i = 1; i < n && !covered; i++) {
+        prefix = prefix + SEP + p[i]!;
         covered = other.paths.has(prefix);
       }
       if (!covered) s.paths.set(k, p);
