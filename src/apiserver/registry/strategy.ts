@@ -251,7 +251,8 @@ function csrStrategy(info: ResourceInfo): Strategy {
       base.prepareForStatusUpdate(obj, old);
       const status = (obj.status ??= {}) as { conditions?: Record<string, unknown>[] };
       const kept = conditionsOf(obj).filter((c) => !APPROVAL_TYPES.has(String(c.type)));
-      const approvals = conditionsOf(old).filter((c) => APPROVAL_TYPES.has(String(c.type)));
+      // Copies: stampConditions writes into these, and the old object may be the watch cache's shared one.
+      const approvals = conditionsOf(old).filter((c) => APPROVAL_TYPES.has(String(c.type))).map((c) => ({ ...c }));
       status.conditions = [...approvals, ...kept];
       if (!status.conditions.length) delete status.conditions;
       stampConditions(obj, old);
@@ -260,7 +261,7 @@ function csrStrategy(info: ResourceInfo): Strategy {
       base.prepareForStatusUpdate(obj, old);
       const oldStatus = (old.status ?? {}) as Record<string, unknown>;
       const approvals = conditionsOf(obj).filter((c) => APPROVAL_TYPES.has(String(c.type)));
-      const others = conditionsOf(old).filter((c) => !APPROVAL_TYPES.has(String(c.type)));
+      const others = conditionsOf(old).filter((c) => !APPROVAL_TYPES.has(String(c.type))).map((c) => ({ ...c }));
       const status: Record<string, unknown> = { ...clone(oldStatus) };
       const conditions = [...approvals, ...others];
       if (conditions.length) status.conditions = conditions;
