@@ -157,3 +157,15 @@ test('pod updates: only images and a few fields may change', () => {
   renamed.metadata.name = 'other';
   assert.deepEqual(check('', 'pods', renamed, old), ['metadata.name: Invalid value: "other": field is immutable']);
 });
+
+test('a status write, which carries the stored spec itself, is not held to the spec rules (upstream ValidatePodStatusUpdate)', () => {
+  const old = pod() as any;
+  old.metadata.resourceVersion = '1';
+  // Stored before a rule it now breaks: its kubelet must still be able to report.
+  old.spec.containers[0].name = 'Not_A_Label';
+  const status = { ...old, metadata: { ...old.metadata }, spec: old.spec, status: { phase: 'Running' } };
+  assert.deepEqual(validateObject(info('', 'pods'), status, old), []);
+  // The same spec as a copy is an ordinary update, checked in full.
+  const update = { ...status, spec: structuredClone(old.spec) };
+  assert.ok(validateObject(info('', 'pods'), update, old).some((e) => e.field === 'spec.containers[0].name'), 'the copy is validated');
+});
