@@ -37,11 +37,6 @@ export interface UninstallOptions {
 }
 
 export interface UninstallReport {
-  pods: number;
-  containers: number;
-  mounts: number;
-  routes: number;
-  proxyChains: number;
   removedDirs: string[];
   /** Everything that could not be undone; the data directories stay when this is not empty. */
   failures: string[];
@@ -64,7 +59,7 @@ export async function uninstallNode(o: UninstallOptions): Promise<UninstallRepor
   const dirs = [rootDir, ...o.dirs.map((d) => resolve(d))];
   // Everything mounted under the root directory is unmounted and these directories removed: never a system directory.
   for (const d of dirs) if (d.split('/').filter(Boolean).length < 2) throw new Error(`refusing to uninstall with ${d} as a node directory: it would unmount and remove far more than one node's state`);
-  const report: UninstallReport = { pods: 0, containers: 0, mounts: 0, routes: 0, proxyChains: 0, removedDirs: [], failures: [] };
+  const report: UninstallReport = { removedDirs: [], failures: [] };
   const step = async (what: string, fn: () => Promise<void>): Promise<void> => {
     try {
       await fn();
@@ -84,10 +79,10 @@ export async function uninstallNode(o: UninstallOptions): Promise<UninstallRepor
       const runtime = await o.createRuntime(kind, { nodeName: o.nodeName, rootDir, podCIDR, awaitPodCIDR: !podCIDR });
       try {
         const r = await removeAllPods(runtime, UNINSTALL_GRACE_SECONDS, (pod) => o.progress(`${kind}: stopping pod ${pod}`));
-        report.pods += r.sandboxes;
-        report.containers += r.containers;
         report.failures.push(...r.failures.map((f) => `${kind}: ${f}`));
-        o.progress(`${kind}: removed ${plural(r.sandboxes, 'pod')} (${plural(r.containers, 'container')})${kind === 'exec' && podCIDR ? ` and the node's pod network ${podCIDR}` : ''}`);
+        // The exec runtime takes its pod network away on close only once no pod is left.
+        const network = kind === 'exec' && podCIDR && !r.failures.length ? ` and the node's pod network ${podCIDR}` : '';
+        o.progress(`${kind}: removed ${plural(r.sandboxes, 'pod')} (${plural(r.containers, 'container')})${network}`);
       } finally {
         await runtime.close();
       }
@@ -96,7 +91,6 @@ export async function uninstallNode(o: UninstallOptions): Promise<UninstallRepor
 
   await step('volume mounts', async () => {
     const r = await unmountAllUnder(rootDir);
-    report.mounts = r.unmounted.length;
     report.failures.push(...r.failed.map((t) => `cannot unmount ${t}`));
     o.progress(`unmounted ${plural(r.unmounted.length, 'volume mount')} under ${rootDir}`);
   });
@@ -104,14 +98,12 @@ export async function uninstallNode(o: UninstallOptions): Promise<UninstallRepor
   await step('pod network', async () => {
     const { removePodNetwork } = await import('../podnet/cleanup.js');
     const r = await removePodNetwork(o.nodeName, log);
-    report.routes = r.routes;
     o.progress(`pod network: removed ${plural(r.routes, 'route')} to other nodes${r.vxlanDevice ? ', the VXLAN device' : ''} and the FORWARD chain ${r.forwardChain}`);
   });
 
   await step('proxy rules', async () => {
     const { removeProxyRules, describeProxyRulesRemoval } = await import('../proxy/cleanup.js');
     const r = await removeProxyRules();
-    report.proxyChains = r.chains;
     for (const line of describeProxyRulesRemoval(r)) o.progress(line);
   });
 
