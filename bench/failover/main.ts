@@ -5,7 +5,7 @@
 // with the fast profile. Also the ReplicaSet's creation rate for a scale
 // from 0 to S pods. `k8ts server --disable-agent` and `k8ts hollow-nodes`
 // run in their own processes; the bench watches through informers.
-// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-apf] [--max-inflight R,M] [--admin-clients] [--no-write]
+// Run: npm run build && node dist/bench/failover/main.js [--nodes 1000] [--pods 30000] [--dead 10] [--scale 10000] [--profiles fast,default] [--split] [--hollow-procs 1] [--trace] [--no-apf] [--max-inflight R,M] [--admin-clients] [--switch-after-setup [--steady 60]] [--no-write]
 // Every 10 s it prints each process's CPU (user+system, % of one core), the load average and the hollow nodes' Lease
 // renewal gaps, so a run that does not hold says where the CPU went.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,6 +50,18 @@ const EXTRA_API_FLAGS = [
  * their requests as upstream's would a kubelet's (node-high for Leases and Nodes, system for the rest).
  */
 const ADMIN_CLIENTS = args.includes('--admin-clients');
+/**
+ * --switch-after-setup (with --split): the fast profile's cluster is built under upstream's default heartbeat and
+ * node monitor (Leases of 40 s renewed every 10 s, grace 50 s), then switched to the fast profile before the kill:
+ * every hollow node's Lease to 4 s renewed every second (the control API's PUT /leases, what a rolling kubelet
+ * restart with the new nodeLeaseDurationSeconds does) and the controller manager restarted with the fast flags.
+ * The pods' 0 s tolerations come from the API server's flags, in force from the start. Then --steady seconds of
+ * the fast profile at rest, every live node's readiness watched, before the kill. Why: on two cores the set-up
+ * (30,000 pods started by hollow kubelets) and 1,000 Lease writes a second do not fit together; at rest they do.
+ */
+const SWITCH_AFTER_SETUP = args.includes('--switch-after-setup');
+const STEADY_S = Number(opt('--steady', '60'));
+if (SWITCH_AFTER_SETUP && !SPLIT) throw new Error('--switch-after-setup needs --split (the controller manager is restarted on its own)');
 /** The hollow fleet's user: in system:nodes, but not system:node:NAME (the Node authorizer would confine it to one node). */
 const HOLLOW_USER = 'k8ts:hollow-nodes';
 
@@ -174,6 +186,8 @@ interface Row {
   replaced: number;
   scaleCreatePerS?: number;
   scaleRunningPerS?: number;
+  /** With --switch-after-setup: the most live nodes seen not Ready at once during the steady window. */
+  steadyMaxNotReady?: number;
 }
 
 /** utime+stime of a process in clock ticks (USER_HZ, 100 on Linux), from /proc. */
@@ -243,18 +257,27 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
   dirs.add(dir);
   process.stderr.write(`== ${p.name}: ${NODES_N} hollow nodes, ${PODS_N} pods, ${DEAD_N} die (${p.describe})\n`);
   const kubeconfig = join(dir, 'kubeconfig.yaml');
-  const cmFlags = ['--kube-api-qps', '5000', '--kube-api-burst', '5000', '--concurrent-replicaset-syncs', '10', ...p.cmFlags];
+  const switching = SWITCH_AFTER_SETUP && p.leaseSeconds !== PROFILE.default!.leaseSeconds;
+  const cmBase = ['--kube-api-qps', '5000', '--kube-api-burst', '5000', '--concurrent-replicaset-syncs', '10'];
+  const cmFlags = [...cmBase, ...(switching ? [] : p.cmFlags)];
+  const setupLeaseSeconds = switching ? PROFILE.default!.leaseSeconds : p.leaseSeconds;
   // --split: the API server, controller manager and scheduler each in a process of their own, as upstream deploys them
   // (and kubemark measures them): on a multi-core machine the controllers and the scheduler then stop queueing behind
   // the API server's requests on one event loop. Without it, `k8ts server` runs all three in one process.
   const control: { child: ChildProcess; out: () => string }[] = [];
+  let restartControllerManager: (() => Promise<void>) | undefined;
   if (SPLIT) {
     control.push(await spawnK8ts(['apiserver', '--data-dir', dir, '--port', '0', ...p.apiFlags, ...EXTRA_API_FLAGS], /listening on/));
     const cmConfig = ADMIN_CLIENTS ? kubeconfig : await identityKubeconfig(dir, kubeconfig, 'controller-manager', 'system:kube-controller-manager', []);
     const schedConfig = ADMIN_CLIENTS ? kubeconfig : await identityKubeconfig(dir, kubeconfig, 'scheduler', 'system:kube-scheduler', []);
     // As kubeadm runs it: each controller as its own kube-system service account.
     const cmIdentity = ADMIN_CLIENTS ? [] : ['--use-service-account-credentials'];
-    control.push(await spawnK8ts(['controller-manager', '--kubeconfig', cmConfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmIdentity, ...cmFlags], /controller manager started/));
+    const cmArgs = (flags: string[]): string[] => ['controller-manager', '--kubeconfig', cmConfig, '--leader-elect=false', '--root-ca-file', join(dir, 'pki', 'ca.crt'), ...cmIdentity, ...flags];
+    restartControllerManager = async () => {
+      await stop(control[1]!.child);
+      control[1] = await spawnK8ts(cmArgs([...cmBase, ...p.cmFlags]), /controller manager started/);
+    };
+    control.push(await spawnK8ts(cmArgs(cmFlags), /controller manager started/));
     control.push(await spawnK8ts(['scheduler', '--kubeconfig', schedConfig, '--leader-elect=false', '--kube-api-qps', '5000', '--kube-api-burst', '5000'], /scheduler is running/));
   } else {
     control.push(await spawnK8ts(['server', '--data-dir', dir, '--port', '0', '--disable-agent', ...cmFlags, ...p.apiFlags, ...EXTRA_API_FLAGS], /is ready/));
@@ -285,7 +308,7 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
     const starts = Array.from({ length: HOLLOW_PROCS }, async (_, k) => {
       const count = Math.floor(NODES_N / HOLLOW_PROCS) + (k < NODES_N % HOLLOW_PROCS ? 1 : 0);
       const prefix = HOLLOW_PROCS > 1 ? `hollow-node-p${k}-` : 'hollow-node-';
-      const h = await spawnK8ts(['hollow-nodes', '--kubeconfig', hollowConfig, '--count', String(count), '--name-prefix', prefix, '--lease-duration', String(p.leaseSeconds), '--root-dir', join(dir, `hollow-${k}`)], /hollow nodes running/);
+      const h = await spawnK8ts(['hollow-nodes', '--kubeconfig', hollowConfig, '--count', String(count), '--name-prefix', prefix, '--lease-duration', String(setupLeaseSeconds), '--root-dir', join(dir, `hollow-${k}`)], /hollow nodes running/);
       hollows.push({ ...h, prefix, port: Number(/control API on http:\/\/127\.0\.0\.1:(\d+)/.exec(h.out())![1]) });
     });
     await Promise.all(starts);
@@ -323,6 +346,27 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
       created += n;
     }
     await waitFor(`${PODS_N} pods Running`, () => pods.store.list().filter(running).length >= PODS_N, 3_600_000, 500);
+    let steadyMaxNotReady: number | undefined;
+    if (switching) {
+      process.stderr.write(`  set up under the default heartbeat; switching to the fast profile: Leases of ${p.leaseSeconds} s, controller manager ${p.cmFlags.join(' ')}\n`);
+      for (const h of hollows) {
+        const r = await fetch(`http://127.0.0.1:${h.port}/leases`, { method: 'PUT', body: JSON.stringify({ leaseDurationSeconds: p.leaseSeconds }) });
+        if (!r.ok) throw new Error(`PUT /leases on the hollow process at ${h.port}: ${r.status} ${await r.text()}`);
+      }
+      // A node monitor with a 4 s grace must not see a Lease written on the old 10 s period.
+      await new Promise((r) => setTimeout(r, ((PROFILE.default!.leaseSeconds / 4) * 1000) + 2000));
+      await restartControllerManager!();
+      const notReady = (): number => nodes.store.list().filter((n) => ready(n) !== 'True').length;
+      await waitFor(`${NODES_N} Ready nodes after the switch`, () => notReady() === 0, 300_000);
+      process.stderr.write(`  fast profile at rest for ${STEADY_S} s before the kill\n`);
+      steadyMaxNotReady = 0;
+      const steadyEnd = Date.now() + STEADY_S * 1000;
+      while (Date.now() < steadyEnd) {
+        steadyMaxNotReady = Math.max(steadyMaxNotReady, notReady());
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      process.stderr.write(`  steady window: at most ${steadyMaxNotReady} live nodes not Ready at once\n`);
+    }
 
     // The victims: the nodes holding the most pods, so the figure covers real work.
     const perNode = new Map<string, number>();
@@ -363,7 +407,7 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
     const tBound = await waitFor('every replacement bound', () => complete((x) => !!(x.spec as { nodeName?: string }).nodeName), horizon);
     const tRunning = await waitFor('every replacement Running', () => complete(running), horizon);
     clearInterval(trace);
-    return { profile: p, notReadyS: (tNotReady - t0) / 1000, boundS: (tBound - t0) / 1000, runningS: (tRunning - t0) / 1000, replaced: onDead, scaleCreatePerS, scaleRunningPerS };
+    return { profile: p, notReadyS: (tNotReady - t0) / 1000, boundS: (tBound - t0) / 1000, runningS: (tRunning - t0) / 1000, replaced: onDead, scaleCreatePerS, scaleRunningPerS, steadyMaxNotReady };
   } finally {
     await nodes.stop();
     await pods.stop();
@@ -383,7 +427,7 @@ const body = [
   `${PODS_N} pods in Deployments of ${PER_DEPLOYMENT} (the first is scaled 0 → ${SCALE_N});`,
   `then the ${DEAD_N} nodes holding the most pods stop at once (no Lease, no status, as a dead kubelet). Times from that moment, seen`,
   'through informers in the bench process. Ratio: ours ÷ upstream with its defaults (grace 50 s + toleration 300 s = 350 s, before',
-  `the eviction rate limit adds more). Run: \`npm run build && node dist/bench/failover/main.js${SPLIT ? ' --split' : ''}\`.`,
+  `the eviction rate limit adds more). Run: \`npm run build && node dist/bench/failover/main.js${SPLIT ? ' --split' : ''}${SWITCH_AFTER_SETUP ? ` --switch-after-setup --steady ${STEADY_S}` : ''}\`.`,
   '',
   '```',
   table([
@@ -392,6 +436,12 @@ const body = [
   ]),
   '```',
   '',
+  ...(SWITCH_AFTER_SETUP
+    ? [
+        `--switch-after-setup: the fast profile's cluster was set up under upstream's default heartbeat (Leases of 40 s renewed every 10 s, grace 50 s), then switched before the kill: every Lease to 4 s renewed every second (the hollow control API's PUT /leases) and the controller manager restarted with the fast flags; the 0 s tolerations were the API server's from the start. Then ${STEADY_S} s of the fast profile at rest: ${rows.filter((r) => r.steadyMaxNotReady !== undefined).map((r) => `at most ${r.steadyMaxNotReady} live nodes not Ready at once`).join('') || '-'}.`,
+        '',
+      ]
+    : []),
   ...rows.filter((r) => r.scaleCreatePerS).map((r) => `ReplicaSet scale 0 → ${SCALE_N}: ${fmt(r.scaleCreatePerS!, 0)} pods/s created, ${fmt(r.scaleRunningPerS!, 0)} pods/s Running (on ${NODES_N} hollow nodes, ${r.profile.name}).`),
   '',
   `Target (fast profile): ≤ 10 s from the death to every replacement Running: ${rows.filter((r) => r.profile === PROFILE.fast).map((r) => (r.runningS <= 10 ? `met (${fmt(r.runningS, 1)} s)` : `NOT met (${fmt(r.runningS, 1)} s)`)).join('') || 'not run'}.`,

@@ -15,6 +15,11 @@ export type ToLeaseWorker =
   | { op: 'add'; i: number; uid?: string }
   | { op: 'remove'; i: number }
   | { op: 'uid'; i: number; uid: string }
+  /**
+   * From now on every Lease says this duration and is renewed every renewMs, as a rolling restart of the
+   * kubelets with a new nodeLeaseDurationSeconds would have it.
+   */
+  | { op: 'duration'; leaseDurationSeconds: number; leaseRenewMs: number }
   /** Report the stats now (the periodic report is up to 5 s old). */
   | { op: 'stats' }
   | { op: 'close' };

@@ -64,6 +64,11 @@ export class LeaseRenewer {
     this.send({ op: 'uid', i, uid });
   }
 
+  /** Every Lease from now on: this duration, renewed every renewMs (upstream: a quarter of the duration). */
+  setDuration(leaseDurationSeconds: number, leaseRenewMs: number): void {
+    this.send({ op: 'duration', leaseDurationSeconds, leaseRenewMs });
+  }
+
   /** The worker's stats as of now rather than its last periodic report. */
   currentStats(): Promise<LeaseStats> {
     if (this.exited || this.closed) return Promise.resolve(this.stats);

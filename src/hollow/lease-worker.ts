@@ -54,7 +54,8 @@ let inFlight = 0;
 let active = 0;
 const stats: LeaseStats = { live: 0, renewals: 0, failures: 0, maxGapMs: 0, windowMaxGapMs: 0, oldestMs: 0 };
 
-const wheel = new IndexWheel(n, data.leaseRenewMs, 0, (i) => due(i));
+let durationSeconds = data.leaseDurationSeconds;
+let wheel = new IndexWheel(n, data.leaseRenewMs, 0, (i) => due(i));
 
 function due(i: number): void {
   const f = flags[i]!;
@@ -71,7 +72,7 @@ function start(i: number): void {
 
 async function renew(i: number): Promise<void> {
   try {
-    const lease = new NodeLease({ nodeName: data.namePrefix + i, client, log }, data.leaseDurationSeconds, () => uid[i]);
+    const lease = new NodeLease({ nodeName: data.namePrefix + i, client, log }, durationSeconds, () => uid[i]);
     const was = rv[i];
     if (was !== undefined) lease.seed(was);
     await lease.renew();
@@ -145,6 +146,13 @@ port.on('message', (m: ToLeaseWorker) => {
         if (--active === 0) wheel.stop();
       }
       if (firstPending.delete(m.i)) post({ op: 'tried', i: m.i });
+      return;
+    case 'duration':
+      durationSeconds = m.leaseDurationSeconds;
+      wheel.stop();
+      // A new wheel starts its period now: every live node is renewed within one new period.
+      wheel = new IndexWheel(n, m.leaseRenewMs, 0, (i) => due(i));
+      if (active > 0) wheel.run();
       return;
     case 'uid':
       uid[m.i] = m.uid;

@@ -154,6 +154,25 @@ describe('hollow nodes', () => {
     await until(async () => (await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-2')).spec?.renewTime !== frozen);
     assert.equal((await fetch(`http://127.0.0.1:${control.port}/nodes/nope/stop`, { method: 'POST' })).status, 404);
   });
+
+  it('changes every node\'s Lease duration and renewal interval through the control API', async () => {
+    const put = (body: string): Promise<Response> => fetch(`http://127.0.0.1:${control.port}/leases`, { method: 'PUT', body });
+    for (const bad of ['{', '{"leaseDurationSeconds": 0}', '{"leaseDurationSeconds": 2.5}', '{"leaseDurationSeconds": "8"}', 'null']) {
+      const r = await put(bad);
+      assert.equal(r.status, 400, bad);
+      assert.match(((await r.json()) as { error: string }).error, /JSON|leaseDurationSeconds/, bad);
+    }
+    const ok = await put('{"leaseDurationSeconds": 8}');
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { leaseDurationSeconds: 8, renewEveryMs: 2000 });
+    // Every node's next renewal writes the new duration.
+    for (let i = 0; i < 3; i++) await until(async () => (await client.get<Lease>(LEASES, 'kube-node-lease', `hollow-t-${i}`)).spec?.leaseDurationSeconds === 8);
+    const before = (await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-1')).spec?.renewTime;
+    await until(async () => (await client.get<Lease>(LEASES, 'kube-node-lease', 'hollow-t-1')).spec?.renewTime !== before);
+    // Back to the suite's 4 s, which the kubelet-server suite below does not share.
+    assert.equal((await put('{"leaseDurationSeconds": 4}')).status, 200);
+    for (let i = 0; i < 3; i++) await until(async () => (await client.get<Lease>(LEASES, 'kube-node-lease', `hollow-t-${i}`)).spec?.leaseDurationSeconds === 4);
+  });
 });
 
 describe('hollow kubelet servers behind a secure API server', () => {
@@ -179,6 +198,17 @@ describe('hollow kubelet servers behind a secure API server', () => {
     await cluster?.close();
     await server?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a Lease duration change through the control API: each kubelet renews its own', async () => {
+    const control = await startControlServer(cluster);
+    try {
+      const r = await fetch(`http://127.0.0.1:${control.port}/leases`, { method: 'PUT', body: '{"leaseDurationSeconds": 4}' });
+      assert.equal(r.status, 409);
+      assert.match(((await r.json()) as { error: string }).error, /--lease-duration/);
+    } finally {
+      await control.close();
+    }
   });
 
   it('serve HTTPS to the API server only; kubectl logs and exec give the fake runtime\'s answers', async () => {
