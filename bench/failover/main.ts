@@ -355,7 +355,23 @@ async function runProfile(p: Profile, measureScale: boolean): Promise<Row> {
       }
       // A node monitor with a 4 s grace must not see a Lease written on the old 10 s period.
       await new Promise((r) => setTimeout(r, ((PROFILE.default!.leaseSeconds / 4) * 1000) + 2000));
+      const restartedAt = Date.now() - 1000;
       await restartControllerManager!();
+      // Its node monitor starts once its informers hold every pod; until then nobody marks a silent node, and a
+      // window of Ready nodes would prove nothing. Its first pass records RegisteredNode for every node it meets.
+      const EVENTS = { group: '', version: 'v1', resource: 'events', namespaced: true };
+      const t = Date.now();
+      for (let registered = 0, last = 0; registered < NODES_N; ) {
+        if (Date.now() - t > 900_000) throw new Error(`the restarted controller manager registered ${registered} of ${NODES_N} nodes in 900 s`);
+        await new Promise((r) => setTimeout(r, 2000));
+        const evs = await client.list<KubeObject & { involvedObject?: { name?: string }; lastTimestamp?: string; eventTime?: string }>(EVENTS, 'default', { fieldSelector: 'reason=RegisteredNode' }).catch(() => undefined);
+        if (!evs) continue;
+        registered = new Set(evs.items.filter((e) => Date.parse(e.lastTimestamp ?? e.eventTime ?? '') >= restartedAt).map((e) => e.involvedObject?.name)).size;
+        if (Date.now() - last > 10_000) {
+          last = Date.now();
+          process.stderr.write(`  … restarted controller manager: ${registered} of ${NODES_N} nodes registered (${Math.round((Date.now() - t) / 1000)} s)\n`);
+        }
+      }
       const notReady = (): number => nodes.store.list().filter((n) => ready(n) !== 'True').length;
       await waitFor(`${NODES_N} Ready nodes after the switch`, () => notReady() === 0, 300_000);
       process.stderr.write(`  fast profile at rest for ${STEADY_S} s before the kill\n`);
