@@ -9,7 +9,7 @@
 // Every 10 s it prints each process's CPU (user+system, % of one core), the load average and the hollow nodes' Lease
 // renewal gaps, so a run that does not hold says where the CPU went.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { tmpdir } from 'node:os';
@@ -126,13 +126,21 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** --child-logs DIR: every process's output (at K8TS_LOG_LEVEL, default error) also into DIR/NAME-PID.log, to see why one stalls. */
+const CHILD_LOGS = opt('--child-logs', '');
+
 function spawnK8ts(argv: string[], ready: RegExp): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: 'error' } });
+  const child = spawn(process.execPath, ['bin/k8ts.js', ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: process.env.K8TS_LOG_LEVEL ?? 'error' } });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let out = '';
+  const file = CHILD_LOGS ? createWriteStream(join(CHILD_LOGS, `${argv[0]}-${child.pid}.log`)) : undefined;
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
+  if (file) {
+    child.stdout!.pipe(file);
+    child.stderr!.pipe(file);
+  }
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', () => {
       if (ready.test(out)) resolve({ child, out: () => out });

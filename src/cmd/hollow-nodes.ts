@@ -72,7 +72,7 @@ export function addHollowNodesCommand(program: Command): Command {
         servingTls: await servingTlsFromFlags(f),
       });
       const control = await startControlServer(cluster, positiveInt('--control-port', f.controlPort));
-      progress(`hollow-nodes control API on http://127.0.0.1:${control.port} (GET /nodes, POST /nodes/NAME/stop|start)`);
+      progress(`hollow-nodes control API on http://127.0.0.1:${control.port} (GET /nodes, POST /nodes/NAME/stop|start, GET /leases, PUT /leases {"leaseDurationSeconds": N})`);
       let stopping = false;
       const shutdown = (sig: string): void => {
         if (stopping) process.exit(1);

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startTestServer, type TestServer } from '../helpers/apiserver.js';
@@ -54,6 +54,40 @@ describe('API semantics', () => {
     assert.match(r.body.metadata.name, /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
     assert.match(r.body.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.match(r.body.metadata.resourceVersion, /^\d+$/);
+  });
+
+  test('a generated name that is taken is drawn again (RetryGenerateName, GA in 1.32); after 8 tries the 409 names it', async () => {
+    // Math.random() = 0 draws the suffix "bbbbb" each time.
+    assert.equal((await req('POST', '/api/v1/namespaces/sem/configmaps', cm('taken-bbbbb'))).code, 201);
+    let calls = 0;
+    const zeros = mock.method(Math, 'random', () => (calls++ < 5 ? 0 : 0.5));
+    try {
+      const r = await req('POST', '/api/v1/namespaces/sem/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'taken-' } });
+      assert.equal(r.code, 201, JSON.stringify(r.body));
+      assert.notEqual(r.body.metadata.name, 'taken-bbbbb');
+      assert.match(r.body.metadata.name, /^taken-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+      assert.ok(calls >= 10, `a second name was drawn (${calls} random numbers)`);
+    } finally {
+      zeros.mock.restore();
+    }
+    calls = 0;
+    const always = mock.method(Math, 'random', () => (calls++, 0));
+    try {
+      const r = await req('POST', '/api/v1/namespaces/sem/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'taken-' } });
+      assert.equal(r.code, 409);
+      assert.equal(r.body.reason, 'AlreadyExists');
+      assert.equal(r.body.message, 'configmaps "taken-bbbbb" already exists');
+      assert.ok(calls >= 8 * 5, `eight names were drawn (${calls} random numbers)`);
+    } finally {
+      always.mock.restore();
+    }
+    // A long base is cut so the generated name stays within 63 characters, as upstream's name generator does.
+    const long = await req('POST', '/api/v1/namespaces/sem/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'x'.repeat(80) } });
+    assert.equal(long.code, 201);
+    assert.equal(long.body.metadata.name.length, 63);
+    // kubectl create with generateName (kubectl apply refuses it, as upstream's).
+    const out = await kubectlOk(s.kubeconfig, ['create', '-f', '-', '-o', 'name'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'kc-gen-', namespace: 'sem' } }) });
+    assert.match(out.trim(), /^configmap\/kc-gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 
   test('list paging with limit and continue reads one consistent snapshot', async () => {

@@ -94,6 +94,14 @@ function randomSuffix(n = 5): string {
   return s;
 }
 
+/** Tries of a create with generateName before its 409 reaches the client (upstream's maxNameGenerationCreateAttempts). */
+const NAME_GENERATION_ATTEMPTS = 8;
+
+/** generateName plus five random characters, the base cut to 58 so the whole fits 63 (upstream's SimpleNameGenerator). */
+function generateName(base: string): string {
+  return base.slice(0, 63 - 5) + randomSuffix();
+}
+
 function specOf(obj: KubeObject): string {
   const rest: Record<string, unknown> = {};
   for (const k of Object.keys(obj)) if (k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind') rest[k] = obj[k];
@@ -341,7 +349,7 @@ export class ResourceStore {
     const m = obj.metadata;
     if (this.info.namespaced) m.namespace = namespace;
     else delete m.namespace;
-    if (!m.name && m.generateName) m.name = m.generateName + randomSuffix();
+    if (!m.name && m.generateName) m.name = generateName(m.generateName);
     m.uid = randomUUID();
     m.creationTimestamp = nowTimestamp();
     delete m.resourceVersion;
@@ -358,9 +366,25 @@ export class ResourceStore {
   }
 
   async create(namespace: string | undefined, obj: KubeObject, p: WriteParams = {}): Promise<KubeObject> {
+    const generated = !obj.metadata.name && !!obj.metadata.generateName;
     this.prepareCreate(namespace, obj);
-    const name = obj.metadata.name!;
     if (p.admit) await p.admit(obj, undefined);
+    // Upstream's RetryGenerateName (GA in 1.32): a generated name that is already taken is drawn again, up to
+    // 8 tries in all, before the client gets the 409. Five random characters collide often enough at a few
+    // thousand pods of one ReplicaSet that its controller would otherwise log FailedCreate for them.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store_(namespace, obj, p);
+      } catch (err) {
+        if (!generated || attempt >= NAME_GENERATION_ATTEMPTS || !(err instanceof StatusError) || err.reason !== 'AlreadyExists') throw err;
+        obj.metadata.name = generateName(obj.metadata.generateName!);
+      }
+    }
+  }
+
+  /** The storage half of create(): the object is prepared and admitted. */
+  private async store_(namespace: string | undefined, obj: KubeObject, p: WriteParams): Promise<KubeObject> {
+    const name = obj.metadata.name!;
     if (p.dryRun) {
       const existing = await this.store.get(objectKey(this.info, namespace, name));
       if (existing) throw alreadyExists(this.gr, name);
