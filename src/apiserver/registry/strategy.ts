@@ -1,5 +1,6 @@
 import type { ResourceInfo } from '../../api/scheme/resources.js';
 import type { KubeObject } from '../../api/types.js';
+import { clone } from '../patch/json-value.js';
 
 // Per-resource behaviour of the generic store, as upstream's RESTCreateStrategy
 // / RESTUpdateStrategy / RESTGracefulDeleteStrategy: what a create may set,
@@ -31,7 +32,6 @@ export interface Strategy {
   holdsDeletion(obj: KubeObject): boolean;
 }
 
-const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 
 function resetMetaForStatus(obj: KubeObject, old: KubeObject, resetLabels: boolean): void {
   // As upstream's per-kind status strategies: a status write may not touch
