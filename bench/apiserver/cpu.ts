@@ -1,6 +1,6 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease|status|event|get] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease|status|event|get] [--first-status] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
 // --watchers N: N JSON watches of the written collection (from the current revision) while measuring, as
 // informers, the scheduler and controllers hold; each write is then also an event sent N times.
 // --watch-selector SEL: the watchers' fieldSelector, e.g. spec.nodeName=n1 as each kubelet watches its pods.
@@ -12,7 +12,8 @@
 // --op get measures GETs of one small object (a ServiceAccount): the request path without a write.
 // --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
 // --op status measures pod status writes, as the kubelet's status manager sends them: a strategic merge PATCH of
-// pods/status (phase, conditions, IPs, container states with a changing time), on 500 bound pods.
+// pods/status (phase, conditions, IPs, container states with a changing time), on 500 bound pods; with --first-status
+// each on a pod of its own, bound and never written by the kubelet before (warm-up + measured pods are created first).
 // --as: who sends them. admin (default): the kubeconfig's system:masters certificate over TLS; user: an ordinary
 // user's client certificate allowed by a RoleBinding to edit, so RBAC searches bindings (issue #10's secure case);
 // insecure: plain HTTP to --insecure-port, no authentication or authorization (#10's "auth off"). user against
@@ -42,6 +43,8 @@ const watchers = Number(opt('--watchers', '0'));
 const watchSelector = opt('--watch-selector', '');
 const prof = args.includes('--prof') ? opt('--prof', '') : '';
 const op = opt('--op', 'create');
+const firstStatus = args.includes('--first-status');
+if (firstStatus && op !== 'status') throw new Error('--first-status goes with --op status');
 const as = opt('--as', 'admin');
 if (!['admin', 'user', 'insecure'].includes(as)) throw new Error(`--as admin|user|insecure, not ${as}`);
 
@@ -113,7 +116,9 @@ async function main(): Promise<void> {
       const n = i % LEASES;
       return must(send('PUT', `/apis/coordination.k8s.io/v1/namespaces/b/leases/node-${n}`, lease(n, ++renewals[n]!)), 200);
     };
-    const PODS = 500;
+    // --first-status: every measured write is the first status write of its pod, as each pod start in a cluster
+    // makes one (the kubelet has no managedFields entry on the pod yet); warm-up writes go to pods of their own.
+    const PODS = firstStatus ? warmup + creates : 500;
     let statuses = 0;
     // The kubelet's status patch (status manager): the whole status, with a time that moves, so every write is one.
     const podStatus = (i: number) => {
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
       const ts = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       return JSON.stringify({ apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: 'b' }, involvedObject: { kind: 'Pod', namespace: 'b', name: `web-${name}`, uid: '6a3c1f8e-2b7d-4c1e-9f0a-1d2e3f4a5b6c', apiVersion: 'v1', resourceVersion: '1234', fieldPath: 'spec.containers{main}' }, reason: 'Pulling', message: 'Pulling image "busybox"', source: { component: 'kubelet', host: 'hollow-node-3' }, firstTimestamp: ts, lastTimestamp: ts, count: 1, type: 'Normal', eventTime: null, reportingComponent: 'kubelet', reportingInstance: 'hollow-node-3' });
     };
-    const one = op === 'status' ? podStatus : op === 'get' ? (i: number) => must(send('GET', `/api/v1/namespaces/b/serviceaccounts/default?i=${i}`, ''), 200) : op === 'event' ? (i: number) => must(post('/api/v1/namespaces/b/events', event(`e${i}.${i.toString(16)}`)), 201) : op === 'lease' ? renew : op === 'bind' ? async (i: number) => {
+    const one = op === 'status' ? (i: number) => podStatus(firstStatus ? warmup + i : i) : op === 'get' ? (i: number) => must(send('GET', `/api/v1/namespaces/b/serviceaccounts/default?i=${i}`, ''), 200) : op === 'event' ? (i: number) => must(post('/api/v1/namespaces/b/events', event(`e${i}.${i.toString(16)}`)), 201) : op === 'lease' ? renew : op === 'bind' ? async (i: number) => {
       await must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
       await bind(`p${i}`);
     } : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);

@@ -7,7 +7,7 @@
 // kubelets, which start on their node's first pod) by one untimed Parallel
 // set made Ready and scaled away; each timed row's pods are removed again
 // before the next row, so every row starts from the same empty nodes.
-// Run: npm run build && node dist/bench/statefulset/main.js [--replicas 100] [--nodes 10] [--rounds 3] [--no-warmup] [--repo DIR] [--no-write]
+// Run: npm run build && node dist/bench/statefulset/main.js [--replicas 100] [--nodes 10] [--rounds 3] [--no-warmup] [--warmup-sets 1] [--repo DIR] [--no-write] [--cpu-prof DIR] [--rows FILE]
 // --repo DIR runs the processes (API server, hollow nodes, scheduler, controller manager) from another built
 // checkout, for before/after runs with this bench; --no-write leaves docs/benchmarks.md alone.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,8 +36,18 @@ const WRITE = !args.includes('--no-write');
 const REPLICAS = Number(opt('--replicas', '100'));
 // --cpu-prof DIR: V8 CPU profiles of every process (for finding where the time goes).
 const CPU_PROF = args.includes('--cpu-prof') ? opt('--cpu-prof', '') : undefined;
+// --rows FILE: the processes' pids and each timed row's span (µs on the monotonic clock), for cutting the rows out of
+// profiles taken from outside (`perf record -k CLOCK_MONOTONIC`); --cpu-prof writes the same into its directory.
+const ROWS_FILE = opt('--rows', CPU_PROF ? join(CPU_PROF, 'rows.json') : '');
+// K8TS_BENCH_NODE_ARGS: more flags for the processes' node (as bench/apiserver/cpu.js takes), e.g. --perf-basic-prof,
+// or --log-deopt --logfile=DIR/%p.log to see what V8 optimises and throws away during the rows.
+const NODE_ARGS = (process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const NODES = Number(opt('--nodes', '10'));
 const WARMUP = !args.includes('--no-warmup');
+// --warmup-sets N: untimed Parallel sets before the rows (default 1). V8 is still optimising the per-pod path after one:
+// under --cpu-prof and perf, every process's CPU per pod kept falling from round to round over six rounds (2026-11-28,
+// docs/benchmarks.md), most of the difference optimising-compiler work; more sets measure nearer the steady state.
+const WARMUP_SETS = WARMUP ? Math.max(1, Number(opt('--warmup-sets', '1'))) : 0;
 /** Rounds of the three rows; the tables give each figure's median over them. */
 const ROUNDS = Number(opt('--rounds', '3'));
 /** Bound on waiting for a row's pods to go away. */
@@ -51,7 +61,7 @@ const PODS = resourceFor('', 'v1', 'pods')!;
 const SERVICE_ACCOUNTS = resourceFor('', 'v1', 'serviceaccounts')!;
 
 function start(argv: string[], ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), ...NODE_ARGS, ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, K8TS_LOG_LEVEL: 'warn' } });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer): void => {
@@ -325,9 +335,10 @@ try {
     windows.push({ row: value.policy, fromUs: String(from), toUs: String(process.hrtime.bigint() / 1000n) });
     return { ...value, cpu };
   };
-  if (WARMUP) {
-    await measure(client, 'warmup', 'warm-up (untimed)', () => client.create(STS, 'default', statefulSet('warmup', 'Parallel')));
-    await drain(client, 'warmup', true);
+  for (let i = 1; i <= WARMUP_SETS; i++) {
+    const name = WARMUP_SETS === 1 ? 'warmup' : `warmup-${i}`;
+    await measure(client, name, 'warm-up (untimed)', () => client.create(STS, 'default', statefulSet(name, 'Parallel')));
+    await drain(client, name, true);
   }
   // The ceiling on this machine: the same pods created directly by 32 concurrent clients, no controller involved.
   const bare = statefulSet('bare', 'Parallel').spec.template;
@@ -350,7 +361,7 @@ try {
     if (round < ROUNDS) await drain(client, bareName, false);
   }
   client.close();
-  if (CPU_PROF) await writeFile(join(CPU_PROF, 'rows.json'), JSON.stringify({ pids: Object.fromEntries(named.map((p) => [p.name, p.child.pid])), windows }, null, 1));
+  if (ROWS_FILE) await writeFile(ROWS_FILE, JSON.stringify({ pids: Object.fromEntries(named.map((p) => [p.name, p.child.pid])), windows }, null, 1));
   const policies = ['OrderedReady', 'Parallel', 'bare pods (reference)'];
   const byPolicy = policies.map((policy) => ({ policy, runs: rows.filter((r) => r.policy === policy) }));
   const med = (runs: Row[], f: (r: Row) => number): number => median(runs.map(f));
@@ -396,7 +407,7 @@ try {
     'per-pod round trip (create → schedule → kubelet → Ready → controller sees it) since each ordinal waits for the one before; Parallel creates',
     "every missing ordinal in one pass, concurrently in upstream's slow-start batches of 1, 2, 4, … 64 (a batch waits for its slowest create).",
     'The reference row creates the same pods directly (32 concurrent clients, no controller): the ceiling this machine gives the controller.',
-    `Method: the pipeline is warmed first${WARMUP ? '' : ' (not in this run: --no-warmup)'} by one untimed Parallel set of as many ordinals made Ready and scaled away (JIT, connections,`,
+    `Method: the pipeline is warmed first${WARMUP ? '' : ' (not in this run: --no-warmup)'} by ${WARMUP_SETS > 1 ? `${WARMUP_SETS} untimed Parallel sets` : 'one untimed Parallel set'} of as many ordinals made Ready and scaled away (JIT, connections,`,
     "informer caches, and the hollow kubelets, which only start on their node's first pod: a cold first row paid for all of that);",
     `then ${ROUNDS} rounds of the three rows in the same processes, each row's pods removed (and 3 s let pass) before the next, so every row`,
     'starts on empty nodes. Figures are medians over the rounds (each column on its own); the per-round column shows the spread.',
