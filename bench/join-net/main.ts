@@ -28,6 +28,7 @@ import { webDeployment, webProcesses } from '../../test/multinode/workload.js';
 import { fmt, table, writeSection } from '../lib/stats.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { option as opt } from '../lib/args.js';
+import { iperfTransfer, type Transfer as IperfTransfer } from './iperf.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
@@ -56,40 +57,14 @@ interface Enter {
   to: string[];
 }
 
-interface Transfer {
-  gbps: number;
-  /** CPU seconds of sender and receiver per GB received (iperf3 only). */
-  cpuPerGB?: number;
-}
+/** cpuPerGB: with iperf3 only. */
+type Transfer = Omit<IperfTransfer, 'cpuPerGB'> & { cpuPerGB?: number };
 
 /** Gbit/s of one TCP stream from `from` (a netns or a pid) to `to` at `ip`. */
 const throughput = async (enter: Enter, ip: string): Promise<Transfer> => (IPERF3 ? iperf(enter, ip) : { gbps: await ddNc(enter, ip) });
 
-interface IperfReport {
-  end: { sum_received: { bits_per_second: number; bytes: number; seconds: number }; cpu_utilization_percent: { host_total: number; remote_total: number } };
-}
-
 /** iperf3 for SECONDS: what the receiver counted, and the CPU both ends used for it. */
-async function iperf(enter: Enter, ip: string): Promise<Transfer> {
-  const server = spawn('nsenter', [...enter.to, '--', 'iperf3', '-s', '-1', '--forceflush', '-p', String(PORT)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('Server listening')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`iperf3 -s exited ${code}`)));
-      setTimeout(() => reject(new Error('iperf3 -s did not start listening within 60 s')), 60_000).unref();
-    });
-    const { end } = JSON.parse(await runOk('nsenter', [...enter.from, '--', 'iperf3', '-c', ip, '-p', String(PORT), '-t', String(SECONDS), '-J'])) as IperfReport;
-    const r = end.sum_received;
-    const cpu = ((end.cpu_utilization_percent.host_total + end.cpu_utilization_percent.remote_total) / 100) * r.seconds;
-    return { gbps: r.bits_per_second / 1e9, cpuPerGB: cpu / (r.bytes / 1e9) };
-  } finally {
-    server.kill('SIGKILL');
-  }
-}
+const iperf = (enter: Enter, ip: string): Promise<Transfer> => iperfTransfer(['nsenter', ...enter.to, '--'], ['nsenter', ...enter.from, '--'], ip, PORT, SECONDS);
 
 /**
  * busybox dd | nc of MB megabytes, until the receiver has counted every byte. The listener's

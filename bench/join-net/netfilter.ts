@@ -15,44 +15,19 @@
 // kernel's forwarding is charged to the process it ran for), which the
 // load of other work moves much less than throughput.
 // Run as root: npm run build && node dist/bench/join-net/netfilter.js [--runs 5] [--seconds 4]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { run, runOk } from '../../src/runtime/exec/run.js';
 import { option as opt } from '../lib/args.js';
 import { fmt, table } from '../lib/stats.js';
+import { iperfTransfer, type Transfer } from './iperf.js';
 
 const RUNS = Number(opt('--runs', '5'));
 const SECONDS = Number(opt('--seconds', '4'));
 const PORT = 5203;
 
-interface Transfer {
-  gbps: number;
-  cpuPerGB: number;
-}
-
-async function iperf(from: string, to: string, ip: string): Promise<Transfer> {
-  const server = spawn('ip', ['netns', 'exec', to, 'iperf3', '-s', '-1', '--forceflush', '-p', String(PORT)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('Server listening')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`iperf3 -s exited ${code}`)));
-      setTimeout(() => reject(new Error('iperf3 -s did not start listening within 60 s')), 60_000).unref();
-    });
-    const { end } = JSON.parse(await runOk('ip', ['netns', 'exec', from, 'iperf3', '-c', ip, '-p', String(PORT), '-t', String(SECONDS), '-J'])) as {
-      end: { sum_received: { bits_per_second: number; bytes: number; seconds: number }; cpu_utilization_percent: { host_total: number; remote_total: number } };
-    };
-    const r = end.sum_received;
-    const cpu = ((end.cpu_utilization_percent.host_total + end.cpu_utilization_percent.remote_total) / 100) * r.seconds;
-    return { gbps: r.bits_per_second / 1e9, cpuPerGB: cpu / (r.bytes / 1e9) };
-  } finally {
-    server.kill('SIGKILL');
-  }
-}
+const iperf = (from: string, to: string, ip: string): Promise<Transfer> => iperfTransfer(['ip', 'netns', 'exec', to], ['ip', 'netns', 'exec', from], ip, PORT, SECONDS);
 
 const ipIn = (ns: string, argv: string[]): Promise<string> => runOk('ip', ['-n', ns, ...argv]);
 const inNs = (ns: string, cmd: string, argv: string[], input?: string): Promise<string> => runOk('ip', ['netns', 'exec', ns, cmd, ...argv], input !== undefined ? { input } : {});
