@@ -374,7 +374,7 @@ export class ResourceStore {
     // thousand pods of one ReplicaSet that its controller would otherwise log FailedCreate for them.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store_(namespace, obj, p);
+        return await this.storeNew(namespace, obj, p);
       } catch (err) {
         if (!generated || attempt >= NAME_GENERATION_ATTEMPTS || !(err instanceof StatusError) || err.reason !== 'AlreadyExists') throw err;
         obj.metadata.name = generateName(obj.metadata.generateName!);
@@ -383,7 +383,7 @@ export class ResourceStore {
   }
 
   /** The storage half of create(): the object is prepared and admitted. */
-  private async store_(namespace: string | undefined, obj: KubeObject, p: WriteParams): Promise<KubeObject> {
+  private async storeNew(namespace: string | undefined, obj: KubeObject, p: WriteParams): Promise<KubeObject> {
     const name = obj.metadata.name!;
     if (p.dryRun) {
       const existing = await this.store.get(objectKey(this.info, namespace, name));

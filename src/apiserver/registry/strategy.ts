@@ -32,7 +32,6 @@ export interface Strategy {
   holdsDeletion(obj: KubeObject): boolean;
 }
 
-
 function resetMetaForStatus(obj: KubeObject, old: KubeObject, resetLabels: boolean): void {
   // As upstream's per-kind status strategies: a status write may not touch
   // deletion, ownership or generation; annotations may change (the deployment
