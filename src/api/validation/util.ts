@@ -48,6 +48,4 @@ export function labelsOf(v: unknown): Record<string, string> {
   return out;
 }
 
-export function clone<T>(v: T): T {
-  return structuredClone(v);
-}
+export { jsonCopy as clone } from '../json-copy.js';

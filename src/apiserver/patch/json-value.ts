@@ -2,6 +2,10 @@
 // error messages print values with Go's %v and name Go types, so the two
 // formatters below reproduce those spellings for messages clients may match.
 
+import { setOwn } from '../../api/json-copy.js';
+
+export { jsonCopy as clone, setOwn } from '../../api/json-copy.js';
+
 export type JsonObject = Record<string, unknown>;
 
 export function isObject(v: unknown): v is JsonObject {
@@ -20,32 +24,6 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const bo = b as JsonObject;
   if (ak.length !== Object.keys(bo).length) return false;
   return ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && deepEqual((a as JsonObject)[k], bo[k]));
-}
-
-/**
- * A deep copy, as structuredClone makes it, of a value decoded from JSON or YAML: every patch copies the
- * stored object it patches (a whole pod for a kubelet's status write), and walking plain objects and
- * arrays here costs a fifth of structuredClone's serialise-and-read-back. Anything else (a Date from
- * YAML, a class instance) is left to structuredClone, so the copy is the same; functions and symbols
- * go there too, to fail as structuredClone fails.
- */
-export function clone<T>(v: T): T {
-  return copyValue(v) as T;
-}
-
-function copyValue(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return typeof v === 'function' || typeof v === 'symbol' ? structuredClone(v) : v;
-  if (Array.isArray(v)) {
-    const out: unknown[] = [];
-    for (let i = 0; i < v.length; i++) out.push(copyValue(v[i]));
-    return out;
-  }
-  const proto = Object.getPrototypeOf(v) as unknown;
-  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
-  const out: JsonObject = {};
-  const keys = Object.keys(v);
-  for (let i = 0; i < keys.length; i++) setOwn(out, keys[i]!, copyValue((v as JsonObject)[keys[i]!]));
-  return out;
 }
 
 /** Go's fmt %v of a value decoded from JSON into interface{}. */
@@ -78,11 +56,6 @@ export function withoutNullMembers(v: unknown): unknown {
 }
 
 /** obj[key] = value, also for a key named __proto__ (JSON.parse makes it an own property; plain assignment would not). */
-export function setOwn(obj: JsonObject, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
-
 export function hasOwn(obj: JsonObject, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
