@@ -23,6 +23,7 @@ import { MirrorPods } from './static/mirror-pods.js';
 import { Backoff } from './util/backoff.js';
 import { defaultTicker, type TickerRegistration } from './util/ticker.js';
 import { DEFAULT_PLUGINS, VolumeManager } from './volumes/manager.js';
+import { ServiceAccountTokenManager } from './volumes/token-manager.js';
 import { Informer } from '../client/informer.js';
 import type { ServiceLister } from './pod/service-env.js';
 
@@ -76,6 +77,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
     log,
     lightweight,
     allocatable: { cpu: alloc.cpu!, memory: alloc.memory!, 'ephemeral-storage': alloc['ephemeral-storage'] },
+    tokens: new ServiceAccountTokenManager(opts.client),
   };
   let serviceInformer: Informer | undefined;
   if (!opts.services && !lightweight) {

@@ -7,12 +7,12 @@ import { writeAtomic } from '../../src/kubelet/volumes/atomic-writer.js';
 import { checkHostPathType } from '../../src/kubelet/volumes/hostpath.js';
 import { VolumeManager } from '../../src/kubelet/volumes/manager.js';
 import type { VolumeHost } from '../../src/kubelet/volumes/plugin.js';
+import { ServiceAccountTokenManager } from '../../src/kubelet/volumes/token-manager.js';
 import type { Pod } from '../../src/kubelet/api-types.js';
 import { logger } from '../../src/util/log.js';
 
 function fakeHost(objects: Record<string, any>, events: string[]): VolumeHost {
-  return {
-    client: {
+  const client = {
       async get(ref: { resource: string }, ns: string, name: string) {
         const o = objects[`${ref.resource}/${ns}/${name}`];
         if (!o) throw Object.assign(new (await import('../../src/api/errors.js')).StatusError(404, 'NotFound', `${ref.resource} "${name}" not found`));
@@ -21,7 +21,10 @@ function fakeHost(objects: Record<string, any>, events: string[]): VolumeHost {
       async request() {
         throw Object.assign(new Error('not found'), { code: 404 });
       },
-    } as any,
+    } as any;
+  return {
+    client,
+    tokens: new ServiceAccountTokenManager(client),
     nodeName: 'n1',
     nodeIPs: ['192.168.0.1'],
     recorder: { event: (_o: unknown, type: string, reason: string, msg: string) => events.push(`${type} ${reason} ${msg}`) } as any,

@@ -1,6 +1,6 @@
 import type { Pod } from '../api-types.js';
 import { writeAtomic, type FileProjection } from './atomic-writer.js';
-import { configMapFiles, downwardAPIFiles, secretFiles, serviceAccountToken } from './projections.js';
+import { configMapFiles, downwardAPIFiles, secretFiles } from './projections.js';
 import type { VolumePlugin, VolumeHost } from './plugin.js';
 import { rm } from 'node:fs/promises';
 
@@ -78,7 +78,7 @@ export const projectedPlugin: VolumePlugin = {
       else if (src.secret) files.push(...(await secretFiles(host, pod, src.secret, mode)));
       else if (src.downwardAPI) files.push(...downwardAPIFiles(host, pod, src.downwardAPI.items, mode, podIP));
       else if (src.serviceAccountToken) {
-        const token = await serviceAccountToken(host, pod, src.serviceAccountToken.audience, src.serviceAccountToken.expirationSeconds);
+        const token = await host.tokens.get(pod, src.serviceAccountToken.audience, src.serviceAccountToken.expirationSeconds);
         if (token === undefined) warnTokenOnce(host, pod, volume.name);
         else files.push({ path: src.serviceAccountToken.path, data: Buffer.from(token), mode });
       }

@@ -2,6 +2,7 @@ import type { RestClient } from '../../client/rest.js';
 import type { EventRecorder } from '../../client/events/recorder.js';
 import type { Logger } from '../../util/log.js';
 import type { Pod, Volume } from '../api-types.js';
+import type { ServiceAccountTokenManager } from './token-manager.js';
 
 // The seam for volume types, a small cut of upstream's VolumePlugin /
 // Mounter / Unmounter: a plugin recognises the volumes it serves, makes one
@@ -17,6 +18,8 @@ export interface VolumeHost {
   /** Do without tmpfs mounts and other privileged steps (fake runtimes, hollow nodes). */
   lightweight: boolean;
   allocatable: { cpu: string; memory: string; 'ephemeral-storage'?: string };
+  /** Projected service account tokens, kept until they near expiry. */
+  tokens: ServiceAccountTokenManager;
 }
 
 export interface VolumeSetUpContext {

@@ -69,26 +69,3 @@ export function downwardAPIFiles(host: VolumeHost, pod: Pod, items: DownwardAPIV
   }
   return out;
 }
-
-/** A bound service account token from TokenRequest, or undefined when the API server does not serve it. */
-export async function serviceAccountToken(host: VolumeHost, pod: Pod, audience: string | undefined, expirationSeconds: number | undefined): Promise<string | undefined> {
-  const sa = pod.spec.serviceAccountName || 'default';
-  const ns = pod.metadata.namespace ?? 'default';
-  const body = {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'TokenRequest',
-    spec: {
-      audiences: audience ? [audience] : [],
-      expirationSeconds: expirationSeconds ?? 3607,
-      boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
-    },
-  };
-  try {
-    const res = await host.client.request<{ status?: { token?: string } }>('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`, body);
-    return res.status?.token;
-  } catch (err) {
-    const code = (err as { code?: number }).code;
-    if (code === 404 || code === 405) return undefined;
-    throw err;
-  }
-}
