@@ -26,6 +26,7 @@ import { loopbackNodeAddress, nodeAddress } from './addresses.js';
 import { SmoothTicker } from './smooth-ticker.js';
 import { hollowServingTls } from './serving-tls.js';
 import type { KubeletServingTls } from '../kubelet/server/auth.js';
+import { WatchedObjects } from '../kubelet/volumes/watched-objects.js';
 
 const log = logger('hollow');
 /** One logger for every idle node's agent (its lines name the node); a child logger each would cost more than the agent. */
@@ -83,6 +84,8 @@ export class HollowCluster {
   readonly nodes = new Map<string, HollowNode>();
   readonly client: RestClient;
   private readonly watchClient: RestClient;
+  private readonly objectsClient: RestClient;
+  private readonly objects: WatchedObjects;
   readonly runtime: FakeRuntime;
   private readonly informer: Informer<Pod>;
   private readonly source: SharedPodSource;
@@ -101,6 +104,10 @@ export class HollowCluster {
     // 30,000 pods for minutes, so 18,000 bound pods were never started.
     this.watchClient = new RestClient(opts.clientConfig, { component: 'hollow-node', qps: 0, burst: 1, maxSockets: WATCH_CONNECTIONS });
     this.informer = new Informer<Pod>(this.watchClient, PODS, {});
+    // One watch per ConfigMap or Secret that pods' volumes use, for the whole fleet (as the pod watch is), each on a
+    // connection of its own: a watch holds its connection, and a fleet's pods use few distinct objects.
+    this.objectsClient = new RestClient(opts.clientConfig, { component: 'hollow-node', qps: 0, burst: 1 });
+    this.objects = new WatchedObjects(this.objectsClient);
     this.source = new SharedPodSource(this.informer);
     this.recorder = new EventRecorder(this.client, { component: 'kubelet', host: 'hollow-nodes' });
     const prefix = opts.namePrefix ?? 'hollow-node-';
@@ -143,6 +150,7 @@ export class HollowCluster {
         address: opts.kubeletServers ? loopbackNodeAddress(i) : nodeAddress(i),
         podSource: this.source,
         recorder: this.recorder,
+        objects: this.objects,
         ticker: this.ticker,
         lightweight: true,
         nodeLeaseDurationSeconds: leaseSeconds,
@@ -257,10 +265,12 @@ export class HollowCluster {
     await this.leases?.close();
     await this.informer.stop();
     await this.nodeCache?.stop();
+    await this.objects.stop();
     await this.recorder.shutdown();
     await this.runtime.close();
     this.client.close();
     this.watchClient.close();
+    this.objectsClient.close();
   }
 }
 

@@ -24,6 +24,7 @@ import { Backoff } from './util/backoff.js';
 import { defaultTicker, type TickerRegistration } from './util/ticker.js';
 import { DEFAULT_PLUGINS, VolumeManager } from './volumes/manager.js';
 import { ServiceAccountTokenManager } from './volumes/token-manager.js';
+import { WatchedObjects } from './volumes/watched-objects.js';
 import { Informer } from '../client/informer.js';
 import type { ServiceLister } from './pod/service-env.js';
 
@@ -78,6 +79,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
     lightweight,
     allocatable: { cpu: alloc.cpu!, memory: alloc.memory!, 'ephemeral-storage': alloc['ephemeral-storage'] },
     tokens: new ServiceAccountTokenManager(opts.client),
+    objects: opts.objects ?? new WatchedObjects(opts.client),
   };
   let serviceInformer: Informer | undefined;
   if (!opts.services && !lightweight) {
@@ -247,6 +249,7 @@ export async function startKubelet(opts: KubeletOptions): Promise<RunningKubelet
       workers.stop();
       prober.stop();
       await localPath?.stop();
+      if (!opts.objects) await volumeHost.objects.stop();
       await server?.close();
       if (ownRecorder) await recorder.shutdown();
       log.info('kubelet stopped');

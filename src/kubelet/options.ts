@@ -7,6 +7,7 @@ import type { SharedTicker } from './util/ticker.js';
 import type { ServiceLister } from './pod/service-env.js';
 import type { VolumePlugin } from './volumes/plugin.js';
 import type { KubeletServingTls } from './server/auth.js';
+import type { WatchedObjects } from './volumes/watched-objects.js';
 
 // startKubelet's options, named after upstream's flags/config fields.
 // Durations are milliseconds unless the name says Seconds.
@@ -73,6 +74,8 @@ export interface KubeletOptions {
   podSource?: NodePodSource;
   /** Shared event recorder; default: one per kubelet (source host = node name). */
   recorder?: EventRecorder;
+  /** ConfigMaps and Secrets of volumes, shared by many kubelets in one process (hollow nodes); default: one per kubelet. */
+  objects?: WatchedObjects;
   /** Shared periodic-task wheel; default: the process-wide one. */
   ticker?: SharedTicker;
   volumePlugins?: VolumePlugin[];

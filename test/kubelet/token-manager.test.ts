@@ -130,6 +130,7 @@ test('volume manager: a projected token is requested once across volume refreshe
     const host: VolumeHost = {
       client: api.client,
       tokens,
+      objects: { get: async () => undefined, releasePod: () => undefined },
       nodeName: 'n1',
       nodeIPs: ['192.168.0.1'],
       recorder: { event: () => undefined } as unknown as VolumeHost['recorder'],

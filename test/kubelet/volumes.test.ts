@@ -25,6 +25,7 @@ function fakeHost(objects: Record<string, any>, events: string[]): VolumeHost {
   return {
     client,
     tokens: new ServiceAccountTokenManager(client),
+    objects: { get: async (resource: string, ns: string, name: string) => objects[`${resource}/${ns}/${name}`], releasePod: () => undefined },
     nodeName: 'n1',
     nodeIPs: ['192.168.0.1'],
     recorder: { event: (_o: unknown, type: string, reason: string, msg: string) => events.push(`${type} ${reason} ${msg}`) } as any,

@@ -132,6 +132,7 @@ export class VolumeManager {
     await rm(this.podDir(uid), { recursive: true, force: true });
     this.pods.delete(uid);
     this.host.tokens.deletePod(uid);
+    this.host.objects.releasePod(uid);
     this.backoff.reset(`${uid}/volumes`);
     forgetPodWarnings(this.host, uid);
   }

@@ -3,6 +3,7 @@ import type { EventRecorder } from '../../client/events/recorder.js';
 import type { Logger } from '../../util/log.js';
 import type { Pod, Volume } from '../api-types.js';
 import type { ServiceAccountTokenManager } from './token-manager.js';
+import type { WatchedObjects } from './watched-objects.js';
 
 // The seam for volume types, a small cut of upstream's VolumePlugin /
 // Mounter / Unmounter: a plugin recognises the volumes it serves, makes one
@@ -20,6 +21,8 @@ export interface VolumeHost {
   allocatable: { cpu: string; memory: string; 'ephemeral-storage'?: string };
   /** Projected service account tokens, kept until they near expiry. */
   tokens: ServiceAccountTokenManager;
+  /** The ConfigMaps and Secrets pods' volumes use, each watched while used. */
+  objects: Pick<WatchedObjects, 'get' | 'releasePod'>;
 }
 
 export interface VolumeSetUpContext {

@@ -1,23 +1,15 @@
 import type { KubeObject } from '../../api/types.js';
-import { isNotFound } from '../../client/status.js';
 import type { DownwardAPIVolumeFile, KeyToPath, Pod } from '../api-types.js';
 import { podFieldValue, resourceFieldValue } from '../pod/env.js';
 import type { FileProjection } from './atomic-writer.js';
 import type { VolumeHost } from './plugin.js';
+import type { WatchedResource } from './watched-objects.js';
 
 // The file sets of configMap, secret and downwardAPI volumes, shared by the
 // plain plugins and by projected volumes, with upstream's error messages.
 
-const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps', namespaced: true };
-const SECRETS = { group: '', version: 'v1', resource: 'secrets', namespaced: true };
-
-async function getOptional(host: VolumeHost, ref: typeof CONFIGMAPS, ns: string, name: string): Promise<KubeObject | undefined> {
-  try {
-    return await host.client.get(ref, ns, name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+async function getOptional(host: VolumeHost, resource: WatchedResource, pod: Pod, name: string): Promise<KubeObject | undefined> {
+  return host.objects.get(resource, pod.metadata.namespace ?? 'default', name, pod.metadata.uid ?? '');
 }
 
 function project(kind: 'configmap' | 'secret', data: Map<string, Buffer>, items: KeyToPath[] | undefined, mode: number, optional: boolean): FileProjection[] {
@@ -36,7 +28,7 @@ function project(kind: 'configmap' | 'secret', data: Map<string, Buffer>, items:
 
 export async function configMapFiles(host: VolumeHost, pod: Pod, src: { name?: string; items?: KeyToPath[]; optional?: boolean }, mode: number): Promise<FileProjection[]> {
   const name = src.name ?? '';
-  const cm = await getOptional(host, CONFIGMAPS, pod.metadata.namespace ?? 'default', name);
+  const cm = await getOptional(host, 'configmaps', pod, name);
   if (!cm) {
     if (src.optional) return [];
     throw new Error(`configmap "${name}" not found`);
@@ -49,7 +41,7 @@ export async function configMapFiles(host: VolumeHost, pod: Pod, src: { name?: s
 
 export async function secretFiles(host: VolumeHost, pod: Pod, src: { name?: string; items?: KeyToPath[]; optional?: boolean }, mode: number): Promise<FileProjection[]> {
   const name = src.name ?? '';
-  const s = await getOptional(host, SECRETS, pod.metadata.namespace ?? 'default', name);
+  const s = await getOptional(host, 'secrets', pod, name);
   if (!s) {
     if (src.optional) return [];
     throw new Error(`secret "${name}" not found`);
