@@ -13,9 +13,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
-import { NodeLease } from '../kubelet/node/lease.js';
+import { resourcePath } from '../client/paths.js';
+import { nowMicroTime } from '../api/types.js';
+import { NODE_LEASE_NAMESPACE, NodeLease, leaseRenewalBody } from '../kubelet/node/lease.js';
 import { logger } from '../util/log.js';
 import { IndexQueue, IndexWheel } from './index-wheel.js';
+import { LeaseTransport, leaseTransportSupports } from './lease-transport.js';
 import type { LeaseWorkerData, ToLeaseWorker, FromLeaseWorker, LeaseStats } from './lease-messages.js';
 
 const ACTIVE = 1;
@@ -40,7 +43,16 @@ function reviveConfig(c: ClientConfig): ClientConfig {
   return { ...c, caData: buf(c.caData), certData: buf(c.certData), keyData: buf(c.keyData) };
 }
 
-const client = new RestClient(reviveConfig(data.clientConfig), { component: 'hollow-node-lease', qps: 0, burst: 1, maxSockets: CONNECTIONS });
+const config = reviveConfig(data.clientConfig);
+const USER_AGENT = 'k8ts/hollow-node-lease';
+/** The first write of a Lease, and any renewal after a conflict or a failure (GET, then PUT or create). */
+const client = new RestClient(config, { userAgent: USER_AGENT, qps: 0, burst: 1, maxSockets: CONNECTIONS });
+/**
+ * The steady renewals: a PUT of a Lease whose resourceVersion the worker knows, on connections of their own
+ * (lease-transport.ts). A config it cannot serve (several servers, in-process) renews through the client.
+ */
+const fast = leaseTransportSupports(config) ? new LeaseTransport(config, { connections: CONNECTIONS, timeoutMs: 60_000, userAgent: USER_AGENT }) : undefined;
+const LEASES = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespaced: true };
 const n = data.count;
 const flags = new Uint8Array(n);
 const uid = new Array<string | undefined>(n).fill(undefined);
@@ -70,14 +82,50 @@ function start(i: number): void {
   void renew(i);
 }
 
+/**
+ * The PUT a seeded NodeLease sends, without the client's request machinery; the new resourceVersion, or
+ * undefined when the write did not happen. A conflict or a missing Lease goes the NodeLease's way (GET,
+ * then PUT or create) at once, as upstream's renewal does; any other failure waits for the next interval.
+ */
+async function renewFast(transport: LeaseTransport, i: number, was: string): Promise<string | undefined> {
+  const nodeName = data.namePrefix + i;
+  let status: number;
+  let body: string;
+  try {
+    ({ status, body } = await transport.put(resourcePath(LEASES, NODE_LEASE_NAMESPACE, nodeName), leaseRenewalBody(nodeName, was, uid[i], durationSeconds, nowMicroTime())));
+  } catch (err) {
+    log.warn({ node: nodeName, err: (err as Error).message }, 'failed to update lease');
+    return undefined;
+  }
+  if (status === 200) {
+    const written = (JSON.parse(body) as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    if (written) return written;
+    log.warn({ node: nodeName }, 'lease update answered without a resourceVersion');
+    return undefined;
+  }
+  if (status === 409 || status === 404) {
+    const lease = new NodeLease({ nodeName, client, log }, durationSeconds, () => uid[i]);
+    await lease.renew();
+    return lease.resourceVersion;
+  }
+  log.warn({ node: nodeName, status, err: body.slice(0, 200) }, 'failed to update lease');
+  return undefined;
+}
+
+async function renewOnce(i: number): Promise<string | undefined> {
+  const was = rv[i];
+  if (fast && was !== undefined) return renewFast(fast, i, was);
+  const lease = new NodeLease({ nodeName: data.namePrefix + i, client, log }, durationSeconds, () => uid[i]);
+  if (was !== undefined) lease.seed(was);
+  await lease.renew();
+  return lease.resourceVersion;
+}
+
 async function renew(i: number): Promise<void> {
   try {
-    const lease = new NodeLease({ nodeName: data.namePrefix + i, client, log }, durationSeconds, () => uid[i]);
-    const was = rv[i];
-    if (was !== undefined) lease.seed(was);
-    await lease.renew();
-    rv[i] = lease.resourceVersion;
-    if (lease.resourceVersion === undefined) {
+    const written = await renewOnce(i);
+    rv[i] = written;
+    if (written === undefined) {
       stats.failures++;
     } else {
       stats.renewals++;
@@ -164,6 +212,7 @@ port.on('message', (m: ToLeaseWorker) => {
       wheel.stop();
       clearInterval(statsTimer);
       client.close();
+      fast?.close();
       post({ op: 'closed' });
       port.close();
       return;

@@ -92,6 +92,18 @@ export class NodeLease {
 }
 
 /**
+ * The body of the PUT a NodeLease seeded with resourceVersion rv sends
+ * (seed, then renew), as JSON text built without the object: the hollow
+ * fleet's Lease worker renews a thousand Leases a second this way. The same
+ * members in the same order as desired() gives them (tested).
+ */
+export function leaseRenewalBody(nodeName: string, rv: string, ownerUid: string | undefined, durationSeconds: number, renewTime: string): string {
+  const name = JSON.stringify(nodeName);
+  const owners = ownerUid ? `,"ownerReferences":[{"apiVersion":"v1","kind":"Node","name":${name},"uid":${JSON.stringify(ownerUid)}}]` : '';
+  return `{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":${name},"namespace":"${NODE_LEASE_NAMESPACE}","resourceVersion":${JSON.stringify(rv)}${owners}},"spec":{"holderIdentity":${name},"leaseDurationSeconds":${JSON.stringify(durationSeconds)},"renewTime":${JSON.stringify(renewTime)}}}`;
+}
+
+/**
  * The cached Lease only feeds the next PUT, which may leave managedFields
  * out (the server keeps them); a node among thousands then holds a few
  * hundred bytes instead of its field-ownership tree.
