@@ -1,6 +1,6 @@
 // The API server's own CPU time per pod create (user + system, from /proc),
 // a figure that holds up on a loaded machine where creates/s do not.
-// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease|status|event|get] [--first-status] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
+// Run: npm run build && node dist/bench/apiserver/cpu.js [--clients 64] [--creates 3000] [--warmup 500] [--watchers 0] [--op create|bind|lease|status|event|get] [--first-status] [--lease-rv] [--as admin|user|insecure] [--prof DIR] [--repo DIR]
 // --watchers N: N JSON watches of the written collection (from the current revision) while measuring, as
 // informers, the scheduler and controllers hold; each write is then also an event sent N times.
 // --watch-selector SEL: the watchers' fieldSelector, e.g. spec.nodeName=n1 as each kubelet watches its pods.
@@ -10,7 +10,8 @@
 // as in the scheduler benchmark, where the pod's create event has reached the watchers before its binding.
 // --op event measures core/v1 Event creates, each as a kubelet's recorder writes it (the six events of a pod's start).
 // --op get measures GETs of one small object (a ServiceAccount): the request path without a write.
-// --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases.
+// --op lease measures Lease renewals instead (a PUT of spec.renewTime, as kubelets send every 10 s), on 500 Leases;
+// with --lease-rv each names the resourceVersion of its Lease's last write, as a kubelet's does.
 // --op status measures pod status writes, as the kubelet's status manager sends them: a strategic merge PATCH of
 // pods/status (phase, conditions, IPs, container states with a changing time), on 500 bound pods; with --first-status
 // each on a pod of its own, bound and never written by the kubelet before (warm-up + measured pods are created first).
@@ -44,6 +45,8 @@ const watchSelector = opt('--watch-selector', '');
 const prof = args.includes('--prof') ? opt('--prof', '') : '';
 const op = opt('--op', 'create');
 const firstStatus = args.includes('--first-status');
+const leaseRv = args.includes('--lease-rv');
+if (leaseRv && op !== 'lease') throw new Error('--lease-rv goes with --op lease');
 if (firstStatus && op !== 'status') throw new Error('--first-status goes with --op status');
 const as = opt('--as', 'admin');
 if (!['admin', 'user', 'insecure'].includes(as)) throw new Error(`--as admin|user|insecure, not ${as}`);
@@ -69,11 +72,17 @@ async function main(): Promise<void> {
     const sender = (agent: http.Agent, base: string) => {
       const u = new URL(base);
       const request = u.protocol === 'https:' ? https.request : http.request;
-      return (method: string, path: string, body: string, contentType = 'application/json'): Promise<number> =>
+      // keep: the response body is read and handed over (else it is discarded).
+      return (method: string, path: string, body: string, contentType = 'application/json', keep?: (body: string) => void): Promise<number> =>
         new Promise((resolve, reject) => {
           const req = request({ agent, host: u.hostname, port: u.port, path, method, headers: { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
+            const chunks: Buffer[] = [];
+            if (keep) res.on('data', (c: Buffer) => chunks.push(c));
+            else res.resume();
+            res.on('end', () => {
+              keep?.(Buffer.concat(chunks).toString('utf8'));
+              resolve(res.statusCode ?? 0);
+            });
           });
           req.on('error', reject);
           req.end(body);
@@ -108,13 +117,20 @@ async function main(): Promise<void> {
     }
     const post = (path: string, body: string): Promise<number> => send('POST', path, body);
     const LEASES = 500;
+    const leaseRV = new Array<string | undefined>(LEASES).fill(undefined);
     const lease = (i: number, renew: number) =>
-      JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `node-${i}`, namespace: 'b' }, spec: { holderIdentity: `node-${i}`, leaseDurationSeconds: 40, renewTime: new Date(Date.UTC(2026, 0, 1, 0, 0, renew)).toISOString().replace('Z', '000Z') } });
+      JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: `node-${i}`, namespace: 'b', ...(leaseRV[i] ? { resourceVersion: leaseRV[i] } : {}) }, spec: { holderIdentity: `node-${i}`, leaseDurationSeconds: 40, renewTime: new Date(Date.UTC(2026, 0, 1, 0, 0, renew)).toISOString().replace('Z', '000Z') } });
     const renewals = new Array<number>(LEASES).fill(0);
-    // A renewal PUTs the Lease as the kubelet holds it: without a resourceVersion, so a conflict cannot refuse it.
+    // A renewal PUTs the Lease without a resourceVersion, so a conflict cannot refuse it; with --lease-rv it
+    // names the resourceVersion of the Lease's last write, as a kubelet's renewal does (its cached Lease).
+    const keepRV = leaseRv ? (n: number) => (body: string) => (leaseRV[n] = (JSON.parse(body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion) : undefined;
+    // With --lease-rv a Lease's renewals go one after another (a slow one would make the next a 409), as one kubelet's do.
+    const leaseTail = new Array<Promise<void>>(LEASES).fill(Promise.resolve());
     const renew = (i: number) => {
       const n = i % LEASES;
-      return must(send('PUT', `/apis/coordination.k8s.io/v1/namespaces/b/leases/node-${n}`, lease(n, ++renewals[n]!)), 200);
+      const put = () => must(send('PUT', `/apis/coordination.k8s.io/v1/namespaces/b/leases/node-${n}`, lease(n, ++renewals[n]!), 'application/json', keepRV?.(n)), 200);
+      if (!leaseRv) return put();
+      return (leaseTail[n] = leaseTail[n]!.then(put));
     };
     // --first-status: every measured write is the first status write of its pod, as each pod start in a cluster
     // makes one (the kubelet has no managedFields entry on the pod yet); warm-up writes go to pods of their own.
@@ -139,7 +155,7 @@ async function main(): Promise<void> {
       await must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
       await bind(`p${i}`);
     } : (i: number) => must(post('/api/v1/namespaces/b/pods', pod(`p${i}`)), 201);
-    if (op === 'lease') await runConcurrent(LEASES, Math.min(clients, 16), (i) => must(post('/apis/coordination.k8s.io/v1/namespaces/b/leases', lease(i, 0)), 201));
+    if (op === 'lease') await runConcurrent(LEASES, Math.min(clients, 16), (i) => must(send('POST', '/apis/coordination.k8s.io/v1/namespaces/b/leases', lease(i, 0), 'application/json', keepRV?.(i)), 201));
     if (op === 'status') await runConcurrent(PODS, Math.min(clients, 16), async (i) => {
       await must(post('/api/v1/namespaces/b/pods', pod(`s${i}`)), 201);
       await bind(`s${i}`);
