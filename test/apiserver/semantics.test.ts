@@ -174,6 +174,24 @@ describe('API semantics', () => {
     assert.equal((await req('GET', '/api/v1/namespaces/sem/pods/g')).code, 404);
   });
 
+  test('a PUT naming a stale resourceVersion is a 409 and writes nothing; one naming none writes over whatever is current', async () => {
+    const path = '/apis/coordination.k8s.io/v1/namespaces/sem/leases';
+    const lease = (rv: string | undefined, renewTime: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'renewed', ...(rv ? { resourceVersion: rv } : {}) }, spec: { holderIdentity: 'n', leaseDurationSeconds: 4, renewTime } });
+    const created = await req('POST', path, lease(undefined, '2026-01-01T00:00:00.000000Z'));
+    assert.equal(created.code, 201);
+    // As a kubelet renews: the resourceVersion of its last write.
+    const first = await req('PUT', `${path}/renewed`, lease(created.body.metadata.resourceVersion, '2026-01-01T00:00:01.000000Z'));
+    assert.equal(first.code, 200);
+    assert.notEqual(first.body.metadata.resourceVersion, created.body.metadata.resourceVersion);
+    const stale = await req('PUT', `${path}/renewed`, lease(created.body.metadata.resourceVersion, '2026-01-01T00:00:02.000000Z'));
+    assert.equal(stale.code, 409);
+    assert.match(stale.body.message, /has been modified/);
+    assert.equal((await req('GET', `${path}/renewed`)).body.spec.renewTime, '2026-01-01T00:00:01.000000Z');
+    const blind = await req('PUT', `${path}/renewed`, lease(undefined, '2026-01-01T00:00:03.000000Z'));
+    assert.equal(blind.code, 200);
+    assert.equal(blind.body.spec.renewTime, '2026-01-01T00:00:03.000000Z');
+  });
+
   test('binding sets the node once', async () => {
     await req('POST', '/api/v1/namespaces/sem/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     const bind = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'b' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-a' } };
