@@ -38,7 +38,7 @@ export function benchPod(name: string): Pod {
 export function algorithmThroughput(nodes: number, initPods: number, pods: number): number {
   const cache = new SchedulerCache();
   const snap = new Snapshot();
-  const fwk = new Framework(resolveProfile(), inTreeRegistry(), { snapshot: () => snap, namespaceLabels: () => undefined, nominatedPodsForNode: () => [], api: nullApi });
+  const fwk = new Framework(resolveProfile(), inTreeRegistry(), { snapshot: () => snap, namespaceLabels: () => undefined, nominatedPodsForNode: () => [], hasNominatedPods: () => false, api: nullApi });
   for (let i = 0; i < nodes; i++) cache.addNode(benchNode(`node-${i}`));
   const start = new StartIndex();
   const run = (prefix: string, n: number): number => {

@@ -87,6 +87,7 @@ export class Scheduler {
         snapshot: () => this.snapshot,
         namespaceLabels: (ns) => this.namespaces.store.get(ns)?.metadata.labels,
         nominatedPodsForNode: (n) => this.queue.nominator.podsForNode(n),
+        hasNominatedPods: () => this.queue.nominator.size > 0,
         api: this.api,
         volumes: this.volumes,
         podDisruptionBudgets: () => this.pdbs.store.list(),

@@ -1,4 +1,4 @@
-import type { Node } from './types.js';
+import type { Node, Taint } from './types.js';
 import { Resource } from './resource.js';
 import type { HostPort, PodInfo } from './pod-info.js';
 
@@ -7,13 +7,23 @@ import type { HostPort, PodInfo } from './pod-info.js';
 // instead of walking pods. `generation` moves on every change; the snapshot
 // copies only nodes whose generation moved since the last cycle.
 
+const NO_TAINTS: readonly Taint[] = [];
+
 let generationCounter = 0;
 export function nextGeneration(): number {
   return ++generationCounter;
 }
 
 export class NodeInfo {
-  node: Node | undefined;
+  private node_: Node | undefined;
+  /**
+   * Read from the Node whenever it is set: the per-node filter and score
+   * loops (hundreds of nodes per pod) then read the NodeInfo alone instead
+   * of the Node, its metadata and its spec, three more objects apiece.
+   */
+  name = '';
+  unschedulable = false;
+  taints: readonly Taint[] = NO_TAINTS;
   pods: PodInfo[] = [];
   podsWithAffinity: PodInfo[] = [];
   podsWithRequiredAntiAffinity: PodInfo[] = [];
@@ -27,8 +37,15 @@ export class NodeInfo {
     if (node) this.setNode(node);
   }
 
-  get name(): string {
-    return this.node?.metadata.name ?? '';
+  get node(): Node | undefined {
+    return this.node_;
+  }
+
+  set node(node: Node | undefined) {
+    this.node_ = node;
+    this.name = node?.metadata.name ?? '';
+    this.unschedulable = node?.spec?.unschedulable === true;
+    this.taints = node?.spec?.taints ?? NO_TAINTS;
   }
 
   setNode(node: Node): void {
@@ -71,7 +88,10 @@ export class NodeInfo {
 
   clone(): NodeInfo {
     const c = new NodeInfo();
-    c.node = this.node;
+    c.node_ = this.node_;
+    c.name = this.name;
+    c.unschedulable = this.unschedulable;
+    c.taints = this.taints;
     c.pods = this.pods.slice();
     c.podsWithAffinity = this.podsWithAffinity.slice();
     c.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.slice();

@@ -37,6 +37,8 @@ export interface FrameworkDeps {
   snapshot: () => Snapshot;
   namespaceLabels: NamespaceLabels;
   nominatedPodsForNode: (node: string) => PodInfo[];
+  /** Whether any pod is nominated at all (default: assume so); lets the filter loop skip the per-node lookup. */
+  hasNominatedPods?: () => boolean;
   api: SchedulerApi;
   volumes?: VolumeAccess;
   podDisruptionBudgets?: () => PodDisruptionBudget[];
@@ -67,6 +69,7 @@ export class Framework implements Handle {
   readonly pluginEvents = new Map<string, ClusterEvent[]>();
   readonly namespaceLabels: NamespaceLabels;
   readonly api: SchedulerApi;
+  private readonly scoreBuf: NodeScore[] = [];
 
   constructor(
     profile: ResolvedProfile,
@@ -121,6 +124,11 @@ export class Framework implements Handle {
 
   nominatedPodsForNode(node: string): PodInfo[] {
     return this.deps.nominatedPodsForNode(node);
+  }
+
+  /** False when no pod is nominated anywhere: then runFilterPluginsWithNominatedPods is runFilter for every node. */
+  hasNominatedPods(): boolean {
+    return this.deps.hasNominatedPods?.() ?? true;
   }
 
   podDisruptionBudgets(): PodDisruptionBudget[] {
@@ -236,7 +244,16 @@ export class Framework implements Handle {
   /** Weighted sum of every score plugin's normalized score, per node (same order as nodes). */
   runScore(state: CycleState, pod: PodInfo, nodes: readonly NodeInfo[]): number[] {
     const totals = new Array<number>(nodes.length).fill(0);
-    const scores: NodeScore[] = nodes.map((node) => ({ node, score: 0 }));
+    // One NodeScore per node, reused from cycle to cycle (hundreds per pod); plugins see them only during this call.
+    const scores = this.scoreBuf;
+    if (scores.length > nodes.length) scores.length = nodes.length;
+    for (let i = 0; i < nodes.length; i++) {
+      const s = scores[i];
+      if (s) {
+        s.node = nodes[i]!;
+        s.score = 0;
+      } else scores.push({ node: nodes[i]!, score: 0 });
+    }
     for (const { plugin, weight } of this.scorePlugins) {
       if (state.skipScorePlugins.has(plugin.name)) continue;
       for (let i = 0; i < nodes.length; i++) scores[i]!.score = plugin.score(state, pod, nodes[i]!);

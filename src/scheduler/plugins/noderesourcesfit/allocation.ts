@@ -1,7 +1,7 @@
 import type { NodeInfo } from '../../framework/node-info.js';
 import type { PodInfo } from '../../framework/pod-info.js';
 import { MAX_NODE_SCORE } from '../../framework/interface.js';
-import { isScalarResourceName } from '../../framework/resource.js';
+import { isScalarResourceName, type Resource } from '../../framework/resource.js';
 
 // The requested/allocatable pairs the resource scorers read, as upstream's
 // resourceAllocationScorer: non-zero requests (cpu/memory defaults for
@@ -17,20 +17,92 @@ export const DEFAULT_RESOURCES: ResourceSpec[] = [
   { name: 'memory', weight: 1 },
 ];
 
-/** Fills `req` and `alloc` (same length as resources); alloc 0 means "leave this resource out". */
-export function allocationOf(node: NodeInfo, pod: PodInfo, resources: readonly ResourceSpec[], useRequested: boolean, req: number[], alloc: number[]): void {
-  const nodeReq = useRequested ? node.requested : node.nonZeroRequested;
-  const podReq = useRequested ? pod.requests : pod.nonZeroRequests;
-  for (let i = 0; i < resources.length; i++) {
-    const name = resources[i]!.name;
-    const p = podReq.get(name);
-    if (p === 0 && isScalarResourceName(name)) {
-      req[i] = 0;
-      alloc[i] = 0;
-      continue;
+/** Which Resource field a scorer's resource reads, resolved once from its name. */
+const enum Kind {
+  Cpu,
+  Memory,
+  EphemeralStorage,
+  Pods,
+  Scalar,
+}
+
+function kindOf(name: string): Kind {
+  switch (name) {
+    case 'cpu':
+      return Kind.Cpu;
+    case 'memory':
+      return Kind.Memory;
+    case 'ephemeral-storage':
+      return Kind.EphemeralStorage;
+    case 'pods':
+      return Kind.Pods;
+    default:
+      return Kind.Scalar;
+  }
+}
+
+/** Resource.get by a resolved kind. */
+function amount(r: Resource, kind: Kind, name: string): number {
+  switch (kind) {
+    case Kind.Cpu:
+      return r.milliCPU;
+    case Kind.Memory:
+      return r.memory;
+    case Kind.EphemeralStorage:
+      return r.ephemeralStorage;
+    case Kind.Pods:
+      return r.allowedPodNumber;
+    default:
+      return r.scalar?.get(name) ?? 0;
+  }
+}
+
+/**
+ * A scorer's view of the pod and the nodes (upstream's
+ * resourceAllocationScorer): the resource names resolved to Resource fields
+ * once, and the pod's side of each pair kept for as long as the same pod is
+ * scored, since Score runs on hundreds of nodes per pod.
+ */
+export class AllocationReader {
+  private readonly kinds: Kind[];
+  private readonly names: string[];
+  private readonly scalar: boolean[];
+  private readonly podAmounts: number[];
+  private lastPod: PodInfo | undefined;
+
+  constructor(
+    resources: readonly ResourceSpec[],
+    /** Actual requests (BalancedAllocation); else the non-zero ones (the fit scorers). */
+    private readonly useRequested: boolean,
+  ) {
+    this.names = resources.map((r) => r.name);
+    this.kinds = this.names.map(kindOf);
+    this.scalar = this.names.map(isScalarResourceName);
+    this.podAmounts = new Array<number>(resources.length).fill(0);
+  }
+
+  /** Fills `req` and `alloc` (same length as resources); alloc 0 means "leave this resource out". */
+  read(node: NodeInfo, pod: PodInfo, req: number[], alloc: number[]): void {
+    const kinds = this.kinds;
+    const names = this.names;
+    const podAmounts = this.podAmounts;
+    if (pod !== this.lastPod) {
+      const podReq = this.useRequested ? pod.requests : pod.nonZeroRequests;
+      for (let i = 0; i < kinds.length; i++) podAmounts[i] = amount(podReq, kinds[i]!, names[i]!);
+      this.lastPod = pod;
     }
-    alloc[i] = node.allocatable.get(name);
-    req[i] = nodeReq.get(name) + p;
+    const nodeReq = this.useRequested ? node.requested : node.nonZeroRequested;
+    const allocatable = node.allocatable;
+    for (let i = 0; i < kinds.length; i++) {
+      const p = podAmounts[i]!;
+      if (p === 0 && this.scalar[i]) {
+        req[i] = 0;
+        alloc[i] = 0;
+        continue;
+      }
+      alloc[i] = amount(allocatable, kinds[i]!, names[i]!);
+      req[i] = amount(nodeReq, kinds[i]!, names[i]!) + p;
+    }
   }
 }
 

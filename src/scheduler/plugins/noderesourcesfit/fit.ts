@@ -7,7 +7,7 @@ import { isScalarResourceName } from '../../framework/resource.js';
 import { ASSIGNED_POD_DELETE, ASSIGNED_POD_UPDATE, NODE_ADD, NODE_UPDATE, type ClusterEvent } from '../../queue/events.js';
 import {
   DEFAULT_RESOURCES,
-  allocationOf,
+  AllocationReader,
   leastRequestedScore,
   mostRequestedScore,
   requestedToCapacityRatioScore,
@@ -79,6 +79,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, ScorePlu
   private readonly ignoredGroups: Set<string>;
   private readonly resources: ResourceSpec[];
   private readonly scorer: (r: number, c: number) => number;
+  private readonly reader: AllocationReader;
   // Reused between calls: Score runs synchronously for one node at a time.
   private readonly req: number[];
   private readonly alloc: number[];
@@ -95,6 +96,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, ScorePlu
       const shape = s.requestedToCapacityRatio?.shape ?? [];
       this.scorer = (r, c) => requestedToCapacityRatioScore(shape, r, c);
     } else throw new Error(`scoring strategy ${String(type)} is not supported`);
+    this.reader = new AllocationReader(this.resources, false);
     this.req = new Array<number>(this.resources.length).fill(0);
     this.alloc = new Array<number>(this.resources.length).fill(0);
   }
@@ -128,7 +130,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, ScorePlu
   }
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    allocationOf(node, pod, this.resources, false, this.req, this.alloc);
+    this.reader.read(node, pod, this.req, this.alloc);
     return weightedScore(this.resources, this.req, this.alloc, this.scorer);
   }
 

@@ -19,7 +19,7 @@ export class NodeUnschedulable implements FilterPlugin {
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     if (!node.node) return Status.unresolvable(ERR_REASON_UNKNOWN_CONDITION);
-    if (!node.node.spec?.unschedulable) return SUCCESS;
+    if (!node.unschedulable) return SUCCESS;
     if (toleratedBy(pod.pod.spec.tolerations, UNSCHEDULABLE_TAINT)) return SUCCESS;
     return Status.unresolvable(ERR_REASON_UNSCHEDULABLE);
   }

@@ -18,16 +18,16 @@ export class TaintToleration implements FilterPlugin, ScorePlugin {
   readonly name = NAME;
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
-    const taints = node.node?.spec?.taints;
-    if (!taints || taints.length === 0) return SUCCESS;
+    const taints = node.taints;
+    if (taints.length === 0) return SUCCESS;
     const t = findUntoleratedTaint(taints, pod.pod.spec.tolerations, hardEffects);
     if (!t) return SUCCESS;
     return Status.unresolvable(`node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`);
   }
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
-    const taints = node.node?.spec?.taints;
-    if (!taints) return 0;
+    const taints = node.taints;
+    if (taints.length === 0) return 0;
     let n = 0;
     for (const t of taints) {
       if (t.effect !== 'PreferNoSchedule') continue;
