@@ -51,6 +51,30 @@ const CONNECTION_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIME
 // The request never reached that server: safe to send to another one, whatever the method.
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
 
+// A path (with its query) the URL parser would leave exactly as it is: one leading slash (two would name a
+// host), no dot segments (plain or percent-encoded), no empty query, and none of backslash, space, quotes,
+// '#' or non-ASCII. Such a path needs no URL object per request.
+const PLAIN_PATH = /^\/(?!\/)[\w\-.~%!$&()*+,;=:@/?]*$/;
+const NOT_PLAIN = /\/\.{1,2}(?:[/?]|$)|%2e|\?$/i;
+
+function plainPath(path: string): boolean {
+  return PLAIN_PATH.test(path) && !NOT_PLAIN.test(path);
+}
+
+/** The parts of a server URL a request needs, as url.urlToHttpOptions would give them; undefined when it carries credentials. */
+interface Target {
+  protocol: string;
+  hostname: string;
+  port: number | undefined;
+  prefix: string;
+}
+
+function targetOf(u: URL): Target | undefined {
+  if (u.username || u.password) return undefined;
+  const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  return { protocol: u.protocol, hostname, port: u.port === '' ? undefined : Number(u.port), prefix: u.pathname.replace(/\/$/, '') };
+}
+
 function notConnected(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return !!code && NOT_CONNECTED.has(code);
@@ -70,6 +94,8 @@ export class Transport {
   private readonly mod: typeof http | typeof https;
   private readonly tokenSource?: FileTokenSource;
   readonly limiter: TokenBucket;
+  /** Per server URL, its request parts, so a request does not parse a URL (a scheduler sends two per pod). */
+  private readonly targets = new WeakMap<URL, Target | null>();
 
   constructor(
     readonly config: ClientConfig,
@@ -122,7 +148,6 @@ export class Transport {
 
   /** Start a request and resolve with the response head; the body is the caller's to read. */
   open(method: string, path: string, o: SendOptions = {}, target: URL = this.base): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
-    const url = new URL(target.pathname.replace(/\/$/, '') + path, target);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent, ...o.headers };
     const auth = this.authHeader();
     if (auth && !headers.Authorization) headers.Authorization = auth;
@@ -134,9 +159,14 @@ export class Transport {
       const connect = this.config.connect;
       // In-process: a fresh in-memory connection per request (nothing to pool without a handshake to save),
       // presenting the certificate of the moment (a rotated one included).
+      let t = this.targets.get(target);
+      if (t === undefined) this.targets.set(target, (t = targetOf(target) ?? null));
+      const url = (): URL => new URL(target.pathname.replace(/\/$/, '') + path, target);
       const req = connect
-        ? http.request(Object.assign(url, { protocol: 'http:' }), { method, headers, createConnection: () => connect(this.config.certData) as Socket, signal: o.signal })
-        : this.mod.request(url, { method, headers, agent: this.agent, signal: o.signal });
+        ? http.request(Object.assign(url(), { protocol: 'http:' }), { method, headers, createConnection: () => connect(this.config.certData) as Socket, signal: o.signal })
+        : t && plainPath(path)
+          ? this.mod.request({ protocol: t.protocol, hostname: t.hostname, port: t.port, path: t.prefix + path, method, headers, agent: this.agent, signal: o.signal })
+          : this.mod.request(url(), { method, headers, agent: this.agent, signal: o.signal });
       if (o.timeoutMs) {
         req.setTimeout(o.timeoutMs, () => {
           const err = new Error(`request timed out after ${o.timeoutMs}ms: ${method} ${path}`) as NodeJS.ErrnoException;
