@@ -31,6 +31,21 @@ export class NodeInfo {
   requested = new Resource();
   nonZeroRequested = new Resource();
   allocatable = new Resource();
+  /**
+   * Copies of the cpu, memory, ephemeral-storage and pod-count sums above,
+   * kept in step by setNode, addPod, removePod and clone: NodeResourcesFit's
+   * filter and the resource scorers read them here, on the object the loop
+   * already holds, instead of on three more objects per node.
+   */
+  allocatableMilliCPU = 0;
+  allocatableMemory = 0;
+  allocatableEphemeralStorage = 0;
+  allowedPodNumber = 0;
+  requestedMilliCPU = 0;
+  requestedMemory = 0;
+  requestedEphemeralStorage = 0;
+  nonZeroMilliCPU = 0;
+  nonZeroMemory = 0;
   generation = nextGeneration();
 
   constructor(node?: Node) {
@@ -51,6 +66,7 @@ export class NodeInfo {
   setNode(node: Node): void {
     this.node = node;
     this.allocatable = Resource.fromList(node.status?.allocatable ?? node.status?.capacity);
+    this.syncSums();
     this.generation = nextGeneration();
   }
 
@@ -61,6 +77,7 @@ export class NodeInfo {
     for (const p of pi.hostPorts) this.usedPorts.push(p);
     this.requested.plus(pi.requests);
     this.nonZeroRequested.plus(pi.nonZeroRequests);
+    this.syncSums();
     this.generation = nextGeneration();
   }
 
@@ -82,8 +99,23 @@ export class NodeInfo {
     }
     this.requested.plus(pi.requests, -1);
     this.nonZeroRequested.plus(pi.nonZeroRequests, -1);
+    this.syncSums();
     this.generation = nextGeneration();
     return true;
+  }
+
+  private syncSums(): void {
+    const a = this.allocatable;
+    this.allocatableMilliCPU = a.milliCPU;
+    this.allocatableMemory = a.memory;
+    this.allocatableEphemeralStorage = a.ephemeralStorage;
+    this.allowedPodNumber = a.allowedPodNumber;
+    const r = this.requested;
+    this.requestedMilliCPU = r.milliCPU;
+    this.requestedMemory = r.memory;
+    this.requestedEphemeralStorage = r.ephemeralStorage;
+    this.nonZeroMilliCPU = this.nonZeroRequested.milliCPU;
+    this.nonZeroMemory = this.nonZeroRequested.memory;
   }
 
   clone(): NodeInfo {
@@ -99,6 +131,7 @@ export class NodeInfo {
     c.requested = this.requested.clone();
     c.nonZeroRequested = this.nonZeroRequested.clone();
     c.allocatable = this.allocatable;
+    c.syncSums();
     c.generation = this.generation;
     return c;
   }

@@ -91,17 +91,28 @@ export class AllocationReader {
       for (let i = 0; i < kinds.length; i++) podAmounts[i] = amount(podReq, kinds[i]!, names[i]!);
       this.lastPod = pod;
     }
-    const nodeReq = this.useRequested ? node.requested : node.nonZeroRequested;
-    const allocatable = node.allocatable;
+    const useRequested = this.useRequested;
     for (let i = 0; i < kinds.length; i++) {
       const p = podAmounts[i]!;
+      const kind = kinds[i]!;
+      // cpu and memory (the default resources) from the NodeInfo's own copies of its sums.
+      if (kind === Kind.Cpu) {
+        alloc[i] = node.allocatableMilliCPU;
+        req[i] = (useRequested ? node.requestedMilliCPU : node.nonZeroMilliCPU) + p;
+        continue;
+      }
+      if (kind === Kind.Memory) {
+        alloc[i] = node.allocatableMemory;
+        req[i] = (useRequested ? node.requestedMemory : node.nonZeroMemory) + p;
+        continue;
+      }
       if (p === 0 && this.scalar[i]) {
         req[i] = 0;
         alloc[i] = 0;
         continue;
       }
-      alloc[i] = amount(allocatable, kinds[i]!, names[i]!);
-      req[i] = amount(nodeReq, kinds[i]!, names[i]!) + p;
+      alloc[i] = amount(node.allocatable, kind, names[i]!);
+      req[i] = amount(useRequested ? node.requested : node.nonZeroRequested, kind, names[i]!) + p;
     }
   }
 }

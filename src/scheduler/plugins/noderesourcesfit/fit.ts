@@ -109,14 +109,12 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin, ScorePlu
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): Status {
     // Fast path: enough room in every dimension the pod asks for.
     const r = pod.requests;
-    const a = node.allocatable;
-    const u = node.requested;
     if (
-      node.pods.length < a.allowedPodNumber &&
+      node.pods.length < node.allowedPodNumber &&
       !r.scalar &&
-      r.milliCPU + u.milliCPU <= a.milliCPU &&
-      r.memory + u.memory <= a.memory &&
-      r.ephemeralStorage + u.ephemeralStorage <= a.ephemeralStorage
+      r.milliCPU + node.requestedMilliCPU <= node.allocatableMilliCPU &&
+      r.memory + node.requestedMemory <= node.allocatableMemory &&
+      r.ephemeralStorage + node.requestedEphemeralStorage <= node.allocatableEphemeralStorage
     ) {
       return SUCCESS;
     }
