@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import type { WatchEventObject, KubeObject } from '../api/types.js';
 import type { Transport } from './transport.js';
 import { isStatus, statusToError } from './status.js';
@@ -16,52 +17,30 @@ export interface WatchHandle {
 
 export type WatchCallback<T> = (event: WatchEventObject<T>) => void;
 
-/**
- * Splits a byte stream into JSON values, one per line. Lines are cut from
- * the bytes and each decoded once: a newline byte never occurs inside a
- * multi-byte UTF-8 character, so no decoder state is needed, and a chunk
- * of whole events (the usual case) is not copied into a buffer string first.
- */
+/** Splits a byte stream into JSON values, one per line. */
 export class NdjsonDecoder {
-  /** The bytes of a line not finished yet. */
-  private rest: Buffer[] = [];
+  private readonly decoder = new StringDecoder('utf8');
+  private buf = '';
 
   /** Feed bytes; returns the complete values they finish. */
   push(chunk: Buffer | string): unknown[] {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.buf += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
     const out: unknown[] = [];
-    let start = 0;
-    let nl = b.indexOf(10);
-    if (nl >= 0 && this.rest.length > 0) {
-      this.rest.push(b.subarray(0, nl));
-      const line = Buffer.concat(this.rest);
-      this.rest = [];
-      parseLine(line, 0, line.length, out);
-      start = nl + 1;
-      nl = b.indexOf(10, start);
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl).trim();
+      this.buf = this.buf.slice(nl + 1);
+      if (line) out.push(JSON.parse(line));
     }
-    while (nl >= 0) {
-      parseLine(b, start, nl, out);
-      start = nl + 1;
-      nl = b.indexOf(10, start);
-    }
-    if (start < b.length) this.rest.push(b.subarray(start));
     return out;
   }
 
   /** Whatever remains when the stream ends (a final event without newline). */
   end(): unknown[] {
-    const line = Buffer.concat(this.rest);
-    this.rest = [];
-    const out: unknown[] = [];
-    parseLine(line, 0, line.length, out);
-    return out;
+    const rest = (this.buf + this.decoder.end()).trim();
+    this.buf = '';
+    return rest ? [JSON.parse(rest)] : [];
   }
-}
-
-function parseLine(b: Buffer, start: number, end: number, out: unknown[]): void {
-  const line = b.toString('utf8', start, end).trim();
-  if (line) out.push(JSON.parse(line));
 }
 
 export function openWatch<T = KubeObject>(transport: Transport, path: string, onEvent: WatchCallback<T>): WatchHandle {
