@@ -7,7 +7,7 @@ import { splitMetaNamespaceKey } from '../../client/store.js';
 import { nowTimestamp } from '../../api/types.js';
 import { Expectations } from '../shared/expectations.js';
 import { PodControl, podFromTemplate, slowStartBatch } from '../shared/pod-control.js';
-import { claimObjects } from '../shared/claim.js';
+import { claimObjects, ownedAndOrphans } from '../shared/claim.js';
 import { controllerOf, newControllerRef, resolveControllerRef } from '../shared/owner-refs.js';
 import { isPodReady, podKey } from '../shared/pod-utils.js';
 import { podsToDelete } from '../shared/pod-ranking.js';
@@ -105,14 +105,13 @@ export class JobController {
     }
     const job = structuredClone(cached);
     const spec = job.spec ?? {};
-    const owned = this.podInformer.store.byIndex(UID_INDEX, job.metadata.uid!).filter((p) => p.metadata.namespace === namespace);
+    const { owned, orphans } = ownedAndOrphans(this.podInformer.store, UID_INDEX, job.metadata.uid!, namespace);
     if (isFinished(job)) {
       // Whatever still holds our finalizer must be let go.
       await this.removeFinalizers(owned.filter(hasFinalizer));
       return;
     }
     const selector = selectorFor(spec.selector);
-    const orphans = this.podInformer.store.byIndex(UID_INDEX, '').filter((p) => p.metadata.namespace === namespace);
     const pods = (await claimObjects([...owned, ...orphans], {
       client: this.client,
       resource: PODS,

@@ -6,7 +6,7 @@ import { isNotFound } from '../../client/status.js';
 import { splitMetaNamespaceKey } from '../../client/store.js';
 import { Expectations } from '../shared/expectations.js';
 import { PodControl, podFromTemplate, slowStartBatch } from '../shared/pod-control.js';
-import { claimObjects } from '../shared/claim.js';
+import { claimObjects, ownedAndOrphans } from '../shared/claim.js';
 import { controllerOf, newControllerRef, resolveControllerRef } from '../shared/owner-refs.js';
 import { isPodActive, msUntilAvailable, isPodReady, podKey } from '../shared/pod-utils.js';
 import { podsToDelete } from '../shared/pod-ranking.js';
@@ -142,10 +142,8 @@ export class ReplicaSetController {
     // Pods that are ours or nobody's; claiming decides which to keep. Read off the owner index, as upstream's
     // FilterPodsByOwner: listing the namespace made every sync walk all its pods (at 30,000 pods in one namespace
     // the controller manager spent most of a core on it with nothing to do).
-    const candidates = [
-      ...this.podInformer.store.byIndex(CONTROLLER_UID_INDEX, rs.metadata.uid!),
-      ...this.podInformer.store.byIndex(CONTROLLER_UID_INDEX, '').filter((p) => p.metadata.namespace === namespace),
-    ].filter((p) => isPodActive(p) && p.metadata.namespace === namespace);
+    const { owned, orphans } = ownedAndOrphans(this.podInformer.store, CONTROLLER_UID_INDEX, rs.metadata.uid!, namespace);
+    const candidates = [...owned, ...orphans].filter(isPodActive);
     const pods = (await claimObjects(candidates, {
       client: this.client,
       resource: PODS,

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { RestClient } from '../../client/rest.js';
 import type { ResourceInfo } from '../../api/scheme/resources.js';
 import { isNotFound } from '../../client/status.js';
+import type { StoreReader } from '../../client/store.js';
 import { controllerOf } from './owner-refs.js';
 
 // Adoption and orphaning, as upstream's ControllerRefManager: a controller
@@ -79,4 +80,13 @@ async function patchOwnerRefs(o: ClaimOptions, obj: KubeObject, refs: unknown[])
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * A claim's candidates off a controller-UID index (orphans filed under ''): the owner's objects and the
+ * namespace's orphans, as upstream's FilterPodsByOwner, not every object of the namespace.
+ */
+export function ownedAndOrphans<T extends KubeObject>(store: StoreReader<T>, index: string, ownerUid: string, namespace: string): { owned: T[]; orphans: T[] } {
+  const inNamespace = (o: T): boolean => o.metadata.namespace === namespace;
+  return { owned: store.byIndex(index, ownerUid).filter(inNamespace), orphans: store.byIndex(index, '').filter(inNamespace) };
 }
