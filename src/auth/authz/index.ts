@@ -89,8 +89,8 @@ export async function createAuthorizer(registry: Registry, opts: AuthorizerOptio
     new WatchCache(registry.storeFor(rolesInfo), rbac.roleHandler, 'roles'),
     new WatchCache(registry.storeFor(clusterRoleBindingsInfo), rbac.clusterRoleBindingHandler, 'clusterrolebindings'),
     new WatchCache(registry.storeFor(roleBindingsInfo), rbac.roleBindingHandler, 'rolebindings'),
-    new WatchCache(registry.storeFor(resourceFor('', 'v1', 'pods')!), node.podHandler, 'pods'),
-    new WatchCache(registry.storeFor(resourceFor('', 'v1', 'persistentvolumeclaims')!), node.pvcHandler, 'persistentvolumeclaims'),
+    new WatchCache(registry.storeFor(resourceFor('', 'v1', 'pods')!), node.podHandler, 'pods', 'name'),
+    new WatchCache(registry.storeFor(resourceFor('', 'v1', 'persistentvolumeclaims')!), node.pvcHandler, 'persistentvolumeclaims', 'name'),
   ];
   try {
     await Promise.all(caches.map((c) => c.start()));
