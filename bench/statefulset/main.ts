@@ -4,10 +4,10 @@
 // server, hollow nodes, scheduler and controller manager (statefulset
 // controller only) each run in their own process, on SQLite.
 // Every process is warmed first (JIT, connections, informers, the hollow
-// kubelets, which start on their node's first pod) by one untimed Parallel
-// set made Ready and scaled away; each timed row's pods are removed again
+// kubelets, which start on their node's first pod) by three untimed Parallel
+// sets made Ready and scaled away; each timed row's pods are removed again
 // before the next row, so every row starts from the same empty nodes.
-// Run: npm run build && node dist/bench/statefulset/main.js [--replicas 100] [--nodes 10] [--rounds 3] [--no-warmup] [--warmup-sets 1] [--repo DIR] [--no-write] [--cpu-prof DIR] [--rows FILE]
+// Run: npm run build && node dist/bench/statefulset/main.js [--replicas 100] [--nodes 10] [--rounds 3] [--no-warmup] [--warmup-sets 3] [--repo DIR] [--no-write] [--cpu-prof DIR] [--rows FILE]
 // --repo DIR runs the processes (API server, hollow nodes, scheduler, controller manager) from another built
 // checkout, for before/after runs with this bench; --no-write leaves docs/benchmarks.md alone.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -44,10 +44,12 @@ const ROWS_FILE = opt('--rows', CPU_PROF ? join(CPU_PROF, 'rows.json') : '');
 const NODE_ARGS = (process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const NODES = Number(opt('--nodes', '10'));
 const WARMUP = !args.includes('--no-warmup');
-// --warmup-sets N: untimed Parallel sets before the rows (default 1). V8 is still optimising the per-pod path after one:
+// --warmup-sets N: untimed Parallel sets before the rows (default 3). V8 is still optimising the per-pod path after one:
 // under --cpu-prof and perf, every process's CPU per pod kept falling from round to round over six rounds (2026-11-28,
-// docs/benchmarks.md), most of the difference optimising-compiler work; more sets measure nearer the steady state.
-const WARMUP_SETS = WARMUP ? Math.max(1, Number(opt('--warmup-sets', '1'))) : 0;
+// docs/benchmarks.md), most of the difference optimising-compiler work, and with one set the first timed round was the
+// slowest in most runs (0.45-0.67 s against 0.30-0.45 for the later ones, session 14). A cluster that has been
+// running is past that; three sets measure it, and --warmup-sets 1 the colder figure.
+const WARMUP_SETS = WARMUP ? Math.max(1, Number(opt('--warmup-sets', '3'))) : 0;
 /** Rounds of the three rows; the tables give each figure's median over them. */
 const ROUNDS = Number(opt('--rounds', '3'));
 /** Bound on waiting for a row's pods to go away. */
