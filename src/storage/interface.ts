@@ -161,6 +161,13 @@ export interface Store {
   compact(revision: number): Promise<void>;
   /** Number of live keys under a prefix (for quota and metrics). */
   count(prefix: string): Promise<number>;
+  /**
+   * Whether a write of key may reach a watch open now. Optional: a store
+   * without it is taken to be watched. (The watch cache answers from its
+   * sources: the codec keeps a just-written object for its event only when
+   * that event will come.)
+   */
+  watched?(key: string): boolean;
   /** Open watches end with onError(StorageError 'Unavailable'); later calls fail the same way. */
   close(): Promise<void>;
 }

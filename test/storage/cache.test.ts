@@ -107,6 +107,22 @@ describe('watch cache', () => {
     for (const c of [broad, ...narrow]) c.stop();
   });
 
+  test('watched(key) says whether a write of the key reaches a watch open now', async () => {
+    open();
+    assert.equal(cache.watched(`${P}ns1/a`), false, 'nothing watches yet');
+    const from = await cache.currentRevision();
+    const ns1 = Collector.start(cache, { key: `${P}ns1/`, recursive: true, fromRevision: from });
+    const one = Collector.start(cache, { key: '/registry/configmaps/ns1/settings', recursive: false, fromRevision: from });
+    assert.equal(cache.watched(`${P}ns1/a`), true);
+    assert.equal(cache.watched(`${P}ns2/a`), false, 'a namespace nobody watches');
+    assert.equal(cache.watched('/registry/configmaps/ns1/settings'), true);
+    assert.equal(cache.watched('/registry/configmaps/ns1/other'), false);
+    ns1.stop();
+    one.stop();
+    await sleep(10);
+    assert.equal(cache.watched(`${P}ns1/a`), false, 'stopped with its last watcher');
+  });
+
   test('a watch from a revision still in the ring replays from memory', async () => {
     open();
     const keep = Collector.start(cache, { key: P, recursive: true, fromRevision: await cache.currentRevision() });

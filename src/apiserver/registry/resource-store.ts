@@ -393,7 +393,7 @@ export class ResourceStore {
     try {
       const value = this.encode(obj);
       const key = objectKey(this.info, namespace, name);
-      if (p.shareWritten && !this.conversion) rememberWritten(key, value, obj);
+      if (p.shareWritten && !this.conversion && this.store.watched?.(key) !== false) rememberWritten(key, value, obj);
       const kv = await this.store.create(key, value, { ttlSeconds: this.info.ttlSeconds });
       obj.metadata.resourceVersion = String(kv.modRevision);
       this.tellStored(p, value, kv.modRevision);

@@ -93,6 +93,13 @@ export class CachedStore implements Store {
     return this.store.count(prefix);
   }
 
+  watched(key: string): boolean {
+    // A direct watch replays from storage and may cover anything: count it as watching.
+    if (this.direct.size > 0) return true;
+    for (const s of this.sources) if (!s.failed && s.covers(key, false)) return true;
+    return false;
+  }
+
   watch(opts: WatchOptions, handlers: WatchHandlers): Watcher {
     if (opts.recursive) checkPrefix(opts.key);
     else checkKey(opts.key);
