@@ -136,8 +136,15 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 /** --child-logs DIR: every process's output (at K8TS_LOG_LEVEL, default error) also into DIR/NAME-PID.log, to see why one stalls. */
 const CHILD_LOGS = opt('--child-logs', '');
 
+/**
+ * K8TS_BENCH_NODE_ARGS: more flags for every child's node, as the other benches take (e.g. --perf-basic-prof, for
+ * `perf record -p` of one process at rest). Not NODE_OPTIONS: that reaches this process too, and an inspector's
+ * "Debugger listening on" line met the API server's readiness pattern before it was ready.
+ */
+const CHILD_NODE_ARGS = (process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 function spawnK8ts(argv: string[], ready: RegExp, logLevel = process.env.K8TS_LOG_LEVEL ?? 'error'): Promise<{ child: ChildProcess; out: () => string }> {
-  const child = spawn(process.execPath, ['bin/k8ts.js', ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: logLevel } });
+  const child = spawn(process.execPath, [...CHILD_NODE_ARGS, 'bin/k8ts.js', ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: logLevel } });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let out = '';
