@@ -138,8 +138,8 @@ const CHILD_LOGS = opt('--child-logs', '');
 
 /**
  * K8TS_BENCH_NODE_ARGS: more flags for every child's node, as the other benches take (e.g. --perf-basic-prof, for
- * `perf record -p` of one process at rest). Not NODE_OPTIONS: that reaches this process too, and an inspector's
- * "Debugger listening on" line met the API server's readiness pattern before it was ready.
+ * `perf record -p` of one process at rest, or --cpu-prof). Not --inspect: its "Debugger listening on" line on
+ * stderr meets the API server's readiness pattern (/listening on/) before the server is ready.
  */
 const CHILD_NODE_ARGS = (process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
