@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readlink, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAtomic } from '../../src/kubelet/volumes/atomic-writer.js';
+import { forgetWritten, writeAtomic } from '../../src/kubelet/volumes/atomic-writer.js';
 import { checkHostPathType } from '../../src/kubelet/volumes/hostpath.js';
 import { VolumeManager } from '../../src/kubelet/volumes/manager.js';
 import type { VolumeHost } from '../../src/kubelet/volumes/plugin.js';
@@ -48,6 +48,42 @@ test('atomic writer: ..data switch, top-level symlinks, stale files removed', as
     assert.equal(await readFile(join(dir, 'a'), 'utf8'), 'changed');
     await assert.rejects(stat(join(dir, 'sub')));
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('atomic writer: a resync with the same payload restores what was changed on disk since the last write', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'k8ts-aw-'));
+  const payload = () => [{ path: 'token', data: Buffer.from('secret-1'), mode: 0o644 }, { path: 'ca.crt', data: Buffer.from('ca'), mode: 0o644 }];
+  try {
+    assert.equal(await writeAtomic(dir, payload()), true);
+    assert.equal(await writeAtomic(dir, payload()), false);
+    // Edited in place through the visible link: same inode, new content.
+    await writeFile(join(dir, 'token'), 'tampered');
+    assert.equal(await writeAtomic(dir, payload()), true);
+    assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'secret-1');
+    // Edited and its size kept: the content differs, the digest of the payload does not.
+    await writeFile(join(dir, 'ca.crt'), 'xx');
+    assert.equal(await writeAtomic(dir, payload()), true);
+    assert.equal(await readFile(join(dir, 'ca.crt'), 'utf8'), 'ca');
+    // A visible link removed: the data is current, the link comes back.
+    await rm(join(dir, 'token'));
+    assert.equal(await writeAtomic(dir, payload()), false);
+    assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'secret-1');
+    // A file removed from the data directory.
+    await rm(join(dir, '..data', 'ca.crt'));
+    assert.equal(await writeAtomic(dir, payload()), true);
+    assert.equal(await readFile(join(dir, 'ca.crt'), 'utf8'), 'ca');
+    // A new payload is written whatever the disk says.
+    assert.equal(await writeAtomic(dir, [{ path: 'token', data: Buffer.from('secret-2'), mode: 0o644 }, { path: 'ca.crt', data: Buffer.from('ca'), mode: 0o644 }]), true);
+    assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'secret-2');
+    // After the directory is torn down and forgotten, the same payload is written again.
+    forgetWritten(dir);
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(await writeAtomic(dir, payload()), true);
+    assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'secret-1');
+  } finally {
+    forgetWritten(dir);
     await rm(dir, { recursive: true, force: true });
   }
 });

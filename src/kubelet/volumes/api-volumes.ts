@@ -1,5 +1,5 @@
 import type { Pod } from '../api-types.js';
-import { writeAtomic, type FileProjection } from './atomic-writer.js';
+import { forgetWritten, writeAtomic, type FileProjection } from './atomic-writer.js';
 import { configMapFiles, downwardAPIFiles, secretFiles } from './projections.js';
 import type { VolumePlugin, VolumeHost } from './plugin.js';
 import { rm } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises';
 const DEFAULT_MODE = 0o644;
 
 const tearDown = async ({ dir }: { dir: string }): Promise<void> => {
+  forgetWritten(dir);
   await rm(dir, { recursive: true, force: true });
 };
 
