@@ -330,7 +330,9 @@ export async function startNodeLifecycleController(ctx: ControllerContext): Prom
     ctx.client,
     ctx.recorder('node-controller'),
     ctx.informers.informerFor<Node>(NODES),
-    ctx.informers.informerFor<Lease>(LEASES, { namespace: NODE_LEASE_NAMESPACE }),
+    // All namespaces, as upstream's shared Lease informer: the garbage collector watches every Lease already, so
+    // the two share one watch instead of decoding each node's renewal twice (at 1,000 nodes, 1,000 events a second).
+    ctx.informers.informerFor<Lease>(LEASES),
     ctx.informers.informerFor<Pod>(PODS),
     ctx.options,
   );
