@@ -40,14 +40,15 @@ export function openDatabase(path: string, synchronous: Synchronous): Database.D
     // NORMAL in WAL mode: a commit is in the OS page cache before we ack it,
     // so it survives kill -9 of this process; FULL also survives power loss.
     db.pragma(`synchronous = ${synchronous}`);
-    // SQLite's default page cache (2 MiB), not a larger one. At the end of
-    // every write transaction SQLite truncates its cache to the database's
-    // size, and as our log grows that meant walking the cache's hash table at
-    // most COMMITs: with 32 MiB, perf put that walk (pcache1TruncateUnsafe
-    // under pager_end_transaction) at 12-18 % of the store's CPU for lone
-    // writes such as Lease renewals at rest, with 2 MiB at about 1 %. Lists
-    // and point reads were no slower with 2 MiB: the OS page cache under it
-    // serves them about as quickly (docs/benchmarks.md, session 15).
+    // SQLite's default page cache (2 MiB), not a larger one. After a write
+    // into a secondary index (the log has three), the truncation SQLite does
+    // at the end of each write transaction walks its cache's hash table, so
+    // every COMMIT costs time in proportion to the cache: with 32 MiB, perf
+    // put that walk (pcache1TruncateUnsafe under pager_end_transaction) at
+    // 12-18 % of the store's CPU for lone writes such as Lease renewals, with
+    // 2 MiB at about 1 %. Lists and point reads were no slower with 2 MiB: the
+    // OS page cache under it serves them about as quickly (docs/benchmarks.md,
+    // session 15).
     db.pragma('cache_size = -2000');
     db.pragma('temp_store = MEMORY');
     db.exec(DDL);
