@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { spawnApiServer } from '../lib/apiserver-process.js';
 import { fmt, runConcurrent, summarize } from '../lib/stats.js';
-import { option as opt } from '../lib/args.js';
+import { benchNodeArgs, option as opt } from '../lib/args.js';
 import { freePort } from '../../test/helpers/ports.js';
 import { issueClientCert, type ClusterPki } from '../../src/pki/index.js';
 
@@ -62,7 +62,7 @@ async function cpuMs(pid: number): Promise<{ user: number; system: number }> {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'k8ts-bench-cpu-'));
   // K8TS_BENCH_NODE_ARGS: more flags for the server's node, e.g. --perf-basic-prof for `perf record -p`.
-  const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...(process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+  const nodeArgs = [...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...benchNodeArgs()];
   const insecurePort = as === 'insecure' ? await freePort() : undefined;
   const extra = insecurePort ? ['--insecure-port', String(insecurePort)] : [];
   const { url, child } = await spawnApiServer(repo, ['--data-dir', dir, '--port', '0', ...extra, ...(process.env.K8TS_BENCH_FLAGS ?? '').split(' ').filter(Boolean)], nodeArgs);

@@ -20,7 +20,7 @@ import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { Informer } from '../../src/client/informer.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { fmt, table, writeSection } from '../lib/stats.js';
-import { option as opt } from '../lib/args.js';
+import { benchNodeArgs, option as opt } from '../lib/args.js';
 import { issueClientCert, type ClusterPki } from '../../src/pki/index.js';
 import { writeKubeconfig } from '../../src/apiserver/kubeconfig.js';
 
@@ -141,7 +141,7 @@ const CHILD_LOGS = opt('--child-logs', '');
  * `perf record -p` of one process at rest, or --cpu-prof). Not --inspect: its "Debugger listening on" line on
  * stderr meets the API server's readiness pattern (/listening on/) before the server is ready.
  */
-const CHILD_NODE_ARGS = (process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const CHILD_NODE_ARGS = benchNodeArgs();
 
 function spawnK8ts(argv: string[], ready: RegExp, logLevel = process.env.K8TS_LOG_LEVEL ?? 'error'): Promise<{ child: ChildProcess; out: () => string }> {
   const child = spawn(process.execPath, [...CHILD_NODE_ARGS, 'bin/k8ts.js', ...argv], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K8TS_LOG_LEVEL: logLevel } });

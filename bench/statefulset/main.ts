@@ -26,7 +26,7 @@ function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
-import { option as opt } from '../lib/args.js';
+import { benchNodeArgs, option as opt } from '../lib/args.js';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const args = process.argv.slice(2);
@@ -41,7 +41,7 @@ const CPU_PROF = args.includes('--cpu-prof') ? opt('--cpu-prof', '') : undefined
 const ROWS_FILE = opt('--rows', CPU_PROF ? join(CPU_PROF, 'rows.json') : '');
 // K8TS_BENCH_NODE_ARGS: more flags for the processes' node (as bench/apiserver/cpu.js takes), e.g. --perf-basic-prof,
 // or --log-deopt --logfile=DIR/%p.log to see what V8 optimises and throws away during the rows.
-const NODE_ARGS = (process.env.K8TS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const NODE_ARGS = benchNodeArgs();
 const NODES = Number(opt('--nodes', '10'));
 const WARMUP = !args.includes('--no-warmup');
 // --warmup-sets N: untimed Parallel sets before the rows (default 3). V8 is still optimising the per-pod path after one:
