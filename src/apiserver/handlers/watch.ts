@@ -9,6 +9,15 @@ import { drained, toStatusError } from '../http/respond.js';
 /** Upstream's --min-request-timeout: watches end after 30–60 minutes so clients rebalance. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
 
+/**
+ * How much a watch may have queued for its socket before it waits for 'drain'. Not the stream's 16 KiB: a
+ * 'drain' comes one event-loop turn after the write at the earliest, and a busy server's turns take 50–300 ms,
+ * so waiting at every 16 KiB held a watch to 50–300 KB/s — under the 850 KB/s of 1,000 Lease renewals a second,
+ * and the controller manager's Lease watch fell behind by seconds, then out of the ring. A consumer that really
+ * is too slow still ends at the watch cache's lag limit; this only bounds what one watch holds in memory.
+ */
+const WATCH_BUFFER_BYTES = 4 << 20;
+
 // Every JSON watcher of a resource receives the same decoded object for an
 // event: its line is made once, not once per watcher, and from the text the
 // object was stored as when there is one (no serialising at all).
@@ -68,9 +77,9 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   res.on('error', finish);
 
   // A watcher whose socket stops taking data is not buffered without bound:
-  // the watch waits for 'drain', and the watch cache ends it (410 Expired,
-  // the client re-lists) once it falls too far behind, as upstream's cacher
-  // closes a watcher that cannot keep up.
+  // past WATCH_BUFFER_BYTES the watch waits for 'drain', and the watch cache
+  // ends it (410 Expired, the client re-lists) once it falls too far behind,
+  // as upstream's cacher closes a watcher that cannot keep up.
   let waiting: Promise<void> | undefined;
   const backpressure = (): Promise<void> => {
     waiting ??= drained(res).then(() => {
@@ -92,7 +101,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
         socket.uncork();
       });
     }
-    if (!res.write(line)) return backpressure();
+    if (!res.write(line) && res.writableLength > WATCH_BUFFER_BYTES) return backpressure();
   };
   const send = (type: string, obj: unknown): void | Promise<void> => writeLine(JSON.stringify({ type, object: obj }) + '\n');
   // Tables carry column definitions on the first event only, as upstream.
