@@ -54,36 +54,6 @@ test('the tainting queue admits one node per token and never re-queues a process
   assert.equal(q.add('a', 'ua'), true);
 });
 
-test('the tainting queue starts a node when its token comes, while the write for the node before is still in flight', async () => {
-  let now = 1_000_000;
-  const clock = (): number => now;
-  const q = new RateLimitedTimedQueue(new SwappableLimiter(10, clock), clock);
-  for (const n of ['a', 'b', 'c']) q.add(n, `u${n}`);
-  const started: string[] = [];
-  const finish = new Map<string, (r: [boolean, number]) => void>();
-  const pass = () => q.try((v) => new Promise<[boolean, number]>((resolve) => (started.push(v.value), finish.set(v.value, resolve))));
-  const first = pass();
-  now += 100;
-  const second = pass();
-  assert.deepEqual(started, ['a', 'b'], "b's write started before a's finished");
-  // A failed write puts the node back after its retry delay; a done one stays processed.
-  finish.get('a')!([false, 50]);
-  finish.get('b')!([true, 0]);
-  await Promise.all([first, second]);
-  assert.deepEqual(q.pending(), ['c', 'a']);
-  now += 100;
-  const third = pass();
-  finish.get('c')!([true, 0]);
-  await third;
-  now += 100;
-  const fourth = pass();
-  assert.deepEqual(started, ['a', 'b', 'c', 'a']);
-  finish.get('a')!([true, 0]);
-  await fourth;
-  assert.deepEqual(q.pending(), []);
-  assert.equal(q.add('b', 'ub'), false, 'processed values stay in the set');
-});
-
 test('a limiter swapped to 0 admits nothing (all zones down)', () => {
   let now = 0;
   const l = new SwappableLimiter(100, () => now);

@@ -51,8 +51,6 @@ export class NodeLifecycleController {
   private readonly podsNotReady: KeyWorker;
   private readonly ac = new AbortController();
   private loops: Promise<void>[] = [];
-  /** NoExecute tainting passes whose writes are still in flight. */
-  private readonly taintPasses = new Set<Promise<void>>();
 
   constructor(
     private readonly client: RestClient,
@@ -100,20 +98,12 @@ export class NodeLifecycleController {
         }
       })();
     this.loops.push(periodic(this.o.nodeMonitorPeriod * 1000, () => this.monitorNodeHealth()));
-    // Each pass starts the taints its tokens allow and returns; their writes finish on their own, so a slow write
-    // does not hold back the next pass's node.
-    this.loops.push(
-      periodic(extraDurationMs(this.o, 'k8ts-node-eviction-period'), async () => {
-        const pass = this.doNoExecuteTaintingPass().catch((err: unknown) => log.error({ err }, 'NoExecute tainting pass failed'));
-        this.taintPasses.add(pass);
-        void pass.finally(() => this.taintPasses.delete(pass));
-      }),
-    );
+    this.loops.push(periodic(extraDurationMs(this.o, 'k8ts-node-eviction-period'), () => this.doNoExecuteTaintingPass()));
   }
 
   async stop(): Promise<void> {
     this.ac.abort();
-    await Promise.all([...this.loops, ...this.taintPasses, this.noSchedule.stop(), this.podWorker.stop(), this.podsNotReady.stop()]);
+    await Promise.all([...this.loops, this.noSchedule.stop(), this.podWorker.stop(), this.podsNotReady.stop()]);
   }
 
   zoneState(zone: string): ZoneState | undefined {
@@ -250,8 +240,8 @@ export class NodeLifecycleController {
   }
 
   async doNoExecuteTaintingPass(): Promise<void> {
-    const zones = [...this.tainters.values()].map((q) =>
-      q.try(async (v): Promise<[boolean, number]> => {
+    for (const q of this.tainters.values()) {
+      await q.try(async (v) => {
         const node = this.nodes.store.get(v.value);
         if (!node) return [true, 0];
         const ready = getCondition(node.status?.conditions, 'Ready');
@@ -260,9 +250,8 @@ export class NodeLifecycleController {
         if (ready.status === 'False') return [await swapNodeTaints(this.client, node, [NOT_READY_NO_EXECUTE], [UNREACHABLE_NO_EXECUTE]), 0];
         if (ready.status === 'Unknown') return [await swapNodeTaints(this.client, node, [UNREACHABLE_NO_EXECUTE], [NOT_READY_NO_EXECUTE]), 0];
         return [true, 0];
-      }),
-    );
-    await Promise.all(zones);
+      });
+    }
   }
 
   private async handleDisruption(zoneConditions: Map<string, (NodeCondition | undefined)[]>, nodes: Node[]): Promise<void> {

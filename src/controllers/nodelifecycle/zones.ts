@@ -125,39 +125,22 @@ export class RateLimitedTimedQueue {
     return this.queue.map((v) => v.value);
   }
 
-  /**
-   * Runs fn on due values while tokens last; fn returns [done, retryAfterMs]. A value is started when its token
-   * comes, without waiting for the write of the value before it to finish (upstream's Try waits): at 100 nodes a
-   * second the limiter allows 100 taints a second, but on a loaded API server each taint write took 1-7 s, so ten
-   * dead nodes were tainted one after another over 18 s. Resolves when the values this call started are done.
-   */
+  /** Runs fn on due values while tokens last; fn returns [done, retryAfterMs]. */
   async try(fn: (v: TimedValue) => Promise<[boolean, number]>): Promise<void> {
-    const started: Promise<void>[] = [];
     while (this.queue.length) {
       const v = this.queue[0]!;
-      if (!this.limiter.tryAccept()) break;
+      if (!this.limiter.tryAccept()) return;
       const t = this.now();
-      if (t < v.processAt) break;
+      if (t < v.processAt) return;
+      const [done, wait] = await fn(v);
+      // The value may have been removed while fn ran.
+      if (this.queue[0] !== v) continue;
       this.queue.shift();
-      started.push(
-        fn(v).then(
-          ([done, wait]) => this.settle(v, done, t + wait + 1),
-          (err: unknown) => {
-            this.settle(v, false, t + 1);
-            throw err;
-          },
-        ),
-      );
+      if (!done) {
+        v.processAt = t + wait + 1;
+        this.queue.push(v);
+        this.queue.sort((a, b) => a.processAt - b.processAt);
+      }
     }
-    await Promise.all(started);
-  }
-
-  /** A value's fn finished: it stays processed (in the set), or goes back in the queue to be tried again. */
-  private settle(v: TimedValue, done: boolean, processAt: number): void {
-    // Removed while fn ran, or removed and added again (then queued anew): nothing to put back.
-    if (done || !this.set.has(v.value) || this.queue.some((x) => x.value === v.value)) return;
-    v.processAt = processAt;
-    this.queue.push(v);
-    this.queue.sort((a, b) => a.processAt - b.processAt);
   }
 }
