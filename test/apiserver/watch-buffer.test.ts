@@ -15,7 +15,6 @@ import type { KubeObject } from '../../src/api/types.js';
 type Emit = (type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK', obj: KubeObject) => void | Promise<void>;
 
 class FakeResponse extends EventEmitter {
-  written = 0;
   /** What the stream reports as queued; write() answers false past 16 KiB, as a real one does. */
   backlog = 0;
   socket = null;
@@ -25,7 +24,6 @@ class FakeResponse extends EventEmitter {
   }
   flushHeaders(): void {}
   write(chunk: string): boolean {
-    this.written += chunk.length;
     this.backlog += chunk.length;
     return this.backlog < 16 * 1024;
   }

@@ -174,8 +174,7 @@ export class NodeLifecycleController {
         }
       }
     };
-    // Upstream updates nodes on 8 workers (ParallelizeUntil): one after another, each dead node's NotReady
-    // waited for the status write of the one before.
+    // Upstream updates nodes on 8 workers (ParallelizeUntil), so one node's status write does not wait for another's.
     await forEachInParallel(nodes, NODE_UPDATE_WORKERS, updateNode);
     await this.handleDisruption(zoneConditions, nodes);
   }
@@ -316,18 +315,21 @@ export class NodeLifecycleController {
     if (!(await swapNodeTaints(this.client, node, add, remove))) throw new Error(`failed to swap taints of node ${name}`);
   }
 
+  /** Whether this controller last saw the node's Ready condition as False or Unknown. */
+  private seenNotReady(nodeName: string): boolean {
+    const ready = this.health.get(nodeName)?.readyCondition;
+    return !!ready && ready.status !== 'True';
+  }
+
   private async markNodePodsNotReady(name: string): Promise<void> {
-    const ready = this.health.get(name)?.readyCondition;
-    if (!ready || ready.status === 'True') return;
+    if (!this.seenNotReady(name)) return;
     await markPodsNotReady(this.client, this.recorder, this.pods.store.byIndex(PODS_BY_NODE, name), name);
   }
 
   private async processPod(key: string): Promise<void> {
     const pod = this.pods.store.get(key);
     const nodeName = pod?.spec?.nodeName;
-    if (!pod || !nodeName) return;
-    const ready = this.health.get(nodeName)?.readyCondition;
-    if (!ready || ready.status === 'True') return;
+    if (!pod || !nodeName || !this.seenNotReady(nodeName)) return;
     await markPodsNotReady(this.client, this.recorder, [pod], nodeName);
   }
 }
