@@ -4,7 +4,7 @@ import { listParams } from './selectors.js';
 import { renderObject } from './output.js';
 import { storedJson } from '../registry/codec.js';
 import type { RequestContext } from './context.js';
-import { drained, toStatusError } from '../http/respond.js';
+import { drained, toStatusError, writeWithin } from '../http/respond.js';
 
 /** Upstream's --min-request-timeout: watches end after 30–60 minutes so clients rebalance. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
@@ -101,7 +101,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
         socket.uncork();
       });
     }
-    if (!res.write(line) && res.writableLength > WATCH_BUFFER_BYTES) return backpressure();
+    if (!writeWithin(res, line, WATCH_BUFFER_BYTES)) return backpressure();
   };
   const send = (type: string, obj: unknown): void | Promise<void> => writeLine(JSON.stringify({ type, object: obj }) + '\n');
   // Tables carry column definitions on the first event only, as upstream.
