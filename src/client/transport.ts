@@ -25,10 +25,12 @@ export interface TransportOptions {
   /** Extra attempts for requests that are safe to repeat. */
   maxRetries: number;
   /**
-   * Connections to the server at most (default: no limit). Every open TLS
-   * connection costs native memory; a process with thousands of callers in
-   * flight (hollow nodes) queues them on a few connections instead. A watch
-   * holds its connection for as long as it runs.
+   * Connections for requests at most (default: no limit); more callers in
+   * flight wait for a free one. Every open TLS connection costs native
+   * memory; a process with thousands of callers in flight (hollow nodes)
+   * queues them on a few connections instead. Streams (watches, followed
+   * logs) hold connections of their own, not counted here: as many watches
+   * as the limit would otherwise leave no connection for a request.
    */
   maxSockets?: number;
 }
@@ -91,6 +93,8 @@ export class Transport {
   /** Index of the server requests go to now; moves on when it cannot be reached. */
   private current = 0;
   private agent: http.Agent;
+  /** Streams (watches, followed logs) hold their connections for long: not counted against maxSockets. */
+  private streamAgent: http.Agent;
   private readonly mod: typeof http | typeof https;
   private readonly tokenSource?: FileTokenSource;
   readonly limiter: TokenBucket;
@@ -105,7 +109,8 @@ export class Transport {
     const isHttps = this.endpoints[0]!.protocol === 'https:';
     if (this.endpoints.some((u) => u.protocol !== this.endpoints[0]!.protocol)) throw new Error('kubeconfig: every server of a cluster must use the same scheme');
     this.mod = isHttps ? https : http;
-    this.agent = isHttps ? this.httpsAgent() : new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
+    this.agent = this.newAgent(opts.maxSockets);
+    this.streamAgent = this.newAgent(undefined);
     if (config.tokenFile) this.tokenSource = new FileTokenSource(config.tokenFile);
     this.limiter = new TokenBucket(opts.qps, opts.burst);
   }
@@ -126,11 +131,11 @@ export class Transport {
   }
 
   /** open() on the current server, moving on to the others while none of them could be reached. */
-  private async openAny(method: string, path: string, o: SendOptions): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+  private async openAny(method: string, path: string, o: SendOptions, streaming = false): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
     for (let tried = 0; ; tried++) {
       const target = this.base;
       try {
-        return await this.open(method, path, o, target);
+        return await this.open(method, path, o, target, streaming);
       } catch (err) {
         if (!notConnected(err) || tried + 1 >= this.endpoints.length || !this.failOver(target, err)) throw err;
       }
@@ -147,7 +152,7 @@ export class Transport {
   }
 
   /** Start a request and resolve with the response head; the body is the caller's to read. */
-  open(method: string, path: string, o: SendOptions = {}, target: URL = this.base): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+  open(method: string, path: string, o: SendOptions = {}, target: URL = this.base, streaming = false): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent, ...o.headers };
     const auth = this.authHeader();
     if (auth && !headers.Authorization) headers.Authorization = auth;
@@ -159,14 +164,15 @@ export class Transport {
       const connect = this.config.connect;
       // In-process: a fresh in-memory connection per request (nothing to pool without a handshake to save),
       // presenting the certificate of the moment (a rotated one included).
+      const agent = streaming ? this.streamAgent : this.agent;
       let t = this.targets.get(target);
       if (t === undefined) this.targets.set(target, (t = targetOf(target) ?? null));
       const url = (): URL => new URL(target.pathname.replace(/\/$/, '') + path, target);
       const req = connect
         ? http.request(Object.assign(url(), { protocol: 'http:' }), { method, headers, createConnection: () => connect(this.config.certData) as Socket, signal: o.signal })
         : t && plainPath(path)
-          ? this.mod.request({ protocol: t.protocol, hostname: t.hostname, port: t.port, path: t.prefix + path, method, headers, agent: this.agent, signal: o.signal })
-          : this.mod.request(url(), { method, headers, agent: this.agent, signal: o.signal });
+          ? this.mod.request({ protocol: t.protocol, hostname: t.hostname, port: t.port, path: t.prefix + path, method, headers, agent, signal: o.signal })
+          : this.mod.request(url(), { method, headers, agent, signal: o.signal });
       if (o.timeoutMs) {
         req.setTimeout(o.timeoutMs, () => {
           const err = new Error(`request timed out after ${o.timeoutMs}ms: ${method} ${path}`) as NodeJS.ErrnoException;
@@ -239,7 +245,7 @@ export class Transport {
   /** Open a long-lived response (watch, log follow); throws StatusError for HTTP errors. */
   async stream(path: string, o: SendOptions = {}): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
     await this.limiter.wait(o.signal);
-    const r = await this.openAny('GET', path, o);
+    const r = await this.openAny('GET', path, o, true);
     const code = r.res.statusCode ?? 0;
     if (code >= 400) {
       const chunks: Buffer[] = [];
@@ -255,11 +261,12 @@ export class Transport {
    * keep-alive requests reconnect with it, as upstream's closeAllConns.
    */
   setClientCertificate(certPem: Buffer, keyPem: Buffer): void {
-    const old = this.agent;
+    const old = [this.agent, this.streamAgent];
     this.config.certData = certPem;
     this.config.keyData = keyPem;
-    this.agent = this.httpsAgent();
-    old.destroy();
+    this.agent = this.newAgent(this.opts.maxSockets);
+    this.streamAgent = this.newAgent(undefined);
+    for (const a of old) a.destroy();
   }
 
   /**
@@ -269,7 +276,11 @@ export class Transport {
    * concurrent requests opens), and the agent's pool key, rebuilt on every
    * request, would carry the whole PEM text.
    */
-  private httpsAgent(): https.Agent {
+  private newAgent(maxSockets: number | undefined): http.Agent {
+    return this.mod === https ? this.httpsAgent(maxSockets) : new http.Agent({ keepAlive: true, maxSockets });
+  }
+
+  private httpsAgent(maxSockets: number | undefined): https.Agent {
     const material = { ca: this.config.caData, cert: this.config.certData, key: this.config.keyData };
     let tlsOptions: https.AgentOptions;
     try {
@@ -278,10 +289,11 @@ export class Transport {
       // Unusable material (a key that does not match its certificate) fails each request, as before, not the client's construction.
       tlsOptions = material;
     }
-    return new https.Agent({ keepAlive: true, maxSockets: this.opts.maxSockets, ...tlsOptions, rejectUnauthorized: !this.config.insecureSkipTLSVerify, servername: this.config.tlsServerName });
+    return new https.Agent({ keepAlive: true, maxSockets, ...tlsOptions, rejectUnauthorized: !this.config.insecureSkipTLSVerify, servername: this.config.tlsServerName });
   }
 
   close(): void {
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
 }

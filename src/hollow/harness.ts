@@ -77,7 +77,7 @@ const START_CONCURRENCY = 64;
 /** Enough to keep one API server busy. */
 const HOLLOW_CONNECTIONS = 16;
 
-/** The pod and Node watches hold one each; the rest serve their re-lists. */
+/** For the pod and Node caches' lists; their watches hold connections of their own. */
 const WATCH_CONNECTIONS = 4;
 
 export class HollowCluster {

@@ -46,6 +46,34 @@ test('a burst of concurrent requests on new connections builds no TLS context, a
   assert.equal(built, 0, 'connections reuse the context built with the client');
 });
 
+test('a burst of requests shares at most maxSockets connections, and watches hold connections of their own', async (t) => {
+  const client = new RestClient(loadKubeconfig(server.kubeconfig), { component: 'tls-test', qps: 0, burst: 0, maxSockets: 3 });
+  t.after(() => client.close());
+  const original = tls.connect;
+  let connections = 0;
+  (tls as { connect: typeof tls.connect }).connect = ((...args: Parameters<typeof tls.connect>) => {
+    connections++;
+    return original(...args);
+  }) as typeof tls.connect;
+  const watches: { stop(): void; done: Promise<void> }[] = [];
+  try {
+    // As many watches as the limit: counted against it, they would leave no connection for a request.
+    for (let i = 0; i < 3; i++) watches.push(client.watch(CM, 'default', { labelSelector: `watch=${i}` }, () => undefined));
+    await new Promise((r) => setTimeout(r, 200));
+    const made = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => client.create(CM, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `pooled-${i}`, namespace: 'default' }, data: { i: String(i) } })),
+    );
+    assert.equal(made.length, 30);
+  } finally {
+    (tls as { connect: typeof tls.connect }).connect = original;
+    for (const w of watches) w.stop();
+    await Promise.allSettled(watches.map((w) => w.done));
+  }
+  // Three for the watches, at most three for the 30 creations.
+  assert.ok(connections <= 6, `${connections} connections`);
+  assert.ok(connections >= 4, `${connections} connections: the watches and the requests cannot all have shared`);
+});
+
 test('a key that does not match its certificate fails the requests, not the making of the client', async (t) => {
   const cfg = loadKubeconfig(server.kubeconfig);
   const other = await issueClientCert(server.pki!, { commonName: 'someone', organizations: [] });
