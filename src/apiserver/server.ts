@@ -35,6 +35,7 @@ import { ipRepair, portRepair } from './registry/service/repair.js';
 import { startKubernetesService, type KubernetesServiceController } from './controlplane/kubernetes-service.js';
 import type { TolerationDefaults } from '../auth/admission/default-toleration-seconds.js';
 import { INSECURE_USER, authorize, nonResourceAttributes, resourceAttributes, type Security } from './security.js';
+import { widenAccept } from './http/accept-wide.js';
 import { DEFAULT_MAX_IN_FLIGHT, MaxInFlight, writeTooManyRequests, type MaxInFlightOptions } from './http/max-in-flight.js';
 import { PriorityAndFairness } from './flowcontrol/filter.js';
 import { ensureFlowcontrolObjects } from './flowcontrol/objects.js';
@@ -327,6 +328,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   const servers: http.Server[] = [server];
   const host = opts.host ?? '127.0.0.1';
   await listen(server, opts.port ?? 0, host);
+  // Not awaited: the copies join within a few hundred ms, and the server serves meanwhile.
+  const wideAccept = widenAccept(server);
   const port = (server.address() as AddressInfo).port;
   const url = `${security ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'API server listening');
@@ -359,6 +362,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       await kubernetesService?.stop();
       for (const s of upgraded) s.destroy();
       closeKubeletSpares(opts.kubeletClient);
+      wideAccept.close();
       await Promise.all(
         servers.map(
           (srv) =>
